@@ -1,0 +1,2 @@
+//! Diagnostics of trained weights: spectra, ranks, alignment, balance, span, bounds.
+pub mod spectrum;

@@ -1,0 +1,722 @@
+//! The one contract: a raw [`Config`] (serde, JSON) is parsed, then
+//! [`Config::validate`] turns it into a [`ValidConfig`]. Only a `ValidConfig`
+//! reaches the core (data, net, training, merging), so nothing downstream
+//! re-checks ranges, and nothing is allocated for a request that cannot run.
+//!
+//! Modelled on linfa's `ParamGuard`: serde never builds the checked type.
+//!
+//! Objective (our convention): F(θ) = L(θ) + (λ/2)‖θ‖². The paper writes
+//! λ‖θ‖², so its λ is half of ours.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::Deref;
+
+/// Version of the config format this build reads and writes.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// Largest seed that survives a round trip through a JavaScript number (2^53 − 1).
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// Memory budget for one run in a browser tab, in bytes (1 GiB).
+pub const BROWSER_MEMORY_BUDGET: u64 = 1 << 30;
+/// Memory budget for one run natively, in bytes (16 GiB; the machine has 24).
+pub const NATIVE_MEMORY_BUDGET: u64 = 16 << 30;
+
+/// The budget `validate()` applies on the current target.
+pub const DEFAULT_MEMORY_BUDGET: u64 = if cfg!(target_arch = "wasm32") {
+    BROWSER_MEMORY_BUDGET
+} else {
+    NATIVE_MEMORY_BUDGET
+};
+
+/// Why a config was refused. Every message names the field (dotted path),
+/// the allowed range and the value received.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The JSON did not parse (syntax, wrong type, unknown key).
+    #[error("config does not parse: {0}")]
+    Parse(String),
+    /// A field is outside its allowed range.
+    #[error("{field} must be {allowed}, got {value}")]
+    OutOfRange {
+        field: String,
+        allowed: String,
+        value: String,
+    },
+    /// Two fields that cannot go together.
+    #[error("{field}: {reason}")]
+    Conflict { field: String, reason: String },
+    /// The run would need more memory than the budget.
+    #[error("the run needs an estimated {estimate} bytes ({detail}), above the memory budget of {budget} bytes")]
+    MemoryBudget {
+        estimate: u64,
+        budget: u64,
+        detail: String,
+    },
+}
+
+fn range<T: fmt::Display>(field: &str, allowed: &str, value: T) -> ConfigError {
+    ConfigError::OutOfRange {
+        field: field.to_string(),
+        allowed: allowed.to_string(),
+        value: value.to_string(),
+    }
+}
+
+fn conflict(field: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Conflict {
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Input generator for the K tasks. See `data` for each one's construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Generator {
+    /// Disjoint coordinate blocks: tasks are exactly orthogonal.
+    Blocks,
+    /// x = √ρ·shared + √(1−ρ)·private.
+    Mixing,
+    /// i.i.d. Gaussian inputs (approximately orthogonal as d grows).
+    Gaussian,
+    /// Whitened regression: XᵀX = n·I (X is n × d), multi-output targets.
+    Whitened,
+    /// 2-D data sets lifted to x = R_task·(p₁, p₂, 1).
+    Planar,
+}
+
+/// Shape of a planar task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanarShape {
+    Moons,
+    Circles,
+    Xor,
+    Spiral,
+}
+
+/// How labels are drawn (ignored by `planar`, whose shapes carry labels, and
+/// by `whitened`, whose targets come from a random linear map).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Labels {
+    /// Independent ±1 labels.
+    Random,
+    /// A random one-hidden-layer ReLU teacher: sign of its output for the
+    /// logistic loss, its (standardised) output for the squared loss.
+    Teacher,
+}
+
+/// Data section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    pub generator: Generator,
+    /// Number of tasks K (named a, b, c, …), 1–26.
+    pub tasks: usize,
+    /// Samples per task.
+    pub n: usize,
+    /// Input dimension d.
+    pub d: usize,
+    /// Output dimension (1 for the logistic loss).
+    pub out_dim: usize,
+    /// Overlap ρ ∈ [0, 1] of the `mixing` generator.
+    pub rho: f64,
+    /// Planar shape.
+    pub shape: PlanarShape,
+    /// Principal angle φ between consecutive planar tasks' 3-D subspaces, degrees in [0, 90].
+    pub angle_deg: f64,
+    /// Noise of planar shapes (standard deviation in the plane), in [0, 1].
+    pub noise: f64,
+    pub labels: Labels,
+    /// Hidden width of the teacher network, 1–4096.
+    pub teacher_width: usize,
+    /// Scale non-planar inputs to unit norm.
+    pub unit_norm: bool,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            generator: Generator::Gaussian,
+            tasks: 1,
+            n: 20,
+            d: 100,
+            out_dim: 1,
+            rho: 0.0,
+            shape: PlanarShape::Moons,
+            angle_deg: 90.0,
+            noise: 0.1,
+            labels: Labels::Random,
+            teacher_width: 8,
+            unit_norm: true,
+        }
+    }
+}
+
+/// Activation σ. relu, leaky_relu and linear are positively homogeneous (the
+/// theory's setting); tanh and gelu are there to show what breaks without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    Relu,
+    LeakyRelu,
+    Linear,
+    Tanh,
+    Gelu,
+}
+
+impl Activation {
+    /// σ(cz) = c·σ(z) for c > 0.
+    pub fn is_homogeneous(self) -> bool {
+        matches!(self, Activation::Relu | Activation::LeakyRelu | Activation::Linear)
+    }
+}
+
+/// The output layer: trained, or fixed at random ±1/√m (the paper's shallow setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputLayer {
+    Trained,
+    /// Entries ±1/√m with random signs, shared by every task's net, never trained.
+    Fixed,
+}
+
+/// Network section. Layer k (1-based) maps width_{k−1} → width_k, with width_0 = d
+/// and width_L = out_dim, so L = widths.len() + 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetConfig {
+    /// Hidden widths, in order from the input; may be empty (a linear model).
+    pub widths: Vec<usize>,
+    pub activation: Activation,
+    /// Negative-side slope of leaky_relu, in (0, 1).
+    pub leaky_slope: f64,
+    /// Add a bias to every layer (breaks homogeneity: an "assumption" experiment).
+    pub bias: bool,
+    pub output: OutputLayer,
+    /// 1-based indices of layers kept at their initial value (besides a fixed output).
+    pub frozen: Vec<usize>,
+    /// Multiplies the default init std 1/√fan_in, in (0, 100].
+    pub init_scale: f64,
+    /// Per-layer multipliers of the init std (deliberately unbalanced layers); empty or L entries in (0, 100].
+    pub layer_scales: Vec<f64>,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            widths: vec![200],
+            activation: Activation::Relu,
+            leaky_slope: 0.1,
+            bias: false,
+            output: OutputLayer::Trained,
+            frozen: Vec::new(),
+            init_scale: 1.0,
+            layer_scales: Vec::new(),
+        }
+    }
+}
+
+/// Training loss ℓ, averaged over samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// log(1 + e^{−y f}) on ±1 labels (out_dim = 1).
+    Logistic,
+    /// ½‖f − y‖².
+    Squared,
+}
+
+/// How θ moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Optimizer {
+    /// Full-batch gradient descent θ ← (1−ηλ)θ − η∇L.
+    Gd,
+    /// Gradient flow dθ/dt = −∇L − λθ, adaptive Dormand–Prince 5(4).
+    Gf,
+    /// Minibatch SGD, batches drawn without replacement each step.
+    Sgd,
+}
+
+/// Training section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    pub loss: Loss,
+    pub optimizer: Optimizer,
+    /// Step size η for gd/sgd, in (0, 1000]. Gradient flow uses it as its first trial step.
+    pub lr: f64,
+    /// Weight decay λ ≥ 0 (ours; the paper's λ is λ/2), at most 1000.
+    pub lambda: f64,
+    /// SGD batch size, 1–n.
+    pub batch_size: usize,
+    /// Step budget for gd/sgd, 1–10^9.
+    pub steps: u64,
+    /// Time budget for gradient flow, in (0, 10^9]; GD reaches time η·step.
+    pub time: f64,
+    /// Gradient flow relative tolerance, in [1e-14, 1e-2].
+    pub rtol: f64,
+    /// Gradient flow absolute tolerance, in [0, 1].
+    pub atol: f64,
+    /// Record metrics every this many steps (accepted steps under gradient flow), 1–10^9.
+    pub record_every: u64,
+    /// Most points the history keeps (older points are decimated), 16–100000.
+    pub history_len: usize,
+    /// Decay β of the gradient's exponential moving average, in [0, 1).
+    pub ema: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            loss: Loss::Logistic,
+            optimizer: Optimizer::Gd,
+            lr: 1.0,
+            lambda: 1e-2,
+            batch_size: 10,
+            steps: 2000,
+            time: 100.0,
+            rtol: 1e-8,
+            atol: 1e-12,
+            record_every: 10,
+            history_len: 512,
+            ema: 0.99,
+        }
+    }
+}
+
+/// A merge method (how K nets become one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeMethod {
+    /// The paper's: trained layers added, fixed layers copied once.
+    Sum,
+    /// Trained layers averaged.
+    Mean,
+    /// θ₀ + α·Σ(θ_k − θ₀) from the shared initialisation θ₀.
+    TaskArithmetic,
+}
+
+impl MergeMethod {
+    /// The name used in files, JSON and on the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            MergeMethod::Sum => "sum",
+            MergeMethod::Mean => "mean",
+            MergeMethod::TaskArithmetic => "task_arithmetic",
+        }
+    }
+}
+
+/// Merge section (used when data.tasks ≥ 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MergeConfig {
+    pub methods: Vec<MergeMethod>,
+    /// Task-arithmetic scale α, in (0, 10].
+    pub alpha: f64,
+    /// Start every task's net from the same trained-layer initialisation.
+    pub shared_init: bool,
+}
+
+impl Default for MergeConfig {
+    fn default() -> Self {
+        MergeConfig {
+            methods: vec![MergeMethod::Sum],
+            alpha: 1.0,
+            shared_init: false,
+        }
+    }
+}
+
+/// The raw, unchecked config: what JSON, the URL hash and the CLI produce.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Format version; this build reads 1.
+    pub version: u32,
+    /// Seed of every random choice (data, init, SGD batches), 0 to 2^53 − 1.
+    pub seed: u64,
+    pub data: DataConfig,
+    pub net: NetConfig,
+    pub train: TrainConfig,
+    pub merge: MergeConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            version: CONFIG_VERSION,
+            seed: 0,
+            data: DataConfig::default(),
+            net: NetConfig::default(),
+            train: TrainConfig::default(),
+            merge: MergeConfig::default(),
+        }
+    }
+}
+
+/// A config that passed validation. Only [`Config::validate`] makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidConfig {
+    raw: Config,
+    memory_estimate: u64,
+}
+
+impl Deref for ValidConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.raw
+    }
+}
+
+impl ValidConfig {
+    /// The checked config, as plain data (for serialising with a run).
+    pub fn config(&self) -> &Config {
+        &self.raw
+    }
+    /// Estimated peak bytes of a run with this config.
+    pub fn memory_estimate(&self) -> u64 {
+        self.memory_estimate
+    }
+    /// Layer sizes [d, widths…, out_dim] (length L + 1).
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        layer_sizes(&self.raw)
+    }
+    /// Number of layers L.
+    pub fn depth(&self) -> usize {
+        self.raw.net.widths.len() + 1
+    }
+    /// Whether layer k (0-based) is trained.
+    pub fn is_trained(&self, k: usize) -> bool {
+        let last = self.depth() - 1;
+        !(k == last && self.raw.net.output == OutputLayer::Fixed)
+            && !self.raw.net.frozen.contains(&(k + 1))
+    }
+    /// Per-layer init std multiplier (init_scale × layer_scales[k]).
+    pub fn layer_scale(&self, k: usize) -> f64 {
+        self.raw.net.init_scale * self.raw.net.layer_scales.get(k).copied().unwrap_or(1.0)
+    }
+    /// Replace λ (checked like the config field); the run continues.
+    pub fn with_lambda(&self, lambda: f64) -> Result<ValidConfig, ConfigError> {
+        let mut raw = self.raw.clone();
+        raw.train.lambda = lambda;
+        raw.validate_with_budget(u64::MAX)
+    }
+    /// Replace η (checked like the config field); the run continues.
+    pub fn with_lr(&self, lr: f64) -> Result<ValidConfig, ConfigError> {
+        let mut raw = self.raw.clone();
+        raw.train.lr = lr;
+        raw.validate_with_budget(u64::MAX)
+    }
+}
+
+fn layer_sizes(c: &Config) -> Vec<usize> {
+    let mut s = Vec::with_capacity(c.net.widths.len() + 2);
+    s.push(c.data.d);
+    s.extend_from_slice(&c.net.widths);
+    s.push(c.data.out_dim);
+    s
+}
+
+macro_rules! check {
+    ($cond:expr, $field:expr, $allowed:expr, $value:expr) => {
+        if !($cond) {
+            return Err(range($field, $allowed, $value));
+        }
+    };
+}
+
+fn finite_in(v: f64, lo: f64, hi: f64, lo_open: bool) -> bool {
+    v.is_finite() && v <= hi && if lo_open { v > lo } else { v >= lo }
+}
+
+impl Config {
+    /// Parse JSON; unknown keys and wrong types are errors.
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))
+    }
+
+    /// Pretty JSON of this config.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("config serialises")
+    }
+
+    /// Check every field with this target's memory budget ([`DEFAULT_MEMORY_BUDGET`]).
+    pub fn validate(&self) -> Result<ValidConfig, ConfigError> {
+        self.validate_with_budget(DEFAULT_MEMORY_BUDGET)
+    }
+
+    /// Check every field; refuse runs whose memory estimate exceeds `budget` bytes.
+    pub fn validate_with_budget(&self, budget: u64) -> Result<ValidConfig, ConfigError> {
+        let c = self;
+        check!(
+            c.version == CONFIG_VERSION,
+            "version",
+            &format!("{CONFIG_VERSION} (the format this build reads)"),
+            c.version
+        );
+        check!(c.seed <= MAX_SEED, "seed", "in [0, 9007199254740991]", c.seed);
+
+        let d = &c.data;
+        check!((1..=26).contains(&d.tasks), "data.tasks", "in [1, 26]", d.tasks);
+        check!((1..=1_000_000).contains(&d.n), "data.n", "in [1, 1000000]", d.n);
+        check!((1..=1_000_000).contains(&d.d), "data.d", "in [1, 1000000]", d.d);
+        check!(
+            (1..=4096).contains(&d.out_dim),
+            "data.out_dim",
+            "in [1, 4096]",
+            d.out_dim
+        );
+        check!(finite_in(d.rho, 0.0, 1.0, false), "data.rho", "in [0, 1]", d.rho);
+        check!(
+            finite_in(d.angle_deg, 0.0, 90.0, false),
+            "data.angle_deg",
+            "in [0, 90] degrees",
+            d.angle_deg
+        );
+        check!(finite_in(d.noise, 0.0, 1.0, false), "data.noise", "in [0, 1]", d.noise);
+        check!(
+            (1..=4096).contains(&d.teacher_width),
+            "data.teacher_width",
+            "in [1, 4096]",
+            d.teacher_width
+        );
+        match d.generator {
+            Generator::Blocks => check!(
+                d.d >= d.tasks,
+                "data.d",
+                &format!("at least data.tasks = {} for the blocks generator (one block per task)", d.tasks),
+                d.d
+            ),
+            Generator::Mixing => check!(
+                d.d > d.tasks,
+                "data.d",
+                &format!(
+                    "at least data.tasks + 1 = {} for the mixing generator (a shared block plus one per task)",
+                    d.tasks + 1
+                ),
+                d.d
+            ),
+            Generator::Gaussian => {}
+            Generator::Whitened => {
+                if d.tasks != 1 {
+                    return Err(conflict(
+                        "data.tasks",
+                        format!("the whitened generator makes one task, got {}", d.tasks),
+                    ));
+                }
+                check!(
+                    d.n >= d.d,
+                    "data.n",
+                    &format!("at least data.d = {} for whitened inputs (XᵀX = n·I needs n ≥ d)", d.d),
+                    d.n
+                );
+            }
+            Generator::Planar => {
+                check!(
+                    d.d >= 3 * d.tasks,
+                    "data.d",
+                    &format!("at least 3 × data.tasks = {} for planar tasks (three axes per task)", 3 * d.tasks),
+                    d.d
+                );
+                check!(d.out_dim == 1, "data.out_dim", "1 for planar tasks", d.out_dim);
+            }
+        }
+
+        let n = &c.net;
+        check!(n.widths.len() <= 32, "net.widths", "at most 32 hidden layers", n.widths.len());
+        for (i, &w) in n.widths.iter().enumerate() {
+            check!(
+                (1..=1_000_000).contains(&w),
+                &format!("net.widths[{i}]"),
+                "in [1, 1000000]",
+                w
+            );
+        }
+        let depth = n.widths.len() + 1;
+        check!(
+            finite_in(n.leaky_slope, 0.0, 1.0, true) && n.leaky_slope < 1.0,
+            "net.leaky_slope",
+            "in (0, 1)",
+            n.leaky_slope
+        );
+        check!(
+            finite_in(n.init_scale, 0.0, 100.0, true),
+            "net.init_scale",
+            "in (0, 100]",
+            n.init_scale
+        );
+        check!(
+            n.layer_scales.is_empty() || n.layer_scales.len() == depth,
+            "net.layer_scales",
+            &format!("empty or one entry per layer ({depth})"),
+            format!("{} entries", n.layer_scales.len())
+        );
+        for (i, &s) in n.layer_scales.iter().enumerate() {
+            check!(
+                finite_in(s, 0.0, 100.0, true),
+                &format!("net.layer_scales[{i}]"),
+                "in (0, 100]",
+                s
+            );
+        }
+        for (i, &f) in n.frozen.iter().enumerate() {
+            check!(
+                (1..=depth).contains(&f),
+                &format!("net.frozen[{i}]"),
+                &format!("a layer index in [1, {depth}]"),
+                f
+            );
+        }
+        if n.output == OutputLayer::Fixed && n.widths.is_empty() {
+            return Err(conflict(
+                "net.output",
+                "a fixed output layer needs at least one hidden layer (net.widths is empty)",
+            ));
+        }
+        let trained = (0..depth)
+            .filter(|&k| {
+                !(k == depth - 1 && n.output == OutputLayer::Fixed) && !n.frozen.contains(&(k + 1))
+            })
+            .count();
+        if trained == 0 {
+            return Err(conflict("net.frozen", "every layer is frozen or fixed: nothing to train"));
+        }
+
+        let t = &c.train;
+        check!(finite_in(t.lr, 0.0, 1000.0, true), "train.lr", "in (0, 1000]", t.lr);
+        check!(
+            finite_in(t.lambda, 0.0, 1000.0, false),
+            "train.lambda",
+            "in [0, 1000]",
+            t.lambda
+        );
+        check!(
+            (1..=1_000_000_000).contains(&t.steps),
+            "train.steps",
+            "in [1, 1000000000]",
+            t.steps
+        );
+        check!(
+            finite_in(t.time, 0.0, 1e9, true),
+            "train.time",
+            "in (0, 1e9]",
+            t.time
+        );
+        check!(
+            finite_in(t.rtol, 1e-14, 1e-2, false),
+            "train.rtol",
+            "in [1e-14, 1e-2]",
+            t.rtol
+        );
+        check!(finite_in(t.atol, 0.0, 1.0, false), "train.atol", "in [0, 1]", t.atol);
+        check!(
+            (1..=1_000_000_000).contains(&t.record_every),
+            "train.record_every",
+            "in [1, 1000000000]",
+            t.record_every
+        );
+        check!(
+            (16..=100_000).contains(&t.history_len),
+            "train.history_len",
+            "in [16, 100000]",
+            t.history_len
+        );
+        check!(
+            finite_in(t.ema, 0.0, 1.0, false) && t.ema < 1.0,
+            "train.ema",
+            "in [0, 1)",
+            t.ema
+        );
+        if t.optimizer == Optimizer::Sgd {
+            check!(
+                (1..=d.n).contains(&t.batch_size),
+                "train.batch_size",
+                &format!("in [1, data.n = {}]", d.n),
+                t.batch_size
+            );
+        }
+        if t.loss == Loss::Logistic {
+            check!(
+                d.out_dim == 1,
+                "data.out_dim",
+                "1 for the logistic loss (labels are ±1)",
+                d.out_dim
+            );
+        }
+
+        let m = &c.merge;
+        check!(
+            finite_in(m.alpha, 0.0, 10.0, true),
+            "merge.alpha",
+            "in (0, 10]",
+            m.alpha
+        );
+        if m.methods.contains(&MergeMethod::TaskArithmetic) && !m.shared_init {
+            return Err(conflict(
+                "merge.methods",
+                "task_arithmetic needs merge.shared_init = true (it measures each net's change from a shared θ₀)",
+            ));
+        }
+
+        let (estimate, detail) = memory_estimate(c);
+        if estimate > budget {
+            return Err(ConfigError::MemoryBudget {
+                estimate,
+                budget,
+                detail,
+            });
+        }
+        Ok(ValidConfig {
+            raw: c.clone(),
+            memory_estimate: estimate,
+        })
+    }
+}
+
+/// Estimated peak bytes of a run, with a breakdown. Uses saturating
+/// arithmetic so absurd sizes give a huge estimate, never an overflow.
+fn memory_estimate(c: &Config) -> (u64, String) {
+    let f = 8u64; // bytes per f64
+    let sizes: Vec<u64> = layer_sizes(c).iter().map(|&s| s as u64).collect();
+    let k = c.data.tasks as u64;
+    let n = c.data.n as u64;
+    let params: u64 = sizes
+        .windows(2)
+        .map(|w| w[0].saturating_mul(w[1]).saturating_add(w[1]))
+        .fold(0u64, |a, b| a.saturating_add(b));
+    let units: u64 = sizes.iter().fold(0u64, |a, &b| a.saturating_add(b));
+    let data = k
+        .saturating_mul(n)
+        .saturating_mul((c.data.d as u64).saturating_add(c.data.out_dim as u64))
+        .saturating_mul(f);
+    // Weights, gradient, EMA, initial copy, previous state, plus 7 Runge–Kutta stages under GF.
+    let copies = if c.train.optimizer == Optimizer::Gf { 12 } else { 5 };
+    let per_net_params = params.saturating_mul(copies).saturating_mul(f);
+    // Pre-activations, activations and their gradients for the whole batch.
+    let per_net_acts = n.saturating_mul(units).saturating_mul(4).saturating_mul(f);
+    // Metrics history: per point, per layer a spectrum of min(rows, cols) values.
+    let spectra: u64 = sizes
+        .windows(2)
+        .map(|w| w[0].min(w[1]))
+        .fold(0u64, |a, b| a.saturating_add(b));
+    let history = (c.train.history_len as u64)
+        .saturating_mul(spectra.saturating_add(16 * sizes.len() as u64))
+        .saturating_mul(f);
+    let nets = k.saturating_add(c.merge.methods.len() as u64);
+    let total = data
+        .saturating_add(nets.saturating_mul(per_net_params))
+        .saturating_add(k.saturating_mul(per_net_acts.saturating_add(history)));
+    let detail = format!(
+        "data {data} B, parameters {} B, activations {} B, history {} B",
+        nets.saturating_mul(per_net_params),
+        k.saturating_mul(per_net_acts),
+        k.saturating_mul(history)
+    );
+    (total, detail)
+}
