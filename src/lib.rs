@@ -1,5 +1,9 @@
 //! lowrank-lab: watch weight decay make neural networks low-rank, and merge
 //! nets trained on (nearly) orthogonal tasks by adding their weights.
 pub mod analysis;
+pub mod charts;
 pub mod config;
+pub mod data;
+pub mod net;
 pub mod rng;
+pub mod train;

@@ -1,2 +1,5 @@
-//! Diagnostics of trained weights: spectra, ranks, alignment, balance, span, bounds.
+//! Diagnostics of weights: spectra (faer SVD), rank measures, alignment,
+//! stationarity, balance and the data span. Each file's header states its math.
+pub mod layers;
+pub mod ranks;
 pub mod spectrum;

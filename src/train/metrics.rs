@@ -1,0 +1,129 @@
+//! The metrics recorded over training (see `analysis` for each formula).
+
+use crate::analysis::{layers, ranks, spectrum};
+use crate::config::Loss;
+use crate::net::{loss, Net, Params};
+use ndarray::{ArrayView2, Array2};
+use serde::{Deserialize, Serialize};
+
+/// Per-layer quantities at one point of training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerMetrics {
+    /// Whether the layer trains (fixed and frozen layers report geometry only).
+    pub trained: bool,
+    /// ‖W_k‖_F.
+    pub frobenius: f64,
+    /// λ‖W_k‖²_F, the left side of the norm identity.
+    pub norm_identity_lhs: f64,
+    /// cos(W_k, −∇_{W_k}L), instantaneous; null when a norm is 0 or the layer is fixed.
+    pub alignment_cos: Option<f64>,
+    /// cos(W_k, −ḡ_k) with ḡ the gradient's exponential moving average.
+    pub alignment_cos_avg: Option<f64>,
+    /// Singular values, descending.
+    pub singular_values: Vec<f64>,
+    pub stable_rank: f64,
+    pub effective_rank: f64,
+    pub numerical_rank: usize,
+    /// The numerical-rank tolerance max(rows, cols)·ε·σ₁.
+    pub rank_tolerance: f64,
+    /// ‖D_k‖_F with D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (null for the last layer).
+    pub balance: Option<f64>,
+    /// ‖diag D_k‖₂, the per-neuron part (what the theory covers for ReLU).
+    pub balance_diag: Option<f64>,
+}
+
+/// Everything recorded at one point of training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub step: u64,
+    /// Time t: η·step for GD/SGD, integrated time for gradient flow.
+    pub time: f64,
+    /// Training loss L (full batch).
+    pub loss: f64,
+    /// F = L + (λ/2)‖θ_trained‖².
+    pub objective: f64,
+    pub accuracy: f64,
+    /// ‖∇L + λθ‖ / ‖λθ‖ (at λ = 0: ‖∇L‖/‖θ‖), trained parameters.
+    pub stationarity: f64,
+    /// (1/n)Σ⟨−∂ℓ/∂fᵢ, fᵢ⟩, the right side of the norm identity.
+    pub norm_identity_rhs: f64,
+    /// ‖W_1(I − P_X)‖_F / ‖W_1‖_F.
+    pub outside_span: f64,
+    pub layers: Vec<LayerMetrics>,
+}
+
+/// Inputs to one metrics evaluation: the net, its full-batch gradient at the
+/// same point, the gradient's EMA, and the data.
+pub struct MetricsInput<'a> {
+    pub net: &'a Net,
+    pub grad: &'a Params,
+    pub ema: &'a Params,
+    pub outputs: ArrayView2<'a, f64>,
+    pub y: ArrayView2<'a, f64>,
+    pub span_basis: ArrayView2<'a, f64>,
+    pub loss_kind: Loss,
+    pub loss: f64,
+    pub lambda: f64,
+    pub step: u64,
+    pub time: f64,
+}
+
+/// Compute all metrics (one SVD per layer).
+pub fn compute(m: &MetricsInput<'_>) -> Metrics {
+    let p = &m.net.params;
+    let mask = &m.net.trained;
+    let theta_sq = p.norm_sq(mask);
+    let resid_sq = m.grad.norm_sq_of_sum(m.lambda, p, mask);
+    let stationarity = if m.lambda > 0.0 {
+        libm::sqrt(resid_sq) / (m.lambda * libm::sqrt(theta_sq))
+    } else {
+        libm::sqrt(resid_sq) / libm::sqrt(theta_sq)
+    };
+    let depth = m.net.depth();
+    let layers = (0..depth)
+        .map(|k| {
+            let w = p.w[k].view();
+            let s = spectrum::singular_values(w);
+            let fro_sq: f64 = w.iter().map(|v| v * v).sum();
+            let (balance, balance_diag) = if k + 1 < depth {
+                let (a, b) = layers::balance(w, p.w[k + 1].view());
+                (Some(a), Some(b))
+            } else {
+                (None, None)
+            };
+            let trained = mask[k];
+            let s1 = s.first().copied().unwrap_or(0.0);
+            LayerMetrics {
+                trained,
+                frobenius: libm::sqrt(fro_sq),
+                norm_identity_lhs: m.lambda * fro_sq,
+                alignment_cos: if trained { layers::cos_with_negative(w, m.grad.w[k].view()) } else { None },
+                alignment_cos_avg: if trained { layers::cos_with_negative(w, m.ema.w[k].view()) } else { None },
+                stable_rank: ranks::stable_rank(&s),
+                effective_rank: ranks::effective_rank(&s),
+                numerical_rank: spectrum::numerical_rank(&s, w.nrows(), w.ncols()),
+                rank_tolerance: spectrum::rank_tolerance(s1, w.nrows(), w.ncols()),
+                singular_values: s,
+                balance,
+                balance_diag,
+            }
+        })
+        .collect();
+    Metrics {
+        step: m.step,
+        time: m.time,
+        loss: m.loss,
+        objective: m.loss + 0.5 * m.lambda * theta_sq,
+        accuracy: loss::accuracy(m.outputs, m.y),
+        stationarity,
+        norm_identity_rhs: loss::norm_identity_rhs(m.loss_kind, m.outputs, m.y),
+        outside_span: layers::outside_span_fraction(p.w[0].view(), m.span_basis),
+        layers,
+    }
+}
+
+/// An orthonormal basis (d × r) of the span of the training inputs (rows of X).
+pub fn input_span_basis(x: ArrayView2<f64>) -> Array2<f64> {
+    // 1e-12 relative: directions below it are rounding noise of the generator.
+    spectrum::row_space_basis(x, 1e-12)
+}

@@ -1,0 +1,427 @@
+//! The [`Trainer`]: one net on one task, advanced in bounded budgets.
+//!
+//! Updates, with F(θ) = L(θ) + (λ/2)‖θ‖² over trained layers:
+//! - GD: θ ← (1 − ηλ)θ − η∇L(θ), full batch; time t = η·step;
+//! - SGD: the same with ∇L on a batch drawn without replacement each step;
+//! - GF: dθ/dt = −∇L − λθ by adaptive Dormand–Prince 5(4) (`flow`).
+//!
+//! Every step checks the loss, the gradient and the size of the update: a
+//! non-finite value stops training with [`Status::Diverged`] and leaves the
+//! last finite θ in place (an update that would overflow is not applied).
+//! λ and η may change between budgets without resetting; `reset` restores
+//! the exact initial weights.
+
+pub mod flow;
+pub mod history;
+pub mod metrics;
+
+pub use history::History;
+pub use metrics::{LayerMetrics, Metrics};
+
+use crate::config::{ConfigError, Optimizer, ValidConfig};
+use crate::net::{Net, Params, Workspace};
+use crate::rng::{self, stream, LabRng};
+use flow::{Flow, FlowStep};
+use ndarray::{Array2, ArrayView2, Zip};
+use serde::{Deserialize, Serialize};
+
+/// Where training stands after a budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    /// More budget may be given.
+    Running,
+    /// The config's step (or time) budget is spent.
+    Done,
+    /// A non-finite `quantity` ("loss", "gradient" or "weights") appeared at `step`; θ is the last finite state.
+    Diverged { step: u64, quantity: String },
+    /// Gradient flow could not meet its tolerance: the step size fell to `step_size` at time `time`.
+    Stalled { time: f64, step_size: f64 },
+}
+
+impl Status {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Status::Running)
+    }
+}
+
+struct Sgd {
+    rng: LabRng,
+    perm: Vec<usize>,
+    xb: Array2<f64>,
+    yb: Array2<f64>,
+    ws: Workspace,
+}
+
+/// One net training on one task.
+pub struct Trainer {
+    cfg: ValidConfig,
+    task: usize,
+    x: Array2<f64>,
+    y: Array2<f64>,
+    span_basis: Array2<f64>,
+    init: Net,
+    net: Net,
+    grad: Params,
+    ema: Params,
+    ema_ready: bool,
+    ws: Workspace,
+    sgd: Option<Sgd>,
+    flow: Option<Flow>,
+    step: u64,
+    time: f64,
+    loss: f64,
+    history: History,
+    status: Status,
+}
+
+fn max_abs(p: &Params, mask: &[bool]) -> f64 {
+    let mut m = 0.0f64;
+    for k in (0..p.depth()).filter(|&k| mask[k]) {
+        m = p.w[k].iter().chain(p.b[k].iter()).fold(m, |m, v| m.max(v.abs()));
+    }
+    m
+}
+
+impl Trainer {
+    /// A trainer for task `task` on inputs `x` (n × d) and targets `y` (n × out_dim).
+    pub fn new(cfg: &ValidConfig, task: usize, x: Array2<f64>, y: Array2<f64>) -> Trainer {
+        let net = Net::init(cfg, task);
+        let grad = Params::zeros_like(&net.params);
+        let sgd = (cfg.train.optimizer == Optimizer::Sgd).then(|| Sgd {
+            rng: rng::seeded(cfg.seed, stream::SGD + task as u64),
+            perm: (0..x.nrows()).collect(),
+            xb: Array2::zeros((cfg.train.batch_size, x.ncols())),
+            yb: Array2::zeros((cfg.train.batch_size, y.ncols())),
+            ws: Workspace::default(),
+        });
+        let flow = (cfg.train.optimizer == Optimizer::Gf).then(|| Flow::new(&net, cfg.train.lr));
+        Trainer {
+            span_basis: metrics::input_span_basis(x.view()),
+            cfg: cfg.clone(),
+            task,
+            x,
+            y,
+            init: net.clone(),
+            ema: grad.clone(),
+            grad,
+            ema_ready: false,
+            net,
+            ws: Workspace::default(),
+            sgd,
+            flow,
+            step: 0,
+            time: 0.0,
+            loss: f64::NAN,
+            history: History::new(cfg.train.history_len),
+            status: Status::Running,
+        }
+    }
+
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+    pub fn initial_net(&self) -> &Net {
+        &self.init
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+    pub fn time(&self) -> f64 {
+        self.time
+    }
+    pub fn config(&self) -> &ValidConfig {
+        &self.cfg
+    }
+    pub fn task(&self) -> usize {
+        self.task
+    }
+    pub fn inputs(&self) -> ArrayView2<'_, f64> {
+        self.x.view()
+    }
+    pub fn targets(&self) -> ArrayView2<'_, f64> {
+        self.y.view()
+    }
+    /// The exponential moving average of the gradient (zeros before the first step).
+    pub fn gradient_ema(&self) -> &Params {
+        &self.ema
+    }
+
+    /// Change λ; training continues from the current θ.
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), ConfigError> {
+        self.cfg = self.cfg.with_lambda(lambda)?;
+        if let Some(f) = &mut self.flow {
+            f.invalidate();
+        }
+        self.reopen();
+        Ok(())
+    }
+
+    /// Change η; training continues from the current θ.
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), ConfigError> {
+        self.cfg = self.cfg.with_lr(lr)?;
+        self.reopen();
+        Ok(())
+    }
+
+    /// A diverged run may continue after a change (its θ is the last finite one).
+    fn reopen(&mut self) {
+        if matches!(self.status, Status::Diverged { .. } | Status::Stalled { .. }) {
+            self.status = Status::Running;
+        }
+    }
+
+    /// Back to the exact initial weights, step 0, empty history.
+    pub fn reset(&mut self) {
+        self.net = self.init.clone();
+        self.step = 0;
+        self.time = 0.0;
+        self.loss = f64::NAN;
+        self.ema_ready = false;
+        self.ema.scale_add(0.0, 0.0, &self.grad, &self.net.trained);
+        self.history.clear();
+        self.status = Status::Running;
+        if let Some(s) = &mut self.sgd {
+            s.rng = rng::seeded(self.cfg.seed, stream::SGD + self.task as u64);
+            s.perm = (0..self.x.nrows()).collect();
+        }
+        if self.flow.is_some() {
+            self.flow = Some(Flow::new(&self.net, self.cfg.train.lr));
+        }
+    }
+
+    fn finished(&self) -> bool {
+        match self.cfg.train.optimizer {
+            Optimizer::Gf => self.time >= self.cfg.train.time,
+            _ => self.step >= self.cfg.train.steps,
+        }
+    }
+
+    /// Advance by at most `max_steps` steps (accepted steps under gradient
+    /// flow), stopping early at the config's budget, divergence or a stall.
+    pub fn advance(&mut self, max_steps: u64) -> &Status {
+        if !self.status.is_running() {
+            return &self.status;
+        }
+        for _ in 0..max_steps {
+            if self.finished() {
+                self.record_final();
+                self.status = Status::Done;
+                break;
+            }
+            let outcome = match self.cfg.train.optimizer {
+                Optimizer::Gd => self.gd_step(),
+                Optimizer::Sgd => self.sgd_step(),
+                Optimizer::Gf => self.gf_step(),
+            };
+            if let Err(s) = outcome {
+                self.status = s;
+                break;
+            }
+        }
+        if self.status.is_running() && self.finished() {
+            self.record_final();
+            self.status = Status::Done;
+        }
+        &self.status
+    }
+
+    /// Run until done, diverged or stalled.
+    pub fn run_to_end(&mut self) -> &Status {
+        while self.status.is_running() {
+            self.advance(10_000);
+        }
+        &self.status
+    }
+
+    fn diverged(&self, quantity: &str) -> Status {
+        Status::Diverged {
+            step: self.step,
+            quantity: quantity.to_string(),
+        }
+    }
+
+    fn update_ema(&mut self) {
+        let beta = self.cfg.train.ema;
+        if self.ema_ready {
+            self.ema.scale_add(beta, 1.0 - beta, &self.grad, &self.net.trained);
+        } else {
+            self.ema.assign(&self.grad, &self.net.trained);
+            self.ema_ready = true;
+        }
+    }
+
+    fn record_due(&self) -> bool {
+        let every = self.cfg.train.record_every;
+        self.step % every == 0 && self.history.due(self.step / every)
+    }
+
+    /// θ ← (1 − ηλ)θ − η g, refused (as divergence) if it would overflow.
+    fn apply_update(&mut self) -> Result<(), Status> {
+        let (eta, lambda) = (self.cfg.train.lr, self.cfg.train.lambda);
+        let c = 1.0 - eta * lambda;
+        let mask = &self.net.trained;
+        let bound = c.abs() * max_abs(&self.net.params, mask) + eta * max_abs(&self.grad, mask);
+        if !(bound < f64::MAX / 2.0) {
+            return Err(self.diverged("weights"));
+        }
+        self.net.params.scale_add(c, -eta, &self.grad, mask);
+        self.step += 1;
+        self.time = eta * self.step as f64;
+        Ok(())
+    }
+
+    fn gd_step(&mut self) -> Result<(), Status> {
+        let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+        self.check(loss)?;
+        self.loss = loss;
+        self.update_ema();
+        if self.record_due() {
+            let m = self.metrics_with_current_grad();
+            self.history.push(m);
+        }
+        self.apply_update()
+    }
+
+    fn sgd_step(&mut self) -> Result<(), Status> {
+        if self.record_due() {
+            let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+            self.check(loss)?;
+            self.loss = loss;
+            let m = self.metrics_with_current_grad();
+            self.history.push(m);
+        }
+        let sgd = self.sgd.as_mut().expect("sgd state exists for the sgd optimizer");
+        let (n, b) = (self.x.nrows(), sgd.xb.nrows());
+        for i in 0..b {
+            let j = i + rng::below(&mut sgd.rng, n - i);
+            sgd.perm.swap(i, j);
+            sgd.xb.row_mut(i).assign(&self.x.row(sgd.perm[i]));
+            sgd.yb.row_mut(i).assign(&self.y.row(sgd.perm[i]));
+        }
+        let loss = sgd.ws.loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
+        self.check(loss)?;
+        self.update_ema();
+        self.apply_update()
+    }
+
+    fn gf_step(&mut self) -> Result<(), Status> {
+        if self.record_due() {
+            let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+            self.check(loss)?;
+            self.loss = loss;
+            if !self.ema_ready {
+                self.update_ema();
+            }
+            let m = self.metrics_with_current_grad();
+            self.history.push(m);
+        }
+        let t = &self.cfg.train;
+        let flow = self.flow.as_mut().expect("flow state exists for the gf optimizer");
+        let h_max = t.time - self.time;
+        match flow.step(&mut self.net, &mut self.ws, self.x.view(), self.y.view(), t.loss, t.lambda, t.rtol, t.atol, h_max, self.time, &mut self.grad) {
+            FlowStep::Accepted { h, loss } => {
+                self.step += 1;
+                // Land exactly on the budget's end when the step was clipped to it.
+                self.time = if h >= h_max { t.time } else { self.time + h };
+                self.loss = loss;
+                if !self.grad.all_finite(&self.net.trained) {
+                    return Err(self.diverged("gradient"));
+                }
+                self.update_ema();
+                Ok(())
+            }
+            FlowStep::Stalled { h } => Err(Status::Stalled {
+                time: self.time,
+                step_size: h,
+            }),
+            FlowStep::NonFinite { quantity } => Err(self.diverged(quantity)),
+        }
+    }
+
+    fn check(&self, loss: f64) -> Result<(), Status> {
+        if !loss.is_finite() {
+            return Err(self.diverged("loss"));
+        }
+        if !self.grad.all_finite(&self.net.trained) {
+            return Err(self.diverged("gradient"));
+        }
+        Ok(())
+    }
+
+    fn metrics_with_current_grad(&self) -> Metrics {
+        metrics::compute(&metrics::MetricsInput {
+            net: &self.net,
+            grad: &self.grad,
+            ema: &self.ema,
+            outputs: self.ws.outputs(),
+            y: self.y.view(),
+            span_basis: self.span_basis.view(),
+            loss_kind: self.cfg.train.loss,
+            loss: self.loss,
+            lambda: self.cfg.train.lambda,
+            step: self.step,
+            time: self.time,
+        })
+    }
+
+    /// Metrics at the current θ (full-batch forward and backward; allocates).
+    pub fn metrics(&self) -> Metrics {
+        let mut ws = Workspace::default();
+        let mut grad = Params::zeros_like(&self.net.params);
+        let loss = ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut grad);
+        metrics::compute(&metrics::MetricsInput {
+            net: &self.net,
+            grad: &grad,
+            ema: if self.ema_ready { &self.ema } else { &grad },
+            outputs: ws.outputs(),
+            y: self.y.view(),
+            span_basis: self.span_basis.view(),
+            loss_kind: self.cfg.train.loss,
+            loss,
+            lambda: self.cfg.train.lambda,
+            step: self.step,
+            time: self.time,
+        })
+    }
+
+    fn record_final(&mut self) {
+        let m = self.metrics();
+        if m.loss.is_finite() {
+            self.history.push(m);
+        }
+    }
+
+    /// Full-batch loss and gradient at the current θ (allocates the gradient).
+    pub fn loss_and_gradient(&self) -> (f64, Params) {
+        let mut ws = Workspace::default();
+        let mut grad = Params::zeros_like(&self.net.params);
+        let loss = ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut grad);
+        (loss, grad)
+    }
+
+    /// Stationarity residual ‖∇L + λθ‖/‖λθ‖ at the current θ, without spectra.
+    pub fn stationarity(&self) -> f64 {
+        let (_, g) = self.loss_and_gradient();
+        let mask = &self.net.trained;
+        let lambda = self.cfg.train.lambda;
+        let r = libm::sqrt(g.norm_sq_of_sum(lambda, &self.net.params, mask));
+        let t = libm::sqrt(self.net.params.norm_sq(mask));
+        if lambda > 0.0 {
+            r / (lambda * t)
+        } else {
+            r / t
+        }
+    }
+}
+
+/// Largest |entry| difference between two equally shaped matrices.
+pub fn max_abs_diff(a: ArrayView2<f64>, b: ArrayView2<f64>) -> f64 {
+    Zip::from(&a).and(&b).fold(0.0f64, |m, &x, &y| m.max((x - y).abs()))
+}
