@@ -56,6 +56,20 @@ pub enum ConfigError {
     },
 }
 
+/// Shows a float plainly when that is short, in scientific notation otherwise.
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || (1e-4..1e9).contains(&a) || !a.is_finite() {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 fn range<T: fmt::Display>(field: &str, allowed: &str, value: T) -> ConfigError {
     ConfigError::OutOfRange {
         field: field.to_string(),
@@ -477,7 +491,7 @@ impl Config {
             finite_in(d.angle_deg, 0.0, 90.0, false),
             "data.angle_deg",
             "in [0, 90] degrees",
-            d.angle_deg
+            Num(d.angle_deg)
         );
         check!(finite_in(d.noise, 0.0, 1.0, false), "data.noise", "in [0, 1]", d.noise);
         check!(
@@ -543,13 +557,13 @@ impl Config {
             finite_in(n.leaky_slope, 0.0, 1.0, true) && n.leaky_slope < 1.0,
             "net.leaky_slope",
             "in (0, 1)",
-            n.leaky_slope
+            Num(n.leaky_slope)
         );
         check!(
             finite_in(n.init_scale, 0.0, 100.0, true),
             "net.init_scale",
             "in (0, 100]",
-            n.init_scale
+            Num(n.init_scale)
         );
         check!(
             n.layer_scales.is_empty() || n.layer_scales.len() == depth,
@@ -562,7 +576,7 @@ impl Config {
                 finite_in(s, 0.0, 100.0, true),
                 &format!("net.layer_scales[{i}]"),
                 "in (0, 100]",
-                s
+                Num(s)
             );
         }
         for (i, &f) in n.frozen.iter().enumerate() {
@@ -594,7 +608,7 @@ impl Config {
             finite_in(t.lambda, 0.0, 1000.0, false),
             "train.lambda",
             "in [0, 1000]",
-            t.lambda
+            Num(t.lambda)
         );
         check!(
             (1..=1_000_000_000).contains(&t.steps),
@@ -606,13 +620,13 @@ impl Config {
             finite_in(t.time, 0.0, 1e9, true),
             "train.time",
             "in (0, 1e9]",
-            t.time
+            Num(t.time)
         );
         check!(
             finite_in(t.rtol, 1e-14, 1e-2, false),
             "train.rtol",
             "in [1e-14, 1e-2]",
-            t.rtol
+            Num(t.rtol)
         );
         check!(finite_in(t.atol, 0.0, 1.0, false), "train.atol", "in [0, 1]", t.atol);
         check!(
@@ -631,7 +645,7 @@ impl Config {
             finite_in(t.ema, 0.0, 1.0, false) && t.ema < 1.0,
             "train.ema",
             "in [0, 1)",
-            t.ema
+            Num(t.ema)
         );
         if t.optimizer == Optimizer::Sgd {
             check!(
@@ -655,7 +669,7 @@ impl Config {
             finite_in(m.alpha, 0.0, 10.0, true),
             "merge.alpha",
             "in (0, 10]",
-            m.alpha
+            Num(m.alpha)
         );
         if m.methods.contains(&MergeMethod::TaskArithmetic) && !m.shared_init {
             return Err(conflict(

@@ -82,18 +82,23 @@ pub fn accuracy(f: ArrayView2<f64>, y: ArrayView2<f64>) -> f64 {
     ok as f64 / total
 }
 
-/// Per-sample |∂ℓ/∂fᵢ| summed over outputs (not divided by n): the |ℓ′| of the merge bound.
-pub fn abs_derivatives(loss: Loss, f: ArrayView2<f64>, y: ArrayView2<f64>) -> Vec<f64> {
+/// Per-sample ‖∂ℓ/∂fᵢ‖₂ over outputs (not divided by n): the ‖ℓ′ᵢ‖ of the merge bound.
+pub fn derivative_norms(loss: Loss, f: ArrayView2<f64>, y: ArrayView2<f64>) -> Vec<f64> {
     f.outer_iter()
         .zip(y.outer_iter())
         .map(|(fr, yr)| {
-            fr.iter()
+            let sq: f64 = fr
+                .iter()
                 .zip(yr.iter())
-                .map(|(&f, &y)| match loss {
-                    Loss::Logistic => (y / (1.0 + libm::exp(y * f))).abs(),
-                    Loss::Squared => (f - y).abs(),
+                .map(|(&f, &y)| {
+                    let d = match loss {
+                        Loss::Logistic => y / (1.0 + libm::exp(y * f)),
+                        Loss::Squared => f - y,
+                    };
+                    d * d
                 })
-                .sum()
+                .sum();
+            libm::sqrt(sq)
         })
         .collect()
 }

@@ -1,0 +1,140 @@
+//! A run: the data of all K tasks, one [`Trainer`] per task, and (for K ≥ 2)
+//! the merge report. This is what the CLI and the browser drive, and its
+//! [`Snapshot`] is the one structured object that comes out.
+
+use crate::config::ValidConfig;
+use crate::data::{self, Dataset, OverlapStats};
+use crate::merge::{self, MergeReport};
+use crate::train::{History, Metrics, Status, Trainer};
+use serde::{Deserialize, Serialize};
+
+/// All tasks of one config, trained side by side.
+pub struct Run {
+    cfg: ValidConfig,
+    data: Dataset,
+    trainers: Vec<Trainer>,
+}
+
+/// One task's state in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSnapshot {
+    pub task: String,
+    pub status: Status,
+    pub current: Metrics,
+    pub history: History,
+}
+
+/// Numbers only: everything a chart or a report needs, serialisable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub config: crate::config::Config,
+    pub data_hash: String,
+    pub overlap: OverlapStats,
+    pub tasks: Vec<TaskSnapshot>,
+    /// Present when there are at least two tasks.
+    pub merge: Option<MergeReport>,
+}
+
+impl Run {
+    /// Generate the data and initialise one net per task.
+    pub fn new(cfg: &ValidConfig) -> Run {
+        let data = data::generate(cfg);
+        let trainers = data
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Trainer::new(cfg, i, t.x.clone(), t.y.clone()))
+            .collect();
+        Run {
+            cfg: cfg.clone(),
+            data,
+            trainers,
+        }
+    }
+
+    pub fn config(&self) -> &ValidConfig {
+        &self.cfg
+    }
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+    pub fn trainers(&self) -> &[Trainer] {
+        &self.trainers
+    }
+    pub fn trainers_mut(&mut self) -> &mut [Trainer] {
+        &mut self.trainers
+    }
+
+    /// Advance every task's trainer by at most `max_steps`.
+    pub fn advance(&mut self, max_steps: u64) {
+        for t in &mut self.trainers {
+            t.advance(max_steps);
+        }
+    }
+
+    /// Whether any trainer can still advance.
+    pub fn is_running(&self) -> bool {
+        self.trainers.iter().any(|t| t.status().is_running())
+    }
+
+    /// Train every task to the end of its budget (or divergence).
+    pub fn run_to_end(&mut self) {
+        for t in &mut self.trainers {
+            t.run_to_end();
+        }
+    }
+
+    /// The merge report (K ≥ 2), at the current weights.
+    pub fn merge_report(&self) -> Option<MergeReport> {
+        if self.trainers.len() < 2 {
+            return None;
+        }
+        let nets: Vec<_> = self.trainers.iter().map(|t| t.net().clone()).collect();
+        Some(merge::evaluate(&self.cfg, &self.data, &nets, self.trainers[0].initial_net()))
+    }
+
+    /// Change λ on every trainer (no reset).
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), crate::config::ConfigError> {
+        for t in &mut self.trainers {
+            t.set_lambda(lambda)?;
+        }
+        self.cfg = self.cfg.with_lambda(lambda)?;
+        Ok(())
+    }
+
+    /// Change η on every trainer (no reset).
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), crate::config::ConfigError> {
+        for t in &mut self.trainers {
+            t.set_lr(lr)?;
+        }
+        self.cfg = self.cfg.with_lr(lr)?;
+        Ok(())
+    }
+
+    /// Back to the same initial weights.
+    pub fn reset(&mut self) {
+        for t in &mut self.trainers {
+            t.reset();
+        }
+    }
+
+    /// Everything, as numbers.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            config: self.cfg.config().clone(),
+            data_hash: data::data_hash(&self.data),
+            overlap: self.data.overlap.clone(),
+            tasks: self
+                .trainers
+                .iter()
+                .map(|t| TaskSnapshot {
+                    task: data::task_name(t.task()),
+                    status: t.status().clone(),
+                    current: t.metrics(),
+                    history: t.history().clone(),
+                })
+                .collect(),
+            merge: self.merge_report(),
+        }
+    }
+}
