@@ -4,6 +4,8 @@ pub mod analysis;
 pub mod charts;
 pub mod config;
 pub mod data;
+pub mod merge;
 pub mod net;
 pub mod rng;
+pub mod run;
 pub mod train;

@@ -1,5 +1,6 @@
 //! Diagnostics of weights: spectra (faer SVD), rank measures, alignment,
 //! stationarity, balance and the data span. Each file's header states its math.
+pub mod bounds;
 pub mod layers;
 pub mod ranks;
 pub mod spectrum;

@@ -1,6 +1,8 @@
 //! The metrics recorded over training (see `analysis` for each formula).
 
+use crate::analysis::bounds::{self, RankBound};
 use crate::analysis::{layers, ranks, spectrum};
+use crate::config::Activation;
 use crate::config::Loss;
 use crate::net::{loss, Net, Params};
 use ndarray::{ArrayView2, Array2};
@@ -50,6 +52,8 @@ pub struct Metrics {
     /// ‖W_1(I − P_X)‖_F / ‖W_1‖_F.
     pub outside_span: f64,
     pub layers: Vec<LayerMetrics>,
+    /// The derived stable-rank bound (logistic loss, homogeneous σ, no bias, λ > 0), else null.
+    pub rank_bound: Option<RankBound>,
 }
 
 /// Inputs to one metrics evaluation: the net, its full-batch gradient at the
@@ -64,6 +68,8 @@ pub struct MetricsInput<'a> {
     pub loss_kind: Loss,
     pub loss: f64,
     pub lambda: f64,
+    /// max‖xᵢ‖ over the training inputs.
+    pub max_input_norm: f64,
     pub step: u64,
     pub time: f64,
 }
@@ -108,7 +114,17 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
                 balance_diag,
             }
         })
-        .collect();
+        .collect::<Vec<LayerMetrics>>();
+    let homogeneous = matches!(m.net.act.kind, Activation::Relu | Activation::LeakyRelu | Activation::Linear);
+    let rank_bound = if m.loss_kind == Loss::Logistic && homogeneous && !m.net.has_bias() {
+        let per_layer: Vec<(f64, f64, bool)> = layers
+            .iter()
+            .map(|l| (l.singular_values.first().copied().unwrap_or(0.0), l.frobenius, l.trained))
+            .collect();
+        bounds::stable_rank_bound(&per_layer, m.max_input_norm, m.loss, m.lambda)
+    } else {
+        None
+    };
     Metrics {
         step: m.step,
         time: m.time,
@@ -119,7 +135,13 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
         norm_identity_rhs: loss::norm_identity_rhs(m.loss_kind, m.outputs, m.y),
         outside_span: layers::outside_span_fraction(p.w[0].view(), m.span_basis),
         layers,
+        rank_bound,
     }
+}
+
+/// max‖xᵢ‖ over the rows of X.
+pub fn max_row_norm(x: ArrayView2<f64>) -> f64 {
+    x.outer_iter().map(|r| libm::sqrt(r.dot(&r))).fold(0.0, f64::max)
 }
 
 /// An orthonormal basis (d × r) of the span of the training inputs (rows of X).

@@ -6,8 +6,12 @@
 //! - GF: dθ/dt = −∇L − λθ by adaptive Dormand–Prince 5(4) (`flow`).
 //!
 //! Every step checks the loss, the gradient and the size of the update: a
-//! non-finite value stops training with [`Status::Diverged`] and leaves the
-//! last finite θ in place (an update that would overflow is not applied).
+//! non-finite value stops training with [`Status::Diverged`] naming the step
+//! and the quantity. θ is then put back to the last checkpoint whose loss and
+//! gradient were finite (checkpoints are taken every [`CHECKPOINT_EVERY`]
+//! steps: one copy of θ per 32 steps costs little, and a state whose loss
+//! has already overflowed would be useless to continue from); an update that
+//! would overflow is simply not applied.
 //! λ and η may change between budgets without resetting; `reset` restores
 //! the exact initial weights.
 
@@ -45,6 +49,9 @@ impl Status {
     }
 }
 
+/// Steps between copies of θ kept for recovery after divergence.
+pub const CHECKPOINT_EVERY: u64 = 32;
+
 struct Sgd {
     rng: LabRng,
     perm: Vec<usize>,
@@ -60,6 +67,7 @@ pub struct Trainer {
     x: Array2<f64>,
     y: Array2<f64>,
     span_basis: Array2<f64>,
+    max_x: f64,
     init: Net,
     net: Net,
     grad: Params,
@@ -71,6 +79,8 @@ pub struct Trainer {
     step: u64,
     time: f64,
     loss: f64,
+    checkpoint: Params,
+    checkpoint_at: (u64, f64),
     history: History,
     status: Status,
 }
@@ -98,11 +108,14 @@ impl Trainer {
         let flow = (cfg.train.optimizer == Optimizer::Gf).then(|| Flow::new(&net, cfg.train.lr));
         Trainer {
             span_basis: metrics::input_span_basis(x.view()),
+            max_x: metrics::max_row_norm(x.view()),
             cfg: cfg.clone(),
             task,
             x,
             y,
             init: net.clone(),
+            checkpoint: net.params.clone(),
+            checkpoint_at: (0, 0.0),
             ema: grad.clone(),
             grad,
             ema_ready: false,
@@ -180,6 +193,8 @@ impl Trainer {
     /// Back to the exact initial weights, step 0, empty history.
     pub fn reset(&mut self) {
         self.net = self.init.clone();
+        self.checkpoint = self.init.params.clone();
+        self.checkpoint_at = (0, 0.0);
         self.step = 0;
         self.time = 0.0;
         self.loss = f64::NAN;
@@ -221,6 +236,9 @@ impl Trainer {
                 Optimizer::Gf => self.gf_step(),
             };
             if let Err(s) = outcome {
+                if matches!(s, Status::Diverged { .. }) {
+                    self.restore_checkpoint();
+                }
                 self.status = s;
                 break;
             }
@@ -238,6 +256,33 @@ impl Trainer {
             self.advance(10_000);
         }
         &self.status
+    }
+
+    fn take_checkpoint(&mut self) {
+        if self.step % CHECKPOINT_EVERY == 0 {
+            self.checkpoint.assign(&self.net.params, &self.net.trained);
+            self.checkpoint_at = (self.step, self.time);
+        }
+    }
+
+    /// Back to the last θ whose loss and gradient were finite (GF never
+    /// accepts a non-finite state, so it has nothing to undo).
+    fn restore_checkpoint(&mut self) {
+        if self.cfg.train.optimizer == Optimizer::Gf {
+            return;
+        }
+        self.net.params.assign(&self.checkpoint, &self.net.trained);
+        (self.step, self.time) = self.checkpoint_at;
+        let keep = self.step;
+        self.history.points.retain(|p| p.step <= keep);
+        if !self.ema.all_finite(&self.net.trained) {
+            self.ema_ready = false;
+        }
+    }
+
+    /// Step of the state training would continue from (after a divergence, the checkpoint's).
+    pub fn checkpoint_step(&self) -> u64 {
+        self.checkpoint_at.0
     }
 
     fn diverged(&self, quantity: &str) -> Status {
@@ -281,6 +326,7 @@ impl Trainer {
         let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
         self.check(loss)?;
         self.loss = loss;
+        self.take_checkpoint();
         self.update_ema();
         if self.record_due() {
             let m = self.metrics_with_current_grad();
@@ -307,6 +353,7 @@ impl Trainer {
         }
         let loss = sgd.ws.loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
         self.check(loss)?;
+        self.take_checkpoint();
         self.update_ema();
         self.apply_update()
     }
@@ -366,6 +413,7 @@ impl Trainer {
             loss_kind: self.cfg.train.loss,
             loss: self.loss,
             lambda: self.cfg.train.lambda,
+            max_input_norm: self.max_x,
             step: self.step,
             time: self.time,
         })
@@ -386,6 +434,7 @@ impl Trainer {
             loss_kind: self.cfg.train.loss,
             loss,
             lambda: self.cfg.train.lambda,
+            max_input_norm: self.max_x,
             step: self.step,
             time: self.time,
         })

@@ -1,0 +1,165 @@
+//! Trainer behaviour: budgets, bounded history, live λ/η changes, reset,
+//! divergence and stalls.
+use lowrank_lab::config::{Activation, Config, Loss, Optimizer, OutputLayer};
+use lowrank_lab::run::Run;
+use lowrank_lab::train::Status;
+
+fn base() -> Config {
+    let mut c = Config::default();
+    c.seed = 5;
+    c.data.n = 16;
+    c.data.d = 12;
+    c.net.widths = vec![24];
+    c.train.steps = 500;
+    c
+}
+
+#[test]
+fn budgets_are_bounded_and_history_is_decimated() {
+    let mut c = base();
+    c.train.steps = 5000;
+    c.train.record_every = 1;
+    c.train.history_len = 16;
+    let mut run = Run::new(&c.validate().unwrap());
+    run.advance(123);
+    assert_eq!(run.trainers()[0].step_count(), 123);
+    assert_eq!(*run.trainers()[0].status(), Status::Running);
+    run.run_to_end();
+    let t = &run.trainers()[0];
+    assert_eq!(t.step_count(), 5000);
+    assert_eq!(*t.status(), Status::Done);
+    let h = t.history();
+    assert!(h.points.len() <= 17, "{}", h.points.len());
+    assert!(h.points.len() >= 8);
+    // Evenly spaced (apart from the final point) and spanning the run.
+    let steps: Vec<u64> = h.points.iter().map(|p| p.step).collect();
+    let gap = steps[1] - steps[0];
+    assert!(steps.windows(2).take(steps.len() - 2).all(|w| w[1] - w[0] == gap), "{steps:?}");
+    assert_eq!(*steps.last().unwrap(), 5000);
+    assert_eq!(steps[0], 0);
+    // The loss went down.
+    assert!(h.points.last().unwrap().loss < h.points[0].loss);
+}
+
+#[test]
+fn lambda_and_lr_change_without_reset_and_reset_restores_initial_weights() {
+    let c = base();
+    let cfg = c.validate().unwrap();
+    let mut run = Run::new(&cfg);
+    let w0 = run.trainers()[0].net().params.clone();
+    run.advance(100);
+    let w100 = run.trainers()[0].net().params.clone();
+    run.set_lambda(0.1).unwrap();
+    run.set_lr(0.5).unwrap();
+    assert_eq!(run.trainers()[0].step_count(), 100);
+    assert_eq!(run.trainers()[0].net().params, w100);
+    run.advance(100);
+    assert_eq!(run.trainers()[0].step_count(), 200);
+    assert_eq!(run.trainers()[0].config().train.lambda, 0.1);
+    // The change took effect: different from continuing with the old λ.
+    let mut other = Run::new(&cfg);
+    other.advance(200);
+    assert_ne!(other.trainers()[0].net().params, run.trainers()[0].net().params);
+    // Bad values are refused with the field's message and change nothing.
+    let e = run.set_lambda(-1.0).unwrap_err().to_string();
+    assert!(e.starts_with("train.lambda must be in [0, 1000], got -1"), "{e}");
+    assert_eq!(run.trainers()[0].config().train.lambda, 0.1);
+    run.reset();
+    assert_eq!(run.trainers()[0].net().params, w0);
+    assert_eq!(run.trainers()[0].step_count(), 0);
+    assert!(run.trainers()[0].history().points.is_empty());
+}
+
+#[test]
+fn divergence_stops_at_the_step_and_keeps_the_last_finite_state() {
+    let mut c = base();
+    c.net.widths = vec![32, 32, 32];
+    c.net.init_scale = 3.0;
+    c.train.loss = Loss::Squared;
+    c.train.lr = 50.0;
+    c.train.steps = 10_000;
+    let mut run = Run::new(&c.validate().unwrap());
+    run.run_to_end();
+    let t = &run.trainers()[0];
+    match t.status() {
+        Status::Diverged { step, quantity } => {
+            assert!(*step > 0 && *step < 10_000, "step {step}");
+            assert!(["loss", "gradient", "weights"].contains(&quantity.as_str()));
+            // Put back to the last checkpoint with a finite loss.
+            assert!(t.step_count() <= *step && t.step_count() + 32 > *step, "{} vs {step}", t.step_count());
+            assert!(t.metrics().loss.is_finite());
+        }
+        s => panic!("expected divergence, got {s:?}"),
+    }
+    let all = vec![true; t.net().depth()];
+    assert!(t.net().params.all_finite(&all), "last state is not finite");
+    // No NaN in what was recorded.
+    assert!(t.history().points.iter().all(|p| p.loss.is_finite()));
+    // Lowering η continues from the kept state.
+    let step = t.step_count();
+    run.set_lr(1e-4).unwrap();
+    run.advance(10);
+    assert_eq!(run.trainers()[0].step_count(), step + 10);
+    assert_eq!(*run.trainers()[0].status(), Status::Running);
+}
+
+#[test]
+fn gradient_flow_reports_a_stall_instead_of_looping() {
+    let mut c = base();
+    c.net.widths = vec![16, 16];
+    c.net.init_scale = 30.0;
+    c.train.loss = Loss::Squared;
+    c.train.optimizer = Optimizer::Gf;
+    c.train.rtol = 1e-14;
+    c.train.atol = 0.0;
+    c.train.time = 10.0;
+    let mut run = Run::new(&c.validate().unwrap());
+    run.run_to_end();
+    let status = run.trainers()[0].status().clone();
+    assert!(matches!(status, Status::Stalled { .. } | Status::Diverged { .. }), "{status:?}");
+    if let Status::Stalled { step_size, time } = status {
+        assert!(step_size.is_finite() && time < 10.0);
+    }
+}
+
+#[test]
+fn sgd_runs_and_is_seeded() {
+    let mut c = base();
+    c.train.optimizer = Optimizer::Sgd;
+    c.train.batch_size = 4;
+    c.train.lr = 0.5;
+    let cfg = c.validate().unwrap();
+    let go = || {
+        let mut r = Run::new(&cfg);
+        r.run_to_end();
+        r.trainers()[0].net().params.clone()
+    };
+    assert_eq!(go(), go());
+    let mut r = Run::new(&cfg);
+    let l0 = r.trainers()[0].metrics().loss;
+    r.run_to_end();
+    assert!(r.trainers()[0].metrics().loss < l0);
+}
+
+#[test]
+fn frozen_and_fixed_layers_do_not_move_and_are_shared_across_tasks() {
+    let mut c = base();
+    c.data.tasks = 2;
+    c.net.widths = vec![24, 24];
+    c.net.frozen = vec![2];
+    c.net.output = OutputLayer::Fixed;
+    c.net.activation = Activation::LeakyRelu;
+    let mut run = Run::new(&c.validate().unwrap());
+    let before: Vec<_> = run.trainers().iter().map(|t| t.net().params.clone()).collect();
+    run.advance(50);
+    for (t, b) in run.trainers().iter().zip(&before) {
+        assert_eq!(t.net().params.w[1], b.w[1]);
+        assert_eq!(t.net().params.w[2], b.w[2]);
+        assert_ne!(t.net().params.w[0], b.w[0]);
+        // ±1/√m entries.
+        assert!(t.net().params.w[2].iter().all(|v| (v.abs() - 1.0 / 24f64.sqrt()).abs() < 1e-15));
+    }
+    assert_eq!(before[0].w[1], before[1].w[1]);
+    assert_eq!(before[0].w[2], before[1].w[2]);
+    assert_ne!(before[0].w[0], before[1].w[0]);
+}
