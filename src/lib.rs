@@ -6,6 +6,8 @@ pub mod config;
 pub mod data;
 pub mod merge;
 pub mod net;
+pub mod overrides;
 pub mod rng;
 pub mod run;
+pub mod summary;
 pub mod train;

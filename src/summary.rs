@@ -1,0 +1,130 @@
+//! The `final` object of a run (what `run --json` prints and `run.json`
+//! stores) and its flattening into dotted keys for CSV rows.
+//!
+//! Single-task fields sit at the top level (task `a`); runs with K ≥ 2 tasks
+//! add `tasks.<name>.…` for every task and `merge.<method>.<task>.{loss,
+//! accuracy, max_output_change}` plus the overlap statistics.
+
+use crate::run::Run;
+use crate::train::{Metrics, Status};
+use serde_json::{json, Map, Value};
+
+fn diverged(status: &Status) -> Value {
+    match status {
+        Status::Diverged { step, quantity } => json!({"step": step, "quantity": quantity}),
+        Status::Stalled { time, step_size } => json!({"stalled_at_time": time, "step_size": step_size}),
+        _ => Value::Bool(false),
+    }
+}
+
+fn task_summary(m: &Metrics, status: &Status) -> Value {
+    let layers: Vec<Value> = m
+        .layers
+        .iter()
+        .map(|l| {
+            json!({
+                "trained": l.trained,
+                "alignment_cos": l.alignment_cos,
+                "alignment_cos_avg": l.alignment_cos_avg,
+                "frobenius": l.frobenius,
+                "stable_rank": l.stable_rank,
+                "effective_rank": l.effective_rank,
+                "numerical_rank": l.numerical_rank,
+                "singular_values": l.singular_values,
+                "balance": l.balance,
+                "balance_diag": l.balance_diag,
+                "norm_identity_lhs": l.norm_identity_lhs,
+            })
+        })
+        .collect();
+    json!({
+        "step": m.step,
+        "time": m.time,
+        "loss": m.loss,
+        "objective": m.objective,
+        "accuracy": m.accuracy,
+        "stationarity": m.stationarity,
+        "norm_identity_rhs": m.norm_identity_rhs,
+        "outside_span": m.outside_span,
+        "rank_bound": m.rank_bound,
+        "layers": layers,
+        "diverged": diverged(status),
+    })
+}
+
+/// The `final` object for a run at its current state.
+pub fn final_summary(run: &Run) -> Value {
+    let per_task: Vec<(String, Value)> = run
+        .trainers()
+        .iter()
+        .zip(&run.data().tasks)
+        .map(|(t, task)| (task.name.clone(), task_summary(&t.metrics(), t.status())))
+        .collect();
+    let mut out = match per_task.first() {
+        Some((_, v)) => v.as_object().cloned().unwrap_or_default(),
+        None => Map::new(),
+    };
+    if per_task.len() >= 2 {
+        out.insert("tasks".into(), Value::Object(per_task.into_iter().collect()));
+        if let Some(report) = run.merge_report() {
+            let mut merge = Map::new();
+            for e in &report.evals {
+                let entry = merge
+                    .entry(e.net.clone())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+                    .expect("object");
+                entry.insert(
+                    e.task.clone(),
+                    json!({"loss": e.loss, "accuracy": e.accuracy, "max_output_change": e.max_output_change}),
+                );
+            }
+            out.insert("merge".into(), Value::Object(merge));
+            out.insert("cross_talk".into(), serde_json::to_value(&report.cross_talk).unwrap_or(Value::Null));
+            out.insert("hidden_overlap".into(), serde_json::to_value(&report.hidden_overlap).unwrap_or(Value::Null));
+            out.insert("merge_bound".into(), serde_json::to_value(&report.bound).unwrap_or(Value::Null));
+        }
+        out.insert("overlap".into(), serde_json::to_value(&run.data().overlap).unwrap_or(Value::Null));
+    }
+    Value::Object(out)
+}
+
+/// Flatten scalars of a JSON value into (dotted key, value) pairs; arrays of
+/// objects are indexed from 1 (`layers.1.stable_rank`), arrays of numbers
+/// (spectra) are skipped, booleans become 0/1, null becomes NaN.
+pub fn flatten(v: &Value) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    walk(v, String::new(), &mut out);
+    out
+}
+
+fn walk(v: &Value, prefix: String, out: &mut Vec<(String, f64)>) {
+    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                walk(v, key(k), out);
+            }
+        }
+        Value::Array(a) => {
+            if a.iter().all(|x| x.is_object()) {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, key(&(i + 1).to_string()), out);
+                }
+            }
+        }
+        Value::Number(n) => out.push((prefix, n.as_f64().unwrap_or(f64::NAN))),
+        Value::Bool(b) => out.push((prefix, if *b { 1.0 } else { 0.0 })),
+        Value::Null => out.push((prefix, f64::NAN)),
+        Value::String(_) => {}
+    }
+}
+
+/// Look up a dotted key in a JSON value (`merge.sum.a.accuracy`, `layers.1.stable_rank`).
+pub fn lookup<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
+    dotted.split('.').try_fold(v, |cur, part| match cur {
+        Value::Object(m) => m.get(part),
+        Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i.checked_sub(1)?)),
+        _ => None,
+    })
+}
