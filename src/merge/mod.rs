@@ -56,6 +56,16 @@ pub fn merge(method: MergeMethod, nets: &[&Net], init: &Net, alpha: f64) -> Net 
     out
 }
 
+/// Every merge method of the config applied to `nets`, named ("sum", "mean", …).
+pub fn merged_nets(cfg: &crate::config::ValidConfig, nets: &[Net], init: &Net) -> Vec<(String, Net)> {
+    let refs: Vec<&Net> = nets.iter().collect();
+    cfg.merge
+        .methods
+        .iter()
+        .map(|&m| (m.name().to_string(), merge(m, &refs, init, cfg.merge.alpha)))
+        .collect()
+}
+
 /// For linear nets (σ = identity, no bias): f_sum(x) − f_own(x) written as
 /// the sum of every cross term Π_k W_k^{t_k} x with (t_1, …, t_L) ≠ (own, …, own),
 /// for inputs X (n × d); returns n × out. The K^L products are enumerated, so

@@ -3,7 +3,7 @@
 //! nets' hidden subspaces (column spaces of W_k, directions with σᵢ above
 //! [`SUBSPACE_REL_TOL`]·σ₁), and the shallow bound where it applies.
 
-use super::{bound, merge};
+use super::bound;
 use crate::analysis::spectrum;
 use crate::config::ValidConfig;
 use crate::data::{task_name, Dataset};
@@ -85,13 +85,7 @@ fn hidden_basis(w: &Array2<f64>) -> Array2<f64> {
 /// `data.tasks[t]`; `init` is the shared θ₀ (the first net's initialisation).
 pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> MergeReport {
     let loss_kind = cfg.train.loss;
-    let refs: Vec<&Net> = nets.iter().collect();
-    let merged: Vec<(String, Net)> = cfg
-        .merge
-        .methods
-        .iter()
-        .map(|&m| (m.name().to_string(), merge(m, &refs, init, cfg.merge.alpha)))
-        .collect();
+    let merged = super::merged_nets(cfg, nets, init);
     let own_outputs: Vec<Array2<f64>> = nets.iter().zip(&data.tasks).map(|(n, t)| n.forward(t.x.view())).collect();
     let mut evals = Vec::new();
     let named = nets

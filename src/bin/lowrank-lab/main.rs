@@ -1,0 +1,162 @@
+//! `lowrank-lab`: every phenomenon of the lab from one command.
+//!
+//! Errors print one line to stderr and exit with code 2; bundles are
+//! written to a temporary folder and renamed into place only when complete.
+
+mod analyze;
+mod bundle;
+mod run_cmd;
+mod sweep_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "lowrank-lab", version, about = "Weight decay, low-rank bias and model merging in bias-free ReLU nets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the presets with what each shows.
+    Presets,
+    /// Train one config and write a bundle (run.json, metrics.csv, SVG charts, .npy data and weights).
+    Run {
+        /// Start from this preset.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Start from (or patch with) this config JSON file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override a config field: dotted key and JSON value, e.g. train.lambda=1e-3 or net.widths=[64,64].
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Override the seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the step budget (train.steps).
+        #[arg(long)]
+        steps: Option<u64>,
+        /// Output folder (replaced if it holds an earlier bundle).
+        #[arg(long)]
+        out: PathBuf,
+        /// Print the `final` object as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Memory budget in bytes for the run (default 16 GiB).
+        #[arg(long)]
+        memory_budget: Option<u64>,
+    },
+    /// Spectra, ranks and norms of weight matrices you bring as W1.npy, W2.npy, … .
+    Analyze {
+        /// Folder with W1.npy, W2.npy, … (shape fan_out × fan_in).
+        #[arg(long)]
+        weights: PathBuf,
+        /// Where to write analysis.json and the charts (default: print JSON only).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a grid of configs in parallel and write sweep.csv plus sweep charts.
+    Sweep {
+        #[arg(long)]
+        preset: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// An axis: key=v1;v2;… (repeatable; Cartesian product). Defaults to the preset's grid.
+        #[arg(long = "grid", value_name = "KEY=V1;V2")]
+        grid: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only points with index ≡ i (mod N), for job arrays.
+        #[arg(long, value_name = "i/N")]
+        shard: Option<String>,
+    },
+    /// Merge the sweep.csv of shard folders into one sweep (and its charts).
+    Collect {
+        /// Shard output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the collected sweep.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Print a line to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Presets => {
+            for p in lowrank_lab::presets::PRESETS {
+                print_stdout(&format!("{:<18} {}", p.name, p.see));
+            }
+            Ok(())
+        }
+        Command::Run {
+            preset,
+            config,
+            set,
+            seed,
+            steps,
+            out,
+            json,
+            memory_budget,
+        } => run_cmd::run(run_cmd::RunArgs {
+            preset,
+            config,
+            set,
+            seed,
+            steps,
+            out,
+            json,
+            memory_budget,
+        }),
+        Command::Analyze { weights, out } => analyze::analyze(&weights, out.as_deref()),
+        Command::Sweep {
+            preset,
+            config,
+            set,
+            grid,
+            out,
+            jobs,
+            shard,
+        } => sweep_cmd::sweep(sweep_cmd::SweepArgs {
+            preset,
+            config,
+            set,
+            grid,
+            out,
+            jobs,
+            shard,
+        }),
+        Command::Collect { dirs, out } => sweep_cmd::collect(&dirs, &out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! `lowrank-lab run`: one config, trained to the end, written as a bundle.
+
+use crate::bundle::Bundle;
+use indicatif::{ProgressBar, ProgressStyle};
+use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
+use lowrank_lab::net::Net;
+use lowrank_lab::run::Run;
+use lowrank_lab::{data, figures, merge, npy, overrides, presets, summary};
+use serde_json::json;
+use std::path::PathBuf;
+
+pub struct RunArgs {
+    pub preset: Option<String>,
+    pub config: Option<PathBuf>,
+    pub set: Vec<String>,
+    pub seed: Option<u64>,
+    pub steps: Option<u64>,
+    pub out: PathBuf,
+    pub json: bool,
+    pub memory_budget: Option<u64>,
+}
+
+/// Preset, then config file, then `--set`s: the config a command runs.
+pub fn build_config(preset: Option<&str>, file: Option<&PathBuf>, set: &[String]) -> Result<Config, String> {
+    let mut cfg = match preset {
+        Some(name) => presets::find(name)
+            .ok_or_else(|| {
+                let names: Vec<_> = presets::PRESETS.iter().map(|p| p.name).collect();
+                format!("unknown preset `{name}` (presets: {})", names.join(", "))
+            })?
+            .config()
+            .map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let patch: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        cfg = overrides::apply_patch(&cfg, &patch).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    overrides::apply_all(&cfg, set).map_err(|e| e.to_string())
+}
+
+fn progress(total: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar
+}
+
+/// Train `cfg` to the end with a progress bar (silent when stderr is not a terminal).
+pub fn train(cfg: &ValidConfig) -> Run {
+    let mut run = Run::new(cfg);
+    let gf = cfg.train.optimizer == lowrank_lab::config::Optimizer::Gf;
+    let bar = progress(if gf { 1000 } else { cfg.train.steps });
+    while run.is_running() {
+        run.advance(500);
+        let t = &run.trainers()[0];
+        bar.set_position(if gf { (1000.0 * t.time() / cfg.train.time) as u64 } else { t.step_count() });
+    }
+    bar.finish_and_clear();
+    run
+}
+
+pub fn write_net(bundle: &Bundle, dir: &str, net: &Net) -> Result<(), String> {
+    for (k, w) in net.params.w.iter().enumerate() {
+        bundle.write(&format!("{dir}/W{}.npy", k + 1), &npy::to_bytes(w).map_err(|e| e.to_string())?)?;
+        if !net.params.b[k].is_empty() {
+            bundle.write(&format!("{dir}/b{}.npy", k + 1), &npy::vec_to_bytes(&net.params.b[k]).map_err(|e| e.to_string())?)?;
+        }
+    }
+    Ok(())
+}
+
+fn metrics_csv(run: &Run) -> String {
+    let mut rows = Vec::new();
+    for (t, task) in run.trainers().iter().zip(&run.data().tasks) {
+        for m in &t.history().points {
+            let v = serde_json::to_value(m).unwrap_or_default();
+            rows.push(lowrank_lab::sweep::Row {
+                index: rows.len(),
+                assignments: vec![("task".into(), task.name.clone())],
+                values: summary::flatten(&v),
+            });
+        }
+    }
+    lowrank_lab::sweep::to_csv(&rows)
+}
+
+pub fn run(args: RunArgs) -> Result<(), String> {
+    let mut cfg = build_config(args.preset.as_deref(), args.config.as_ref(), &args.set)?;
+    if let Some(s) = args.seed {
+        cfg.seed = s;
+    }
+    if let Some(s) = args.steps {
+        cfg.train.steps = s;
+    }
+    let cfg = cfg.validate_with_budget(args.memory_budget.unwrap_or(NATIVE_MEMORY_BUDGET)).map_err(|e| e.to_string())?;
+    let bundle = Bundle::create(&args.out)?;
+    let run = train(&cfg);
+    let snapshot = run.snapshot();
+    let fin = summary::final_summary(&run);
+    let history: serde_json::Map<String, serde_json::Value> = snapshot
+        .tasks
+        .iter()
+        .map(|t| (t.task.clone(), serde_json::to_value(&t.history).unwrap_or_default()))
+        .collect();
+    let doc = json!({
+        "lowrank_lab": env!("CARGO_PKG_VERSION"),
+        "config": cfg.config(),
+        "data_hash": snapshot.data_hash,
+        "overlap": snapshot.overlap,
+        "history": history,
+        "final": fin,
+    });
+    bundle.write("run.json", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?.as_bytes())?;
+    bundle.write("metrics.csv", metrics_csv(&run).as_bytes())?;
+    for (name, svg) in figures::run_svgs(&run, &snapshot).map_err(|e| e.to_string())? {
+        bundle.write(&format!("{name}.svg"), svg.as_bytes())?;
+    }
+    for task in &run.data().tasks {
+        bundle.write(&format!("data/X_{}.npy", task.name), &npy::to_bytes(&task.x).map_err(|e| e.to_string())?)?;
+        bundle.write(&format!("data/y_{}.npy", task.name), &npy::to_bytes(&task.y).map_err(|e| e.to_string())?)?;
+    }
+    let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
+    for (i, net) in nets.iter().enumerate() {
+        write_net(&bundle, &format!("weights/{}", data::task_name(i)), net)?;
+        write_net(&bundle, &format!("weights_init/{}", data::task_name(i)), run.trainers()[i].initial_net())?;
+    }
+    if nets.len() >= 2 {
+        for (name, net) in merge::merged_nets(&cfg, &nets, run.trainers()[0].initial_net()) {
+            write_net(&bundle, &format!("weights/{name}"), &net)?;
+        }
+    }
+    bundle.finish()?;
+    if args.json {
+        crate::print_stdout(&serde_json::to_string_pretty(&fin).map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
