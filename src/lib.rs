@@ -15,3 +15,5 @@ pub mod run;
 pub mod summary;
 pub mod sweep;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

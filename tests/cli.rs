@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! End-to-end tests of the `lowrank-lab` binary.
 use std::path::Path;
 use std::process::{Command, Output};

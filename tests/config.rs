@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Validation: every invalid field gets its own message naming the field,
 //! the allowed range and the value received.
 use lowrank_lab::config::{Config, ConfigError, BROWSER_MEMORY_BUDGET};

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Tests of the data generators: orthogonality of blocks, the ρ knob of
 //! mixing, 1/√d overlap of Gaussian inputs, whitening, planar lifts and
 //! angles, determinism, and the pinned hashes.

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Finite-difference check of backprop for every activation × loss × depth 1–4 × bias.
 use lowrank_lab::config::{Activation, Config, Loss};
 use lowrank_lab::net::{loss, Net, Params, Workspace};

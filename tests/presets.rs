@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Each preset's "what you should see" number, asserted on a (where
 //! possible shortened) run through the same code the CLI uses.
 use lowrank_lab::overrides;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The paper's statements (as reconstructed here) checked on trained nets,
 //! with the tolerances the issue states. Seeded and deterministic.
 use lowrank_lab::analysis::spectrum;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Trainer behaviour: budgets, bounded history, live λ/η changes, reset,
 //! divergence and stalls.
 use lowrank_lab::config::{Activation, Config, Loss, Optimizer, OutputLayer};

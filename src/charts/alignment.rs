@@ -1,0 +1,142 @@
+//! Alignment of weights with their negative gradient, and the stationarity
+//! residual of the weight-decayed loss.
+
+use super::axis::Scale;
+use super::frame::LegendEntry;
+use super::lines::{draw_line_plot, LinePlot, PlotLine};
+use super::palette::{series_style, Dash, SeriesStyle, GREY_LINE};
+use super::{title_or, x_axis_name, ChartError, ChartReport, Series};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// cos(W_k, −∇_{W_k} L) of one layer over training.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlignmentLayer {
+    /// Layer name, e.g. "W1".
+    pub name: String,
+    /// (step or time, cosine) measured at each step, cosine in [−1, 1].
+    pub instantaneous: Vec<(f64, f64)>,
+    /// (step or time, exponential moving average of the cosine).
+    #[serde(default)]
+    pub ema: Vec<(f64, f64)>,
+}
+
+/// Weight–gradient alignment of every layer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlignmentData {
+    /// Chart title; empty for the default.
+    #[serde(default)]
+    pub title: String,
+    /// "step" or "time" (shown as "time t = η·step").
+    pub x_label: String,
+    /// One entry per layer.
+    pub layers: Vec<AlignmentLayer>,
+}
+
+/// Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ over training.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StationarityData {
+    /// Chart title; empty for the default.
+    #[serde(default)]
+    pub title: String,
+    /// "step" or "time" (shown as "time t = η·step").
+    pub x_label: String,
+    /// (step or time, residual > 0) per layer or for the whole net.
+    pub series: Vec<Series>,
+}
+
+/// cos(W_k, −∇L) per layer over training: instantaneous values as solid
+/// lines, their EMA as dashed lines in the same colour; y spans
+/// [min(0, data), 1]. Near 1 the weights point along −∇L, which is where
+/// weight decay's pull (−λW) and the loss gradient can balance.
+pub fn draw_alignment<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &AlignmentData,
+) -> Result<ChartReport, ChartError> {
+    let title = title_or(
+        &data.title,
+        "Alignment of each layer's weights with −gradient: cos(W_k, −∇L)",
+    );
+    let mut plot = LinePlot::new(
+        &title,
+        &x_axis_name(&data.x_label),
+        "cos(W_k, −∇L)",
+        Scale::Linear,
+        Scale::Linear,
+    );
+    plot.y_include = vec![0.0, 1.0];
+    plot.y_pad = 0.03;
+    let n = data.layers.len();
+    for (i, l) in data.layers.iter().enumerate() {
+        let mut solid = series_style(i, n);
+        solid.dash = Dash::Solid;
+        solid.width = 1;
+        let mut inst = PlotLine::new(l.name.clone(), l.instantaneous.clone(), solid);
+        inst.what = format!("{} (instantaneous)", l.name);
+        plot.lines.push(inst);
+        let mut dashed = solid;
+        dashed.dash = Dash::Dashed;
+        dashed.width = 2;
+        let mut ema = PlotLine::new("", l.ema.clone(), dashed);
+        ema.what = format!("{} (EMA)", l.name);
+        plot.lines.push(ema);
+    }
+    if n > 0 {
+        let key = |dash, width| SeriesStyle {
+            color: GREY_LINE,
+            dash,
+            marker: None,
+            width,
+        };
+        plot.extra_legend = vec![
+            LegendEntry::line("instantaneous", key(Dash::Solid, 1)),
+            LegendEntry::line("EMA (averaged)", key(Dash::Dashed, 2)),
+        ];
+    }
+    draw_line_plot(area, &plot)
+}
+
+/// Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ on a log y axis, one line per
+/// series (per layer or the whole net): it tends to 0 as training reaches a
+/// stationary point of the weight-decayed loss L + (λ/2)‖θ‖².
+pub fn draw_stationarity<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &StationarityData,
+) -> Result<ChartReport, ChartError> {
+    let title = title_or(
+        &data.title,
+        "Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ (0 at a fixed point)",
+    );
+    let mut plot = LinePlot::new(
+        &title,
+        &x_axis_name(&data.x_label),
+        "‖∇L + λθ‖ / ‖λθ‖ (log)",
+        Scale::Linear,
+        Scale::Log10,
+    );
+    let n = data.series.len();
+    for (i, s) in data.series.iter().enumerate() {
+        plot.lines.push(PlotLine::new(
+            s.name.clone(),
+            s.points.clone(),
+            series_style(i, n),
+        ));
+    }
+    draw_line_plot(area, &plot)
+}
+
+/// [`draw_alignment`] (top) and [`draw_stationarity`] (bottom) stacked in one
+/// area; the report lists what both skipped.
+pub fn draw_alignment_panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    alignment: &AlignmentData,
+    stationarity: &StationarityData,
+) -> Result<ChartReport, ChartError> {
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = area.split_vertically(h as i32 / 2);
+    let mut r = draw_alignment(&top, alignment)?;
+    r.skipped
+        .extend(draw_stationarity(&bottom, stationarity)?.skipped);
+    Ok(r)
+}

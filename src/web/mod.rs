@@ -1,0 +1,255 @@
+//! The browser boundary (wasm32 only): one JSON config in, one JSON
+//! snapshot out, and chart drawing onto canvases with plotters-canvas.
+//!
+//! The worker owns a [`Lab`] (training); the page calls [`draw_chart`]
+//! with the snapshot the worker posted (plotters-canvas needs `window`, so
+//! drawing stays on the main thread). Every export returns
+//! `Result<_, JsError>` carrying the Rust message; nothing a user controls
+//! is unwrapped.
+
+use crate::charts::{self, BoundaryData, ChartReport};
+use crate::config::{Config, ValidConfig};
+use crate::run::{Run, Snapshot};
+use crate::{data, figures, merge, npy, presets, summary};
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea};
+use plotters_canvas::CanvasBackend;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+fn err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Route panics to the console with their message (instead of "unreachable").
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version (shown on the page and written into exported runs).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The preset table as JSON: [{name, see, explain, config, grid}], config fully filled in.
+#[wasm_bindgen]
+pub fn presets_json() -> Result<String, JsError> {
+    let list: Vec<serde_json::Value> = presets::PRESETS
+        .iter()
+        .map(|p| {
+            Ok(json!({
+                "name": p.name,
+                "see": p.see,
+                "explain": p.explain,
+                "config": p.config().map_err(err)?,
+                "grid": p.grid,
+            }))
+        })
+        .collect::<Result<_, JsError>>()?;
+    serde_json::to_string(&list).map_err(err)
+}
+
+/// The default config as JSON.
+#[wasm_bindgen]
+pub fn default_config() -> String {
+    Config::default().to_json()
+}
+
+fn parse(config_json: &str) -> Result<ValidConfig, JsError> {
+    Config::from_json(config_json).map_err(err)?.validate().map_err(err)
+}
+
+/// Validate a config; returns it normalised (every field present) or throws
+/// an Error whose message names the field, the allowed range and the value.
+#[wasm_bindgen]
+pub fn validate_config(config_json: &str) -> Result<String, JsError> {
+    Ok(parse(config_json)?.config().to_json())
+}
+
+/// Set a dotted key (e.g. `train.lambda`) to a JSON value in a config; validates the result.
+#[wasm_bindgen]
+pub fn set_config_key(config_json: &str, key: &str, value_json: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    let cfg = crate::overrides::apply(&cfg, key, crate::overrides::parse_value(value_json)).map_err(err)?;
+    Ok(cfg.validate().map_err(err)?.config().to_json())
+}
+
+/// SHA-256 of the data a config generates (the same value natively and in wasm).
+#[wasm_bindgen]
+pub fn data_hash(config_json: &str) -> Result<String, JsError> {
+    Ok(data::data_hash(&data::generate(&parse(config_json)?)))
+}
+
+/// One run: K trainers and their data. Lives in the Web Worker.
+#[wasm_bindgen]
+pub struct Lab {
+    run: Run,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Validate `config_json` and initialise the run (refused before allocation if invalid).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<Lab, JsError> {
+        Ok(Lab { run: Run::new(&parse(config_json)?) })
+    }
+
+    /// Advance every task by at most `max_steps`; returns a small progress JSON
+    /// {step, time, running, status: [..]} (cheap: no spectra).
+    pub fn advance(&mut self, max_steps: u32) -> Result<String, JsError> {
+        self.run.advance(max_steps as u64);
+        self.progress()
+    }
+
+    /// {step, time, running, total_steps, total_time, optimizer, status: [per task]}.
+    pub fn progress(&self) -> Result<String, JsError> {
+        let t = &self.run.trainers()[0];
+        let cfg = self.run.config();
+        let status: Vec<_> = self.run.trainers().iter().map(|t| t.status().clone()).collect();
+        serde_json::to_string(&json!({
+            "step": t.step_count(),
+            "time": t.time(),
+            "running": self.run.is_running(),
+            "total_steps": cfg.train.steps,
+            "total_time": cfg.train.time,
+            "optimizer": cfg.train.optimizer,
+            "status": status,
+        }))
+        .map_err(err)
+    }
+
+    /// The full snapshot (config, data hash, overlap, per-task metrics and history, merge report).
+    pub fn snapshot(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.run.snapshot()).map_err(err)
+    }
+
+    /// Stationarity residual of task a (cheap: no SVD), for the gauge.
+    pub fn stationarity(&self) -> f64 {
+        self.run.trainers()[0].stationarity()
+    }
+
+    /// The `final` object (same as the CLI's `run --json`).
+    pub fn final_summary(&self) -> Result<String, JsError> {
+        serde_json::to_string(&summary::final_summary(&self.run)).map_err(err)
+    }
+
+    /// Change λ without resetting.
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), JsError> {
+        self.run.set_lambda(lambda).map_err(err)
+    }
+
+    /// Change η without resetting.
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), JsError> {
+        self.run.set_lr(lr).map_err(err)
+    }
+
+    /// Back to the same initial weights.
+    pub fn reset(&mut self) {
+        self.run.reset();
+    }
+
+    /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task] (empty otherwise).
+    pub fn boundaries(&self) -> Result<String, JsError> {
+        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
+        let merged = if nets.len() >= 2 {
+            merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
+        } else {
+            Vec::new()
+        };
+        let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
+        panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
+        serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
+    }
+
+    /// Weights of net `net` ("a", "b", …, or a merge name) layer `layer` (1-based) as .npy bytes.
+    pub fn weights_npy(&self, net: &str, layer: usize) -> Result<Vec<u8>, JsError> {
+        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
+        let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
+            Some((_, n)) => n.clone(),
+            None => merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
+                .into_iter()
+                .find(|(name, _)| name == net)
+                .map(|(_, n)| n)
+                .ok_or_else(|| JsError::new(&format!("no net named `{net}`")))?,
+        };
+        let w = chosen
+            .params
+            .w
+            .get(layer.wrapping_sub(1))
+            .ok_or_else(|| JsError::new(&format!("layer must be in [1, {}], got {layer}", chosen.depth())))?;
+        npy::to_bytes(w).map_err(err)
+    }
+
+    /// Number of layers L.
+    pub fn depth(&self) -> usize {
+        self.run.trainers()[0].net().depth()
+    }
+}
+
+/// Train one config to the end and return its `final` JSON (the overlap sweep runs these one by one in the worker).
+#[wasm_bindgen]
+pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
+    let cfg = parse(config_json)?;
+    let mut run = Run::new(&cfg);
+    run.run_to_end();
+    serde_json::to_string(&summary::final_summary(&run)).map_err(err)
+}
+
+fn draw_named<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, json_text: &str) -> Result<ChartReport, JsError> {
+    if let Some(task) = chart.strip_prefix("boundaries_") {
+        let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json_text).map_err(err)?;
+        let i = sets.len().min(task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0));
+        let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
+        return charts::draw_boundaries(area, set).map_err(err);
+    }
+    if chart == "merge_overlap" {
+        let d: charts::MergeOverlapData = serde_json::from_str(json_text).map_err(err)?;
+        return charts::draw_merge_overlap(area, &d).map_err(err);
+    }
+    let s: Snapshot = serde_json::from_str(json_text).map_err(err)?;
+    let r = match chart {
+        "loss" => charts::draw_loss(area, &figures::loss_data(&s)),
+        "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(&s, 0)),
+        "spectrum_over_time" => charts::draw_spectrum_strips(area, &figures::spectrum_history(&s, 0)),
+        "alignment" => {
+            let (a, st) = figures::alignment_data(&s, 0);
+            charts::draw_alignment_panels(area, &a, &st)
+        }
+        "norms" => charts::draw_norms(area, &figures::norms_data(&s, 0).0),
+        "balance" => charts::draw_balance(area, &figures::norms_data(&s, 0).1),
+        "merge_loss" | "merge_accuracy" => {
+            let report = s.merge.as_ref().ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
+            charts::draw_merge_bars(area, &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }))
+        }
+        other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
+    };
+    r.map_err(err)
+}
+
+/// Draw chart `chart` onto `canvas` from a snapshot JSON (or, for
+/// `boundaries_*` and `merge_overlap`, that chart's data JSON). Returns the
+/// chart's report JSON ({skipped: [...]}).
+#[wasm_bindgen]
+pub fn draw_chart(canvas: HtmlCanvasElement, chart: &str, json_text: &str) -> Result<String, JsError> {
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
+    let area = backend.into_drawing_area();
+    let report = draw_named(&area, chart, json_text)?;
+    area.present().map_err(err)?;
+    serde_json::to_string(&report).map_err(err)
+}
+
+/// The same chart as an SVG document (for "download SVG").
+#[wasm_bindgen]
+pub fn chart_svg(chart: &str, json_text: &str, width: u32, height: u32) -> Result<String, JsError> {
+    let mut out: Result<ChartReport, JsError> = Ok(ChartReport::default());
+    let svg = charts::render_svg(width, height, |a| {
+        out = draw_named(a, chart, json_text);
+        Ok(ChartReport::default())
+    })
+    .map_err(err)?;
+    out?;
+    Ok(svg)
+}

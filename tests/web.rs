@@ -1,0 +1,93 @@
+//! Browser tests (wasm32, headless Chromium via `wasm-pack test --headless --chrome`).
+//! Run with `make test-wasm`.
+#![cfg(target_arch = "wasm32")]
+
+mod pinned;
+
+use lowrank_lab::config::Config;
+use lowrank_lab::data::{self, PINNED};
+use lowrank_lab::run::Run;
+use lowrank_lab::{summary, web};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn canvas(w: u32, h: u32) -> HtmlCanvasElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let c: HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    c.set_width(w);
+    c.set_height(h);
+    doc.body().unwrap().append_child(&c).unwrap();
+    c
+}
+
+/// Count of pixels that are not fully transparent.
+fn painted(c: &HtmlCanvasElement) -> usize {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let img = ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap();
+    img.data().0.chunks(4).filter(|p| p[3] != 0).count()
+}
+
+fn trained_lab(config: &str, steps: u32) -> web::Lab {
+    let mut lab = web::Lab::new(config).unwrap();
+    lab.advance(steps).unwrap();
+    lab
+}
+
+#[wasm_bindgen_test]
+fn data_hash_matches_native_pinned_values() {
+    for (cfg, want) in PINNED {
+        assert_eq!(web::data_hash(cfg).unwrap(), *want);
+        let c = Config::from_json(cfg).unwrap().validate().unwrap();
+        assert_eq!(data::data_hash(&data::generate(&c)), *want);
+    }
+}
+
+#[wasm_bindgen_test]
+fn short_run_matches_native_metrics() {
+    let cfg = Config::from_json(pinned::RUN_CONFIG).unwrap().validate().unwrap();
+    let mut r = Run::new(&cfg);
+    r.run_to_end();
+    let f = summary::final_summary(&r);
+    for (k, want) in pinned::RUN_FINAL {
+        let got = summary::lookup(&f, k).and_then(|v| v.as_f64()).unwrap();
+        assert!((got - want).abs() <= 1e-9 * want.abs().max(1e-300), "{k}: wasm {got} vs native {want}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn bad_config_throws_an_error_with_the_rust_message() {
+    let e = web::validate_config(r#"{"train": {"lr": -1}}"#).err().expect("refused");
+    let v: wasm_bindgen::JsValue = e.into();
+    let err: js_sys::Error = v.dyn_into().expect("a JS Error");
+    assert_eq!(String::from(err.message()), "train.lr must be in (0, 1000], got -1");
+    let e = web::Lab::new(r#"{"bogus": 1}"#).err().expect("refused");
+    let err: js_sys::Error = wasm_bindgen::JsValue::from(e).dyn_into().unwrap();
+    assert!(String::from(err.message()).contains("unknown field `bogus`"));
+}
+
+#[wasm_bindgen_test]
+fn every_chart_changes_canvas_pixels() {
+    let merge_cfg = r#"{"seed":3,"data":{"generator":"planar","tasks":2,"n":24,"d":6,"angle_deg":90},"net":{"widths":[16],"output":"fixed"},"train":{"steps":60,"record_every":5},"merge":{"methods":["sum","mean"]}}"#;
+    let lab = trained_lab(merge_cfg, 60);
+    let snap = lab.snapshot().unwrap();
+    let charts = ["loss", "spectrum", "spectrum_over_time", "alignment", "norms", "balance", "merge_loss", "merge_accuracy"];
+    for chart in charts {
+        let c = canvas(600, 400);
+        assert_eq!(painted(&c), 0);
+        web::draw_chart(c.clone(), chart, &snap).unwrap_or_else(|_| panic!("{chart} failed"));
+        assert!(painted(&c) > 10_000, "{chart} drew almost nothing");
+    }
+    let b = lab.boundaries().unwrap();
+    let c = canvas(900, 300);
+    web::draw_chart(c.clone(), "boundaries_a", &b).unwrap();
+    assert!(painted(&c) > 10_000);
+    let svg = web::chart_svg("loss", &snap, 400, 300).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Training loss"));
+    // A single-task snapshot has no merge chart: an error, not a panic.
+    let single = trained_lab(r#"{"train":{"steps":5}}"#, 5).snapshot().unwrap();
+    assert!(web::draw_chart(canvas(100, 100), "merge_loss", &single).is_err());
+    assert!(web::draw_chart(canvas(100, 100), "nonsense", &single).is_err());
+}
