@@ -75,6 +75,38 @@ impl Params {
             .all(|k| self.w[k].iter().all(|v| v.is_finite()) && self.b[k].iter().all(|v| v.is_finite()))
     }
 
+    /// max |entry| over masked layers if every entry is finite, else `None` (one pass).
+    pub fn finite_max_abs(&self, mask: &[bool]) -> Option<f64> {
+        let mut m = 0.0f64;
+        let mut finite = true;
+        for k in (0..self.depth()).filter(|&k| mask[k]) {
+            for &v in self.w[k].iter().chain(self.b[k].iter()) {
+                finite &= v.is_finite();
+                m = m.max(v.abs());
+            }
+        }
+        finite.then_some(m)
+    }
+
+    /// The fused GD step over masked layers, in one pass:
+    /// self ← c·self − η·g and ema ← β·ema + (1−β)·g; returns max |new entry|.
+    pub fn gd_update_with_ema(&mut self, ema: &mut Params, g: &Params, c: f64, eta: f64, beta: f64, mask: &[bool]) -> f64 {
+        let mut m = 0.0f64;
+        for k in (0..self.depth()).filter(|&k| mask[k]) {
+            Zip::from(&mut self.w[k]).and(&mut ema.w[k]).and(&g.w[k]).for_each(|t, e, &g| {
+                *t = c * *t - eta * g;
+                *e = beta * *e + (1.0 - beta) * g;
+                m = m.max(t.abs());
+            });
+            Zip::from(&mut self.b[k]).and(&mut ema.b[k]).and(&g.b[k]).for_each(|t, e, &g| {
+                *t = c * *t - eta * g;
+                *e = beta * *e + (1.0 - beta) * g;
+                m = m.max(t.abs());
+            });
+        }
+        m
+    }
+
     /// ‖self + c·other‖² over masked layers, without allocating.
     pub fn norm_sq_of_sum(&self, c: f64, other: &Params, mask: &[bool]) -> f64 {
         let mut s = 0.0;

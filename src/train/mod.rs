@@ -81,6 +81,8 @@ pub struct Trainer {
     loss: f64,
     checkpoint: Params,
     checkpoint_at: (u64, f64),
+    /// max |θ| over trained layers (kept current so the overflow check costs nothing).
+    theta_max: f64,
     history: History,
     status: Status,
 }
@@ -116,6 +118,7 @@ impl Trainer {
             init: net.clone(),
             checkpoint: net.params.clone(),
             checkpoint_at: (0, 0.0),
+            theta_max: max_abs(&net.params, &net.trained),
             ema: grad.clone(),
             grad,
             ema_ready: false,
@@ -195,6 +198,7 @@ impl Trainer {
         self.net = self.init.clone();
         self.checkpoint = self.init.params.clone();
         self.checkpoint_at = (0, 0.0);
+        self.theta_max = max_abs(&self.net.params, &self.net.trained);
         self.step = 0;
         self.time = 0.0;
         self.loss = f64::NAN;
@@ -272,6 +276,7 @@ impl Trainer {
             return;
         }
         self.net.params.assign(&self.checkpoint, &self.net.trained);
+        self.theta_max = max_abs(&self.net.params, &self.net.trained);
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
         self.history.points.retain(|p| p.step <= keep);
@@ -307,32 +312,37 @@ impl Trainer {
         self.step % every == 0 && self.history.due(self.step / every)
     }
 
-    /// θ ← (1 − ηλ)θ − η g, refused (as divergence) if it would overflow.
-    fn apply_update(&mut self) -> Result<(), Status> {
-        let (eta, lambda) = (self.cfg.train.lr, self.cfg.train.lambda);
-        let c = 1.0 - eta * lambda;
-        let mask = &self.net.trained;
-        let bound = c.abs() * max_abs(&self.net.params, mask) + eta * max_abs(&self.grad, mask);
-        if !(bound < f64::MAX / 2.0) {
-            return Err(self.diverged("weights"));
-        }
-        self.net.params.scale_add(c, -eta, &self.grad, mask);
-        self.step += 1;
-        self.time = eta * self.step as f64;
-        Ok(())
-    }
-
     fn gd_step(&mut self) -> Result<(), Status> {
         let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
-        self.check(loss)?;
+        if !loss.is_finite() {
+            return Err(self.diverged("loss"));
+        }
+        let g_max = self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))?;
         self.loss = loss;
         self.take_checkpoint();
-        self.update_ema();
+        if !self.ema_ready {
+            self.ema.assign(&self.grad, &self.net.trained);
+            self.ema_ready = true;
+        }
         if self.record_due() {
             let m = self.metrics_with_current_grad();
             self.history.push(m);
         }
-        self.apply_update()
+        self.fused_update(g_max)
+    }
+
+    /// θ ← (1 − ηλ)θ − η g and the gradient EMA in one pass over the
+    /// parameters, refused (as divergence) if it could overflow.
+    fn fused_update(&mut self, g_max: f64) -> Result<(), Status> {
+        let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
+        let c = 1.0 - eta * lambda;
+        if !(c.abs() * self.theta_max + eta * g_max < f64::MAX / 2.0) {
+            return Err(self.diverged("weights"));
+        }
+        self.theta_max = self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, &self.net.trained);
+        self.step += 1;
+        self.time = eta * self.step as f64;
+        Ok(())
     }
 
     fn sgd_step(&mut self) -> Result<(), Status> {
@@ -352,10 +362,16 @@ impl Trainer {
             sgd.yb.row_mut(i).assign(&self.y.row(sgd.perm[i]));
         }
         let loss = sgd.ws.loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
-        self.check(loss)?;
+        if !loss.is_finite() {
+            return Err(self.diverged("loss"));
+        }
+        let g_max = self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))?;
         self.take_checkpoint();
-        self.update_ema();
-        self.apply_update()
+        if !self.ema_ready {
+            self.ema.assign(&self.grad, &self.net.trained);
+            self.ema_ready = true;
+        }
+        self.fused_update(g_max)
     }
 
     fn gf_step(&mut self) -> Result<(), Status> {

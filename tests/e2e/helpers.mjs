@@ -1,0 +1,91 @@
+// Shared set-up of the end-to-end tests: a static server on a free port for
+// dist/, Debian's headless Chromium through playwright-core, and a page that
+// records console errors, page errors and every request URL.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../www/serve.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = path.join(ROOT, 'dist');
+export const OUT = path.join(ROOT, 'test-output');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+
+/** Start the server and the browser; returns {server, browser, newPage, close}. */
+export async function setup() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error('dist/index.html is missing: run `make dist` first');
+  }
+  const server = await serve({ dir: DIST, port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const pages = [];
+
+  /** A fresh page (own context) that records what happened on it. */
+  async function newPage({ width = 1280, height = 800 } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+    const page = await context.newPage();
+    const log = { consoleErrors: [], pageErrors: [], requests: [], failed: [] };
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log.consoleErrors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => log.pageErrors.push(String(e)));
+    context.on('request', (r) => log.requests.push(r.url()));
+    context.on('requestfailed', (r) => log.failed.push(`${r.url()} ${r.failure() && r.failure().errorText}`));
+    context.on('response', (r) => {
+      if (r.status() >= 400) log.failed.push(`${r.url()} HTTP ${r.status()}`);
+    });
+    pages.push(context);
+    return { page, log, context };
+  }
+
+  async function close() {
+    for (const c of pages) await c.close().catch(() => {});
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+
+  return { server, browser, newPage, close };
+}
+
+/** Wait until the page has drawn its first chart (the app is fully up). */
+export async function waitReady(page, timeout = 30_000) {
+  await page.waitForFunction(() => document.body.dataset.firstChartMs !== undefined, null, { timeout });
+}
+
+/** The page's config JSON (as Rust normalised it). */
+export async function pageConfig(page) {
+  return JSON.parse(await page.textContent('[data-testid="config-json"]'));
+}
+
+/** Choose a preset in the picker and wait for the new run's first snapshot. */
+export async function choosePreset(page, name) {
+  await page.click(`[data-testid="preset-${name}"]`);
+  await page.waitForFunction(
+    (n) => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent) && document.querySelector('#explain-title').textContent.startsWith(n),
+    name,
+  );
+  await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+}
+
+/** Set a text control's value and fire its change event. */
+export async function setControl(page, key, value) {
+  await page.fill(`[data-testid="control-${key}"]`, String(value));
+  await page.dispatchEvent(`[data-testid="control-${key}"]`, 'change');
+}
+
+export function ensureOut() {
+  fs.mkdirSync(OUT, { recursive: true });
+  return OUT;
+}

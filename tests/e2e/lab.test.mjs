@@ -1,0 +1,359 @@
+// End-to-end tests of the page in headless Chromium, against dist/ served
+// from a local static server on a free port (see helpers.mjs).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut } from './helpers.mjs';
+
+const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
+
+function cli() {
+  if (!fs.existsSync(CLI)) {
+    execFileSync('cargo', ['build', '--release', '--bin', 'lowrank-lab'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return CLI;
+}
+
+const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
+const value = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
+
+async function playToEnd(page, timeout = 60_000) {
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(
+    () => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent),
+    null,
+    { timeout },
+  );
+}
+
+describe('lowrank-lab page', () => {
+  let env;
+  before(async () => {
+    env = await setup();
+  });
+  after(async () => {
+    if (env) await env.close();
+  });
+
+  it('loads with no console or page errors, serves its favicon, and requests nothing from elsewhere', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await page.waitForTimeout(300);
+    const origin = new URL(env.server.url).origin;
+    assert.deepEqual(log.consoleErrors, [], 'console errors');
+    assert.deepEqual(log.pageErrors, [], 'page errors');
+    assert.deepEqual(log.failed, [], 'failed requests');
+    const foreign = log.requests.filter((u) => new URL(u).origin !== origin);
+    assert.deepEqual(foreign, [], 'requests to other origins');
+    const icon = await page.getAttribute('link[rel="icon"]', 'href');
+    assert.ok(icon, 'a favicon link');
+    const iconUrl = new URL(icon, env.server.url).href;
+    assert.ok(log.requests.includes(iconUrl), `the favicon ${iconUrl} was requested`);
+    const res = await page.request.get(iconUrl);
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['content-type'], /image\/svg\+xml/);
+    const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+    assert.match(csp, /worker-src 'self'/);
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline scripts');
+    // Every preset is listed with its `see` line.
+    assert.ok((await page.locator('[data-testid^="preset-"]').count()) >= 10);
+    assert.match(await text(page, 'preset-merge-orthogonal'), /disjoint coordinate blocks/);
+    assert.match(await text(page, 'about'), /reconstructed here/);
+    assert.match(await text(page, 'about'), /half of ours/);
+    const ms = Number(await page.evaluate(() => document.body.dataset.firstChartMs));
+    console.log(`# first chart drawn ${ms} ms after the page script started`);
+  });
+
+  it('merge-orthogonal: the merged accuracies and the final loss equal the CLI run of the same config', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-orthogonal');
+    assert.match(await text(page, 'explain'), /span\(X_b\)/);
+    const t0 = Date.now();
+    await playToEnd(page);
+    const trainMs = Date.now() - t0;
+    assert.equal(await text(page, 'status'), 'done');
+    assert.equal(await text(page, 'step'), '2000');
+    await page.waitForFunction(() => document.querySelector('[data-testid="merge-sum-a-accuracy"]')?.dataset.value);
+    const config = await pageConfig(page);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-e2e-'));
+    try {
+      const cfgFile = path.join(dir, 'config.json');
+      fs.writeFileSync(cfgFile, JSON.stringify(config));
+      const out = execFileSync(cli(), ['run', '--config', cfgFile, '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' });
+      const fin = JSON.parse(out);
+      assert.equal(await value(page, 'merge-sum-a-accuracy'), fin.merge.sum.a.accuracy);
+      assert.equal(await value(page, 'merge-sum-b-accuracy'), fin.merge.sum.b.accuracy);
+      assert.equal(await value(page, 'merge-mean-a-accuracy'), fin.merge.mean.a.accuracy);
+      const loss = await value(page, 'task-a-loss');
+      assert.ok(Math.abs(loss - fin.loss) <= 1e-9 * Math.abs(fin.loss), `page loss ${loss} vs CLI ${fin.loss}`);
+      const lossB = await value(page, 'task-b-loss');
+      assert.ok(Math.abs(lossB - fin.tasks.b.loss) <= 1e-9 * Math.abs(fin.tasks.b.loss), `page loss b ${lossB} vs CLI ${fin.tasks.b.loss}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`# merge-orthogonal trained in the page in ${trainMs} ms`);
+
+    // The full-page screenshot (charts are drawn when scrolled into view).
+    const height = await page.evaluate(() => document.body.scrollHeight);
+    for (let y = 0; y < height; y += 600) {
+      await page.evaluate((yy) => window.scrollTo(0, yy), y);
+      await page.waitForTimeout(80);
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(200);
+    ensureOut();
+    const shot = path.join(OUT, 'lab.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    fs.copyFileSync(shot, path.join(ROOT, 'docs', 'screenshot.png'));
+    assert.deepEqual(log.consoleErrors, []);
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('a shared link restores the same config in a fresh page', async () => {
+    const { page } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'rank-vs-lambda');
+    await setControl(page, 'train.lambda', '0.003');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lambda === 0.003);
+    const config = await pageConfig(page);
+    const url = page.url();
+    assert.match(url, /#v=1&c=[A-Za-z0-9_-]+/);
+    assert.equal(await page.inputValue('[data-testid="link"]'), url);
+
+    const fresh = await env.newPage();
+    await fresh.page.goto(url);
+    await waitReady(fresh.page);
+    assert.deepEqual(await pageConfig(fresh.page), config);
+    assert.equal(await fresh.page.isVisible('[data-testid="notice"]'), false);
+    assert.match(await text(fresh.page, 'explain-title'), /rank-vs-lambda \(modified\)/);
+    assert.equal(await fresh.page.inputValue('[data-testid="control-train.lambda"]'), '0.003');
+    assert.deepEqual(fresh.log.pageErrors, []);
+  });
+
+  it('a garbage hash shows a notice and the default config', async () => {
+    const plain = await env.newPage();
+    await plain.page.goto(env.server.url);
+    await waitReady(plain.page);
+    const defaults = await pageConfig(plain.page);
+    assert.equal(await plain.page.isVisible('[data-testid="notice"]'), false);
+
+    const { page, log } = await env.newPage();
+    await page.goto(`${env.server.url}#v=1&c=%%%garbage`);
+    await waitReady(page);
+    assert.equal(await page.isVisible('[data-testid="notice"]'), true);
+    assert.match(await text(page, 'notice'), /could not be read.*default config/);
+    assert.deepEqual(await pageConfig(page), defaults);
+
+    // A well-formed link whose config Rust refuses: the notice quotes Rust.
+    const bad = Buffer.from(JSON.stringify({ train: { lr: -1 } })).toString('base64url');
+    await page.goto(`${env.server.url}#v=1&c=${bad}`);
+    await page.reload();
+    await waitReady(page);
+    assert.match(await text(page, 'notice'), /train\.lr must be in \(0, 1000\], got -1/);
+    assert.deepEqual(await pageConfig(page), defaults);
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('pause takes effect within 200 ms', async () => {
+    const { page } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'alignment');
+    await setControl(page, 'train.steps', '100000000');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 100000000);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await page.click('[data-testid="play"]');
+    // Let it run, and record when the step counter changes.
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="step"]');
+      window.__changes = [];
+      new MutationObserver(() => window.__changes.push({ t: performance.now(), v: el.textContent })).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.waitForFunction(() => window.__changes.length >= 5 && Number(document.querySelector('[data-testid="step"]').textContent) > 1000);
+    await page.waitForTimeout(300);
+    const r = await page.evaluate(async () => {
+      const before = window.__changes.length;
+      const t = performance.now();
+      document.querySelector('[data-testid="pause"]').click();
+      await new Promise((res) => setTimeout(res, 1000));
+      const after = window.__changes.filter((c) => c.t > t);
+      return {
+        changesBefore: before,
+        lastChangeAfterClick: after.length ? after[after.length - 1].t - t : 0,
+        status: document.querySelector('[data-testid="status"]').textContent,
+        step: document.querySelector('[data-testid="step"]').textContent,
+      };
+    });
+    console.log(`# pause: last step-counter change ${r.lastChangeAfterClick.toFixed(1)} ms after the click (step ${r.step})`);
+    assert.ok(r.changesBefore >= 5, 'the counter was moving before the click');
+    assert.ok(r.lastChangeAfterClick <= 200, `the counter changed ${r.lastChangeAfterClick} ms after pause`);
+    assert.equal(r.status, 'paused');
+    const step = await text(page, 'step');
+    await page.waitForTimeout(400);
+    assert.equal(await text(page, 'step'), step, 'still paused');
+  });
+
+  it('an invalid control value shows the Rust message next to the control and is not run', async () => {
+    const { page } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    const before = await pageConfig(page);
+    await setControl(page, 'train.lr', '-1');
+    await page.waitForFunction(() => document.querySelector('[data-testid="error-train.lr"]').textContent !== '');
+    assert.equal(await text(page, 'error-train.lr'), 'train.lr must be in (0, 1000], got -1');
+    assert.equal(await page.getAttribute('[data-testid="control-train.lr"]', 'aria-invalid'), 'true');
+    // The error sits in the control's own field.
+    assert.equal(
+      await page.evaluate(() => document.querySelector('[data-testid="error-train.lr"]').closest('.field') === document.querySelector('[data-testid="control-train.lr"]').closest('.field')),
+      true,
+    );
+    await setControl(page, 'net.widths', '64, 0');
+    await page.waitForFunction(() => document.querySelector('[data-testid="error-net.widths"]').textContent !== '');
+    assert.equal(await text(page, 'error-net.widths'), 'net.widths[1] must be in [1, 1000000], got 0');
+    assert.deepEqual(await pageConfig(page), before, 'refused values do not reach the config or the worker');
+    assert.equal(await text(page, 'status'), 'ready');
+    // A valid value clears the message.
+    await setControl(page, 'train.lr', '0.5');
+    await page.waitForFunction(() => document.querySelector('[data-testid="error-train.lr"]').textContent === '');
+    assert.equal((await pageConfig(page)).train.lr, 0.5);
+  });
+
+  it('a huge step size shows the divergence message with the step and the quantity', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'norms');
+    await setControl(page, 'train.lr', '1000');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lr === 1000);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await playToEnd(page);
+    const status = await text(page, 'status');
+    assert.match(status, /^diverged at step \d+$/);
+    const step = status.match(/\d+/)[0];
+    await page.waitForSelector('[data-testid="divergence"]:visible');
+    const msg = await text(page, 'divergence');
+    assert.match(msg, new RegExp(`diverged at step ${step}`));
+    assert.match(msg, /the (loss|gradient|weights) of task a/);
+    assert.match(msg, /η = 250 \(η\/4\)/);
+    // The CLI agrees on where it diverged.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-e2e-'));
+    try {
+      const cfgFile = path.join(dir, 'config.json');
+      fs.writeFileSync(cfgFile, JSON.stringify(await pageConfig(page)));
+      const fin = JSON.parse(execFileSync(cli(), ['run', '--config', cfgFile, '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' }));
+      assert.equal(String(fin.diverged.step), step);
+      assert.match(msg, new RegExp(`the ${fin.diverged.quantity} of task a`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('the overlap sweep plots the measured change under the derived bound', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-overlap');
+    // Shorter runs keep the suite fast; the sweep uses the page's config.
+    await setControl(page, 'train.steps', '500');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 500);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="sweep"]').disabled);
+    await page.click('[data-testid="sweep"]');
+    await page.waitForSelector('[data-testid="chart-merge_overlap"]:visible', { timeout: 90_000 });
+    assert.match(await text(page, 'sweep-status'), /9 runs trained/);
+    const rows = await page.locator('[data-testid="sweep-table"] tbody tr').count();
+    assert.equal(rows, 9);
+    assert.equal(await page.locator('[data-testid="sweep-table"] td.bad').count(), 0, 'the bound holds at every ρ');
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-merge_overlap"]').width > 100);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+
+  it('exports charts (PNG, SVG), the run (JSON), metrics (CSV) and weights (.npy)', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-orthogonal');
+    await page.selectOption('[data-testid="step-n"]', '100');
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === '100');
+    const grab = async (selector) => {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+      const file = await dl.path();
+      return { name: dl.suggestedFilename(), bytes: fs.readFileSync(file) };
+    };
+    const png = await grab('figure[data-chart="loss"] button[data-dl="png"]');
+    assert.equal(png.name, 'merge-orthogonal_step100_loss.png');
+    assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const svg = await grab('figure[data-chart="spectrum"] button[data-dl="svg"]');
+    assert.equal(svg.name, 'merge-orthogonal_step100_spectrum.svg');
+    assert.match(svg.bytes.toString('utf8'), /^<svg[^>]+width="\d+"/);
+    const run = await grab('[data-testid="download-json"]');
+    const doc = JSON.parse(run.bytes.toString('utf8'));
+    assert.equal(doc.final.step, 100);
+    assert.equal(doc.snapshot.tasks.length, 2);
+    assert.deepEqual(doc.config, await pageConfig(page));
+    const csv = await grab('[data-testid="download-csv"]');
+    const lines = csv.bytes.toString('utf8').trim().split('\n');
+    assert.match(lines[0], /^task,step,time,loss,/);
+    assert.ok(lines.length > 5);
+    await page.selectOption('[data-testid="weights-net"]', 'sum');
+    await page.selectOption('[data-testid="weights-layer"]', '1');
+    const npy = await grab('[data-testid="download-npy"]');
+    assert.equal(npy.name, 'merge-orthogonal_step100_sum_W1.npy');
+    assert.equal(npy.bytes.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+    assert.match(npy.bytes.toString('latin1', 10, 80), /'shape': \(64, 40\)/);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+
+  it('planar tasks draw decision boundaries; λ changes apply live without a reset', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await page.selectOption('[data-testid="control-data.generator"]', 'planar');
+    await setControl(page, 'data.tasks', '2');
+    await setControl(page, 'train.steps', '400');
+    await page.waitForFunction(() => {
+      const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
+      return c.data.generator === 'planar' && c.data.tasks === 2 && c.train.steps === 400;
+    });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await page.selectOption('[data-testid="step-n"]', '100');
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    // λ from the slider: live, the step count stays.
+    await page.evaluate(() => {
+      const s = document.querySelector('[data-testid="control-lambda-slider"]');
+      s.value = '41';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lambda === 0.01);
+    assert.equal(await page.inputValue('[data-testid="control-train.lambda"]'), '0.01');
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '200');
+    for (const t of ['a', 'b']) {
+      await page.locator(`[data-testid="chart-boundaries_${t}"]`).scrollIntoViewIfNeeded();
+      await page.waitForFunction((tt) => document.querySelector(`[data-testid="chart-boundaries_${tt}"]`).width > 100, t);
+    }
+    const notes = await page.locator('figure.boundary .chart-note').allTextContents();
+    assert.deepEqual(notes.filter((n) => /error|no planar/i.test(n)), []);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+});
