@@ -13,6 +13,7 @@ pub mod overrides;
 pub mod presets;
 pub mod rng;
 pub mod run;
+pub mod serde_nan;
 pub mod summary;
 pub mod sweep;
 pub mod train;

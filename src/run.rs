@@ -138,3 +138,19 @@ impl Run {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn snapshot_with_nan_round_trips_through_json() {
+        let cfg = crate::config::Config::default().validate().unwrap();
+        let run = super::Run::new(&cfg);
+        let mut s = run.snapshot();
+        s.tasks[0].current.stationarity = f64::NAN;
+        s.tasks[0].current.loss = f64::INFINITY;
+        let text = serde_json::to_string(&s).unwrap();
+        let back: super::Snapshot = serde_json::from_str(&text).unwrap();
+        assert!(back.tasks[0].current.stationarity.is_nan());
+        assert!(back.tasks[0].current.loss.is_nan());
+    }
+}
