@@ -35,11 +35,47 @@ pub fn vec_to_bytes(v: &ndarray::Array1<f64>) -> Result<Vec<u8>, NpyError> {
     Ok(buf)
 }
 
+/// The shape a .npy header declares, checked against the bytes that follow it,
+/// so a hostile header cannot make the reader allocate more than the file holds.
+fn check_declared_size(bytes: &[u8]) -> Result<(), NpyError> {
+    let bad = |m: &str| NpyError::Format(m.to_string());
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("missing the \\x93NUMPY magic string"));
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        v => return Err(NpyError::Format(format!("unsupported .npy version {v}"))),
+    };
+    let end = start.checked_add(len).filter(|&e| e <= bytes.len()).ok_or_else(|| bad("truncated header"))?;
+    let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text"))?;
+    let after = header.split("'shape'").nth(1).ok_or_else(|| bad("header has no shape"))?;
+    let open = after.find('(').ok_or_else(|| bad("shape is not a tuple"))?;
+    let close = after[open..].find(')').ok_or_else(|| bad("shape is not a tuple"))? + open;
+    let dims: Vec<u64> = after[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse::<u64>().map_err(|_| NpyError::Format(format!("bad dimension `{d}` in shape"))))
+        .collect::<Result<_, _>>()?;
+    let item = if header.contains("<f4") || header.contains("'f4'") { 4 } else { 8 };
+    let need = dims
+        .iter()
+        .try_fold(item as u64, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| bad("shape overflows"))?;
+    let have = (bytes.len() - end) as u64;
+    if need > have {
+        return Err(NpyError::Format(format!("header declares {need} bytes of data, the file holds {have}")));
+    }
+    Ok(())
+}
+
 /// Parse .npy bytes into a finite f64 matrix (f32 files are widened).
 pub fn from_bytes(bytes: &[u8]) -> Result<Array2<f64>, NpyError> {
     if bytes.len() > MAX_NPY_BYTES {
         return Err(NpyError::TooLarge(bytes.len()));
     }
+    check_declared_size(bytes)?;
     let a = match Array2::<f64>::read_npy(bytes) {
         Ok(a) => a,
         Err(e64) => match Array2::<f32>::read_npy(bytes) {
@@ -72,6 +108,13 @@ mod tests {
         assert!(from_bytes(&bytes[..bytes.len() - 3]).is_err());
         let nan = to_bytes(&ndarray::array![[f64::NAN]]).unwrap();
         assert!(matches!(from_bytes(&nan), Err(NpyError::NonFinite)));
+        // A header declaring far more data than the file holds is refused before any allocation.
+        let mut hostile = bytes.clone();
+        let text = String::from_utf8_lossy(&hostile[10..]).to_string();
+        let shape_at = text.find("(2, 2)").unwrap() + 10;
+        hostile.splice(shape_at..shape_at + 6, b"(9999999999, 9999999999)".iter().cloned());
+        let e = from_bytes(&hostile).unwrap_err().to_string();
+        assert!(e.contains("truncated header") || e.contains("declares") || e.contains("overflows"), "{e}");
         let one_d = vec_to_bytes(&ndarray::array![1.0, 2.0]).unwrap();
         assert!(matches!(from_bytes(&one_d), Err(NpyError::Format(_))));
     }
