@@ -38,7 +38,12 @@ fn spectra(c: &mut Criterion) {
         let t = trainer(w);
         g.bench_function(format!("{w:?}_all_layers"), |b| {
             b.iter(|| {
-                t.net().params.w.iter().map(|m| lowrank_lab::analysis::spectrum::singular_values(m.view()).len()).sum::<usize>()
+                t.net()
+                    .params
+                    .w
+                    .iter()
+                    .map(|m| lowrank_lab::analysis::spectrum::singular_values(m.view()).len())
+                    .sum::<usize>()
             })
         });
     }

@@ -39,21 +39,13 @@ pub enum ConfigError {
     Parse(String),
     /// A field is outside its allowed range.
     #[error("{field} must be {allowed}, got {value}")]
-    OutOfRange {
-        field: String,
-        allowed: String,
-        value: String,
-    },
+    OutOfRange { field: String, allowed: String, value: String },
     /// Two fields that cannot go together.
     #[error("{field}: {reason}")]
     Conflict { field: String, reason: String },
     /// The run would need more memory than the budget.
     #[error("the run needs an estimated {estimate} bytes ({detail}), above the memory budget of {budget} bytes")]
-    MemoryBudget {
-        estimate: u64,
-        budget: u64,
-        detail: String,
-    },
+    MemoryBudget { estimate: u64, budget: u64, detail: String },
 }
 
 /// Shows a float plainly when that is short, in scientific notation otherwise.
@@ -408,8 +400,7 @@ impl ValidConfig {
     /// Whether layer k (0-based) is trained.
     pub fn is_trained(&self, k: usize) -> bool {
         let last = self.depth() - 1;
-        !(k == last && self.raw.net.output == OutputLayer::Fixed)
-            && !self.raw.net.frozen.contains(&(k + 1))
+        !(k == last && self.raw.net.output == OutputLayer::Fixed) && !self.raw.net.frozen.contains(&(k + 1))
     }
     /// Per-layer init std multiplier (init_scale × layer_scales[k]).
     pub fn layer_scale(&self, k: usize) -> f64 {
@@ -480,12 +471,7 @@ impl Config {
         check!((1..=26).contains(&d.tasks), "data.tasks", "in [1, 26]", d.tasks);
         check!((1..=1_000_000).contains(&d.n), "data.n", "in [1, 1000000]", d.n);
         check!((1..=1_000_000).contains(&d.d), "data.d", "in [1, 1000000]", d.d);
-        check!(
-            (1..=4096).contains(&d.out_dim),
-            "data.out_dim",
-            "in [1, 4096]",
-            d.out_dim
-        );
+        check!((1..=4096).contains(&d.out_dim), "data.out_dim", "in [1, 4096]", d.out_dim);
         check!(finite_in(d.rho, 0.0, 1.0, false), "data.rho", "in [0, 1]", d.rho);
         check!(
             finite_in(d.angle_deg, 0.0, 90.0, false),
@@ -545,12 +531,7 @@ impl Config {
         let n = &c.net;
         check!(n.widths.len() <= 32, "net.widths", "at most 32 hidden layers", n.widths.len());
         for (i, &w) in n.widths.iter().enumerate() {
-            check!(
-                (1..=1_000_000).contains(&w),
-                &format!("net.widths[{i}]"),
-                "in [1, 1000000]",
-                w
-            );
+            check!((1..=1_000_000).contains(&w), &format!("net.widths[{i}]"), "in [1, 1000000]", w);
         }
         let depth = n.widths.len() + 1;
         check!(
@@ -594,9 +575,7 @@ impl Config {
             ));
         }
         let trained = (0..depth)
-            .filter(|&k| {
-                !(k == depth - 1 && n.output == OutputLayer::Fixed) && !n.frozen.contains(&(k + 1))
-            })
+            .filter(|&k| !(k == depth - 1 && n.output == OutputLayer::Fixed) && !n.frozen.contains(&(k + 1)))
             .count();
         if trained == 0 {
             return Err(conflict("net.frozen", "every layer is frozen or fixed: nothing to train"));
@@ -610,24 +589,9 @@ impl Config {
             "in [0, 1000]",
             Num(t.lambda)
         );
-        check!(
-            (1..=1_000_000_000).contains(&t.steps),
-            "train.steps",
-            "in [1, 1000000000]",
-            t.steps
-        );
-        check!(
-            finite_in(t.time, 0.0, 1e9, true),
-            "train.time",
-            "in (0, 1e9]",
-            Num(t.time)
-        );
-        check!(
-            finite_in(t.rtol, 1e-14, 1e-2, false),
-            "train.rtol",
-            "in [1e-14, 1e-2]",
-            Num(t.rtol)
-        );
+        check!((1..=1_000_000_000).contains(&t.steps), "train.steps", "in [1, 1000000000]", t.steps);
+        check!(finite_in(t.time, 0.0, 1e9, true), "train.time", "in (0, 1e9]", Num(t.time));
+        check!(finite_in(t.rtol, 1e-14, 1e-2, false), "train.rtol", "in [1e-14, 1e-2]", Num(t.rtol));
         check!(finite_in(t.atol, 0.0, 1.0, false), "train.atol", "in [0, 1]", t.atol);
         check!(
             (1..=1_000_000_000).contains(&t.record_every),
@@ -656,21 +620,11 @@ impl Config {
             );
         }
         if t.loss == Loss::Logistic {
-            check!(
-                d.out_dim == 1,
-                "data.out_dim",
-                "1 for the logistic loss (labels are ±1)",
-                d.out_dim
-            );
+            check!(d.out_dim == 1, "data.out_dim", "1 for the logistic loss (labels are ±1)", d.out_dim);
         }
 
         let m = &c.merge;
-        check!(
-            finite_in(m.alpha, 0.0, 10.0, true),
-            "merge.alpha",
-            "in (0, 10]",
-            Num(m.alpha)
-        );
+        check!(finite_in(m.alpha, 0.0, 10.0, true), "merge.alpha", "in (0, 10]", Num(m.alpha));
         if m.methods.contains(&MergeMethod::TaskArithmetic) && !m.shared_init {
             return Err(conflict(
                 "merge.methods",
@@ -680,11 +634,7 @@ impl Config {
 
         let (estimate, detail) = memory_estimate(c);
         if estimate > budget {
-            return Err(ConfigError::MemoryBudget {
-                estimate,
-                budget,
-                detail,
-            });
+            return Err(ConfigError::MemoryBudget { estimate, budget, detail });
         }
         Ok(ValidConfig {
             raw: c.clone(),
@@ -715,10 +665,7 @@ fn memory_estimate(c: &Config) -> (u64, String) {
     // Pre-activations, activations and their gradients for the whole batch.
     let per_net_acts = n.saturating_mul(units).saturating_mul(4).saturating_mul(f);
     // Metrics history: per point, per layer a spectrum of min(rows, cols) values.
-    let spectra: u64 = sizes
-        .windows(2)
-        .map(|w| w[0].min(w[1]))
-        .fold(0u64, |a, b| a.saturating_add(b));
+    let spectra: u64 = sizes.windows(2).map(|w| w[0].min(w[1])).fold(0u64, |a, b| a.saturating_add(b));
     let history = (c.train.history_len as u64)
         .saturating_mul(spectra.saturating_add(16 * sizes.len() as u64))
         .saturating_mul(f);

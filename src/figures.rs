@@ -3,8 +3,8 @@
 //! from the same snapshot, so the page and the CLI draw the same figures.
 
 use crate::charts::{
-    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, LayerSpectrum, LossData, MergeBarsData, NormsData, Series, SpectrumData,
-    SpectrumHistory, StationarityData,
+    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, LayerSpectrum, LossData, MergeBarsData, NormsData, Series,
+    SpectrumData, SpectrumHistory, StationarityData,
 };
 use crate::config::{Activation, Optimizer};
 use crate::data::Dataset;
@@ -41,7 +41,12 @@ pub fn loss_data(s: &Snapshot) -> LossData {
         series: s
             .tasks
             .iter()
-            .map(|t| Series::new(format!("task {}", t.task), t.history.points.iter().map(|m| (x_of(s, m), m.loss)).collect()))
+            .map(|t| {
+                Series::new(
+                    format!("task {}", t.task),
+                    t.history.points.iter().map(|m| (x_of(s, m), m.loss)).collect(),
+                )
+            })
             .collect(),
     }
 }
@@ -88,8 +93,18 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
         .filter(|&k| t.current.layers[k].trained)
         .map(|k| AlignmentLayer {
             name: format!("W{}", k + 1),
-            instantaneous: t.history.points.iter().filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos?))).collect(),
-            ema: t.history.points.iter().filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos_avg?))).collect(),
+            instantaneous: t
+                .history
+                .points
+                .iter()
+                .filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos?)))
+                .collect(),
+            ema: t
+                .history
+                .points
+                .iter()
+                .filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos_avg?)))
+                .collect(),
         })
         .collect();
     let stationarity = StationarityData {
@@ -98,7 +113,12 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
         series: s
             .tasks
             .iter()
-            .map(|t| Series::new(format!("task {}", t.task), t.history.points.iter().map(|m| (x_of(s, m), m.stationarity)).collect()))
+            .map(|t| {
+                Series::new(
+                    format!("task {}", t.task),
+                    t.history.points.iter().map(|m| (x_of(s, m), m.stationarity)).collect(),
+                )
+            })
             .collect(),
     };
     (
@@ -120,13 +140,22 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
         title: format!("Layer norms ‖W_k‖_F, task {}: equal at a stationary point", t.task),
         x_label: x_label(s),
         layers: (0..depth)
-            .map(|k| Series::new(format!("W{}", k + 1), t.history.points.iter().map(|m| (x_of(s, m), m.layers[k].frobenius)).collect()))
+            .map(|k| {
+                Series::new(
+                    format!("W{}", k + 1),
+                    t.history.points.iter().map(|m| (x_of(s, m), m.layers[k].frobenius)).collect(),
+                )
+            })
             .collect(),
     };
     let time_of = |m: &Metrics| m.time;
     let series: Vec<Series> = (0..depth.saturating_sub(1))
         .map(|k| {
-            let name = if diag { format!("‖diag D{}‖", k + 1) } else { format!("‖D{}‖_F", k + 1) };
+            let name = if diag {
+                format!("‖diag D{}‖", k + 1)
+            } else {
+                format!("‖D{}‖_F", k + 1)
+            };
             Series::new(
                 name,
                 t.history
@@ -209,7 +238,12 @@ pub fn boundary_data(data: &Dataset, panels: &[(String, &Net)]) -> Vec<Vec<Bound
                     grid.row_mut(iy * g + ix).assign(&info.lift_point(p1, p2));
                 }
             }
-            let points: Vec<(f64, f64, f64)> = info.points.outer_iter().zip(task.y.outer_iter()).map(|(p, y)| (p[0], p[1], y[0])).collect();
+            let points: Vec<(f64, f64, f64)> = info
+                .points
+                .outer_iter()
+                .zip(task.y.outer_iter())
+                .map(|(p, y)| (p[0], p[1], y[0]))
+                .collect();
             Some(
                 panels
                     .iter()
@@ -238,20 +272,35 @@ pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>,
     let loss = loss_data(snapshot);
     out.push(("loss".to_string(), charts::render_svg(w, h, |a| charts::draw_loss(a, &loss))?));
     let spectrum = spectrum_data(snapshot, 0);
-    out.push(("spectrum".to_string(), charts::render_svg(w, h, |a| charts::draw_spectrum(a, &spectrum))?));
+    out.push((
+        "spectrum".to_string(),
+        charts::render_svg(w, h, |a| charts::draw_spectrum(a, &spectrum))?,
+    ));
     let strips = spectrum_history(snapshot, 0);
-    out.push(("spectrum_over_time".to_string(), charts::render_svg(w, h, |a| charts::draw_spectrum_strips(a, &strips))?));
+    out.push((
+        "spectrum_over_time".to_string(),
+        charts::render_svg(w, h, |a| charts::draw_spectrum_strips(a, &strips))?,
+    ));
     let (al, st) = alignment_data(snapshot, 0);
-    out.push(("alignment".to_string(), charts::render_svg(w, 2 * h, |a| charts::draw_alignment_panels(a, &al, &st))?));
+    out.push((
+        "alignment".to_string(),
+        charts::render_svg(w, 2 * h, |a| charts::draw_alignment_panels(a, &al, &st))?,
+    ));
     let (norms, balance) = norms_data(snapshot, 0);
     out.push(("norms".to_string(), charts::render_svg(w, h, |a| charts::draw_norms(a, &norms))?));
     if !balance.series.is_empty() {
-        out.push(("balance".to_string(), charts::render_svg(w, h, |a| charts::draw_balance(a, &balance))?));
+        out.push((
+            "balance".to_string(),
+            charts::render_svg(w, h, |a| charts::draw_balance(a, &balance))?,
+        ));
     }
     if let Some(report) = &snapshot.merge {
         for metric in ["loss", "accuracy"] {
             let bars = merge_bars(report, metric);
-            out.push((format!("merge_{metric}"), charts::render_svg(w, h, |a| charts::draw_merge_bars(a, &bars))?));
+            out.push((
+                format!("merge_{metric}"),
+                charts::render_svg(w, h, |a| charts::draw_merge_bars(a, &bars))?,
+            ));
         }
         let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
         let merged = crate::merge::merged_nets(run.config(), &nets, run.trainers()[0].initial_net());
@@ -259,12 +308,18 @@ pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>,
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         for (i, set) in boundary_data(run.data(), &panels).into_iter().enumerate() {
             let name = format!("boundaries_{}", crate::data::task_name(i));
-            out.push((name, charts::render_svg(420 * set.len() as u32, 420, |a| charts::draw_boundaries(a, &set))?));
+            out.push((
+                name,
+                charts::render_svg(420 * set.len() as u32, 420, |a| charts::draw_boundaries(a, &set))?,
+            ));
         }
     } else if run.data().tasks[0].planar.is_some() {
         let panels = vec![("a".to_string(), run.trainers()[0].net())];
         for set in boundary_data(run.data(), &panels) {
-            out.push(("boundaries_a".to_string(), charts::render_svg(480, 420, |a| charts::draw_boundaries(a, &set))?));
+            out.push((
+                "boundaries_a".to_string(),
+                charts::render_svg(480, 420, |a| charts::draw_boundaries(a, &set))?,
+            ));
         }
     }
     Ok(out)

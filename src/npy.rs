@@ -47,7 +47,10 @@ fn check_declared_size(bytes: &[u8]) -> Result<(), NpyError> {
         2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
         v => return Err(NpyError::Format(format!("unsupported .npy version {v}"))),
     };
-    let end = start.checked_add(len).filter(|&e| e <= bytes.len()).ok_or_else(|| bad("truncated header"))?;
+    let end = start
+        .checked_add(len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| bad("truncated header"))?;
     let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text"))?;
     let after = header.split("'shape'").nth(1).ok_or_else(|| bad("header has no shape"))?;
     let open = after.find('(').ok_or_else(|| bad("shape is not a tuple"))?;
@@ -56,7 +59,10 @@ fn check_declared_size(bytes: &[u8]) -> Result<(), NpyError> {
         .split(',')
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .map(|d| d.parse::<u64>().map_err(|_| NpyError::Format(format!("bad dimension `{d}` in shape"))))
+        .map(|d| {
+            d.parse::<u64>()
+                .map_err(|_| NpyError::Format(format!("bad dimension `{d}` in shape")))
+        })
         .collect::<Result<_, _>>()?;
     let item = if header.contains("<f4") || header.contains("'f4'") { 4 } else { 8 };
     let need = dims
@@ -65,7 +71,9 @@ fn check_declared_size(bytes: &[u8]) -> Result<(), NpyError> {
         .ok_or_else(|| bad("shape overflows"))?;
     let have = (bytes.len() - end) as u64;
     if need > have {
-        return Err(NpyError::Format(format!("header declares {need} bytes of data, the file holds {have}")));
+        return Err(NpyError::Format(format!(
+            "header declares {need} bytes of data, the file holds {have}"
+        )));
     }
     Ok(())
 }
@@ -114,7 +122,10 @@ mod tests {
         let shape_at = text.find("(2, 2)").unwrap() + 10;
         hostile.splice(shape_at..shape_at + 6, b"(9999999999, 9999999999)".iter().cloned());
         let e = from_bytes(&hostile).unwrap_err().to_string();
-        assert!(e.contains("truncated header") || e.contains("declares") || e.contains("overflows"), "{e}");
+        assert!(
+            e.contains("truncated header") || e.contains("declares") || e.contains("overflows"),
+            "{e}"
+        );
         let one_d = vec_to_bytes(&ndarray::array![1.0, 2.0]).unwrap();
         assert!(matches!(from_bytes(&one_d), Err(NpyError::Format(_))));
     }

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 /// Parse `key=value` into its parts.
 pub fn parse_assignment(s: &str) -> Result<(String, Value), ConfigError> {
-    let (k, v) = s.split_once('=').ok_or_else(|| ConfigError::Parse(format!("expected key=value, got `{s}`")))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| ConfigError::Parse(format!("expected key=value, got `{s}`")))?;
     let k = k.trim();
     if k.is_empty() || k.split('.').any(|p| p.is_empty()) {
         return Err(ConfigError::Parse(format!("`{k}` is not a dotted config key (e.g. train.lambda)")));
@@ -40,7 +42,9 @@ pub fn apply(cfg: &Config, key: &str, value: Value) -> Result<Config, ConfigErro
             obj.insert(p.to_string(), value);
             break;
         }
-        cur = obj.get_mut(*p).ok_or_else(|| ConfigError::Parse(format!("unknown section `{}` in `{key}`", parts[..=i].join("."))))?;
+        cur = obj
+            .get_mut(*p)
+            .ok_or_else(|| ConfigError::Parse(format!("unknown section `{}` in `{key}`", parts[..=i].join("."))))?;
     }
     serde_json::from_value(root).map_err(|e| ConfigError::Parse(format!("{key}: {e}")))
 }
@@ -82,7 +86,15 @@ mod tests {
 
     #[test]
     fn sets_nested_keys_and_refuses_unknown_ones() {
-        let c = apply_all(&Config::default(), &["train.lambda=1e-3".into(), "net.widths=[64,64]".into(), "net.activation=tanh".into()]).unwrap();
+        let c = apply_all(
+            &Config::default(),
+            &[
+                "train.lambda=1e-3".into(),
+                "net.widths=[64,64]".into(),
+                "net.activation=tanh".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(c.train.lambda, 1e-3);
         assert_eq!(c.net.widths, vec![64, 64]);
         assert_eq!(c.net.activation, crate::config::Activation::Tanh);

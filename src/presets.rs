@@ -30,7 +30,8 @@ pub struct Preset {
 impl Preset {
     /// The preset's config (defaults patched), not yet validated.
     pub fn config(&self) -> Result<Config, ConfigError> {
-        let patch: serde_json::Value = serde_json::from_str(self.config).map_err(|e| ConfigError::Parse(format!("preset {}: {e}", self.name)))?;
+        let patch: serde_json::Value =
+            serde_json::from_str(self.config).map_err(|e| ConfigError::Parse(format!("preset {}: {e}", self.name)))?;
         overrides::apply_patch(&Config::default(), &patch)
     }
 
@@ -189,7 +190,10 @@ mod tests {
             c.validate().unwrap_or_else(|e| panic!("{}: {e}", p.name));
             for (name, patch) in p.variants {
                 let v: serde_json::Value = serde_json::from_str(patch).unwrap_or_else(|e| panic!("{}/{name}: {e}", p.name));
-                overrides::apply_patch(&c, &v).unwrap().validate().unwrap_or_else(|e| panic!("{}/{name}: {e}", p.name));
+                overrides::apply_patch(&c, &v)
+                    .unwrap()
+                    .validate()
+                    .unwrap_or_else(|e| panic!("{}/{name}: {e}", p.name));
             }
             assert!(!p.see.is_empty() && p.explain.len() > 80, "{}", p.name);
         }

@@ -81,7 +81,10 @@ pub fn final_summary(run: &Run) -> Value {
             }
             out.insert("merge".into(), Value::Object(merge));
             out.insert("cross_talk".into(), serde_json::to_value(&report.cross_talk).unwrap_or(Value::Null));
-            out.insert("hidden_overlap".into(), serde_json::to_value(&report.hidden_overlap).unwrap_or(Value::Null));
+            out.insert(
+                "hidden_overlap".into(),
+                serde_json::to_value(&report.hidden_overlap).unwrap_or(Value::Null),
+            );
             out.insert("merge_bound".into(), serde_json::to_value(&report.bound).unwrap_or(Value::Null));
         }
         out.insert("overlap".into(), serde_json::to_value(&run.data().overlap).unwrap_or(Value::Null));
@@ -99,7 +102,13 @@ pub fn flatten(v: &Value) -> Vec<(String, f64)> {
 }
 
 fn walk(v: &Value, prefix: String, out: &mut Vec<(String, f64)>) {
-    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
     match v {
         Value::Object(m) => {
             for (k, v) in m {

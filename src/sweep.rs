@@ -22,7 +22,9 @@ pub struct Axis {
 
 /// Parse `key=v1;v2;…` (values are JSON or bare words).
 pub fn parse_axis(s: &str) -> Result<Axis, ConfigError> {
-    let (k, v) = s.split_once('=').ok_or_else(|| ConfigError::Parse(format!("grid: expected key=v1;v2;…, got `{s}`")))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| ConfigError::Parse(format!("grid: expected key=v1;v2;…, got `{s}`")))?;
     let values: Vec<String> = v.split(';').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
     if k.trim().is_empty() || values.is_empty() {
         return Err(ConfigError::Parse(format!("grid: expected key=v1;v2;…, got `{s}`")));
@@ -71,7 +73,8 @@ pub fn points(base: &Config, preset: Option<&Preset>, axes: &[Axis]) -> Result<V
             };
             assignments.push((a.key.clone(), v.clone()));
         }
-        cfg.validate().map_err(|e| ConfigError::Parse(format!("grid point {index} ({}): {e}", fmt_assign(&assignments))))?;
+        cfg.validate()
+            .map_err(|e| ConfigError::Parse(format!("grid point {index} ({}): {e}", fmt_assign(&assignments))))?;
         out.push(Point {
             index,
             assignments,
@@ -142,15 +145,26 @@ pub fn to_csv(rows: &[Row]) -> String {
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = std::iter::once("index".to_string()).chain(axis_keys.iter().cloned()).chain(value_keys.iter().cloned()).collect();
+    let header: Vec<String> = std::iter::once("index".to_string())
+        .chain(axis_keys.iter().cloned())
+        .chain(value_keys.iter().cloned())
+        .collect();
     let _ = writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
     for r in rows {
         let mut fields = vec![r.index.to_string()];
         for k in &axis_keys {
-            fields.push(csv_field(r.assignments.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str()).unwrap_or("")));
+            fields.push(csv_field(
+                r.assignments.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str()).unwrap_or(""),
+            ));
         }
         for k in &value_keys {
-            fields.push(r.values.iter().find(|(a, _)| a == k).map(|(_, v)| v.to_string()).unwrap_or_default());
+            fields.push(
+                r.values
+                    .iter()
+                    .find(|(a, _)| a == k)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_default(),
+            );
         }
         let _ = writeln!(out, "{}", fields.join(","));
     }
@@ -183,22 +197,41 @@ pub fn from_csv(text: &str, axis_count: usize) -> Result<Vec<Row>, ConfigError> 
     let mut lines = text.lines().filter(|l| !l.is_empty());
     let header = split_csv_line(lines.next().ok_or_else(|| ConfigError::Parse("empty sweep.csv".into()))?);
     if header.first().map(String::as_str) != Some("index") || header.len() < 1 + axis_count {
-        return Err(ConfigError::Parse("sweep.csv: header does not start with index and the grid keys".into()));
+        return Err(ConfigError::Parse(
+            "sweep.csv: header does not start with index and the grid keys".into(),
+        ));
     }
     lines
         .enumerate()
         .map(|(i, l)| {
             let f = split_csv_line(l);
             if f.len() != header.len() {
-                return Err(ConfigError::Parse(format!("sweep.csv line {}: {} fields, header has {}", i + 2, f.len(), header.len())));
+                return Err(ConfigError::Parse(format!(
+                    "sweep.csv line {}: {} fields, header has {}",
+                    i + 2,
+                    f.len(),
+                    header.len()
+                )));
             }
-            let index = f[0].parse().map_err(|_| ConfigError::Parse(format!("sweep.csv line {}: bad index `{}`", i + 2, f[0])))?;
+            let index = f[0]
+                .parse()
+                .map_err(|_| ConfigError::Parse(format!("sweep.csv line {}: bad index `{}`", i + 2, f[0])))?;
             let assignments = (1..=axis_count).map(|j| (header[j].clone(), f[j].clone())).collect();
             let values = (1 + axis_count..header.len())
                 .filter(|&j| !f[j].is_empty())
-                .map(|j| Ok((header[j].clone(), f[j].parse::<f64>().map_err(|_| ConfigError::Parse(format!("sweep.csv line {}: `{}` is not a number", i + 2, f[j])))?)))
+                .map(|j| {
+                    Ok((
+                        header[j].clone(),
+                        f[j].parse::<f64>()
+                            .map_err(|_| ConfigError::Parse(format!("sweep.csv line {}: `{}` is not a number", i + 2, f[j])))?,
+                    ))
+                })
                 .collect::<Result<_, ConfigError>>()?;
-            Ok(Row { index, assignments, values })
+            Ok(Row {
+                index,
+                assignments,
+                values,
+            })
         })
         .collect()
 }
@@ -209,7 +242,10 @@ mod tests {
 
     #[test]
     fn grid_points_are_cartesian_and_csv_round_trips() {
-        let axes = vec![parse_axis("train.lambda=0.01;0.1").unwrap(), parse_axis("net.widths=[8];[16]").unwrap()];
+        let axes = vec![
+            parse_axis("train.lambda=0.01;0.1").unwrap(),
+            parse_axis("net.widths=[8];[16]").unwrap(),
+        ];
         let pts = points(&Config::default(), None, &axes).unwrap();
         assert_eq!(pts.len(), 4);
         assert_eq!(pts[1].config.net.widths, vec![16]);
@@ -222,6 +258,9 @@ mod tests {
         let back = from_csv(&to_csv(&rows), 1).unwrap();
         assert_eq!(back, rows);
         assert!(parse_shard("2/2").is_err() && parse_shard("1/2").is_ok());
-        assert!(points(&Config::default(), None, &[parse_axis("train.lambda=-1").unwrap()]).unwrap_err().to_string().contains("train.lambda must be in [0, 1000]"));
+        assert!(points(&Config::default(), None, &[parse_axis("train.lambda=-1").unwrap()])
+            .unwrap_err()
+            .to_string()
+            .contains("train.lambda must be in [0, 1000]"));
     }
 }

@@ -55,10 +55,7 @@ fn assert_valid_svg(svg: &str) {
     assert!(svg.trim_end().ends_with("</svg>"), "SVG not closed");
     // numbers in element attributes must be finite (text may mention NaN)
     for tag in svg.split('<').filter_map(|t| t.split('>').next()) {
-        assert!(
-            !tag.contains("NaN") && !tag.contains("inf"),
-            "non-finite coordinate in <{tag}>"
-        );
+        assert!(!tag.contains("NaN") && !tag.contains("inf"), "non-finite coordinate in <{tag}>");
     }
 }
 
@@ -90,10 +87,7 @@ fn loss_data() -> LossData {
         (0..400)
             .map(|s| {
                 let t = s as f64;
-                (
-                    t * 5.0,
-                    floor + (-(rate * t)).exp() * (1.0 + wiggle * (t * 0.37).sin()),
-                )
+                (t * 5.0, floor + (-(rate * t)).exp() * (1.0 + wiggle * (t * 0.37).sin()))
             })
             .collect()
     };
@@ -123,11 +117,7 @@ fn spectrum_data() -> SpectrumData {
     };
     SpectrumData {
         title: String::new(),
-        layers: vec![
-            layer("W1", 16, 2, 1.0),
-            layer("W2", 16, 2, 0.3),
-            layer("W3", 8, 2, 4.0),
-        ],
+        layers: vec![layer("W1", 16, 2, 1.0), layer("W2", 16, 2, 0.3), layer("W3", 8, 2, 4.0)],
         rank_bound: Some(2),
         tolerance: Some(vec![1e-12, 1e-12, 5e-13]),
     }
@@ -190,18 +180,8 @@ fn stationarity_data() -> StationarityData {
         title: String::new(),
         x_label: "step".into(),
         series: vec![
-            Series::new(
-                "W1",
-                (0..300)
-                    .map(|s| (s as f64, 10.0 * (-(s as f64) * 0.03).exp()))
-                    .collect(),
-            ),
-            Series::new(
-                "W2",
-                (0..300)
-                    .map(|s| (s as f64, 5.0 * (-(s as f64) * 0.02).exp()))
-                    .collect(),
-            ),
+            Series::new("W1", (0..300).map(|s| (s as f64, 10.0 * (-(s as f64) * 0.03).exp())).collect()),
+            Series::new("W2", (0..300).map(|s| (s as f64, 5.0 * (-(s as f64) * 0.02).exp())).collect()),
         ],
     }
 }
@@ -239,12 +219,7 @@ fn balance_data() -> BalanceData {
                     (0..200)
                         .map(|s| {
                             let t = s as f64 * 2.0;
-                            (
-                                t,
-                                k as f64
-                                    * (-(2.0 * lambda * t)).exp()
-                                    * (1.0 + 0.05 * (t * 0.1).sin()),
-                            )
+                            (t, k as f64 * (-(2.0 * lambda * t)).exp() * (1.0 + 0.05 * (t * 0.1).sin()))
                         })
                         .collect(),
                 )
@@ -262,14 +237,8 @@ fn sweep_data() -> SweepData {
         log_x: false,
         log_y: false,
         series: vec![
-            Series::new(
-                "sum",
-                (1..=8).map(|k| (k as f64, 1.0 - 0.04 * k as f64)).collect(),
-            ),
-            Series::new(
-                "mean",
-                (1..=8).map(|k| (k as f64, 1.0 - 0.07 * k as f64)).collect(),
-            ),
+            Series::new("sum", (1..=8).map(|k| (k as f64, 1.0 - 0.04 * k as f64)).collect()),
+            Series::new("mean", (1..=8).map(|k| (k as f64, 1.0 - 0.07 * k as f64)).collect()),
         ],
     }
 }
@@ -281,14 +250,8 @@ fn rank_data() -> RankSweepData {
         layers: (1..=2)
             .map(|k| LayerRankSweep {
                 name: format!("W{k}"),
-                stable_rank: lambdas
-                    .iter()
-                    .map(|l| 1.0 + 6.0 / (1.0 + 500.0 * l * k as f64))
-                    .collect(),
-                effective_rank: lambdas
-                    .iter()
-                    .map(|l| 2.0 + 10.0 / (1.0 + 300.0 * l * k as f64))
-                    .collect(),
+                stable_rank: lambdas.iter().map(|l| 1.0 + 6.0 / (1.0 + 500.0 * l * k as f64)).collect(),
+                effective_rank: lambdas.iter().map(|l| 2.0 + 10.0 / (1.0 + 300.0 * l * k as f64)).collect(),
             })
             .collect(),
         lambdas,
@@ -300,12 +263,7 @@ fn bars_data() -> MergeBarsData {
         title: String::new(),
         tasks: vec!["task a".into(), "task b".into()],
         nets: vec!["a".into(), "b".into(), "sum".into(), "mean".into()],
-        values: vec![
-            vec![0.01, 0.9],
-            vec![0.8, 0.012],
-            vec![0.015, 0.02],
-            vec![0.3, 0.35],
-        ],
+        values: vec![vec![0.01, 0.9], vec![0.8, 0.012], vec![0.015, 0.02], vec![0.3, 0.35]],
         metric: "test loss".into(),
         log_y: false,
     }
@@ -322,9 +280,7 @@ fn overlap_data() -> MergeOverlapData {
                 (o, 0.6 * o * (1.0 + 0.3 * (i as f64).sin()))
             })
             .collect(),
-        bound: (0..=10)
-            .map(|i| (i as f64 / 10.0, i as f64 / 10.0))
-            .collect(),
+        bound: (0..=10).map(|i| (i as f64 / 10.0, i as f64 / 10.0)).collect(),
         log_x: false,
         log_y: false,
     }
@@ -467,18 +423,10 @@ fn sweep_and_ranks_normal() {
     assert_shapes(&svg);
     let (svg, report) = render!(draw_rank_sweep, rank_data());
     // λ = 0 cannot be placed on a log axis: listed as skipped
-    assert!(
-        report.skipped.iter().any(|s| s.contains("λ ≤ 0")),
-        "{report:?}"
-    );
+    assert!(report.skipped.iter().any(|s| s.contains("λ ≤ 0")), "{report:?}");
     assert_has(&svg, "Stable rank and effective rank");
     assert_has(&svg, "weight decay λ (log)");
-    for n in [
-        "W1 stable rank",
-        "W1 effective rank",
-        "W2 stable rank",
-        "W2 effective rank",
-    ] {
+    for n in ["W1 stable rank", "W1 effective rank", "W2 stable rank", "W2 effective rank"] {
         assert_has(&svg, n);
     }
     assert_has(&svg, "Not drawn:");
@@ -527,21 +475,12 @@ fn boundary_charts_normal() {
     assert!(svg.len() < 400_000, "boundary SVG is {} bytes", svg.len());
     let (svg, report) = render!(
         draw_boundaries,
-        vec![
-            boundary("net a", 0.3),
-            boundary("net b", 1.9),
-            boundary("a + b (merged)", 1.1)
-        ],
+        vec![boundary("net a", 0.3), boundary("net b", 1.9), boundary("a + b (merged)", 1.1)],
         1300,
         500
     );
     assert!(report.skipped.is_empty(), "{report:?}");
-    for n in [
-        "net a",
-        "net b",
-        "a + b (merged)",
-        "Decision regions of each net",
-    ] {
+    for n in ["net a", "net b", "a + b (merged)", "Decision regions of each net"] {
         assert_has(&svg, n);
     }
 }
@@ -558,62 +497,35 @@ fn series_cases() -> Vec<(&'static str, Vec<Series>, bool)> {
             vec![Series::new("a", (0..10).map(|i| (i as f64, 0.5)).collect())],
             false,
         ),
-        (
-            "all NaN",
-            vec![Series::new("a", vec![(f64::NAN, f64::NAN); 5])],
-            true,
-        ),
+        ("all NaN", vec![Series::new("a", vec![(f64::NAN, f64::NAN); 5])], true),
         (
             "inf",
             vec![Series::new(
                 "a",
-                vec![
-                    (0.0, 1.0),
-                    (1.0, f64::INFINITY),
-                    (f64::NEG_INFINITY, 2.0),
-                    (3.0, 0.5),
-                ],
+                vec![(0.0, 1.0), (1.0, f64::INFINITY), (f64::NEG_INFINITY, 2.0), (3.0, 0.5)],
             )],
             true,
         ),
         (
             "huge",
-            vec![Series::new(
-                "a",
-                vec![(0.0, 1e300), (1.0, 1e-300), (2.0, 1.0), (1e300, 5.0)],
-            )],
+            vec![Series::new("a", vec![(0.0, 1e300), (1.0, 1e-300), (2.0, 1.0), (1e300, 5.0)])],
             false,
         ),
         (
             "extreme",
             vec![Series::new(
                 "a",
-                vec![
-                    (-f64::MAX, f64::MAX),
-                    (f64::MAX, f64::MIN_POSITIVE),
-                    (0.0, 1.0),
-                ],
+                vec![(-f64::MAX, f64::MAX), (f64::MAX, f64::MIN_POSITIVE), (0.0, 1.0)],
             )],
             false,
         ),
-        (
-            "single point",
-            vec![Series::new("a", vec![(3.0, 0.2)])],
-            false,
-        ),
-        (
-            "constant at 1e300",
-            vec![Series::new("a", vec![(1.0, 1e300), (2.0, 1e300)])],
-            false,
-        ),
+        ("single point", vec![Series::new("a", vec![(3.0, 0.2)])], false),
+        ("constant at 1e300", vec![Series::new("a", vec![(1.0, 1e300), (2.0, 1e300)])], false),
     ]
 }
 
 fn nonpositive() -> Vec<Series> {
-    vec![Series::new(
-        "a",
-        vec![(0.0, 1.0), (1.0, 0.0), (2.0, -3.0), (3.0, 0.1)],
-    )]
+    vec![Series::new("a", vec![(0.0, 1.0), (1.0, 0.0), (2.0, -3.0), (3.0, 0.1)])]
 }
 
 fn check_degenerate(case: &str, svg: &str, report: &ChartReport, must_skip: bool) {
@@ -905,12 +817,7 @@ fn spectrum_strip_survives_degenerate_data() {
             SpectrumHistory {
                 layer: "W1".into(),
                 times: vec![f64::NAN, -1e300, 1e300, 5.0],
-                spectra: vec![
-                    vec![1.0, f64::NAN],
-                    vec![0.0, 0.0],
-                    vec![1e300, 1e-300, 1.0],
-                    vec![],
-                ],
+                spectra: vec![vec![1.0, f64::NAN], vec![0.0, 0.0], vec![1e300, 1e-300, 1.0], vec![]],
                 ..Default::default()
             },
             true,
@@ -1037,9 +944,7 @@ fn merge_bars_survive_degenerate_data() {
             MergeBarsData {
                 tasks: vec!["t1".into(), "t2".into(), "t3".into()],
                 nets: (0..9).map(|i| format!("net {i}")).collect(),
-                values: (0..9)
-                    .map(|i| vec![i as f64 * 0.1, 1.0 - i as f64 * 0.1, 0.5])
-                    .collect(),
+                values: (0..9).map(|i| vec![i as f64 * 0.1, 1.0 - i as f64 * 0.1, 0.5]).collect(),
                 metric: "accuracy".into(),
                 ..Default::default()
             },
@@ -1114,14 +1019,7 @@ fn boundaries_survive_degenerate_data() {
 
 #[test]
 fn tiny_and_narrow_areas_do_not_panic() {
-    for (w, h) in [
-        (1, 1),
-        (20, 10),
-        (120, 90),
-        (300, 200),
-        (420, 300),
-        (2000, 120),
-    ] {
+    for (w, h) in [(1, 1), (20, 10), (120, 90), (300, 200), (420, 300), (2000, 120)] {
         let _ = render!(draw_loss, loss_data(), w, h);
         let _ = render!(draw_spectrum, spectrum_data(), w, h);
         let _ = render!(draw_spectrum_strip, history_data(), w, h);
@@ -1130,12 +1028,7 @@ fn tiny_and_narrow_areas_do_not_panic() {
         let _ = render!(draw_rank_sweep, rank_data(), w, h);
         let _ = render!(draw_merge_bars, bars_data(), w, h);
         let _ = render!(draw_merge_overlap, overlap_data(), w, h);
-        let _ = render!(
-            draw_boundaries,
-            vec![boundary("a", 0.1), boundary("b", 1.0)],
-            w,
-            h
-        );
+        let _ = render!(draw_boundaries, vec![boundary("a", 0.1), boundary("b", 1.0)], w, h);
     }
     assert!(matches!(
         render_svg(0, 10, |a| draw_loss(a, &loss_data())),
@@ -1149,9 +1042,7 @@ fn many_series_get_markers_and_legend() {
         .map(|k| {
             Series::new(
                 format!("task {k}"),
-                (0..100)
-                    .map(|s| (s as f64, (-(s as f64) * 0.01 * (k + 1) as f64).exp()))
-                    .collect(),
+                (0..100).map(|s| (s as f64, (-(s as f64) * 0.01 * (k + 1) as f64).exp())).collect(),
             )
         })
         .collect();
@@ -1203,10 +1094,7 @@ fn write_chart_samples() {
     };
     write("loss", render!(draw_loss, loss_data()).0);
     write("spectrum", render!(draw_spectrum, spectrum_data()).0);
-    write(
-        "spectrum_strip",
-        render!(draw_spectrum_strip, history_data()).0,
-    );
+    write("spectrum_strip", render!(draw_spectrum_strip, history_data()).0);
     let (a, s) = (alignment_data(), stationarity_data());
     write("alignment", render!(draw_alignment, a.clone()).0);
     write("stationarity", render!(draw_stationarity, s.clone()).0);
@@ -1219,19 +1107,12 @@ fn write_chart_samples() {
     write("sweep", render!(draw_sweep, sweep_data()).0);
     write("rank_sweep", render!(draw_rank_sweep, rank_data()).0);
     write("merge_bars", render!(draw_merge_bars, bars_data()).0);
-    write(
-        "merge_overlap",
-        render!(draw_merge_overlap, overlap_data()).0,
-    );
+    write("merge_overlap", render!(draw_merge_overlap, overlap_data()).0);
     write(
         "boundaries",
         render!(
             draw_boundaries,
-            vec![
-                boundary("net a", 0.3),
-                boundary("net b", 1.9),
-                boundary("a + b (merged)", 1.1)
-            ],
+            vec![boundary("net a", 0.3), boundary("net b", 1.9), boundary("a + b (merged)", 1.1)],
             1300,
             500
         )
@@ -1258,10 +1139,7 @@ fn write_chart_samples() {
             LossData {
                 x_label: "step".into(),
                 series: vec![
-                    Series::new(
-                        "a",
-                        vec![(0.0, 1e300), (1.0, 1e-300), (2.0, f64::NAN), (3.0, 1.0)]
-                    ),
+                    Series::new("a", vec![(0.0, 1e300), (1.0, 1e-300), (2.0, f64::NAN), (3.0, 1.0)]),
                     Series::new("b", vec![(0.0, -1.0), (1.0, 0.0), (2.0, 1e10)]),
                 ],
                 ..Default::default()
@@ -1288,9 +1166,7 @@ fn write_chart_samples() {
             MergeBarsData {
                 tasks: vec!["t1".into(), "t2".into(), "t3".into()],
                 nets: (0..9).map(|i| format!("net {i}")).collect(),
-                values: (0..9)
-                    .map(|i| vec![i as f64 * 0.1, 1.0 - i as f64 * 0.1, -0.2])
-                    .collect(),
+                values: (0..9).map(|i| vec![i as f64 * 0.1, 1.0 - i as f64 * 0.1, -0.2]).collect(),
                 metric: "margin".into(),
                 ..Default::default()
             }
@@ -1320,9 +1196,7 @@ fn write_chart_samples() {
                     .map(|k| {
                         Series::new(
                             format!("task {k}"),
-                            (0..100)
-                                .map(|s| (s as f64, (-(s as f64) * 0.01 * (k + 1) as f64).exp()))
-                                .collect(),
+                            (0..100).map(|s| (s as f64, (-(s as f64) * 0.01 * (k + 1) as f64).exp())).collect(),
                         )
                     })
                     .collect(),
@@ -1333,22 +1207,10 @@ fn write_chart_samples() {
     );
     write(
         "boundaries_narrow",
-        render!(
-            draw_boundaries,
-            vec![boundary("net a", 0.3), boundary("net b", 1.9)],
-            420,
-            300
-        )
-        .0,
+        render!(draw_boundaries, vec![boundary("net a", 0.3), boundary("net b", 1.9)], 420, 300).0,
     );
-    write(
-        "merge_bars_narrow",
-        render!(draw_merge_bars, bars_data(), 420, 300).0,
-    );
-    write(
-        "spectrum_narrow",
-        render!(draw_spectrum, spectrum_data(), 420, 320).0,
-    );
+    write("merge_bars_narrow", render!(draw_merge_bars, bars_data(), 420, 300).0);
+    write("spectrum_narrow", render!(draw_spectrum, spectrum_data(), 420, 320).0);
     assert!(dir.join("loss.svg").exists());
 }
 
@@ -1400,9 +1262,7 @@ fn random_garbage_never_panics() {
     let mut g = Gen(0x9E37_79B9_7F4A_7C15);
     for round in 0..60 {
         let len = (g.u() % 12) as usize;
-        let series: Vec<Series> = (0..(round % 4))
-            .map(|k| Series::new(format!("s{k}"), g.pts(len)))
-            .collect();
+        let series: Vec<Series> = (0..(round % 4)).map(|k| Series::new(format!("s{k}"), g.pts(len))).collect();
         let w = 1 + (g.u() % 1200) as u32;
         let h = 1 + (g.u() % 700) as u32;
         let sv: Vec<f64> = (0..len).map(|_| g.v()).collect();

@@ -4,7 +4,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank-lab")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lowrank-lab"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -29,12 +32,38 @@ fn presets_lists_every_preset() {
 fn run_writes_a_complete_bundle_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("orth");
-    let o = lab(&["run", "--preset", "merge-orthogonal", "--steps", "600", "--set", "train.lambda=0.05", "--out", p(&out), "--json"]);
+    let o = lab(&[
+        "run",
+        "--preset",
+        "merge-orthogonal",
+        "--steps",
+        "600",
+        "--set",
+        "train.lambda=0.05",
+        "--out",
+        p(&out),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let fin: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(fin["merge"]["sum"]["a"]["accuracy"].as_f64().unwrap() > 0.9);
     assert_eq!(fin["diverged"], serde_json::Value::Bool(false));
-    for f in ["run.json", "metrics.csv", "loss.svg", "spectrum.svg", "alignment.svg", "norms.svg", "merge_accuracy.svg", "data/X_a.npy", "data/y_b.npy", "weights/a/W1.npy", "weights/a/W2.npy", "weights/b/W1.npy", "weights/sum/W1.npy", "weights/mean/W2.npy"] {
+    for f in [
+        "run.json",
+        "metrics.csv",
+        "loss.svg",
+        "spectrum.svg",
+        "alignment.svg",
+        "norms.svg",
+        "merge_accuracy.svg",
+        "data/X_a.npy",
+        "data/y_b.npy",
+        "weights/a/W1.npy",
+        "weights/a/W2.npy",
+        "weights/b/W1.npy",
+        "weights/sum/W1.npy",
+        "weights/mean/W2.npy",
+    ] {
         assert!(out.join(f).exists(), "missing {f}");
     }
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
@@ -52,7 +81,18 @@ fn run_writes_a_complete_bundle_and_json() {
     );
     assert_eq!(&wa + &wb, ws);
     // The same command again replaces the bundle; the result is identical.
-    let o2 = lab(&["run", "--preset", "merge-orthogonal", "--steps", "600", "--set", "train.lambda=0.05", "--out", p(&out), "--json"]);
+    let o2 = lab(&[
+        "run",
+        "--preset",
+        "merge-orthogonal",
+        "--steps",
+        "600",
+        "--set",
+        "train.lambda=0.05",
+        "--out",
+        p(&out),
+        "--json",
+    ]);
     assert!(o2.status.success());
     assert_eq!(o.stdout, o2.stdout);
     // analyze on the written weights.
@@ -62,7 +102,9 @@ fn run_writes_a_complete_bundle_and_json() {
     let sr = an["layers"][0]["stable_rank"].as_f64().unwrap();
     assert!((sr - fin["layers"][0]["stable_rank"].as_f64().unwrap()).abs() < 1e-12);
     let ao = dir.path().join("analysis");
-    assert!(lab(&["analyze", "--weights", p(&out.join("weights/a")), "--out", p(&ao)]).status.success());
+    assert!(lab(&["analyze", "--weights", p(&out.join("weights/a")), "--out", p(&ao)])
+        .status
+        .success());
     assert!(ao.join("analysis.json").exists() && ao.join("spectrum.svg").exists());
 }
 
@@ -70,12 +112,26 @@ fn run_writes_a_complete_bundle_and_json() {
 fn sweep_shards_collect_to_the_unsharded_result() {
     let dir = tempfile::tempdir().unwrap();
     let d = |s: &str| dir.path().join(s);
-    let common = ["--preset", "merge-overlap", "--set", "train.steps=150", "--grid", "data.rho=0;0.3;0.6", "--grid", "train.lambda=0.02;0.05"];
+    let common = [
+        "--preset",
+        "merge-overlap",
+        "--set",
+        "train.steps=150",
+        "--grid",
+        "data.rho=0;0.3;0.6",
+        "--grid",
+        "train.lambda=0.02;0.05",
+    ];
     let full = lab(&[&["sweep"][..], &common[..], &["--out", p(&d("full")), "--jobs", "2"][..]].concat());
     assert!(full.status.success(), "{}", stderr(&full));
     for i in 0..3 {
         let shard = format!("{i}/3");
-        let o = lab(&[&["sweep"][..], &common[..], &["--out", p(&d(&format!("s{i}"))), "--shard", &shard, "--jobs", "1"][..]].concat());
+        let o = lab(&[
+            &["sweep"][..],
+            &common[..],
+            &["--out", p(&d(&format!("s{i}"))), "--shard", &shard, "--jobs", "1"][..],
+        ]
+        .concat());
         assert!(o.status.success(), "{}", stderr(&o));
     }
     // Collecting too few shards is an error naming the missing points.
@@ -99,12 +155,40 @@ fn bad_arguments_fail_with_one_line_and_code_2() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["run", "--preset", "nope", "--out", p(&out)], "unknown preset `nope`"),
         (vec!["run", "--set", "train.lamda=1", "--out", p(&out)], "unknown key `train.lamda`"),
-        (vec!["run", "--set", "train.lambda=-1", "--out", p(&out)], "train.lambda must be in [0, 1000], got -1"),
-        (vec!["run", "--set", "net.widths=[0]", "--out", p(&out)], "net.widths[0] must be in [1, 1000000], got 0"),
-        (vec!["run", "--set", "data.n=100000", "--set", "data.d=100000", "--memory-budget", "1000000", "--out", p(&out)], "above the memory budget of 1000000 bytes"),
-        (vec!["run", "--config", "/nonexistent.json", "--out", p(&out)], "cannot read /nonexistent.json"),
-        (vec!["sweep", "--grid", "train.lambda", "--out", p(&out)], "grid: expected key=v1;v2"),
-        (vec!["sweep", "--grid", "train.lambda=1", "--shard", "3/2", "--out", p(&out)], "shard must be i/N"),
+        (
+            vec!["run", "--set", "train.lambda=-1", "--out", p(&out)],
+            "train.lambda must be in [0, 1000], got -1",
+        ),
+        (
+            vec!["run", "--set", "net.widths=[0]", "--out", p(&out)],
+            "net.widths[0] must be in [1, 1000000], got 0",
+        ),
+        (
+            vec![
+                "run",
+                "--set",
+                "data.n=100000",
+                "--set",
+                "data.d=100000",
+                "--memory-budget",
+                "1000000",
+                "--out",
+                p(&out),
+            ],
+            "above the memory budget of 1000000 bytes",
+        ),
+        (
+            vec!["run", "--config", "/nonexistent.json", "--out", p(&out)],
+            "cannot read /nonexistent.json",
+        ),
+        (
+            vec!["sweep", "--grid", "train.lambda", "--out", p(&out)],
+            "grid: expected key=v1;v2",
+        ),
+        (
+            vec!["sweep", "--grid", "train.lambda=1", "--shard", "3/2", "--out", p(&out)],
+            "shard must be i/N",
+        ),
         (vec!["analyze", "--weights", "/nonexistent"], "is not a folder"),
         (vec!["frobnicate"], "unrecognized subcommand"),
         (vec!["run"], "--out"),

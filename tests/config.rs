@@ -22,7 +22,11 @@ fn error_for(path: &str, v: Value) -> String {
     let cfg = Config::from_json(&base.to_string());
     match cfg {
         Err(e) => e.to_string(),
-        Ok(c) => c.validate().err().map(|e| e.to_string()).unwrap_or_else(|| panic!("{path} accepted")),
+        Ok(c) => c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| panic!("{path} accepted")),
     }
 }
 
@@ -38,7 +42,11 @@ fn defaults_are_valid() {
 fn each_invalid_field_has_its_message() {
     let cases: &[(&str, Value, &str)] = &[
         ("version", json!(2), "version must be 1 (the format this build reads), got 2"),
-        ("seed", json!(9007199254740992u64), "seed must be in [0, 9007199254740991], got 9007199254740992"),
+        (
+            "seed",
+            json!(9007199254740992u64),
+            "seed must be in [0, 9007199254740991], got 9007199254740992",
+        ),
         ("data.tasks", json!(0), "data.tasks must be in [1, 26], got 0"),
         ("data.tasks", json!(27), "data.tasks must be in [1, 26], got 27"),
         ("data.n", json!(0), "data.n must be in [1, 1000000], got 0"),
@@ -52,10 +60,22 @@ fn each_invalid_field_has_its_message() {
         ("net.widths", json!([64, 0]), "net.widths[1] must be in [1, 1000000], got 0"),
         ("net.leaky_slope", json!(1.0), "net.leaky_slope must be in (0, 1), got 1"),
         ("net.init_scale", json!(0), "net.init_scale must be in (0, 100], got 0"),
-        ("net.layer_scales", json!([1.0]), "net.layer_scales must be empty or one entry per layer (2), got 1 entries"),
-        ("net.layer_scales", json!([1.0, -1.0]), "net.layer_scales[1] must be in (0, 100], got -1"),
+        (
+            "net.layer_scales",
+            json!([1.0]),
+            "net.layer_scales must be empty or one entry per layer (2), got 1 entries",
+        ),
+        (
+            "net.layer_scales",
+            json!([1.0, -1.0]),
+            "net.layer_scales[1] must be in (0, 100], got -1",
+        ),
         ("net.frozen", json!([3]), "net.frozen[0] must be a layer index in [1, 2], got 3"),
-        ("net.frozen", json!([1, 2]), "net.frozen: every layer is frozen or fixed: nothing to train"),
+        (
+            "net.frozen",
+            json!([1, 2]),
+            "net.frozen: every layer is frozen or fixed: nothing to train",
+        ),
         ("train.lr", json!(0), "train.lr must be in (0, 1000], got 0"),
         ("train.lr", json!(-1), "train.lr must be in (0, 1000], got -1"),
         ("train.lambda", json!(-0.001), "train.lambda must be in [0, 1000], got -0.001"),
@@ -63,11 +83,19 @@ fn each_invalid_field_has_its_message() {
         ("train.time", json!(0), "train.time must be in (0, 1e9], got 0"),
         ("train.rtol", json!(1e-20), "train.rtol must be in [1e-14, 1e-2], got 1e-20"),
         ("train.atol", json!(2), "train.atol must be in [0, 1], got 2"),
-        ("train.record_every", json!(0), "train.record_every must be in [1, 1000000000], got 0"),
+        (
+            "train.record_every",
+            json!(0),
+            "train.record_every must be in [1, 1000000000], got 0",
+        ),
         ("train.history_len", json!(4), "train.history_len must be in [16, 100000], got 4"),
         ("train.ema", json!(1.0), "train.ema must be in [0, 1), got 1"),
         ("merge.alpha", json!(0), "merge.alpha must be in (0, 10], got 0"),
-        ("merge.methods", json!(["task_arithmetic"]), "merge.methods: task_arithmetic needs merge.shared_init = true"),
+        (
+            "merge.methods",
+            json!(["task_arithmetic"]),
+            "merge.methods: task_arithmetic needs merge.shared_init = true",
+        ),
     ];
     for (path, v, want) in cases {
         let got = error_for(path, v.clone());

@@ -29,12 +29,7 @@ fn data(generator: Generator, tasks: usize, n: usize, d: usize) -> DataConfig {
 fn norms(ds: &Dataset) -> Vec<f64> {
     ds.tasks
         .iter()
-        .flat_map(|t| {
-            t.x.rows()
-                .into_iter()
-                .map(|r| r.dot(&r).sqrt())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|t| t.x.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect::<Vec<_>>())
         .collect()
 }
 
@@ -49,23 +44,8 @@ fn names_shapes_and_pair_order() {
         assert!(t.y.iter().all(|&v| v == 1.0 || v == -1.0));
         assert!(t.planar.is_none());
     }
-    let pairs: Vec<(&str, &str)> = ds
-        .overlap
-        .pairs
-        .iter()
-        .map(|p| (p.a.as_str(), p.b.as_str()))
-        .collect();
-    assert_eq!(
-        pairs,
-        [
-            ("a", "b"),
-            ("a", "c"),
-            ("a", "d"),
-            ("b", "c"),
-            ("b", "d"),
-            ("c", "d")
-        ]
-    );
+    let pairs: Vec<(&str, &str)> = ds.overlap.pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
+    assert_eq!(pairs, [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]);
     assert_eq!(ds.overlap, overlap_stats(&ds.tasks));
     let one = generate(&cfg(1, data(Generator::Gaussian, 1, 5, 7), Loss::Logistic));
     assert!(one.overlap.pairs.is_empty());
@@ -80,12 +60,7 @@ fn blocks_are_exactly_orthogonal() {
             assert_eq!(p.max_abs_inner, 0.0, "{p:?}");
             assert_eq!(p.mean_abs_inner, 0.0, "{p:?}");
             assert!(!p.principal_angles_deg.is_empty());
-            assert!(
-                p.principal_angles_deg
-                    .iter()
-                    .all(|a| (a - 90.0).abs() < 1e-6),
-                "{p:?}"
-            );
+            assert!(p.principal_angles_deg.iter().all(|a| (a - 90.0).abs() < 1e-6), "{p:?}");
         }
         assert!(norms(&ds).iter().all(|v| (v - 1.0).abs() < 1e-12));
     }
@@ -101,12 +76,7 @@ fn mixing_rho_controls_overlap() {
     let zero = mk(0.0);
     for p in &zero.overlap.pairs {
         assert_eq!(p.max_abs_inner, 0.0, "{p:?}");
-        assert!(
-            p.principal_angles_deg
-                .iter()
-                .all(|a| (a - 90.0).abs() < 1e-6),
-            "{p:?}"
-        );
+        assert!(p.principal_angles_deg.iter().all(|a| (a - 90.0).abs() < 1e-6), "{p:?}");
     }
     assert!(norms(&zero).iter().all(|v| (v - 1.0).abs() < 1e-12));
     let mut last = 0.0;
@@ -131,11 +101,7 @@ fn mixing_rho_controls_overlap() {
 #[test]
 fn gaussian_overlap_shrinks_like_one_over_sqrt_d() {
     let mean = |d: usize| {
-        let ds = generate(&cfg(
-            11,
-            data(Generator::Gaussian, 2, 60, d),
-            Loss::Logistic,
-        ));
+        let ds = generate(&cfg(11, data(Generator::Gaussian, 2, 60, d), Loss::Logistic));
         assert!(norms(&ds).iter().all(|v| (v - 1.0).abs() < 1e-12));
         ds.overlap.pairs[0].mean_abs_inner
     };
@@ -199,12 +165,7 @@ fn planar(shape: PlanarShape, tasks: usize, d: usize, angle: f64, seed: u64) -> 
 
 #[test]
 fn planar_lift_reproduces_points_and_classes() {
-    for shape in [
-        PlanarShape::Moons,
-        PlanarShape::Circles,
-        PlanarShape::Xor,
-        PlanarShape::Spiral,
-    ] {
+    for shape in [PlanarShape::Moons, PlanarShape::Circles, PlanarShape::Xor, PlanarShape::Spiral] {
         let ds = planar(shape, 3, 11, 45.0, 21);
         for t in &ds.tasks {
             let info = t.planar.as_ref().expect("planar info");
@@ -220,10 +181,7 @@ fn planar_lift_reproduces_points_and_classes() {
             for (i, x) in t.x.rows().into_iter().enumerate() {
                 let q = info.lift.t().dot(&x);
                 let (p1, p2) = (info.points[[i, 0]], info.points[[i, 1]]);
-                assert!(
-                    (q[0] - p1).abs() < 1e-12 && (q[1] - p2).abs() < 1e-12,
-                    "{shape:?}"
-                );
+                assert!((q[0] - p1).abs() < 1e-12 && (q[1] - p2).abs() < 1e-12, "{shape:?}");
                 assert!((q[2] - 1.0).abs() < 1e-12, "{shape:?}");
                 assert_eq!(info.lift_point(p1, p2), x);
             }
@@ -232,10 +190,7 @@ fn planar_lift_reproduces_points_and_classes() {
             assert_eq!((pos, neg), (20, 20), "{shape:?}");
             // Coordinates O(1) and roughly centred.
             assert!(info.points.iter().all(|v| v.abs() < 2.5), "{shape:?}");
-            let (m1, m2) = (
-                info.points.column(0).mean().unwrap(),
-                info.points.column(1).mean().unwrap(),
-            );
+            let (m1, m2) = (info.points.column(0).mean().unwrap(), info.points.column(1).mean().unwrap());
             assert!(m1.abs() < 0.5 && m2.abs() < 0.5, "{shape:?}: {m1} {m2}");
         }
     }
@@ -261,23 +216,13 @@ fn planar_principal_angles_follow_phi() {
         let ab = &ds.overlap.pairs[0];
         assert_eq!((ab.a.as_str(), ab.b.as_str()), ("a", "b"));
         assert_eq!(ab.principal_angles_deg.len(), 3, "{ab:?}");
-        assert!(
-            ab.principal_angles_deg
-                .iter()
-                .all(|a| (a - phi).abs() < 1e-6),
-            "phi {phi}: {ab:?}"
-        );
+        assert!(ab.principal_angles_deg.iter().all(|a| (a - phi).abs() < 1e-6), "phi {phi}: {ab:?}");
     }
     // Task 0 against task 2 also sits at φ.
     let ds = planar(PlanarShape::Circles, 3, 9, 30.0, 9);
     let ac = &ds.overlap.pairs[1];
     assert_eq!(ac.b, "c");
-    assert!(
-        ac.principal_angles_deg
-            .iter()
-            .all(|a| (a - 30.0).abs() < 1e-6),
-        "{ac:?}"
-    );
+    assert!(ac.principal_angles_deg.iter().all(|a| (a - 30.0).abs() < 1e-6), "{ac:?}");
 }
 
 #[test]
@@ -293,11 +238,7 @@ fn teacher_labels() {
     // Same inputs (drawn first), squared targets of unit RMS per output over all tasks.
     assert_eq!(ds.tasks[0].x, ds2.tasks[0].x);
     for o in 0..3 {
-        let ss: f64 = ds2
-            .tasks
-            .iter()
-            .map(|t| t.y.column(o).mapv(|v| v * v).sum())
-            .sum();
+        let ss: f64 = ds2.tasks.iter().map(|t| t.y.column(o).mapv(|v| v * v).sum()).sum();
         assert!((ss / 400.0 - 1.0).abs() < 1e-12, "output {o}: {ss}");
     }
     // Output 0 of the squared teacher has the sign of the logistic labels.
@@ -337,9 +278,7 @@ fn deterministic_in_seed() {
         assert_eq!(h1, h2, "{:?}", dc.generator);
         assert_ne!(h1, h3, "{:?}", dc.generator);
         assert_eq!(h1.len(), 64);
-        assert!(h1
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(h1.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }
 
@@ -386,25 +325,16 @@ fn edge_configs_generate_finite_data() {
         assert_eq!(ds.overlap.pairs.len(), k * (k - 1) / 2, "{dc:?}");
         for t in &ds.tasks {
             assert_eq!(t.x.dim(), (n, d), "{dc:?}");
-            assert!(
-                t.x.iter().chain(t.y.iter()).all(|v| v.is_finite()),
-                "{dc:?}"
-            );
+            assert!(t.x.iter().chain(t.y.iter()).all(|v| v.is_finite()), "{dc:?}");
         }
         for p in &ds.overlap.pairs {
             assert!(p.max_abs_inner.is_finite() && p.mean_abs_inner.is_finite());
-            assert!(p
-                .principal_angles_deg
-                .iter()
-                .all(|a| (0.0..=90.0).contains(a)));
+            assert!(p.principal_angles_deg.iter().all(|a| (0.0..=90.0).contains(a)));
         }
     }
     // ρ = 1: every task lives in the shared block, so all principal angles are 0.
     let mut dc = data(Generator::Mixing, 2, 10, 9);
     dc.rho = 1.0;
     let ds = generate(&cfg(1, dc, Loss::Logistic));
-    assert!(ds.overlap.pairs[0]
-        .principal_angles_deg
-        .iter()
-        .all(|a| *a < 1e-4));
+    assert!(ds.overlap.pairs[0].principal_angles_deg.iter().all(|a| *a < 1e-4));
 }

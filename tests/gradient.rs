@@ -84,7 +84,13 @@ fn check(act: Activation, kind: Loss, depth: usize, bias: bool) {
 
 #[test]
 fn backprop_matches_finite_differences() {
-    let acts = [Activation::Relu, Activation::LeakyRelu, Activation::Linear, Activation::Tanh, Activation::Gelu];
+    let acts = [
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Linear,
+        Activation::Tanh,
+        Activation::Gelu,
+    ];
     for act in acts {
         for kind in [Loss::Logistic, Loss::Squared] {
             for depth in 1..=4 {

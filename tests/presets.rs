@@ -21,13 +21,24 @@ fn fin(name: &str, sets: &[&str]) -> Value {
 }
 
 fn num(v: &Value, key: &str) -> f64 {
-    lookup(v, key).and_then(Value::as_f64).unwrap_or_else(|| panic!("no number at {key}"))
+    lookup(v, key)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no number at {key}"))
 }
 
 #[test]
 fn all_presets_are_covered_here() {
     let tested = [
-        "alignment", "norms", "balance-gf", "rank-vs-lambda", "data-span", "merge-orthogonal", "merge-overlap", "merge-lambda", "merge-deep", "merge-many",
+        "alignment",
+        "norms",
+        "balance-gf",
+        "rank-vs-lambda",
+        "data-span",
+        "merge-orthogonal",
+        "merge-overlap",
+        "merge-lambda",
+        "merge-deep",
+        "merge-many",
         "assumptions",
     ];
     for p in PRESETS {
@@ -109,7 +120,10 @@ fn merge_orthogonal() {
     let f = fin("merge-orthogonal", &[]);
     for t in ["a", "b"] {
         assert!(num(&f, &format!("merge.sum.{t}.max_output_change")) <= 1e-12);
-        assert_eq!(num(&f, &format!("merge.sum.{t}.accuracy")), num(&f, &format!("merge.{t}.{t}.accuracy")));
+        assert_eq!(
+            num(&f, &format!("merge.sum.{t}.accuracy")),
+            num(&f, &format!("merge.{t}.{t}.accuracy"))
+        );
         assert!(num(&f, &format!("merge.mean.{t}.max_output_change")) > 0.1);
     }
 }
@@ -127,7 +141,10 @@ fn merge_overlap() {
             num(&f, "merge.sum.a.max_output_change")
         })
         .collect();
-    assert!(changes[0] < 1e-12 && changes[1] > 0.1 && changes[2] > changes[1] && changes[2] < 2.0, "{changes:?}");
+    assert!(
+        changes[0] < 1e-12 && changes[1] > 0.1 && changes[2] > changes[1] && changes[2] < 2.0,
+        "{changes:?}"
+    );
 }
 
 #[test]

@@ -17,7 +17,11 @@ fn fro(a: &Array2<f64>) -> f64 {
 fn train_until_stationary(t: &mut Trainer, target: f64, chunk: u64, max_steps: u64) -> f64 {
     let mut rho = t.stationarity();
     while rho > target {
-        assert!(t.step_count() < max_steps, "not stationary after {} steps: ρ = {rho:e}", t.step_count());
+        assert!(
+            t.step_count() < max_steps,
+            "not stationary after {} steps: ρ = {rho:e}",
+            t.step_count()
+        );
         assert_eq!(*t.advance(chunk), Status::Running, "training stopped early");
         rho = t.stationarity();
     }
@@ -73,7 +77,11 @@ fn two_layer_linear_closed_form_soft_thresholds_singular_values() {
         expected = expected + shrunk * u.dot(&v);
     }
     let err = (&product - &expected).iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    println!("closed form: λ = {lambda:.4}, kept {} of {} singular values, max |W2W1 − U(σ−λ)₊Vᵀ| = {err:e}", gap_i + 1, s.len());
+    println!(
+        "closed form: λ = {lambda:.4}, kept {} of {} singular values, max |W2W1 − U(σ−λ)₊Vᵀ| = {err:e}",
+        gap_i + 1,
+        s.len()
+    );
     assert!(err < 1e-6, "max entry error {err:e}");
 }
 
@@ -99,7 +107,11 @@ fn deep_linear_stationary_point_is_aligned_balanced_and_low_rank() {
     let mut t = single(&cfg);
     let rho = train_until_stationary(&mut t, 1e-9, 500, 2_000_000);
     let m = t.metrics();
-    assert!(m.loss < std::f64::consts::LN_2, "loss {} not below the trivial solution's ln 2", m.loss);
+    assert!(
+        m.loss < std::f64::consts::LN_2,
+        "loss {} not below the trivial solution's ln 2",
+        m.loss
+    );
     let norms: Vec<f64> = m.layers.iter().map(|l| l.frobenius).collect();
     let (lo, hi) = norms.iter().fold((f64::MAX, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
     println!("deep linear: ρ = {rho:e}, ‖W_k‖_F = {norms:?}, steps = {}", t.step_count());
@@ -151,7 +163,10 @@ fn balance_drift(cfg: &ValidConfig) -> (Vec<f64>, Trainer) {
 fn gradient_flow_conserves_balance_without_weight_decay() {
     let (loose, _) = balance_drift(&gf_config(0.0, 1e-8, Optimizer::Gf));
     let (tight, t) = balance_drift(&gf_config(0.0, 1e-12, Optimizer::Gf));
-    println!("λ = 0 drift of D_k: rtol 1e-8 → {loose:?}, rtol 1e-12 → {tight:?} ({} steps)", t.step_count());
+    println!(
+        "λ = 0 drift of D_k: rtol 1e-8 → {loose:?}, rtol 1e-12 → {tight:?} ({} steps)",
+        t.step_count()
+    );
     assert!((t.time() - 4.0).abs() < 1e-12);
     for (l, s) in loose.iter().zip(&tight) {
         assert!(*s <= 1e-8, "drift {s:e}");
@@ -219,7 +234,10 @@ fn shallow_relu_rows_leave_the_complement_and_summed_net_equals_each_net() {
     let report = run.merge_report().unwrap();
     for task in ["a", "b"] {
         let e = report.get("sum", task).unwrap();
-        println!("blocks, {steps} steps: sum on {task}: max |Δf| = {:e}, accuracy {}", e.max_output_change, e.accuracy);
+        println!(
+            "blocks, {steps} steps: sum on {task}: max |Δf| = {:e}, accuracy {}",
+            e.max_output_change, e.accuracy
+        );
         assert!(e.max_output_change < 1e-12, "{task}: {:e}", e.max_output_change);
         assert_eq!(e.accuracy, report.get(task, task).unwrap().accuracy);
     }
@@ -236,7 +254,10 @@ fn shallow_merge_change_stays_under_the_any_iterate_bound() {
         let report = run.merge_report().unwrap();
         assert_eq!(report.bound.len(), 2);
         for b in &report.bound {
-            println!("ρ = {rho}, {steps} steps, task {}: max change {:.3e} ≤ max bound {:.3e}", b.task, b.max_change, b.max_bound);
+            println!(
+                "ρ = {rho}, {steps} steps, task {}: max change {:.3e} ≤ max bound {:.3e}",
+                b.task, b.max_change, b.max_bound
+            );
             assert!(b.holds, "bound violated: {b:?}");
             assert!(b.max_change > 0.0);
         }
@@ -332,7 +353,10 @@ fn derived_stable_rank_bounds_hold_near_stationary_points() {
         t.run_to_end();
         let m = t.metrics();
         let b = m.rank_bound.clone().unwrap();
-        println!("rank bound ({}): measured {:.4} ≤ bound {:.4}, stationarity {:.2e}", b.kind, b.measured, b.bound, m.stationarity);
+        println!(
+            "rank bound ({}): measured {:.4} ≤ bound {:.4}, stationarity {:.2e}",
+            b.kind, b.measured, b.bound, m.stationarity
+        );
         assert_eq!(b.kind, if fixed { "fixed_outer" } else { "product" });
         assert!(m.stationarity < 0.5, "not near a stationary point: {}", m.stationarity);
         let avg = m.layers[0].alignment_cos_avg.unwrap();

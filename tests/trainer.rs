@@ -87,7 +87,11 @@ fn divergence_stops_at_the_step_and_keeps_the_last_finite_state() {
             assert!(*step > 0 && *step < 10_000, "step {step}");
             assert!(["loss", "gradient", "weights"].contains(&quantity.as_str()));
             // Put back to the last checkpoint with a finite loss.
-            assert!(t.step_count() <= *step && t.step_count() + 32 > *step, "{} vs {step}", t.step_count());
+            assert!(
+                t.step_count() <= *step && t.step_count() + 32 > *step,
+                "{} vs {step}",
+                t.step_count()
+            );
             assert!(t.metrics().loss.is_finite());
         }
         s => panic!("expected divergence, got {s:?}"),

@@ -53,7 +53,10 @@ fn short_run_matches_native_metrics() {
     let f = summary::final_summary(&r);
     for (k, want) in pinned::RUN_FINAL {
         let got = summary::lookup(&f, k).and_then(|v| v.as_f64()).unwrap();
-        assert!((got - want).abs() <= 1e-9 * want.abs().max(1e-300), "{k}: wasm {got} vs native {want}");
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1e-300),
+            "{k}: wasm {got} vs native {want}"
+        );
     }
 }
 
@@ -73,7 +76,16 @@ fn every_chart_changes_canvas_pixels() {
     let merge_cfg = r#"{"seed":3,"data":{"generator":"planar","tasks":2,"n":24,"d":6,"angle_deg":90},"net":{"widths":[16],"output":"fixed"},"train":{"steps":60,"record_every":5},"merge":{"methods":["sum","mean"]}}"#;
     let lab = trained_lab(merge_cfg, 60);
     let snap = lab.snapshot().unwrap();
-    let charts = ["loss", "spectrum", "spectrum_over_time", "alignment", "norms", "balance", "merge_loss", "merge_accuracy"];
+    let charts = [
+        "loss",
+        "spectrum",
+        "spectrum_over_time",
+        "alignment",
+        "norms",
+        "balance",
+        "merge_loss",
+        "merge_accuracy",
+    ];
     for chart in charts {
         let c = canvas(600, 400);
         assert_eq!(painted(&c), 0);

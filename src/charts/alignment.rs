@@ -50,21 +50,9 @@ pub struct StationarityData {
 /// lines, their EMA as dashed lines in the same colour; y spans
 /// [min(0, data), 1]. Near 1 the weights point along −∇L, which is where
 /// weight decay's pull (−λW) and the loss gradient can balance.
-pub fn draw_alignment<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &AlignmentData,
-) -> Result<ChartReport, ChartError> {
-    let title = title_or(
-        &data.title,
-        "Alignment of each layer's weights with −gradient: cos(W_k, −∇L)",
-    );
-    let mut plot = LinePlot::new(
-        &title,
-        &x_axis_name(&data.x_label),
-        "cos(W_k, −∇L)",
-        Scale::Linear,
-        Scale::Linear,
-    );
+pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &AlignmentData) -> Result<ChartReport, ChartError> {
+    let title = title_or(&data.title, "Alignment of each layer's weights with −gradient: cos(W_k, −∇L)");
+    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "cos(W_k, −∇L)", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0, 1.0];
     plot.y_pad = 0.03;
     let n = data.layers.len();
@@ -100,14 +88,8 @@ pub fn draw_alignment<DB: DrawingBackend>(
 /// Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ on a log y axis, one line per
 /// series (per layer or the whole net): it tends to 0 as training reaches a
 /// stationary point of the weight-decayed loss L + (λ/2)‖θ‖².
-pub fn draw_stationarity<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &StationarityData,
-) -> Result<ChartReport, ChartError> {
-    let title = title_or(
-        &data.title,
-        "Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ (0 at a fixed point)",
-    );
+pub fn draw_stationarity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &StationarityData) -> Result<ChartReport, ChartError> {
+    let title = title_or(&data.title, "Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ (0 at a fixed point)");
     let mut plot = LinePlot::new(
         &title,
         &x_axis_name(&data.x_label),
@@ -117,11 +99,7 @@ pub fn draw_stationarity<DB: DrawingBackend>(
     );
     let n = data.series.len();
     for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(
-            s.name.clone(),
-            s.points.clone(),
-            series_style(i, n),
-        ));
+        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
     }
     draw_line_plot(area, &plot)
 }
@@ -136,7 +114,6 @@ pub fn draw_alignment_panels<DB: DrawingBackend>(
     let (_, h) = area.dim_in_pixel();
     let (top, bottom) = area.split_vertically(h as i32 / 2);
     let mut r = draw_alignment(&top, alignment)?;
-    r.skipped
-        .extend(draw_stationarity(&bottom, stationarity)?.skipped);
+    r.skipped.extend(draw_stationarity(&bottom, stationarity)?.skipped);
     Ok(r)
 }

@@ -143,11 +143,7 @@ pub(crate) fn fmt_with_step(v: f64, step: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    let step = if step.is_finite() && step > 0.0 {
-        step
-    } else {
-        v.abs()
-    };
+    let step = if step.is_finite() && step > 0.0 { step } else { v.abs() };
     let mag = v.abs().max(step);
     if mag < 1e6 && step >= 1e-4 {
         let dec = (-step.log10().floor()).max(0.0) as usize;
@@ -362,11 +358,7 @@ impl Axis {
 
     /// Longest tick label, in characters.
     pub(crate) fn max_label_chars(&self) -> usize {
-        self.ticks
-            .iter()
-            .map(|&u| self.label(u).chars().count())
-            .max()
-            .unwrap_or(1)
+        self.ticks.iter().map(|&u| self.label(u).chars().count()).max().unwrap_or(1)
     }
 
     /// Position of `u` as a fraction of the axis (0 at lo, 1 at hi); NaN-safe.
@@ -412,11 +404,7 @@ fn sanitize(lo: f64, hi: f64) -> (f64, f64) {
 /// values). `pad` is the fraction of the span added on each side. A constant
 /// range is widened (±10 % or ±1 around zero on linear axes, ±½ decade on log
 /// axes). Returns None when `values` is empty.
-pub(crate) fn padded_range(
-    values: impl IntoIterator<Item = f64>,
-    scale: Scale,
-    pad: f64,
-) -> Option<(f64, f64)> {
+pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, scale: Scale, pad: f64) -> Option<(f64, f64)> {
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
     for v in values {

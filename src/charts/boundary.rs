@@ -69,20 +69,14 @@ fn legend() -> Vec<LegendEntry> {
 /// blue where the net output f > 0 and light vermillion where f < 0, with
 /// the training points on top (blue circles: label +1, vermillion
 /// triangles: label −1). Axes are the two input coordinates (p1, p2).
-pub fn draw_boundary<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &BoundaryData,
-) -> Result<ChartReport, ChartError> {
+pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &BoundaryData) -> Result<ChartReport, ChartError> {
     panel(area, data, &legend(), false)
 }
 
 /// Several nets' decision regions side by side (e.g. net a, net b, merged),
 /// one [`draw_boundary`] panel per entry of `data`, with one shared legend
 /// below. The report lists what every panel skipped (prefixed by its title).
-pub fn draw_boundaries<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &[BoundaryData],
-) -> Result<ChartReport, ChartError> {
+pub fn draw_boundaries<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &[BoundaryData]) -> Result<ChartReport, ChartError> {
     let title = "Decision regions of each net (colour = sign of the output)";
     let mut report = ChartReport::default();
     if data.is_empty() {
@@ -97,22 +91,14 @@ pub fn draw_boundaries<DB: DrawingBackend>(
         report.skipped.push("chart area too small to draw".into());
         return Ok(report);
     };
-    for (i, (p, d)) in lay
-        .body
-        .split_evenly((1, data.len()))
-        .iter()
-        .zip(data)
-        .enumerate()
-    {
+    for (i, (p, d)) in lay.body.split_evenly((1, data.len())).iter().zip(data).enumerate() {
         let r = panel(p, d, &[], true)?;
         let name = if d.title.is_empty() {
             format!("panel {}", i + 1)
         } else {
             d.title.clone()
         };
-        report
-            .skipped
-            .extend(r.skipped.into_iter().map(|s| format!("{name}: {s}")));
+        report.skipped.extend(r.skipped.into_iter().map(|s| format!("{name}: {s}")));
     }
     Ok(report)
 }
@@ -132,22 +118,17 @@ fn panel<DB: DrawingBackend>(
     let (ex0, ex1, ey0, ey1) = data.extent;
     let extent_ok = [ex0, ex1, ey0, ey1].iter().all(|v| v.is_finite()) && ex0 < ex1 && ey0 < ey1;
     let g = data.grid;
-    let regions_ok = !data.values.is_empty()
-        && g > 0
-        && g.checked_mul(g) == Some(data.values.len())
-        && extent_ok;
+    let regions_ok = !data.values.is_empty() && g > 0 && g.checked_mul(g) == Some(data.values.len()) && extent_ok;
     if !data.values.is_empty() && !regions_ok {
         if !extent_ok {
-            report.skipped.push(format!(
-                "extent ({ex0}, {ex1}, {ey0}, {ey1}) invalid: regions not drawn"
-            ));
+            report
+                .skipped
+                .push(format!("extent ({ex0}, {ex1}, {ey0}, {ey1}) invalid: regions not drawn"));
         } else {
             report.skipped.push(format!(
                 "{} grid values for grid {g} (expected {}): regions not drawn",
                 data.values.len(),
-                g.checked_mul(g)
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| "too many".into())
+                g.checked_mul(g).map(|n| n.to_string()).unwrap_or_else(|| "too many".into())
             ));
         }
     }
@@ -157,9 +138,7 @@ fn panel<DB: DrawingBackend>(
         0
     };
     if nan_cells > 0 {
-        report
-            .skipped
-            .push(format!("{nan_cells} non-finite grid values left blank"));
+        report.skipped.push(format!("{nan_cells} non-finite grid values left blank"));
     }
     let mut pts: Vec<(f64, f64, i8)> = vec![];
     let (mut bad_pt, mut bad_label) = (0, 0);
@@ -173,14 +152,12 @@ fn panel<DB: DrawingBackend>(
         }
     }
     if bad_pt > 0 {
-        report.skipped.push(format!(
-            "{bad_pt} points with non-finite coordinates skipped"
-        ));
+        report.skipped.push(format!("{bad_pt} points with non-finite coordinates skipped"));
     }
     if bad_label > 0 {
-        report.skipped.push(format!(
-            "{bad_label} points with label 0 or non-finite skipped"
-        ));
+        report
+            .skipped
+            .push(format!("{bad_label} points with label 0 or non-finite skipped"));
     }
     // ranges: extent ∪ points
     let mut xr: Option<(f64, f64)> = extent_ok.then_some((ex0, ex1));
@@ -277,11 +254,7 @@ fn panel<DB: DrawingBackend>(
     }
     for &(x, y, l) in &pts {
         let p = frame::px(&chart, body, (x, y));
-        let (m, c) = if l > 0 {
-            (Marker::Circle, POS)
-        } else {
-            (Marker::Triangle, NEG)
-        };
+        let (m, c) = if l > 0 { (Marker::Circle, POS) } else { (Marker::Triangle, NEG) };
         frame::draw_marker(body, p, m, BLACK, 5)?;
         frame::draw_marker(body, p, m, c, 4)?;
     }
@@ -289,10 +262,7 @@ fn panel<DB: DrawingBackend>(
     let (xr_px, yr_px) = chart.plotting_area().get_pixel_range();
     let (bx, by) = body.get_base_pixel();
     body.draw(&Rectangle::new(
-        [
-            (xr_px.start - bx, yr_px.start - by),
-            (xr_px.end - bx - 1, yr_px.end - by - 1),
-        ],
+        [(xr_px.start - bx, yr_px.start - by), (xr_px.end - bx - 1, yr_px.end - by - 1)],
         BLACK.mix(0.7).stroke_width(1),
     ))
     .ce()?;

@@ -152,10 +152,7 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
 
     // title, shrunk to fit the width
     let chars = title.chars().count().max(1) as f64;
-    let ts = fonts
-        .title
-        .min((w - 12).max(1) as f64 / (0.5 * chars))
-        .max(9.0);
+    let ts = fonts.title.min((w - 12).max(1) as f64 / (0.5 * chars)).max(9.0);
     let title_max = ((w - 8).max(0) as f64 / (ts * 0.5)) as usize;
     text(
         area,
@@ -170,19 +167,10 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
     let max_chars = ((w - 12).max(10) as f64 / (ns * 0.5)) as usize;
     let lines = wrap_notes(notes, max_chars, 3);
     let line_h = ns as i32 + 3;
-    let note_h = if lines.is_empty() {
-        0
-    } else {
-        lines.len() as i32 * line_h + 6
-    };
+    let note_h = if lines.is_empty() { 0 } else { lines.len() as i32 * line_h + 6 };
     let note_style = font(ns, GREY_TEXT, HPos::Left, VPos::Top);
     for (i, l) in lines.iter().enumerate() {
-        text(
-            area,
-            l,
-            (6, h - note_h + 3 + i as i32 * line_h),
-            &note_style,
-        )?;
+        text(area, l, (6, h - note_h + 3 + i as i32 * line_h), &note_style)?;
     }
 
     // legend
@@ -191,16 +179,10 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
     let mut right_w = 0;
     let mut bottom_h = 0;
     if !legend.is_empty() {
-        let widest = legend
-            .iter()
-            .map(|e| text_w(&e.label, ls))
-            .max()
-            .unwrap_or(0);
+        let widest = legend.iter().map(|e| text_w(&e.label, ls)).max().unwrap_or(0);
         let body_h = h - top - note_h;
         if w >= 440 && !legend_below {
-            let lw = (widest + GLYPH_W + 36)
-                .max(96)
-                .min((w as f64 * 0.34) as i32);
+            let lw = (widest + GLYPH_W + 36).max(96).min((w as f64 * 0.34) as i32);
             let max_label = ((lw - GLYPH_W - 28).max(1) as f64 / (ls * 0.5)) as usize;
             let line_h = ls as i32 + 2;
             // entries with labels wrapped to at most two lines
@@ -208,11 +190,7 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
                 .iter()
                 .map(|e| (wrap_label(&e.label, max_label), Some(e.glyph.clone())))
                 .collect();
-            let height = |r: &[(Vec<String>, Option<Glyph>)]| -> i32 {
-                r.iter()
-                    .map(|(l, _)| row_h + (l.len() as i32 - 1) * line_h)
-                    .sum()
-            };
+            let height = |r: &[(Vec<String>, Option<Glyph>)]| -> i32 { r.iter().map(|(l, _)| row_h + (l.len() as i32 - 1) * line_h).sum() };
             let avail = body_h - 12;
             if height(&rows) > avail {
                 let total = rows.len();
@@ -274,12 +252,7 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
                 let mut x = 6;
                 for (label, glyph) in row {
                     draw_glyph(area, glyph, (x, y))?;
-                    text(
-                        area,
-                        label,
-                        (x + GLYPH_W + 6, y),
-                        &font(ls, BLACK, HPos::Left, VPos::Center),
-                    )?;
+                    text(area, label, (x + GLYPH_W + 6, y), &font(ls, BLACK, HPos::Left, VPos::Center))?;
                     x += GLYPH_W + 6 + text_w(label, ls) + 14;
                 }
             }
@@ -317,16 +290,10 @@ fn wrap_label(label: &str, max: usize) -> Vec<String> {
         return vec![label.to_string()];
     }
     let chars: Vec<char> = label.chars().collect();
-    let cut = (1..=max.min(chars.len() - 1))
-        .rev()
-        .find(|&i| chars[i] == ' ')
-        .unwrap_or(max);
+    let cut = (1..=max.min(chars.len() - 1)).rev().find(|&i| chars[i] == ' ').unwrap_or(max);
     let first: String = chars[..cut].iter().collect();
     let rest: String = chars[cut..].iter().collect();
-    vec![
-        first.trim_end().to_string(),
-        truncate(rest.trim_start(), max),
-    ]
+    vec![first.trim_end().to_string(), truncate(rest.trim_start(), max)]
 }
 
 /// Join notes into at most `max_lines` lines of `max_chars` characters.
@@ -337,20 +304,10 @@ fn wrap_notes(notes: &[String], max_chars: usize, max_lines: usize) -> Vec<Strin
     let notes: Vec<String> = notes
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            if i == 0 {
-                format!("Not drawn: {n}")
-            } else {
-                n.clone()
-            }
-        })
+        .map(|(i, n)| if i == 0 { format!("Not drawn: {n}") } else { n.clone() })
         .collect();
     for (i, n) in notes.iter().enumerate() {
-        let piece = if cur.is_empty() {
-            n.clone()
-        } else {
-            format!("; {n}")
-        };
+        let piece = if cur.is_empty() { n.clone() } else { format!("; {n}") };
         if cur.chars().count() + piece.chars().count() > max_chars && !cur.is_empty() {
             lines.push(std::mem::take(&mut cur));
             if lines.len() == max_lines {
@@ -373,11 +330,7 @@ fn wrap_notes(notes: &[String], max_chars: usize, max_lines: usize) -> Vec<Strin
 }
 
 /// Draw a legend glyph whose left-middle point is `at`.
-pub(crate) fn draw_glyph<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    g: &Glyph,
-    at: (i32, i32),
-) -> Result<(), ChartError> {
+pub(crate) fn draw_glyph<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, g: &Glyph, at: (i32, i32)) -> Result<(), ChartError> {
     let (x, y) = at;
     match g {
         Glyph::Line(s) => {
@@ -387,21 +340,11 @@ pub(crate) fn draw_glyph<DB: DrawingBackend>(
             }
         }
         Glyph::Marker(c, m) => draw_marker(area, (x + GLYPH_W / 2, y), *m, *c, 4)?,
-        Glyph::Box {
-            fill,
-            stroke,
-            marker,
-        } => {
-            area.draw(&Rectangle::new(
-                [(x + 4, y - 6), (x + GLYPH_W - 4, y + 6)],
-                fill.filled(),
-            ))
-            .ce()?;
-            area.draw(&Rectangle::new(
-                [(x + 4, y - 6), (x + GLYPH_W - 4, y + 6)],
-                stroke.stroke_width(1),
-            ))
-            .ce()?;
+        Glyph::Box { fill, stroke, marker } => {
+            area.draw(&Rectangle::new([(x + 4, y - 6), (x + GLYPH_W - 4, y + 6)], fill.filled()))
+                .ce()?;
+            area.draw(&Rectangle::new([(x + 4, y - 6), (x + GLYPH_W - 4, y + 6)], stroke.stroke_width(1)))
+                .ce()?;
             if let Some(m) = marker {
                 draw_marker(area, (x + GLYPH_W / 2, y), *m, BLACK, 3)?;
             }
@@ -422,12 +365,8 @@ pub(crate) fn draw_path_px<DB: DrawingBackend>(
     let st = s.color.stroke_width(s.width.max(1));
     match s.dash {
         Dash::Solid => area.draw(&PathElement::new(pts.to_vec(), st)).ce(),
-        Dash::Dashed => area
-            .draw(&DashedPathElement::new(pts.to_vec(), 8, 5, st))
-            .ce(),
-        Dash::Dotted => area
-            .draw(&DashedPathElement::new(pts.to_vec(), 2, 4, st))
-            .ce(),
+        Dash::Dashed => area.draw(&DashedPathElement::new(pts.to_vec(), 8, 5, st)).ce(),
+        Dash::Dotted => area.draw(&DashedPathElement::new(pts.to_vec(), 2, 4, st)).ce(),
     }
 }
 
@@ -443,10 +382,7 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
     match m {
         Marker::Circle => area.draw(&Circle::new((x, y), r, color.filled())).ce(),
         Marker::Square => area
-            .draw(&Rectangle::new(
-                [(x - r + 1, y - r + 1), (x + r - 1, y + r - 1)],
-                color.filled(),
-            ))
+            .draw(&Rectangle::new([(x - r + 1, y - r + 1), (x + r - 1, y + r - 1)], color.filled()))
             .ce(),
         Marker::Triangle => area
             .draw(&Polygon::new(
@@ -456,31 +392,20 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
             .ce(),
         Marker::Diamond => area
             .draw(&Polygon::new(
-                vec![
-                    (x, y - r - 1),
-                    (x + r + 1, y),
-                    (x, y + r + 1),
-                    (x - r - 1, y),
-                ],
+                vec![(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)],
                 color.filled(),
             ))
             .ce(),
         Marker::Cross => {
             let st = color.stroke_width(2);
-            area.draw(&PathElement::new(vec![(x - r, y - r), (x + r, y + r)], st))
-                .ce()?;
-            area.draw(&PathElement::new(vec![(x - r, y + r), (x + r, y - r)], st))
-                .ce()
+            area.draw(&PathElement::new(vec![(x - r, y - r), (x + r, y + r)], st)).ce()?;
+            area.draw(&PathElement::new(vec![(x - r, y + r), (x + r, y - r)], st)).ce()
         }
     }
 }
 
 /// Grey centred message (e.g. "no data yet") in the middle of `area`.
-pub(crate) fn message<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    fonts: &Fonts,
-    msg: &str,
-) -> Result<(), ChartError> {
+pub(crate) fn message<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fonts: &Fonts, msg: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     let size = (fonts.desc * 1.2).min(w as f64 / (0.5 * msg.chars().count().max(1) as f64));
     text(
@@ -552,11 +477,7 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
 }
 
 /// Pixel position (relative to `body`) of transformed point `p`.
-pub(crate) fn px<DB: DrawingBackend>(
-    chart: &Chart<'_, DB>,
-    body: &DrawingArea<DB, Shift>,
-    p: (f64, f64),
-) -> (i32, i32) {
+pub(crate) fn px<DB: DrawingBackend>(chart: &Chart<'_, DB>, body: &DrawingArea<DB, Shift>, p: (f64, f64)) -> (i32, i32) {
     let (x, y) = chart.backend_coord(&p);
     let (bx, by) = body.get_base_pixel();
     (x - bx, y - by)
@@ -613,12 +534,7 @@ fn clip_segment(a: (f64, f64), b: (f64, f64), xr: (f64, f64), yr: (f64, f64)) ->
     }
     let mut t0: f64 = 0.0;
     let mut t1: f64 = 1.0;
-    let checks = [
-        (-dx, a.0 - xr.0),
-        (dx, xr.1 - a.0),
-        (-dy, a.1 - yr.0),
-        (dy, yr.1 - a.1),
-    ];
+    let checks = [(-dx, a.0 - xr.0), (dx, xr.1 - a.0), (-dy, a.1 - yr.0), (dy, yr.1 - a.1)];
     for (p, q) in checks {
         if p == 0.0 {
             if q < 0.0 {
@@ -636,16 +552,8 @@ fn clip_segment(a: (f64, f64), b: (f64, f64), xr: (f64, f64), yr: (f64, f64)) ->
     if t0 > t1 {
         return None;
     }
-    let pa = if t0 > 0.0 {
-        (a.0 + t0 * dx, a.1 + t0 * dy)
-    } else {
-        a
-    };
-    let pb = if t1 < 1.0 {
-        (a.0 + t1 * dx, a.1 + t1 * dy)
-    } else {
-        b
-    };
+    let pa = if t0 > 0.0 { (a.0 + t0 * dx, a.1 + t0 * dy) } else { a };
+    let pb = if t1 < 1.0 { (a.0 + t1 * dx, a.1 + t1 * dy) } else { b };
     Some((pa, pb, t0 > 0.0, t1 < 1.0))
 }
 

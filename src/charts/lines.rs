@@ -30,11 +30,7 @@ pub(crate) struct PlotLine {
 }
 
 impl PlotLine {
-    pub(crate) fn new(
-        label: impl Into<String>,
-        points: Vec<(f64, f64)>,
-        style: SeriesStyle,
-    ) -> PlotLine {
+    pub(crate) fn new(label: impl Into<String>, points: Vec<(f64, f64)>, style: SeriesStyle) -> PlotLine {
         let label = label.into();
         PlotLine {
             what: label.clone(),
@@ -190,28 +186,14 @@ pub(crate) fn transform_points(
 }
 
 /// Draw a line plot; see [`LinePlot`].
-pub(crate) fn draw_line_plot<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    plot: &LinePlot,
-) -> Result<ChartReport, ChartError> {
+pub(crate) fn draw_line_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, plot: &LinePlot) -> Result<ChartReport, ChartError> {
     let mut report = ChartReport {
         skipped: plot.skipped.clone(),
     };
     let mut data: Vec<Vec<Vec<(f64, f64)>>> = Vec::with_capacity(plot.lines.len());
     for l in &plot.lines {
-        let notes = if l.report {
-            Some(&mut report.skipped)
-        } else {
-            None
-        };
-        data.push(transform_points(
-            &l.what,
-            &l.points,
-            plot.x_scale,
-            plot.y_scale,
-            l.sort_x,
-            notes,
-        ));
+        let notes = if l.report { Some(&mut report.skipped) } else { None };
+        data.push(transform_points(&l.what, &l.points, plot.x_scale, plot.y_scale, l.sort_x, notes));
     }
     let has_data = plot
         .lines
@@ -241,22 +223,12 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(
     let xs = in_range_pts()
         .map(|p| p.0)
         .chain(plot.x_include.iter().filter_map(|&v| plot.x_scale.tf(v)))
-        .chain(
-            plot.vlines
-                .iter()
-                .filter(|g| g.in_range)
-                .filter_map(|g| plot.x_scale.tf(g.at)),
-        );
+        .chain(plot.vlines.iter().filter(|g| g.in_range).filter_map(|g| plot.x_scale.tf(g.at)));
     let (x0, x1) = padded_range(xs, plot.x_scale, plot.x_pad).unwrap_or((0.0, 1.0));
     let ys = in_range_pts()
         .map(|p| p.1)
         .chain(plot.y_include.iter().filter_map(|&v| plot.y_scale.tf(v)))
-        .chain(
-            plot.hlines
-                .iter()
-                .filter(|g| g.in_range)
-                .filter_map(|g| plot.y_scale.tf(g.at)),
-        );
+        .chain(plot.hlines.iter().filter(|g| g.in_range).filter_map(|g| plot.y_scale.tf(g.at)));
     let (y0, y1) = padded_range(ys, plot.y_scale, plot.y_pad).unwrap_or((0.0, 1.0));
 
     // legend
@@ -266,10 +238,7 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(
             let g = if l.connect {
                 frame::Glyph::Line(l.style)
             } else {
-                frame::Glyph::Marker(
-                    l.style.color,
-                    l.style.marker.unwrap_or(super::palette::Marker::Circle),
-                )
+                frame::Glyph::Marker(l.style.color, l.style.marker.unwrap_or(super::palette::Marker::Circle))
             };
             legend.push(LegendEntry {
                 label: l.label.clone(),
@@ -303,28 +272,14 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(
     for g in &plot.hlines {
         if let Some(u) = plot.y_scale.tf(g.at) {
             if ya.contains(u) {
-                frame::draw_series(
-                    &chart,
-                    &lay.body,
-                    &[(xa.lo, u), (xa.hi, u)],
-                    &g.style,
-                    true,
-                    &[],
-                )?;
+                frame::draw_series(&chart, &lay.body, &[(xa.lo, u), (xa.hi, u)], &g.style, true, &[])?;
             }
         }
     }
     for g in &plot.vlines {
         if let Some(u) = plot.x_scale.tf(g.at) {
             if xa.contains(u) {
-                frame::draw_series(
-                    &chart,
-                    &lay.body,
-                    &[(u, ya.lo), (u, ya.hi)],
-                    &g.style,
-                    true,
-                    &[],
-                )?;
+                frame::draw_series(&chart, &lay.body, &[(u, ya.lo), (u, ya.hi)], &g.style, true, &[])?;
             }
         }
     }

@@ -24,25 +24,12 @@ pub struct LossData {
 /// Training loss over steps (or time t = η·step) on a log y axis, one line
 /// per series of `data.series` (points are (x, loss), loss > 0; non-positive
 /// and non-finite losses are skipped and reported).
-pub fn draw_loss<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &LossData,
-) -> Result<ChartReport, ChartError> {
+pub fn draw_loss<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &LossData) -> Result<ChartReport, ChartError> {
     let title = title_or(&data.title, "Training loss per task (log scale)");
-    let mut plot = LinePlot::new(
-        &title,
-        &x_axis_name(&data.x_label),
-        "loss",
-        Scale::Linear,
-        Scale::Log10,
-    );
+    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "loss", Scale::Linear, Scale::Log10);
     let n = data.series.len();
     for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(
-            s.name.clone(),
-            s.points.clone(),
-            series_style(i, n),
-        ));
+        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
     }
     draw_line_plot(area, &plot)
 }

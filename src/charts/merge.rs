@@ -35,31 +35,16 @@ pub struct MergeBarsData {
 /// Shows e.g. that the summed net does about as well on each task as the net
 /// trained on it. Non-finite values (and ≤ 0 on a log axis) are not drawn
 /// and are reported.
-pub fn draw_merge_bars<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &MergeBarsData,
-) -> Result<ChartReport, ChartError> {
-    let metric = if data.metric.is_empty() {
-        "value"
-    } else {
-        data.metric.as_str()
-    };
-    let title = title_or(
-        &data.title,
-        &format!("{} of each net on each task", capitalize(metric)),
-    );
-    let scale = if data.log_y {
-        Scale::Log10
-    } else {
-        Scale::Linear
-    };
+pub fn draw_merge_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &MergeBarsData) -> Result<ChartReport, ChartError> {
+    let metric = if data.metric.is_empty() { "value" } else { data.metric.as_str() };
+    let title = title_or(&data.title, &format!("{} of each net on each task", capitalize(metric)));
+    let scale = if data.log_y { Scale::Log10 } else { Scale::Linear };
     let mut report = ChartReport::default();
     let (nn, nt) = (data.nets.len(), data.tasks.len());
     if data.values.len() > nn {
-        report.skipped.push(format!(
-            "{} value rows without a net name skipped",
-            data.values.len() - nn
-        ));
+        report
+            .skipped
+            .push(format!("{} value rows without a net name skipped", data.values.len() - nn));
     }
     // bars: (net, task, transformed value)
     let mut bars: Vec<(usize, usize, f64)> = vec![];
@@ -77,25 +62,20 @@ pub fn draw_merge_bars<DB: DrawingBackend>(
             }
         }
         if row.len() > nt {
-            report.skipped.push(format!(
-                "net {net}: {} values without a task name skipped",
-                row.len() - nt
-            ));
+            report
+                .skipped
+                .push(format!("net {net}: {} values without a task name skipped", row.len() - nt));
         }
         if missing > 0 {
-            report
-                .skipped
-                .push(format!("net {net}: {missing} tasks without a value"));
+            report.skipped.push(format!("net {net}: {missing} tasks without a value"));
         }
         if nonfinite > 0 {
-            report
-                .skipped
-                .push(format!("net {net}: {nonfinite} non-finite values skipped"));
+            report.skipped.push(format!("net {net}: {nonfinite} non-finite values skipped"));
         }
         if nonpos > 0 {
-            report.skipped.push(format!(
-                "net {net}: {nonpos} values ≤ 0 not shown on the log axis"
-            ));
+            report
+                .skipped
+                .push(format!("net {net}: {nonpos} values ≤ 0 not shown on the log axis"));
         }
     }
     let many = nn > 4;
@@ -121,8 +101,7 @@ pub fn draw_merge_bars<DB: DrawingBackend>(
         return Ok(report);
     }
     let include_zero = if scale.is_log() { None } else { Some(0.0) };
-    let (y0, y1) = padded_range(bars.iter().map(|b| b.2).chain(include_zero), scale, 0.06)
-        .unwrap_or((0.0, 1.0));
+    let (y0, y1) = padded_range(bars.iter().map(|b| b.2).chain(include_zero), scale, 0.06).unwrap_or((0.0, 1.0));
     // linear bars start exactly at 0 when all values are ≥ 0
     let y0 = if !scale.is_log() && bars.iter().all(|b| b.2 >= 0.0) {
         0.0
@@ -135,21 +114,9 @@ pub fn draw_merge_bars<DB: DrawingBackend>(
     };
     let xa = Axis::categories(data.tasks.clone());
     let ya = Axis::new(y0, y1.max(y0 + f64::MIN_POSITIVE), scale, 8);
-    let chart = frame::axes(
-        &lay.body,
-        &lay.fonts,
-        xa,
-        ya,
-        "task",
-        &axis_label(metric, scale),
-        false,
-    )?;
+    let chart = frame::axes(&lay.body, &lay.fonts, xa, ya, "task", &axis_label(metric, scale), false)?;
     let ya = chart.as_coord_spec().y_spec().clone();
-    let base = if scale.is_log() {
-        ya.lo
-    } else {
-        0.0f64.clamp(ya.lo, ya.hi)
-    };
+    let base = if scale.is_log() { ya.lo } else { 0.0f64.clamp(ya.lo, ya.hi) };
     let slot = 0.8 / nn.max(1) as f64;
     let body = &lay.body;
     for &(ni, ti, u) in &bars {
@@ -161,18 +128,10 @@ pub fn draw_merge_bars<DB: DrawingBackend>(
         let (l, r) = (a.0.min(b.0), a.0.max(b.0));
         let (t, btm) = (a.1.min(b.1), a.1.max(b.1));
         let color = series_color(ni);
-        body.draw(&Rectangle::new([(l, t), (r, btm)], color.filled()))
-            .ce()?;
-        body.draw(&Rectangle::new([(l, t), (r, btm)], BLACK.stroke_width(1)))
-            .ce()?;
+        body.draw(&Rectangle::new([(l, t), (r, btm)], color.filled())).ce()?;
+        body.draw(&Rectangle::new([(l, t), (r, btm)], BLACK.stroke_width(1))).ce()?;
         if many && r - l >= 10 && btm - t >= 14 {
-            frame::draw_marker(
-                body,
-                ((l + r) / 2, btm - 8),
-                MARKERS[ni % MARKERS.len()],
-                BLACK,
-                4,
-            )?;
+            frame::draw_marker(body, ((l + r) / 2, btm - 8), MARKERS[ni % MARKERS.len()], BLACK, 4)?;
         }
         // value label above (or below, for negative bars) when it fits
         let v = if scale.is_log() { 10f64.powf(u) } else { u };
@@ -184,12 +143,7 @@ pub fn draw_merge_bars<DB: DrawingBackend>(
             } else {
                 (btm + 2, VPos::Top)
             };
-            frame::text(
-                body,
-                &label,
-                ((l + r) / 2, y),
-                &frame::font(size, BLACK, HPos::Center, vpos),
-            )?;
+            frame::text(body, &label, ((l + r) / 2, y), &frame::font(size, BLACK, HPos::Center, vpos))?;
         }
     }
     Ok(report)
@@ -222,34 +176,12 @@ pub struct MergeOverlapData {
 /// (blue circles, "measured"), with the derived bound as a dashed vermillion
 /// line ("bound (derived here, not the paper's constant)"); points should lie
 /// below the line.
-pub fn draw_merge_overlap<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &MergeOverlapData,
-) -> Result<ChartReport, ChartError> {
-    let title = title_or(
-        &data.title,
-        "Output change of the summed net vs input overlap of the tasks",
-    );
-    let x_label = if data.x_label.is_empty() {
-        "input overlap"
-    } else {
-        &data.x_label
-    };
-    let y_label = if data.y_label.is_empty() {
-        "output change"
-    } else {
-        &data.y_label
-    };
-    let xs = if data.log_x {
-        Scale::Log10
-    } else {
-        Scale::Linear
-    };
-    let ys = if data.log_y {
-        Scale::Log10
-    } else {
-        Scale::Linear
-    };
+pub fn draw_merge_overlap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &MergeOverlapData) -> Result<ChartReport, ChartError> {
+    let title = title_or(&data.title, "Output change of the summed net vs input overlap of the tasks");
+    let x_label = if data.x_label.is_empty() { "input overlap" } else { &data.x_label };
+    let y_label = if data.y_label.is_empty() { "output change" } else { &data.y_label };
+    let xs = if data.log_x { Scale::Log10 } else { Scale::Linear };
+    let ys = if data.log_y { Scale::Log10 } else { Scale::Linear };
     let mut plot = LinePlot::new(&title, x_label, y_label, xs, ys);
     plot.x_pad = 0.04;
     let mut measured = PlotLine::new(

@@ -45,19 +45,13 @@ pub mod palette;
 pub mod ranks;
 pub mod spectrum;
 
-pub use alignment::{
-    draw_alignment, draw_alignment_panels, draw_stationarity, AlignmentData, AlignmentLayer,
-    StationarityData,
-};
+pub use alignment::{draw_alignment, draw_alignment_panels, draw_stationarity, AlignmentData, AlignmentLayer, StationarityData};
 pub use boundary::{draw_boundaries, draw_boundary, BoundaryData};
 pub use loss::{draw_loss, LossData};
 pub use merge::{draw_merge_bars, draw_merge_overlap, MergeBarsData, MergeOverlapData};
 pub use norms::{draw_balance, draw_norms, BalanceData, NormsData};
 pub use ranks::{draw_rank_sweep, draw_sweep, LayerRankSweep, RankSweepData, SweepData};
-pub use spectrum::{
-    draw_spectrum, draw_spectrum_strip, draw_spectrum_strips, LayerSpectrum, SpectrumData,
-    SpectrumHistory,
-};
+pub use spectrum::{draw_spectrum, draw_spectrum_strip, draw_spectrum_strips, LayerSpectrum, SpectrumData, SpectrumHistory};
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
@@ -75,10 +69,7 @@ pub struct Series {
 impl Series {
     /// A series from a name and points.
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
-        Series {
-            name: name.into(),
-            points,
-        }
+        Series { name: name.into(), points }
     }
 }
 
@@ -106,23 +97,15 @@ pub enum ChartError {
 /// `f` is any chart function, e.g. `|a| draw_loss(a, &data)`.
 pub fn render_svg<F>(width: u32, height: u32, f: F) -> Result<String, ChartError>
 where
-    F: for<'a, 'b> FnOnce(
-        &'b DrawingArea<SVGBackend<'a>, Shift>,
-    ) -> Result<ChartReport, ChartError>,
+    F: for<'a, 'b> FnOnce(&'b DrawingArea<SVGBackend<'a>, Shift>) -> Result<ChartReport, ChartError>,
 {
     render_svg_report(width, height, f).map(|(s, _)| s)
 }
 
 /// Like [`render_svg`], also returning the chart's [`ChartReport`].
-pub fn render_svg_report<F>(
-    width: u32,
-    height: u32,
-    f: F,
-) -> Result<(String, ChartReport), ChartError>
+pub fn render_svg_report<F>(width: u32, height: u32, f: F) -> Result<(String, ChartReport), ChartError>
 where
-    F: for<'a, 'b> FnOnce(
-        &'b DrawingArea<SVGBackend<'a>, Shift>,
-    ) -> Result<ChartReport, ChartError>,
+    F: for<'a, 'b> FnOnce(&'b DrawingArea<SVGBackend<'a>, Shift>) -> Result<ChartReport, ChartError>,
 {
     if width == 0 || height == 0 {
         return Err(ChartError::EmptySize(width, height));
@@ -131,8 +114,7 @@ where
     let report = {
         let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
         let report = f(&root)?;
-        root.present()
-            .map_err(|e| ChartError::Backend(e.to_string()))?;
+        root.present().map_err(|e| ChartError::Backend(e.to_string()))?;
         report
     };
     Ok((buf, report))

@@ -42,26 +42,13 @@ pub struct BalanceData {
 /// ‖W_k‖_F per layer over training (linear y from 0), one line per entry of
 /// `data.layers`; weight decay shrinks the norms until the loss gradient
 /// balances it.
-pub fn draw_norms<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &NormsData,
-) -> Result<ChartReport, ChartError> {
+pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormsData) -> Result<ChartReport, ChartError> {
     let title = title_or(&data.title, "Frobenius norm ‖W_k‖_F of each weight matrix");
-    let mut plot = LinePlot::new(
-        &title,
-        &x_axis_name(&data.x_label),
-        "‖W_k‖_F",
-        Scale::Linear,
-        Scale::Linear,
-    );
+    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "‖W_k‖_F", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0];
     let n = data.layers.len();
     for (i, s) in data.layers.iter().enumerate() {
-        plot.lines.push(PlotLine::new(
-            s.name.clone(),
-            s.points.clone(),
-            series_style(i, n),
-        ));
+        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
     }
     draw_line_plot(area, &plot)
 }
@@ -71,49 +58,27 @@ pub fn draw_norms<DB: DrawingBackend>(
 /// through `data.anchor`: under gradient flow with weight decay λ the
 /// imbalance between consecutive layers decays exactly at rate 2λ, so the
 /// measured lines should run parallel to it.
-pub fn draw_balance<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &BalanceData,
-) -> Result<ChartReport, ChartError> {
-    let title = title_or(
-        &data.title,
-        "Layer imbalance ‖D_k‖ decays like e^{−2λt} under weight decay",
-    );
-    let x_name = x_axis_name(if data.x_label.is_empty() {
-        "time"
-    } else {
-        &data.x_label
-    });
+pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &BalanceData) -> Result<ChartReport, ChartError> {
+    let title = title_or(&data.title, "Layer imbalance ‖D_k‖ decays like e^{−2λt} under weight decay");
+    let x_name = x_axis_name(if data.x_label.is_empty() { "time" } else { &data.x_label });
     let mut plot = LinePlot::new(&title, &x_name, "‖D_k‖ (log)", Scale::Linear, Scale::Log10);
     let n = data.series.len();
     for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(
-            s.name.clone(),
-            s.points.clone(),
-            series_style(i, n),
-        ));
+        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
     }
     let valid = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite() && p.1 > 0.0;
     let anchor = match data.anchor {
         Some(a) if valid(&a) => Some(a),
         Some(a) => {
-            plot.skipped.push(format!(
-                "anchor ({}, {}) invalid: first point used",
-                a.0, a.1
-            ));
+            plot.skipped.push(format!("anchor ({}, {}) invalid: first point used", a.0, a.1));
             None
         }
         None => None,
     }
-    .or_else(|| {
-        data.series
-            .iter()
-            .find_map(|s| s.points.iter().copied().find(valid))
-    });
+    .or_else(|| data.series.iter().find_map(|s| s.points.iter().copied().find(valid)));
     let lambda = data.lambda;
     if !lambda.is_finite() {
-        plot.skipped
-            .push(format!("λ = {lambda}: theory line not drawn"));
+        plot.skipped.push(format!("λ = {lambda}: theory line not drawn"));
     } else if let Some((t0, d0)) = anchor {
         let l0 = d0.log10();
         let rate = 2.0 * lambda / std::f64::consts::LN_10;

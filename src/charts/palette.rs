@@ -25,29 +25,11 @@ pub const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 pub const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
 
 /// The eight Okabe–Ito colours in their canonical order.
-pub const OKABE_ITO: [RGBColor; 8] = [
-    ORANGE,
-    SKY_BLUE,
-    BLUISH_GREEN,
-    YELLOW,
-    BLUE,
-    VERMILLION,
-    REDDISH_PURPLE,
-    BLACK,
-];
+pub const OKABE_ITO: [RGBColor; 8] = [ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE, BLACK];
 
 /// The order in which series take colours: strongest contrast on white first,
 /// yellow last.
-pub const SERIES_ORDER: [RGBColor; 8] = [
-    BLUE,
-    VERMILLION,
-    BLUISH_GREEN,
-    ORANGE,
-    REDDISH_PURPLE,
-    SKY_BLUE,
-    BLACK,
-    YELLOW,
-];
+pub const SERIES_ORDER: [RGBColor; 8] = [BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, BLACK, YELLOW];
 
 /// Grey used for text that is secondary (notes, "no data yet").
 pub const GREY_TEXT: RGBColor = RGBColor(0x55, 0x55, 0x55);
@@ -61,11 +43,7 @@ pub fn series_color(i: usize) -> RGBColor {
 
 /// Mix `c` with white: `amount` 0 keeps the colour, 1 gives white.
 pub fn lighten(c: RGBColor, amount: f64) -> RGBColor {
-    let a = if amount.is_finite() {
-        amount.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let a = if amount.is_finite() { amount.clamp(0.0, 1.0) } else { 0.0 };
     let mix = |v: u8| -> u8 { (v as f64 + (255.0 - v as f64) * a).round() as u8 };
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
@@ -103,13 +81,7 @@ pub enum Marker {
 }
 
 /// All marker shapes, in the order series take them.
-pub const MARKERS: [Marker; 5] = [
-    Marker::Circle,
-    Marker::Square,
-    Marker::Triangle,
-    Marker::Diamond,
-    Marker::Cross,
-];
+pub const MARKERS: [Marker; 5] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond, Marker::Cross];
 
 /// How one series is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -145,11 +117,7 @@ pub fn series_style(i: usize, n: usize) -> SeriesStyle {
         1 => Dash::Dashed,
         _ => Dash::Dotted,
     };
-    let marker = if n > 4 {
-        Some(MARKERS[i % MARKERS.len()])
-    } else {
-        None
-    };
+    let marker = if n > 4 { Some(MARKERS[i % MARKERS.len()]) } else { None };
     SeriesStyle {
         color: series_color(i),
         dash,

@@ -32,10 +32,7 @@ pub struct SweepData {
 /// point per series (points sorted by x), optional log x / log y axes.
 /// Use it for ranks vs λ (see [`draw_rank_sweep`]), accuracy vs number of
 /// tasks K, etc.
-pub fn draw_sweep<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &SweepData,
-) -> Result<ChartReport, ChartError> {
+pub fn draw_sweep<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SweepData) -> Result<ChartReport, ChartError> {
     let n = data.series.len();
     let styles: Vec<SeriesStyle> = (0..n)
         .map(|i| {
@@ -58,31 +55,15 @@ fn sweep_with_styles<DB: DrawingBackend>(
     } else {
         data.x_label.as_str()
     };
-    let y_label = if data.y_label.is_empty() {
-        "value"
-    } else {
-        data.y_label.as_str()
-    };
+    let y_label = if data.y_label.is_empty() { "value" } else { data.y_label.as_str() };
     let title = title_or(&data.title, &format!("{y_label} vs {x_label}"));
-    let xs = if data.log_x {
-        Scale::Log10
-    } else {
-        Scale::Linear
-    };
-    let ys = if data.log_y {
-        Scale::Log10
-    } else {
-        Scale::Linear
-    };
+    let xs = if data.log_x { Scale::Log10 } else { Scale::Linear };
+    let ys = if data.log_y { Scale::Log10 } else { Scale::Linear };
     let mut plot = LinePlot::new(&title, x_label, y_label, xs, ys);
     plot.x_pad = 0.04;
     plot.skipped = skipped;
     for (i, s) in data.series.iter().enumerate() {
-        let mut line = PlotLine::new(
-            s.name.clone(),
-            s.points.clone(),
-            styles.get(i).copied().unwrap_or_default(),
-        );
+        let mut line = PlotLine::new(s.name.clone(), s.points.clone(), styles.get(i).copied().unwrap_or_default());
         line.sort_x = true;
         line.all_markers = true;
         plot.lines.push(line);
@@ -117,19 +98,12 @@ pub struct RankSweepData {
 /// Stable rank (solid, circles) and effective rank (dashed, squares) of each
 /// layer (one colour per layer) against weight decay λ on a log x axis:
 /// both fall as λ grows and the nets become low-rank.
-pub fn draw_rank_sweep<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &RankSweepData,
-) -> Result<ChartReport, ChartError> {
+pub fn draw_rank_sweep<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RankSweepData) -> Result<ChartReport, ChartError> {
     let mut series = vec![];
     let mut styles = vec![];
     let mut skipped = vec![];
     let nl = data.lambdas.len();
-    let zero = data
-        .lambdas
-        .iter()
-        .filter(|l| l.is_finite() && **l <= 0.0)
-        .count();
+    let zero = data.lambdas.iter().filter(|l| l.is_finite() && **l <= 0.0).count();
     if zero > 0 && !data.layers.is_empty() {
         skipped.push(format!(
             "{zero} sweep point{} with λ ≤ 0 (e.g. λ = 0) not shown on the log λ axis",
@@ -140,12 +114,7 @@ pub fn draw_rank_sweep<DB: DrawingBackend>(
     for (li, l) in data.layers.iter().enumerate() {
         for (kind, vals, dash, marker) in [
             ("stable rank", &l.stable_rank, Dash::Solid, Marker::Circle),
-            (
-                "effective rank",
-                &l.effective_rank,
-                Dash::Dashed,
-                Marker::Square,
-            ),
+            ("effective rank", &l.effective_rank, Dash::Dashed, Marker::Square),
         ] {
             if vals.is_empty() {
                 continue;
@@ -176,10 +145,7 @@ pub fn draw_rank_sweep<DB: DrawingBackend>(
         }
     }
     let sweep = SweepData {
-        title: title_or(
-            &data.title,
-            "Stable rank and effective rank of each layer vs weight decay λ",
-        ),
+        title: title_or(&data.title, "Stable rank and effective rank of each layer vs weight decay λ"),
         x_label: "weight decay λ (log)".into(),
         y_label: "rank (stable / effective)".into(),
         log_x: true,

@@ -42,14 +42,8 @@ pub struct SpectrumData {
 /// log y axis, one line with markers per layer of `data.layers`; optional
 /// vertical "rank ≤ n" line and per-layer dashed tolerance lines. Exact zeros
 /// (σ ≤ 0) cannot be shown on the log axis and are reported.
-pub fn draw_spectrum<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &SpectrumData,
-) -> Result<ChartReport, ChartError> {
-    let title = super::title_or(
-        &data.title,
-        "Singular values σᵢ of each weight matrix (log scale)",
-    );
+pub fn draw_spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumData) -> Result<ChartReport, ChartError> {
+    let title = super::title_or(&data.title, "Singular values σᵢ of each weight matrix (log scale)");
     let mut plot = LinePlot::new(&title, "index i", "σᵢ (log)", Scale::Linear, Scale::Log10);
     plot.x_pad = 0.02;
     let mut max_len = 0usize;
@@ -112,10 +106,8 @@ pub fn draw_spectrum<DB: DrawingBackend>(
                     in_range: true,
                 });
             } else {
-                plot.skipped.push(format!(
-                    "{}: tolerance {t} not shown (must be finite and > 0)",
-                    l.name
-                ));
+                plot.skipped
+                    .push(format!("{}: tolerance {t} not shown (must be finite and > 0)", l.name));
             }
         }
     }
@@ -155,15 +147,8 @@ fn viridis(z: f64) -> RGBColor {
 /// (viridis: yellow = as large as σ₁, dark = negligible). Shows the rank
 /// collapsing as the rows below the surviving directions turn dark.
 /// `data.times[j]` is the moment of `data.spectra[j]`.
-pub fn draw_spectrum_strip<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &SpectrumHistory,
-) -> Result<ChartReport, ChartError> {
-    let name = if data.layer.is_empty() {
-        "layer"
-    } else {
-        data.layer.as_str()
-    };
+pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumHistory) -> Result<ChartReport, ChartError> {
+    let name = if data.layer.is_empty() { "layer" } else { data.layer.as_str() };
     let title = format!("Spectrum of {name} over training: σᵢ/σ₁ (colour, log)");
     let mut report = ChartReport::default();
     let nt = data.times.len();
@@ -184,11 +169,7 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
             bad_t += 1;
             continue;
         }
-        let s1 = s
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold(f64::NEG_INFINITY, f64::max);
+        let s1 = s.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
         if !(s1.is_finite() && s1 > 0.0) {
             bad_s1 += 1;
             continue;
@@ -209,19 +190,17 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
         cols.push((t, z));
     }
     if bad_t > 0 {
-        report.skipped.push(format!(
-            "{name}: {bad_t} snapshots with non-finite time skipped"
-        ));
-    }
-    if bad_s1 > 0 {
-        report.skipped.push(format!(
-            "{name}: {bad_s1} snapshots without a finite σ₁ > 0 skipped"
-        ));
-    }
-    if bad_cells > 0 {
         report
             .skipped
-            .push(format!("{name}: {bad_cells} non-finite σᵢ skipped"));
+            .push(format!("{name}: {bad_t} snapshots with non-finite time skipped"));
+    }
+    if bad_s1 > 0 {
+        report
+            .skipped
+            .push(format!("{name}: {bad_s1} snapshots without a finite σ₁ > 0 skipped"));
+    }
+    if bad_cells > 0 {
+        report.skipped.push(format!("{name}: {bad_cells} non-finite σᵢ skipped"));
     }
     cols.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n_max = cols.iter().map(|c| c.1.len()).max().unwrap_or(0);
@@ -243,9 +222,7 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
                 cols.push(l);
             }
         }
-        report
-            .skipped
-            .push(format!("{name}: showing every {k}th of {total} snapshots"));
+        report.skipped.push(format!("{name}: showing every {k}th of {total} snapshots"));
     }
     // column edges at midpoints
     let m = cols.len();
@@ -276,23 +253,9 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
     let (plot_area, bar_area) = lay.body.split_horizontally(bw as i32 - bar_w);
     let (x0, x1) = super::axis::pad_range(edges[0], edges[m], Scale::Linear, 0.0);
     let xa = Axis::new(x0, x1, Scale::Linear, 8);
-    let ya = Axis::new(0.5, n_max as f64 + 0.5, Scale::Linear, 8)
-        .integer_ticks()
-        .reversed();
-    let x_label = x_axis_name(if data.x_label.is_empty() {
-        "step"
-    } else {
-        &data.x_label
-    });
-    let chart = frame::axes(
-        &plot_area,
-        &lay.fonts,
-        xa,
-        ya,
-        &x_label,
-        "index i (σ₁ at top)",
-        false,
-    )?;
+    let ya = Axis::new(0.5, n_max as f64 + 0.5, Scale::Linear, 8).integer_ticks().reversed();
+    let x_label = x_axis_name(if data.x_label.is_empty() { "step" } else { &data.x_label });
+    let chart = frame::axes(&plot_area, &lay.fonts, xa, ya, &x_label, "index i (σ₁ at top)", false)?;
     // cells, merged along rows where the quantised colour repeats
     let q = |z: f64| -> Option<i64> {
         if z.is_finite() {
@@ -313,11 +276,8 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
             if let Some(l) = level {
                 let z = STRIP_FLOOR + (l as f64 / LEVELS) * -STRIP_FLOOR;
                 let y0 = i as f64 + 0.5;
-                plot.draw(&Rectangle::new(
-                    [(edges[j], y0), (edges[k], y0 + 1.0)],
-                    viridis(z).filled(),
-                ))
-                .ce()?;
+                plot.draw(&Rectangle::new([(edges[j], y0), (edges[k], y0 + 1.0)], viridis(z).filled()))
+                    .ce()?;
             }
             j = k;
         }
@@ -328,10 +288,7 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(
 }
 
 /// Vertical colour bar for log10 σᵢ/σ₁ from 0 (top) to STRIP_FLOOR.
-fn colour_bar<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    fonts: &frame::Fonts,
-) -> Result<(), ChartError> {
+fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fonts: &frame::Fonts) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let top = 34;
@@ -352,14 +309,10 @@ fn colour_bar<DB: DrawingBackend>(
         let ya = top + (bottom - top) * s / steps;
         let yb = top + (bottom - top) * (s + 1) / steps;
         let z = -STRIP_FLOOR * -(s as f64 + 0.5) / steps as f64;
-        area.draw(&Rectangle::new([(x0, ya), (x1, yb)], viridis(z).filled()))
-            .ce()?;
+        area.draw(&Rectangle::new([(x0, ya), (x1, yb)], viridis(z).filled())).ce()?;
     }
-    area.draw(&Rectangle::new(
-        [(x0, top), (x1, bottom)],
-        BLACK.mix(0.6).stroke_width(1),
-    ))
-    .ce()?;
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.mix(0.6).stroke_width(1)))
+        .ce()?;
     for e in [0, -4, -8, -12, -16] {
         let y = top + ((bottom - top) as f64 * (e as f64 / STRIP_FLOOR)) as i32;
         let label = if e == 0 {
@@ -367,13 +320,8 @@ fn colour_bar<DB: DrawingBackend>(
         } else {
             Axis::new(-16.0, 0.0, Scale::Log10, 5).label(e as f64)
         };
-        let label = if e == -16 {
-            format!("≤{label}")
-        } else {
-            label
-        };
-        area.draw(&PathElement::new(vec![(x1, y), (x1 + 4, y)], BLACK))
-            .ce()?;
+        let label = if e == -16 { format!("≤{label}") } else { label };
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + 4, y)], BLACK)).ce()?;
         frame::text(
             area,
             &label,

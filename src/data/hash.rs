@@ -80,19 +80,13 @@ mod tests {
             task(array![[1.0, -2.5], [0.0, 3.25]], array![[1.0], [-1.0]]),
             task(array![[0.5, 7.0]], array![[-1.0]]),
         ]);
-        assert_eq!(
-            data_hash(&two),
-            "b1f36686f698163c5a9a489fbb1d72e513996a9a70f7397c2cb22b95af6d0300"
-        );
+        assert_eq!(data_hash(&two), "b1f36686f698163c5a9a489fbb1d72e513996a9a70f7397c2cb22b95af6d0300");
         // Longer than the internal buffer; a transposed (column-major) x still hashes row-major.
         let x = Array2::from_shape_fn((1000, 3), |(i, j)| (3 * i + j) as f64);
         let mut xt = Array2::zeros((1000, 3).f());
         xt.assign(&x);
         assert!(!xt.is_standard_layout());
         let long = ds(vec![task(xt, Array2::zeros((0, 1)))]);
-        assert_eq!(
-            data_hash(&long),
-            "35357f51fa6e5db4360948a6b0165cb74b83465da81e3714cb335013fadef4ed"
-        );
+        assert_eq!(data_hash(&long), "35357f51fa6e5db4360948a6b0165cb74b83465da81e3714cb335013fadef4ed");
     }
 }

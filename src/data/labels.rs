@@ -21,12 +21,7 @@ use crate::config::{DataConfig, Labels, Loss};
 use crate::rng::{self, LabRng};
 
 /// Targets (n × out_dim) for each task's inputs `xs` (each n × d).
-pub(super) fn labels(
-    xs: &[Array2<f64>],
-    dc: &DataConfig,
-    loss: Loss,
-    r: &mut LabRng,
-) -> Vec<Array2<f64>> {
+pub(super) fn labels(xs: &[Array2<f64>], dc: &DataConfig, loss: Loss, r: &mut LabRng) -> Vec<Array2<f64>> {
     let out = dc.out_dim;
     match dc.labels {
         Labels::Random => xs
@@ -45,8 +40,7 @@ pub(super) fn labels(
             // One unit at a time (memory O(d), whatever out_dim × width): draw
             // u_{o,j} and v_{o,j}, then add v·relu(⟨u, x⟩) to every sample's t_o,
             // so each t_o(x) is summed over j in order starting from 0.
-            let mut ys: Vec<Array2<f64>> =
-                xs.iter().map(|x| Array2::zeros((x.nrows(), out))).collect();
+            let mut ys: Vec<Array2<f64>> = xs.iter().map(|x| Array2::zeros((x.nrows(), out))).collect();
             let mut u = vec![0.0; d];
             for o in 0..out {
                 for _j in 0..w {

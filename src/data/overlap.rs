@@ -54,10 +54,7 @@ pub fn overlap_stats(tasks: &[Task]) -> OverlapStats {
     if tasks.len() < 2 {
         return OverlapStats { pairs: Vec::new() };
     }
-    let bases: Vec<Array2<f64>> = tasks
-        .iter()
-        .map(|t| row_space_basis(t.x.view(), BASIS_REL_TOL))
-        .collect();
+    let bases: Vec<Array2<f64>> = tasks.iter().map(|t| row_space_basis(t.x.view(), BASIS_REL_TOL)).collect();
     let mut pairs = Vec::with_capacity(tasks.len() * (tasks.len() - 1) / 2);
     for i in 0..tasks.len() {
         for j in i + 1..tasks.len() {

@@ -28,7 +28,14 @@ pub fn applies(net: &Net, lambda: f64) -> bool {
 
 /// What net B contributes to the bound at each input x (rows of `x`):
 /// (‖A‖²/(λ n_B)) Σᵢ ‖ℓ′ᵢ‖ |⟨xᵢ^B, x⟩| + ‖A‖‖R_B x‖/λ. Length = x.nrows().
-pub fn contribution(net_b: &Net, xb: ArrayView2<f64>, yb: ArrayView2<f64>, loss_kind: Loss, lambda: f64, x: ArrayView2<f64>) -> Array1<f64> {
+pub fn contribution(
+    net_b: &Net,
+    xb: ArrayView2<f64>,
+    yb: ArrayView2<f64>,
+    loss_kind: Loss,
+    lambda: f64,
+    x: ArrayView2<f64>,
+) -> Array1<f64> {
     let a_norm = spectrum::singular_values(net_b.params.w[1].view()).first().copied().unwrap_or(0.0);
     let mut ws = Workspace::default();
     let mut grad = Params::zeros_like(&net_b.params);

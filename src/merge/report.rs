@@ -101,7 +101,11 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
         .chain(merged.iter().map(|(s, n)| (s.clone(), n)));
     for (name, net) in named {
         for (t, task) in data.tasks.iter().enumerate() {
-            let f = if name == task.name { own_outputs[t].clone() } else { net.forward(task.x.view()) };
+            let f = if name == task.name {
+                own_outputs[t].clone()
+            } else {
+                net.forward(task.x.view())
+            };
             evals.push(NetOnTask {
                 net: name.clone(),
                 task: task.name.clone(),
@@ -136,7 +140,10 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
                 let value = if bases[a].ncols() == 0 || bases[b].ncols() == 0 {
                     0.0
                 } else {
-                    spectrum::singular_values(bases[a].t().dot(&bases[b]).view()).first().copied().unwrap_or(0.0)
+                    spectrum::singular_values(bases[a].t().dot(&bases[b]).view())
+                        .first()
+                        .copied()
+                        .unwrap_or(0.0)
                 };
                 hidden_overlap.push(PairValue {
                     a: task_name(a),

@@ -63,11 +63,7 @@ impl Net {
                 Array2::from_shape_simple_fn((fan_out, fan_in), || std * rng::normal(r))
             };
             w.push(layer);
-            b.push(if cfg.net.bias {
-                Array1::zeros(fan_out)
-            } else {
-                Array1::zeros(0)
-            });
+            b.push(if cfg.net.bias { Array1::zeros(fan_out) } else { Array1::zeros(0) });
             trained.push(is_trained);
         }
         Net {

@@ -9,8 +9,8 @@
 //! carry its step size and last stage between them, and allocate nothing per
 //! step; the tableau is the published one.
 
-use crate::net::{Net, Params, Workspace};
 use crate::config::Loss;
+use crate::net::{Net, Params, Workspace};
 use ndarray::{ArrayView2, Zip};
 
 const A: [[f64; 6]; 7] = [
@@ -19,7 +19,14 @@ const A: [[f64; 6]; 7] = [
     [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
     [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
     [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0, 0.0],
-    [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0, 0.0],
+    [
+        9017.0 / 3168.0,
+        -355.0 / 33.0,
+        46732.0 / 5247.0,
+        49.0 / 176.0,
+        -5103.0 / 18656.0,
+        0.0,
+    ],
     [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
 ];
 /// b − b̂: fifth-order weights minus the embedded fourth-order ones.
@@ -78,7 +85,17 @@ impl Flow {
 
     /// f(θ) = −(∇L + λθ) at `self.probe`, into k[i]; leaves ∇L in `grad`; returns L.
     #[allow(clippy::too_many_arguments)]
-    fn eval(&mut self, i: usize, ws: &mut Workspace, x: ArrayView2<f64>, y: ArrayView2<f64>, loss: Loss, lambda: f64, grad: &mut Params, mask: &[bool]) -> f64 {
+    fn eval(
+        &mut self,
+        i: usize,
+        ws: &mut Workspace,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        loss: Loss,
+        lambda: f64,
+        grad: &mut Params,
+        mask: &[bool],
+    ) -> f64 {
         let Flow { k, probe, .. } = self;
         let l = ws.loss_and_grad(probe, x, y, loss, grad);
         k[i].assign(grad, mask);
@@ -166,15 +183,25 @@ impl Flow {
                     let r = e / sc;
                     *acc += r * r;
                 };
-                Zip::from(&self.err.w[l]).and(&net.params.w[l]).and(&self.probe.params.w[l]).for_each(|&e, &a, &b| add(&mut acc, e, a, b));
-                Zip::from(&self.err.b[l]).and(&net.params.b[l]).and(&self.probe.params.b[l]).for_each(|&e, &a, &b| add(&mut acc, e, a, b));
+                Zip::from(&self.err.w[l])
+                    .and(&net.params.w[l])
+                    .and(&self.probe.params.w[l])
+                    .for_each(|&e, &a, &b| add(&mut acc, e, a, b));
+                Zip::from(&self.err.b[l])
+                    .and(&net.params.b[l])
+                    .and(&self.probe.params.b[l])
+                    .for_each(|&e, &a, &b| add(&mut acc, e, a, b));
             }
             let norm = libm::sqrt(acc / count);
             if !norm.is_finite() {
                 self.fsal = false;
                 return FlowStep::NonFinite { quantity: "gradient" };
             }
-            let factor = if norm == 0.0 { 5.0 } else { (0.9 * libm::pow(norm, -0.2)).clamp(0.2, 5.0) };
+            let factor = if norm == 0.0 {
+                5.0
+            } else {
+                (0.9 * libm::pow(norm, -0.2)).clamp(0.2, 5.0)
+            };
             if norm <= 1.0 {
                 // The stage-7 point is the new state (FSAL): its derivative is the next k₁.
                 net.params.assign(&self.probe.params, mask);

@@ -5,7 +5,7 @@ use crate::analysis::{layers, ranks, spectrum};
 use crate::config::Activation;
 use crate::config::Loss;
 use crate::net::{loss, Net, Params};
-use ndarray::{ArrayView2, Array2};
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Per-layer quantities at one point of training.
@@ -115,8 +115,16 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
                 trained,
                 frobenius: libm::sqrt(fro_sq),
                 norm_identity_lhs: m.lambda * fro_sq,
-                alignment_cos: if trained { layers::cos_with_negative(w, m.grad.w[k].view()) } else { None },
-                alignment_cos_avg: if trained { layers::cos_with_negative(w, m.ema.w[k].view()) } else { None },
+                alignment_cos: if trained {
+                    layers::cos_with_negative(w, m.grad.w[k].view())
+                } else {
+                    None
+                },
+                alignment_cos_avg: if trained {
+                    layers::cos_with_negative(w, m.ema.w[k].view())
+                } else {
+                    None
+                },
                 stable_rank: ranks::stable_rank(&s),
                 effective_rank: ranks::effective_rank(&s),
                 numerical_rank: spectrum::numerical_rank(&s, w.nrows(), w.ncols()),

@@ -313,11 +313,16 @@ impl Trainer {
     }
 
     fn gd_step(&mut self) -> Result<(), Status> {
-        let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+        let loss = self
+            .ws
+            .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
         if !loss.is_finite() {
             return Err(self.diverged("loss"));
         }
-        let g_max = self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))?;
+        let g_max = self
+            .grad
+            .finite_max_abs(&self.net.trained)
+            .ok_or_else(|| self.diverged("gradient"))?;
         self.loss = loss;
         self.take_checkpoint();
         if !self.ema_ready {
@@ -339,7 +344,10 @@ impl Trainer {
         if !(c.abs() * self.theta_max + eta * g_max < f64::MAX / 2.0) {
             return Err(self.diverged("weights"));
         }
-        self.theta_max = self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, &self.net.trained);
+        self.theta_max = self
+            .net
+            .params
+            .gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, &self.net.trained);
         self.step += 1;
         self.time = eta * self.step as f64;
         Ok(())
@@ -347,7 +355,9 @@ impl Trainer {
 
     fn sgd_step(&mut self) -> Result<(), Status> {
         if self.record_due() {
-            let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+            let loss = self
+                .ws
+                .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
             self.check(loss)?;
             self.loss = loss;
             let m = self.metrics_with_current_grad();
@@ -361,11 +371,16 @@ impl Trainer {
             sgd.xb.row_mut(i).assign(&self.x.row(sgd.perm[i]));
             sgd.yb.row_mut(i).assign(&self.y.row(sgd.perm[i]));
         }
-        let loss = sgd.ws.loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
+        let loss = sgd
+            .ws
+            .loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
         if !loss.is_finite() {
             return Err(self.diverged("loss"));
         }
-        let g_max = self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))?;
+        let g_max = self
+            .grad
+            .finite_max_abs(&self.net.trained)
+            .ok_or_else(|| self.diverged("gradient"))?;
         self.take_checkpoint();
         if !self.ema_ready {
             self.ema.assign(&self.grad, &self.net.trained);
@@ -376,7 +391,9 @@ impl Trainer {
 
     fn gf_step(&mut self) -> Result<(), Status> {
         if self.record_due() {
-            let loss = self.ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+            let loss = self
+                .ws
+                .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
             self.check(loss)?;
             self.loss = loss;
             if !self.ema_ready {
@@ -388,7 +405,19 @@ impl Trainer {
         let t = &self.cfg.train;
         let flow = self.flow.as_mut().expect("flow state exists for the gf optimizer");
         let h_max = t.time - self.time;
-        match flow.step(&mut self.net, &mut self.ws, self.x.view(), self.y.view(), t.loss, t.lambda, t.rtol, t.atol, h_max, self.time, &mut self.grad) {
+        match flow.step(
+            &mut self.net,
+            &mut self.ws,
+            self.x.view(),
+            self.y.view(),
+            t.loss,
+            t.lambda,
+            t.rtol,
+            t.atol,
+            h_max,
+            self.time,
+            &mut self.grad,
+        ) {
             FlowStep::Accepted { h, loss } => {
                 self.step += 1;
                 // Land exactly on the budget's end when the step was clipped to it.

@@ -94,7 +94,9 @@ impl Lab {
     /// Validate `config_json` and initialise the run (refused before allocation if invalid).
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<Lab, JsError> {
-        Ok(Lab { run: Run::new(&parse(config_json)?) })
+        Ok(Lab {
+            run: Run::new(&parse(config_json)?),
+        })
     }
 
     /// Advance every task by at most `max_steps`; returns a small progress JSON
@@ -201,7 +203,9 @@ pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
 fn draw_named<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, json_text: &str) -> Result<ChartReport, JsError> {
     if let Some(task) = chart.strip_prefix("boundaries_") {
         let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json_text).map_err(err)?;
-        let i = sets.len().min(task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0));
+        let i = sets
+            .len()
+            .min(task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0));
         let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
         return charts::draw_boundaries(area, set).map_err(err);
     }
@@ -221,8 +225,14 @@ fn draw_named<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, js
         "norms" => charts::draw_norms(area, &figures::norms_data(&s, 0).0),
         "balance" => charts::draw_balance(area, &figures::norms_data(&s, 0).1),
         "merge_loss" | "merge_accuracy" => {
-            let report = s.merge.as_ref().ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
-            charts::draw_merge_bars(area, &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }))
+            let report = s
+                .merge
+                .as_ref()
+                .ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
+            charts::draw_merge_bars(
+                area,
+                &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
+            )
         }
         other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
     };

@@ -33,8 +33,8 @@ export async function setup() {
   const pages = [];
 
   /** A fresh page (own context) that records what happened on it. */
-  async function newPage({ width = 1280, height = 800 } = {}) {
-    const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  async function newPage({ width = 1280, height = 800, deviceScaleFactor = 1 } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor, acceptDownloads: true });
     const page = await context.newPage();
     const log = { consoleErrors: [], pageErrors: [], requests: [], failed: [] };
     page.on('console', (m) => {

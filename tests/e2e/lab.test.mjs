@@ -65,8 +65,8 @@ describe('lowrank-lab page', () => {
     assert.match(await text(page, 'preset-merge-orthogonal'), /disjoint coordinate blocks/);
     assert.match(await text(page, 'about'), /reconstructed here/);
     assert.match(await text(page, 'about'), /half of ours/);
-    const ms = Number(await page.evaluate(() => document.body.dataset.firstChartMs));
-    console.log(`# first chart drawn ${ms} ms after the page script started`);
+    const ms = await page.evaluate(() => ({ chart: document.body.dataset.firstChartMs, script: document.body.dataset.scriptStartMs }));
+    console.log(`# first chart drawn ${ms.chart} ms after navigation started (page script started at ${ms.script} ms)`);
   });
 
   it('merge-orthogonal: the merged accuracies and the final loss equal the CLI run of the same config', async () => {
@@ -156,12 +156,13 @@ describe('lowrank-lab page', () => {
 
     // A well-formed link whose config Rust refuses: the notice quotes Rust.
     const bad = Buffer.from(JSON.stringify({ train: { lr: -1 } })).toString('base64url');
-    await page.goto(`${env.server.url}#v=1&c=${bad}`);
-    await page.reload();
-    await waitReady(page);
-    assert.match(await text(page, 'notice'), /train\.lr must be in \(0, 1000\], got -1/);
-    assert.deepEqual(await pageConfig(page), defaults);
+    const refused = await env.newPage();
+    await refused.page.goto(`${env.server.url}#v=1&c=${bad}`);
+    await waitReady(refused.page);
+    assert.match(await text(refused.page, 'notice'), /train\.lr must be in \(0, 1000\], got -1/);
+    assert.deepEqual(await pageConfig(refused.page), defaults);
     assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(refused.log.pageErrors, []);
   });
 
   it('pause takes effect within 200 ms', async () => {
@@ -320,6 +321,53 @@ describe('lowrank-lab page', () => {
     assert.match(npy.bytes.toString('latin1', 10, 80), /'shape': \(64, 40\)/);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(log.consoleErrors, []);
+  });
+
+  it('charts are drawn at device resolution on HiDPI screens', async () => {
+    const { page, log } = await env.newPage({ deviceScaleFactor: 2 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    const sizes = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="chart-spectrum"]');
+      const r = c.getBoundingClientRect();
+      return { w: c.width, h: c.height, cssW: r.width, cssH: r.height, dpr: window.devicePixelRatio };
+    });
+    assert.equal(sizes.dpr, 2);
+    assert.ok(sizes.cssW > 200);
+    assert.equal(sizes.w, Math.round(sizes.cssW * 2));
+    assert.equal(sizes.h, Math.round(sizes.cssH * 2));
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('new seed re-creates the run; a pasted config is checked by Rust before it is applied', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'data-span');
+    await page.selectOption('[data-testid="step-n"]', '10');
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '10');
+    const seed = (await pageConfig(page)).seed;
+    await page.click('[data-testid="new-seed"]');
+    await page.waitForFunction((s) => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).seed !== s, seed);
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '0');
+    assert.equal(await text(page, 'status'), 'ready');
+    // Reset goes back to step 0 with the same config.
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '10');
+    await page.click('[data-testid="reset"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '0');
+    // The config editor.
+    await page.click('.config-box summary');
+    await page.fill('[data-testid="config-editor"]', '{"data": {"tasks": 0}}');
+    await page.click('[data-testid="config-apply"]');
+    assert.equal(await text(page, 'error-config-editor'), 'data.tasks must be in [1, 26], got 0');
+    await page.fill('[data-testid="config-editor"]', '{"data": {"tasks": 3, "generator": "blocks"}, "merge": {"methods": ["sum"]}}');
+    await page.click('[data-testid="config-apply"]');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.tasks === 3);
+    assert.equal(await text(page, 'error-config-editor'), '');
+    await page.waitForSelector('[data-testid="merge-sum-c-accuracy"]');
+    assert.deepEqual(log.pageErrors, []);
   });
 
   it('planar tasks draw decision boundaries; λ changes apply live without a reset', async () => {

@@ -29,7 +29,10 @@ pub fn analyze(dir: &Path, out: Option<&Path>) -> Result<(), String> {
         mats.push(w);
     }
     if mats.is_empty() {
-        return Err(format!("{} holds no W1.npy (expected W1.npy, W2.npy, … of shape fan_out × fan_in)", dir.display()));
+        return Err(format!(
+            "{} holds no W1.npy (expected W1.npy, W2.npy, … of shape fan_out × fan_in)",
+            dir.display()
+        ));
     }
     let mut layer_docs = Vec::new();
     let mut spectra = Vec::new();

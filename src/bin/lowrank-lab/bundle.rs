@@ -28,7 +28,9 @@ impl Bundle {
         }
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        let name = target.file_name().ok_or_else(|| format!("{} is not a folder name", target.display()))?;
+        let name = target
+            .file_name()
+            .ok_or_else(|| format!("{} is not a folder name", target.display()))?;
         let tmp = parent.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(|e| format!("cannot write to {}: {e}", parent.display()))?;

@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "lowrank-lab", version, about = "Weight decay, low-rank bias and model merging in bias-free ReLU nets")]
+#[command(
+    name = "lowrank-lab",
+    version,
+    about = "Weight decay, low-rank bias and model merging in bias-free ReLU nets"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

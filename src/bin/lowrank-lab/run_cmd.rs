@@ -42,7 +42,9 @@ pub fn build_config(preset: Option<&str>, file: Option<&PathBuf>, set: &[String]
 
 fn progress(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     bar
 }
 
@@ -54,7 +56,11 @@ pub fn train(cfg: &ValidConfig) -> Run {
     while run.is_running() {
         run.advance(500);
         let t = &run.trainers()[0];
-        bar.set_position(if gf { (1000.0 * t.time() / cfg.train.time) as u64 } else { t.step_count() });
+        bar.set_position(if gf {
+            (1000.0 * t.time() / cfg.train.time) as u64
+        } else {
+            t.step_count()
+        });
     }
     bar.finish_and_clear();
     run
@@ -64,7 +70,10 @@ pub fn write_net(bundle: &Bundle, dir: &str, net: &Net) -> Result<(), String> {
     for (k, w) in net.params.w.iter().enumerate() {
         bundle.write(&format!("{dir}/W{}.npy", k + 1), &npy::to_bytes(w).map_err(|e| e.to_string())?)?;
         if !net.params.b[k].is_empty() {
-            bundle.write(&format!("{dir}/b{}.npy", k + 1), &npy::vec_to_bytes(&net.params.b[k]).map_err(|e| e.to_string())?)?;
+            bundle.write(
+                &format!("{dir}/b{}.npy", k + 1),
+                &npy::vec_to_bytes(&net.params.b[k]).map_err(|e| e.to_string())?,
+            )?;
         }
     }
     Ok(())
@@ -93,7 +102,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if let Some(s) = args.steps {
         cfg.train.steps = s;
     }
-    let cfg = cfg.validate_with_budget(args.memory_budget.unwrap_or(NATIVE_MEMORY_BUDGET)).map_err(|e| e.to_string())?;
+    let cfg = cfg
+        .validate_with_budget(args.memory_budget.unwrap_or(NATIVE_MEMORY_BUDGET))
+        .map_err(|e| e.to_string())?;
     let bundle = Bundle::create(&args.out)?;
     let run = train(&cfg);
     let snapshot = run.snapshot();
@@ -111,19 +122,32 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         "history": history,
         "final": fin,
     });
-    bundle.write("run.json", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?.as_bytes())?;
+    bundle.write(
+        "run.json",
+        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?.as_bytes(),
+    )?;
     bundle.write("metrics.csv", metrics_csv(&run).as_bytes())?;
     for (name, svg) in figures::run_svgs(&run, &snapshot).map_err(|e| e.to_string())? {
         bundle.write(&format!("{name}.svg"), svg.as_bytes())?;
     }
     for task in &run.data().tasks {
-        bundle.write(&format!("data/X_{}.npy", task.name), &npy::to_bytes(&task.x).map_err(|e| e.to_string())?)?;
-        bundle.write(&format!("data/y_{}.npy", task.name), &npy::to_bytes(&task.y).map_err(|e| e.to_string())?)?;
+        bundle.write(
+            &format!("data/X_{}.npy", task.name),
+            &npy::to_bytes(&task.x).map_err(|e| e.to_string())?,
+        )?;
+        bundle.write(
+            &format!("data/y_{}.npy", task.name),
+            &npy::to_bytes(&task.y).map_err(|e| e.to_string())?,
+        )?;
     }
     let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
     for (i, net) in nets.iter().enumerate() {
         write_net(&bundle, &format!("weights/{}", data::task_name(i)), net)?;
-        write_net(&bundle, &format!("weights_init/{}", data::task_name(i)), run.trainers()[i].initial_net())?;
+        write_net(
+            &bundle,
+            &format!("weights_init/{}", data::task_name(i)),
+            run.trainers()[i].initial_net(),
+        )?;
     }
     if nets.len() >= 2 {
         for (name, net) in merge::merged_nets(&cfg, &nets, run.trainers()[0].initial_net()) {

@@ -32,7 +32,11 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
     if specs.is_empty() {
         return Err("no grid: pass --grid key=v1;v2;… (or a preset that has one)".into());
     }
-    let axes: Vec<Axis> = specs.iter().map(|s| sweep::parse_axis(s)).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let axes: Vec<Axis> = specs
+        .iter()
+        .map(|s| sweep::parse_axis(s))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
     let all = sweep::points(&base, preset, &axes).map_err(|e| e.to_string())?;
     let total = all.len();
     let (shard_i, shard_n) = match &args.shard {
@@ -71,9 +75,15 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
 }
 
 fn write_sweep(bundle: &Bundle, meta: &serde_json::Value, axes: &[Axis], rows: &[Row]) -> Result<(), String> {
-    bundle.write("sweep.json", serde_json::to_string_pretty(meta).map_err(|e| e.to_string())?.as_bytes())?;
+    bundle.write(
+        "sweep.json",
+        serde_json::to_string_pretty(meta).map_err(|e| e.to_string())?.as_bytes(),
+    )?;
     bundle.write("sweep.csv", sweep::to_csv(rows).as_bytes())?;
-    let plot: Vec<String> = meta["plot"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let plot: Vec<String> = meta["plot"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
     for (name, svg) in sweep_charts(axes, rows, &plot)? {
         bundle.write(&format!("{name}.svg"), svg.as_bytes())?;
     }
@@ -108,11 +118,19 @@ fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<(Str
         format!("{} ({})", first.key, first.values.join(", "))
     };
     let mut out = Vec::new();
-    let keys: Vec<String> = if plot.is_empty() { vec!["loss".into(), "accuracy".into()] } else { plot.to_vec() };
+    let keys: Vec<String> = if plot.is_empty() {
+        vec!["loss".into(), "accuracy".into()]
+    } else {
+        plot.to_vec()
+    };
     for key in &keys {
         let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         for r in rows {
-            let label = r.assignments[1..].iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+            let label = r.assignments[1..]
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let label = if label.is_empty() { key.clone() } else { label };
             match groups.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, pts)) => pts.push((x_of(r), value(r, key))),
@@ -131,8 +149,14 @@ fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<(Str
         out.push((format!("sweep_{}", key.replace('.', "_")), svg));
     }
     if keys.iter().any(|k| k == "merge_bound.1.max_bound") {
-        let pts: Vec<(f64, f64)> = rows.iter().map(|r| (value(r, "overlap.pairs.1.max_abs_inner"), value(r, "merge_bound.1.max_change"))).collect();
-        let bound: Vec<(f64, f64)> = rows.iter().map(|r| (value(r, "overlap.pairs.1.max_abs_inner"), value(r, "merge_bound.1.max_bound"))).collect();
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|r| (value(r, "overlap.pairs.1.max_abs_inner"), value(r, "merge_bound.1.max_change")))
+            .collect();
+        let bound: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|r| (value(r, "overlap.pairs.1.max_abs_inner"), value(r, "merge_bound.1.max_bound")))
+            .collect();
         let data = MergeOverlapData {
             title: "Merged net's output change on task a vs input overlap".into(),
             x_label: "max |⟨x_a, x_b⟩| (measured)".into(),
@@ -152,11 +176,16 @@ pub fn collect(dirs: &[PathBuf], out: &Path) -> Result<(), String> {
     let mut meta: Option<serde_json::Value> = None;
     let mut rows: Vec<Row> = Vec::new();
     for d in dirs {
-        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("sweep.json")).map_err(|e| format!("{}: {e}", d.join("sweep.json").display()))?)
-            .map_err(|e| format!("{}: {e}", d.join("sweep.json").display()))?;
+        let m: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("sweep.json")).map_err(|e| format!("{}: {e}", d.join("sweep.json").display()))?,
+        )
+        .map_err(|e| format!("{}: {e}", d.join("sweep.json").display()))?;
         if let Some(first) = &meta {
             if first["axes"] != m["axes"] || first["base_config"] != m["base_config"] {
-                return Err(format!("{} is a shard of a different sweep (grid or base config differ)", d.display()));
+                return Err(format!(
+                    "{} is a shard of a different sweep (grid or base config differ)",
+                    d.display()
+                ));
             }
         }
         let n_axes = m["axes"].as_array().map(|a| a.len()).unwrap_or(0);
@@ -170,7 +199,11 @@ pub fn collect(dirs: &[PathBuf], out: &Path) -> Result<(), String> {
     let total = meta["total_points"].as_u64().unwrap_or(0) as usize;
     let missing: Vec<usize> = (0..total).filter(|i| rows.binary_search_by_key(i, |r| r.index).is_err()).collect();
     if !missing.is_empty() {
-        return Err(format!("collected {} of {total} points; missing indices {:?} (run the remaining shards)", rows.len(), missing));
+        return Err(format!(
+            "collected {} of {total} points; missing indices {:?} (run the remaining shards)",
+            rows.len(),
+            missing
+        ));
     }
     meta["shard"] = serde_json::Value::Null;
     let axes: Vec<Axis> = meta["axes"]
@@ -179,7 +212,10 @@ pub fn collect(dirs: &[PathBuf], out: &Path) -> Result<(), String> {
             a.iter()
                 .map(|x| Axis {
                     key: x["key"].as_str().unwrap_or("").to_string(),
-                    values: x["values"].as_array().map(|v| v.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default(),
+                    values: x["values"]
+                        .as_array()
+                        .map(|v| v.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                        .unwrap_or_default(),
                 })
                 .collect()
         })
