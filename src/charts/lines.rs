@@ -283,7 +283,29 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, 
             }
         }
     }
-    // reference curves
+    // data
+    for (si, (l, runs)) in plot.lines.iter().zip(&data).enumerate() {
+        for r in runs {
+            let idx = if l.style.marker.is_some() || !l.connect {
+                frame::marker_indices(r.len(), si, l.all_markers || !l.connect)
+            } else {
+                vec![]
+            };
+            let mut st = l.style;
+            if !l.connect && st.marker.is_none() {
+                st.marker = Some(super::palette::Marker::Circle);
+            }
+            // a lone point (or all points equal) of a line series gets a marker
+            let lone = r.iter().all(|p| *p == r[0]);
+            if l.connect && lone && st.marker.is_none() {
+                st.marker = Some(super::palette::Marker::Circle);
+                frame::draw_series(&chart, &lay.body, r, &st, false, &[0])?;
+                continue;
+            }
+            frame::draw_series(&chart, &lay.body, r, &st, l.connect, &idx)?;
+        }
+    }
+    // reference curves, on top of the data so a curve the data follows exactly stays visible
     for c in &plot.curves {
         let n = 256;
         let mut run: Vec<(f64, f64)> = vec![];
@@ -306,28 +328,6 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, 
         st.marker = None;
         for r in runs {
             frame::draw_series(&chart, &lay.body, &r, &st, true, &[])?;
-        }
-    }
-    // data
-    for (si, (l, runs)) in plot.lines.iter().zip(&data).enumerate() {
-        for r in runs {
-            let idx = if l.style.marker.is_some() || !l.connect {
-                frame::marker_indices(r.len(), si, l.all_markers || !l.connect)
-            } else {
-                vec![]
-            };
-            let mut st = l.style;
-            if !l.connect && st.marker.is_none() {
-                st.marker = Some(super::palette::Marker::Circle);
-            }
-            // a lone point (or all points equal) of a line series gets a marker
-            let lone = r.iter().all(|p| *p == r[0]);
-            if l.connect && lone && st.marker.is_none() {
-                st.marker = Some(super::palette::Marker::Circle);
-                frame::draw_series(&chart, &lay.body, r, &st, false, &[0])?;
-                continue;
-            }
-            frame::draw_series(&chart, &lay.body, r, &st, l.connect, &idx)?;
         }
     }
     Ok(report)

@@ -67,31 +67,39 @@ pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ba
         plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
     }
     let valid = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite() && p.1 > 0.0;
-    let anchor = match data.anchor {
-        Some(a) if valid(&a) => Some(a),
-        Some(a) => {
-            plot.skipped.push(format!("anchor ({}, {}) invalid: first point used", a.0, a.1));
-            None
+    // One theory line per series, through its first valid point (or the given anchor for the first).
+    let mut anchors: Vec<(f64, f64)> = Vec::new();
+    for (i, s) in data.series.iter().enumerate() {
+        let given = if i == 0 { data.anchor } else { None };
+        let a = match given {
+            Some(a) if valid(&a) => Some(a),
+            Some(a) => {
+                plot.skipped.push(format!("anchor ({}, {}) invalid: first point used", a.0, a.1));
+                None
+            }
+            None => None,
         }
-        None => None,
+        .or_else(|| s.points.iter().copied().find(valid));
+        anchors.extend(a);
     }
-    .or_else(|| data.series.iter().find_map(|s| s.points.iter().copied().find(valid)));
     let lambda = data.lambda;
     if !lambda.is_finite() {
         plot.skipped.push(format!("λ = {lambda}: theory line not drawn"));
-    } else if let Some((t0, d0)) = anchor {
-        let l0 = d0.log10();
-        let rate = 2.0 * lambda / std::f64::consts::LN_10;
-        plot.curves.push(Curve {
-            label: format!("e^{{−2λt}} (theory), λ = {}", fmt_num(lambda)),
-            style: SeriesStyle {
-                color: BLACK,
-                dash: Dash::Dashed,
-                marker: None,
-                width: 2,
-            },
-            f: Box::new(move |t| Some(l0 - rate * (t - t0))),
-        });
+    } else {
+        for (i, (t0, d0)) in anchors.into_iter().enumerate() {
+            let l0 = d0.log10();
+            let rate = 2.0 * lambda / std::f64::consts::LN_10;
+            plot.curves.push(Curve {
+                label: if i == 0 { format!("e^{{−2λt}} (theory), λ = {}", fmt_num(lambda)) } else { String::new() },
+                style: SeriesStyle {
+                    color: BLACK,
+                    dash: Dash::Dashed,
+                    marker: None,
+                    width: 2,
+                },
+                f: Box::new(move |t| Some(l0 - rate * (t - t0))),
+            });
+        }
     }
     draw_line_plot(area, &plot)
 }
