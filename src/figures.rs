@@ -131,7 +131,8 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
     )
 }
 
-/// ‖W_k‖_F per layer, and ‖D_k‖ (its diagonal for ReLU-like nets) with the e^{−2λt} line.
+/// ‖W_k‖_F per layer, and ‖D_k‖ (its diagonal for ReLU-like nets) with the e^{−2λt} line,
+/// for consecutive layers that both train (empty otherwise).
 pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
     let t = &s.tasks[task];
     let depth = t.current.layers.len();
@@ -149,7 +150,9 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
             .collect(),
     };
     let time_of = |m: &Metrics| m.time;
+    // The e^{−2λt} law is about pairs of trained layers; a fixed layer has no such balance.
     let series: Vec<Series> = (0..depth.saturating_sub(1))
+        .filter(|&k| t.current.layers[k].trained && t.current.layers[k + 1].trained)
         .map(|k| {
             let name = if diag {
                 format!("‖diag D{}‖", k + 1)
