@@ -171,10 +171,14 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
         .collect();
     let anchor = series.first().and_then(|s| s.points.first().copied());
     let balance = BalanceData {
-        title: format!(
-            "Balance D_k = W_{{k+1}}ᵀW_{{k+1}} − W_kW_kᵀ over time t{}",
-            if diag { " (diagonal: the per-neuron part ReLU keeps)" } else { "" }
-        ),
+        title: if series.is_empty() {
+            "Balance D_k needs two consecutive trained layers (this net has a fixed or frozen layer)".into()
+        } else {
+            format!(
+                "Balance D_k = W_{{k+1}}ᵀW_{{k+1}} − W_kW_kᵀ over time t{}",
+                if diag { " (diagonal: the per-neuron part ReLU keeps)" } else { "" }
+            )
+        },
         x_label: "time t (η·step for GD)".into(),
         lambda: s.config.train.lambda,
         series,
