@@ -90,7 +90,11 @@ pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ba
             let l0 = d0.log10();
             let rate = 2.0 * lambda / std::f64::consts::LN_10;
             plot.curves.push(Curve {
-                label: if i == 0 { format!("e^{{−2λt}} (theory), λ = {}", fmt_num(lambda)) } else { String::new() },
+                label: if i == 0 {
+                    format!("e^{{−2λt}} (theory), λ = {}", fmt_num(lambda))
+                } else {
+                    String::new()
+                },
                 style: SeriesStyle {
                     color: BLACK,
                     dash: Dash::Dashed,

@@ -1,0 +1,1123 @@
+// The page: moves the config between the DOM and Rust (every check is
+// Rust's), drives the training worker, keeps the URL hash, and draws the
+// charts (drawing needs `window`, so it happens here, never in the worker).
+
+import {
+  decodeHash,
+  encodeHash,
+  fileStem,
+  fmt,
+  fmtDuration,
+  fmtInt,
+  getKey,
+  historyCsv,
+  lambdaAtPosition,
+  numberJson,
+  positionOfLambda,
+  widthsJson,
+  widthsText,
+} from './state.js';
+
+const T0 = performance.now();
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+const FRAME_MS = 33; // redraw at most ~30 times per second
+const FRAME_BUDGET_MS = 14; // drawing time per frame (at least one chart)
+const SWEEP_KEY = 'data.rho';
+const SWEEP_VALUES = ['0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8'];
+const LIVE_KEYS = ['train.lambda', 'train.lr'];
+
+let wasm = null;
+let presets = [];
+let config = null; // normalised config JSON text (Rust's)
+let configObj = null;
+let presetName = null; // the preset the config came from
+let presetModified = false;
+let worker = null;
+let workerReady = false;
+let snapshotText = null;
+let snapshotObj = null;
+let boundariesText = null;
+let sweepData = null; // merge_overlap chart JSON
+let progress = null;
+let playing = false;
+let runEnded = false;
+let depth = 0;
+let firstChartMs = null;
+let requestSeq = 0;
+const requests = new Map();
+const invalid = new Map(); // key -> value JSON the user typed that Rust refused
+const liveChanges = [];
+
+// ---------------------------------------------------------------- messages
+
+function showError(context, message) {
+  const el = $('#error');
+  el.hidden = false;
+  el.textContent = '';
+  const b = document.createElement('strong');
+  b.textContent = context ? `Error (${context}): ` : 'Error: ';
+  el.append(b, document.createTextNode(message));
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'close';
+  close.textContent = '×';
+  close.setAttribute('aria-label', 'dismiss');
+  close.addEventListener('click', () => {
+    el.hidden = true;
+  });
+  el.append(close);
+}
+
+function showNotice(text) {
+  const el = $('#notice');
+  el.hidden = false;
+  el.textContent = text;
+}
+
+function errorText(e) {
+  return e && e.message ? e.message : String(e);
+}
+
+// ---------------------------------------------------------------- config <-> DOM
+
+function controls() {
+  return $$('#controls [data-key]');
+}
+
+function errorSlot(key) {
+  return $(`[data-error-for="${CSS.escape(key)}"]`);
+}
+
+function setFieldError(key, message) {
+  const slot = errorSlot(key);
+  if (slot) slot.textContent = message || '';
+  for (const el of $$(`#controls [data-key="${CSS.escape(key)}"]`)) {
+    if (message) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+  }
+}
+
+/** The JSON text a control's current value stands for. */
+function controlJson(el) {
+  switch (el.dataset.kind) {
+    case 'number':
+      return numberJson(el.value);
+    case 'widths':
+      return widthsJson(el.value);
+    case 'select':
+      return JSON.stringify(el.value);
+    case 'bool':
+      return el.checked ? 'true' : 'false';
+    case 'lambda':
+      return lambdaAtPosition(el.value);
+    case 'methods':
+      return JSON.stringify(
+        $$('#controls [data-kind="methods"]')
+          .filter((c) => c.checked)
+          .map((c) => c.value),
+      );
+    default:
+      throw new Error(`unknown control kind ${el.dataset.kind}`);
+  }
+}
+
+/** Show the config in every control (except keys the user left invalid). */
+function fillControls() {
+  for (const el of controls()) {
+    const key = el.dataset.key;
+    if (invalid.has(key)) continue;
+    const v = getKey(configObj, key);
+    switch (el.dataset.kind) {
+      case 'number':
+        el.value = String(v);
+        break;
+      case 'widths':
+        el.value = widthsText(v);
+        break;
+      case 'select':
+        el.value = v;
+        break;
+      case 'bool':
+        el.checked = !!v;
+        break;
+      case 'lambda':
+        el.value = String(positionOfLambda(v));
+        break;
+      case 'methods':
+        el.checked = v.includes(el.value);
+        break;
+      default:
+        break;
+    }
+  }
+  updateVisibility();
+  $('#config-json').textContent = config;
+}
+
+function whenHolds(expr) {
+  const gt = expr.match(/^([\w.]+)>(\d+)$/);
+  if (gt) return Number(getKey(configObj, gt[1])) > Number(gt[2]);
+  const [key, values] = expr.split('=');
+  return values.split('|').includes(String(getKey(configObj, key)));
+}
+
+function updateVisibility() {
+  for (const el of $$('[data-when]')) {
+    if (el.id === 'sweep-chart') continue;
+    el.hidden = !whenHolds(el.dataset.when);
+  }
+  const k = configObj.data.tasks;
+  const sweepOk = k > 1 && configObj.data.generator === 'mixing';
+  $('#sweep').disabled = !sweepOk || !wasm;
+  $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
+  const status = $('#sweep-status');
+  if (!sweepData && $('#sweep-cancel').hidden) {
+    status.textContent = sweepOk ? '' : 'Available with the mixing generator (data.generator = mixing), e.g. the merge-overlap preset.';
+  }
+}
+
+function updateHash() {
+  const h = encodeHash(config, presetName);
+  if (location.hash !== h) history.replaceState(null, '', h);
+  $('#link').value = location.href;
+}
+
+function updatePresetPicker() {
+  for (const el of $$('#presets [data-preset]')) {
+    const on = el.dataset.preset === presetName;
+    el.classList.toggle('selected', on);
+    el.setAttribute('aria-checked', on ? 'true' : 'false');
+    el.classList.toggle('modified', on && presetModified);
+  }
+  const p = presets.find((x) => x.name === presetName);
+  if (p) {
+    $('#explain-title').textContent = presetModified ? `${p.name} (modified)` : p.name;
+    $('#explain-see').textContent = `You should see: ${p.see}`;
+    $('#explain-text').textContent = p.explain;
+    $('#explain-grid').textContent = p.grid.length
+      ? `On the command line this preset sweeps ${p.grid.join(' × ')}: lowrank-lab sweep --preset ${p.name} --out out`
+      : '';
+  } else {
+    $('#explain-title').textContent = 'Default configuration';
+    $('#explain-see').textContent = 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.';
+    $('#explain-text').textContent =
+      'Pick an experiment on the left to load a config that shows one phenomenon, or change the controls. Press play to train; the charts follow live.';
+    $('#explain-grid').textContent = '';
+  }
+}
+
+/**
+ * Make `next` (normalised by Rust) the config. λ and η changes reach the
+ * running Lab live; any other change re-creates the run.
+ */
+function commitConfig(next, { fromPreset = false } = {}) {
+  const prev = configObj;
+  config = next;
+  configObj = JSON.parse(next);
+  if (fromPreset) presetModified = false;
+  else if (presetName) presetModified = true;
+  fillControls();
+  updateHash();
+  updatePresetPicker();
+  // Boundary panels and the weights picker follow the task count and generator.
+  if (!prev || prev.data.generator !== configObj.data.generator || prev.data.tasks !== configObj.data.tasks) {
+    renderBoundaryCards();
+  }
+  fillWeightsPicker();
+  if (!prev || !workerReady) {
+    initRun();
+    return;
+  }
+  const changed = changedKeys(prev, configObj);
+  if (changed.length === 0 && !fromPreset) return;
+  if (changed.every((k) => LIVE_KEYS.includes(k)) && !fromPreset) {
+    for (const k of changed) {
+      const value = getKey(configObj, k);
+      worker.postMessage({ type: k === 'train.lambda' ? 'set_lambda' : 'set_lr', value });
+      const step = progress ? progress.step : 0;
+      if (step > 0) liveChanges.push(`${k === 'train.lambda' ? 'λ' : 'η'} → ${value} at step ${step}`);
+    }
+    renderLiveChanges();
+    return;
+  }
+  initRun();
+}
+
+function changedKeys(a, b, prefix = '') {
+  const out = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const x = a[k];
+    const y = b[k];
+    if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x)) out.push(...changedKeys(x, y, key));
+    else if (JSON.stringify(x) !== JSON.stringify(y)) out.push(key);
+  }
+  return out;
+}
+
+function renderLiveChanges() {
+  const el = $('#live');
+  el.hidden = liveChanges.length === 0;
+  el.textContent = liveChanges.length ? `changed live: ${liveChanges.slice(-2).join('; ')}${liveChanges.length > 2 ? ' …' : ''}` : '';
+  el.title = liveChanges.length
+    ? `Changed while training: ${liveChanges.join('; ')}. The link holds the current values, so it reproduces a run with them from step 0, not this one.`
+    : '';
+}
+
+function onControl(el) {
+  const key = el.dataset.key;
+  const value = controlJson(el);
+  let next;
+  try {
+    next = wasm.set_config_key(config, key, value);
+  } catch (e) {
+    invalid.set(key, value);
+    setFieldError(key, errorText(e));
+    return;
+  }
+  invalid.delete(key);
+  setFieldError(key, '');
+  // A value refused earlier may be fine now (e.g. d raised for planar tasks).
+  for (const [k, v] of Array.from(invalid)) {
+    try {
+      next = wasm.set_config_key(next, k, v);
+      invalid.delete(k);
+      setFieldError(k, '');
+    } catch (e) {
+      setFieldError(k, errorText(e));
+    }
+  }
+  if (key === 'train.lambda') {
+    // Keep the slider and the box in step with each other.
+    const lam = JSON.parse(next).train.lambda;
+    for (const c of $$('#controls [data-key="train.lambda"]')) {
+      if (c !== el) c.value = c.dataset.kind === 'lambda' ? String(positionOfLambda(lam)) : String(lam);
+    }
+  }
+  commitConfig(next);
+}
+
+function clearInvalid() {
+  for (const k of Array.from(invalid.keys())) setFieldError(k, '');
+  invalid.clear();
+}
+
+function choosePreset(name) {
+  const p = presets.find((x) => x.name === name);
+  if (!p) return;
+  let next;
+  try {
+    next = wasm.validate_config(JSON.stringify(p.config));
+  } catch (e) {
+    showError(`preset ${name}`, errorText(e));
+    return;
+  }
+  presetName = name;
+  clearInvalid();
+  commitConfig(next, { fromPreset: true });
+}
+
+function renderPresets() {
+  const box = $('#presets');
+  box.textContent = '';
+  for (const p of presets) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'preset';
+    b.dataset.preset = p.name;
+    b.dataset.testid = `preset-${p.name}`;
+    b.setAttribute('role', 'radio');
+    b.setAttribute('aria-checked', 'false');
+    const n = document.createElement('span');
+    n.className = 'preset-name';
+    n.textContent = p.name;
+    const s = document.createElement('span');
+    s.className = 'preset-see';
+    s.textContent = p.see;
+    b.append(n, s);
+    b.addEventListener('click', () => choosePreset(p.name));
+    box.append(b);
+  }
+}
+
+// ---------------------------------------------------------------- the worker
+
+function initRun() {
+  playing = false;
+  runEnded = false;
+  progress = null;
+  snapshotText = null;
+  snapshotObj = null;
+  boundariesText = null;
+  liveChanges.length = 0;
+  renderLiveChanges();
+  $('#divergence').hidden = true;
+  if (!$('#sweep-cancel').hidden) send('cancel_sweep');
+  if (sweepData) {
+    // The sweep belonged to the previous config.
+    sweepData = null;
+    $('#sweep-chart').hidden = true;
+    $('#sweep-table').textContent = '';
+    $('#sweep-status').textContent = '';
+    updateVisibility();
+  }
+  markAllStale();
+  setStatus('initialising');
+  worker.postMessage({ type: 'init', config });
+  updateButtons();
+}
+
+function send(type, extra) {
+  worker.postMessage(Object.assign({ type }, extra || {}));
+}
+
+function request(type, extra) {
+  const requestId = ++requestSeq;
+  return new Promise((resolve, reject) => {
+    requests.set(requestId, { resolve, reject });
+    send(type, Object.assign({ requestId }, extra || {}));
+  });
+}
+
+function onWorkerMessage(ev) {
+  const m = ev.data;
+  switch (m.type) {
+    case 'loaded':
+      $('#version').textContent = `lowrank-lab ${m.version}`;
+      break;
+    case 'ready':
+      depth = m.depth;
+      fillWeightsPicker();
+      break;
+    case 'progress':
+      onProgress(m);
+      break;
+    case 'snapshot':
+      snapshotText = m.snapshot;
+      perf.snapshotBytes = m.snapshot.length;
+      snapshotObj = JSON.parse(m.snapshot);
+      if (m.boundaries) boundariesText = m.boundaries;
+      renderTables();
+      markAllStale();
+      snapshotUnacked = true;
+      break;
+    case 'done':
+      playing = false;
+      runEnded = true;
+      updateButtons();
+      setStatus(statusText());
+      break;
+    case 'paused':
+      playing = false;
+      updateButtons();
+      setStatus(statusText());
+      break;
+    case 'final':
+    case 'weights': {
+      const r = requests.get(m.requestId);
+      if (r) {
+        requests.delete(m.requestId);
+        r.resolve(m);
+      }
+      break;
+    }
+    case 'sweep_progress':
+      onSweepProgress(m);
+      break;
+    case 'sweep_done':
+      onSweepDone(m);
+      break;
+    case 'sweep_cancelled':
+      sweepUi(false);
+      $('#sweep-status').textContent = 'sweep cancelled';
+      break;
+    case 'error':
+      for (const [, r] of requests) r.reject(new Error(m.message));
+      requests.clear();
+      showError(m.context, m.message);
+      if (m.context === 'init') setStatus('error');
+      break;
+    default:
+      break;
+  }
+}
+
+function statusText() {
+  if (!progress) return 'initialising';
+  const st = progress.status || [];
+  const div = st.find((s) => s.state === 'diverged');
+  if (div) return `diverged at step ${div.step}`;
+  if (st.some((s) => s.state === 'stalled')) return 'stalled';
+  if (!progress.running) return 'done';
+  if (playing) return 'running';
+  return progress.step === 0 ? 'ready' : 'paused';
+}
+
+function setStatus(text) {
+  const el = $('#status');
+  el.textContent = text;
+  el.dataset.state = text.split(' ')[0];
+}
+
+function onProgress(m) {
+  const p = m.progress;
+  progress = p;
+  const gf = p.optimizer === 'gf';
+  $('#step-count').textContent = String(p.step);
+  $('#step-total').textContent = gf ? '' : ` / ${fmtInt(p.total_steps)}`;
+  $('#time-line').textContent = gf ? `t = ${fmt(p.time)} / ${fmt(p.total_time)}` : `t = ${fmt(p.time)}`;
+  const bar = $('#progress');
+  bar.max = gf ? p.total_time : p.total_steps;
+  bar.value = gf ? p.time : p.step;
+  const rate = m.stepsPerSec;
+  $('#rate').textContent = rate ? `${fmtInt(rate)} steps/s` : '';
+  if (p.running && rate && m.playing) {
+    const left = gf ? null : (p.total_steps - p.step) / rate;
+    $('#eta').textContent = left === null ? '' : `ETA ${fmtDuration(left)}`;
+  } else {
+    $('#eta').textContent = '';
+  }
+  renderGauge(m.stationarity);
+  renderDivergence(p);
+  if (!runEnded && !p.running) runEnded = true;
+  if (p.running) runEnded = false;
+  setStatus(statusText());
+  updateButtons();
+}
+
+function renderGauge(v) {
+  $('#gauge-value').textContent = v === null || v === undefined ? '—' : fmt(v, 3);
+  // Fill: 0 at residual ≥ 1, full at ≤ 1e-8 (log scale).
+  const fill = $('#gauge-fill');
+  let frac = 0;
+  if (typeof v === 'number' && v > 0 && Number.isFinite(v)) frac = Math.min(1, Math.max(0, -Math.log10(v) / 8));
+  else if (v === 0) frac = 1;
+  fill.style.width = `${(frac * 100).toFixed(1)}%`;
+  fill.dataset.level = frac > 0.5 ? 'good' : frac > 0.2 ? 'mid' : 'low';
+}
+
+function renderDivergence(p) {
+  const el = $('#divergence');
+  const st = p.status || [];
+  const names = snapshotObj ? snapshotObj.tasks.map((t) => t.task) : st.map((_, i) => String.fromCharCode(97 + i));
+  const div = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'diverged');
+  const stalled = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'stalled');
+  if (!div.length && !stalled.length) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.textContent = '';
+  const lr = configObj.train.lr;
+  const suggestion = String(Number((lr / 4).toPrecision(3)));
+  if (div.length) {
+    const [s, task] = div[0];
+    const msg = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = `Training diverged at step ${s.step}`;
+    msg.append(
+      strong,
+      document.createTextNode(
+        `: the ${s.quantity} of task ${task}${div.length > 1 ? ` (and ${div.length - 1} more task${div.length > 2 ? 's' : ''})` : ''} became non-finite (NaN or ∞). ` +
+          `Training stopped there; the charts show the last finite state. Try a smaller step size, e.g. η = ${suggestion} (η/4).`,
+      ),
+    );
+    el.append(msg);
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = `Use η = ${suggestion} and restart`;
+    b.dataset.testid = 'use-smaller-lr';
+    b.addEventListener('click', () => {
+      try {
+        commitConfig(wasm.set_config_key(config, 'train.lr', suggestion));
+        initRun();
+      } catch (e) {
+        showError('train.lr', errorText(e));
+      }
+    });
+    el.append(b);
+  } else {
+    const [s, task] = stalled[0];
+    const msg = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = `Gradient flow stalled at time t = ${fmt(s.time)}`;
+    msg.append(
+      strong,
+      document.createTextNode(
+        ` (task ${task}): the adaptive step size fell to ${fmt(s.step_size, 3)} without meeting the tolerance. ` +
+          'The dynamics are too stiff here: try a smaller λ or time budget, a looser train.rtol, or gradient descent with a small η.',
+      ),
+    );
+    el.append(msg);
+  }
+}
+
+function updateButtons() {
+  const ready = workerReady && !!progress;
+  const running = !!(progress && progress.running);
+  $('#play').disabled = !ready || playing || !running;
+  $('#pause').disabled = !ready || !playing;
+  $('#step').disabled = !ready || playing || !running;
+  $('#reset').disabled = !ready;
+  $('#new-seed').disabled = !ready;
+}
+
+// ---------------------------------------------------------------- tables
+
+function cell(tag, text, attrs) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (attrs) for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+function numCell(value, testid, digits) {
+  const td = cell('td', fmt(value, digits));
+  td.className = 'num';
+  if (testid) td.dataset.testid = testid;
+  td.dataset.value = value === null || value === undefined ? '' : String(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) td.classList.add('bad');
+  return td;
+}
+
+function fillTable(table, head, rows) {
+  table.textContent = '';
+  const thead = document.createElement('thead');
+  const tr = document.createElement('tr');
+  for (const h of head) tr.append(typeof h === 'string' ? cell('th', h) : h);
+  thead.append(tr);
+  const tbody = document.createElement('tbody');
+  for (const r of rows) {
+    const row = document.createElement('tr');
+    for (const c of r) row.append(c);
+    tbody.append(row);
+  }
+  table.append(thead, tbody);
+}
+
+function renderTables() {
+  const s = snapshotObj;
+  if (!s) return;
+  // Current metrics per task.
+  const rows = s.tasks.map((t) => {
+    const c = t.current;
+    const l1 = c.layers[0];
+    const rb = c.rank_bound;
+    return [
+      cell('th', t.task, { scope: 'row' }),
+      numCell(c.step, `task-${t.task}-step`),
+      numCell(c.loss, `task-${t.task}-loss`),
+      numCell(c.objective, `task-${t.task}-objective`),
+      numCell(c.accuracy, `task-${t.task}-accuracy`),
+      numCell(c.stationarity, `task-${t.task}-stationarity`, 3),
+      numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`),
+      numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`),
+      numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+      numCell(c.outside_span, `task-${t.task}-outside-span`, 3),
+      cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' }),
+    ];
+  });
+  fillTable(
+    $('#task-table'),
+    ['task', 'step', 'loss L', 'objective F', 'accuracy', '‖∇L+λθ‖/‖λθ‖', 'stable rank W₁', 'effective rank W₁', 'numerical rank W₁', 'W₁ outside span(X)', 'stable-rank bound: measured ≤ bound'],
+    rows,
+  );
+
+  const merge = s.merge;
+  if (!merge) return;
+  // Every net on every task.
+  const tasks = s.tasks.map((t) => t.task);
+  const nets = [];
+  for (const e of merge.evals) if (!nets.includes(e.net)) nets.push(e.net);
+  const head = ['net'];
+  for (const t of tasks) head.push(`acc ${t}`, `loss ${t}`, `Δf ${t}`);
+  const mrows = nets.map((n) => {
+    const r = [cell('th', tasks.includes(n) ? `net ${n}` : n, { scope: 'row' })];
+    for (const t of tasks) {
+      const e = merge.evals.find((x) => x.net === n && x.task === t);
+      r.push(
+        numCell(e ? e.accuracy : null, `merge-${n}-${t}-accuracy`),
+        numCell(e ? e.loss : null, `merge-${n}-${t}-loss`),
+        numCell(e ? e.max_output_change : null, `merge-${n}-${t}-change`, 3),
+      );
+    }
+    if (!tasks.includes(n)) r[0].classList.add('merged');
+    return r;
+  });
+  fillTable($('#merge-table'), head, mrows);
+
+  // Overlap statistics of the inputs and of the trained nets.
+  const orows = s.overlap.pairs.map((p) => {
+    const ang = p.principal_angles_deg || [];
+    const hidden = merge.hidden_overlap.filter((h) => (h.a === p.a && h.b === p.b) || (h.a === p.b && h.b === p.a));
+    const cross = merge.cross_talk.filter((h) => (h.a === p.a && h.b === p.b) || (h.a === p.b && h.b === p.a));
+    return [
+      cell('th', `${p.a} – ${p.b}`, { scope: 'row' }),
+      numCell(p.max_abs_inner, `overlap-${p.a}-${p.b}-max-inner`, 3),
+      numCell(p.mean_abs_inner, `overlap-${p.a}-${p.b}-mean-inner`, 3),
+      cell('td', ang.length ? `${fmt(ang[0], 3)}° … ${fmt(ang[ang.length - 1], 3)}° (${ang.length})` : '—', { class: 'num' }),
+      cell('td', hidden.length ? hidden.map((h) => `L${h.layer}: ${fmt(h.value, 3)}`).join(', ') : '—', { class: 'num' }),
+      cell('td', cross.length ? cross.map((h) => `${h.b}→${h.a}: ${fmt(h.value, 3)}`).join(', ') : '—', { class: 'num' }),
+    ];
+  });
+  fillTable(
+    $('#overlap-table'),
+    ['pair', 'max |⟨x, x′⟩|', 'mean |⟨x, x′⟩|', 'principal angles', 'hidden overlap ‖UₐᵀU_b‖₂', 'cross-talk ‖W₁ᵇXₐᵀ‖_F'],
+    orows,
+  );
+  const brows = merge.bound.map((b) => [
+    cell('th', `task ${b.task}`, { scope: 'row' }),
+    numCell(b.max_change, `bound-${b.task}-change`, 3),
+    numCell(b.max_bound, `bound-${b.task}-bound`, 3),
+    cell('td', b.holds ? 'holds' : 'VIOLATED', { class: b.holds ? 'ok' : 'bad' }),
+  ]);
+  if (brows.length) {
+    fillTable($('#bound-table'), ['sum merge', 'max |f_sum − f_own|', 'derived bound', 'check'], brows);
+  } else {
+    fillTable($('#bound-table'), ['derived merge bound'], [[cell('td', 'not applicable: it needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0')]]);
+  }
+}
+
+// ---------------------------------------------------------------- charts
+
+const dirty = new Set();
+// Drawing statistics, for people and tests curious about the main thread's load.
+const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0 };
+window.lowrankLabPerf = perf;
+const visible = new Set();
+let lastDraw = 0;
+let snapshotUnacked = false; // the worker waits for an ack before its next live snapshot
+
+function chartCards() {
+  return $$('figure.chart[data-chart]');
+}
+
+function chartJson(card) {
+  const id = card.dataset.chart;
+  if (id === 'merge_overlap') return sweepData;
+  if (id.startsWith('boundaries_')) return boundariesText;
+  return snapshotText;
+}
+
+function markAllStale() {
+  for (const c of chartCards()) dirty.add(c);
+}
+
+function drawCard(card) {
+  const id = card.dataset.chart;
+  const json = chartJson(card);
+  const note = $('.chart-note', card);
+  const canvas = $('canvas', card);
+  if (!json) {
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    return;
+  }
+  const box = $('.canvas-box', card).getBoundingClientRect();
+  if (box.width < 10 || box.height < 10) return;
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(box.width * dpr);
+  const h = Math.round(box.height * dpr);
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  try {
+    const report = JSON.parse(wasm.draw_chart(canvas, id, json));
+    note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
+    note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
+    if (firstChartMs === null) {
+      // Milliseconds since navigation started (performance.now()'s origin).
+      firstChartMs = Math.round(performance.now());
+      document.body.dataset.firstChartMs = String(firstChartMs);
+      document.body.dataset.scriptStartMs = String(Math.round(T0));
+      $('#timing').textContent = `first chart ${firstChartMs} ms after navigation`;
+    }
+  } catch (e) {
+    note.textContent = errorText(e);
+    note.classList.add('warn');
+  }
+}
+
+// Draw dirty, visible charts, oldest first, within a small time budget per
+// frame (each chart parses the snapshot in Rust: 10–25 ms for a big one), so
+// the page stays responsive; then tell the worker we are ready for more.
+function frame(now) {
+  requestAnimationFrame(frame);
+  if (now - lastDraw < FRAME_MS) return;
+  let pendingVisible = false;
+  if (dirty.size) {
+    const t0 = performance.now();
+    let n = 0;
+    for (const card of Array.from(dirty)) {
+      if (card.closest('[hidden]') || !visible.has(card)) continue;
+      if (n > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
+        pendingVisible = true;
+        break;
+      }
+      dirty.delete(card);
+      const c0 = performance.now();
+      drawCard(card);
+      perf.byChart[card.dataset.chart] = Math.round(performance.now() - c0);
+      n += 1;
+    }
+    if (n) {
+      lastDraw = now;
+      const ms = performance.now() - t0;
+      perf.frames += 1;
+      perf.drawMsLast = ms;
+      perf.drawMsMax = Math.max(perf.drawMsMax, ms);
+      perf.drawMsTotal += ms;
+    }
+  }
+  if (snapshotUnacked && !pendingVisible) {
+    snapshotUnacked = false;
+    send('snapshot_ack');
+  }
+}
+
+const io = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting) visible.add(e.target);
+      else visible.delete(e.target);
+    }
+  },
+  { rootMargin: '200px' },
+);
+const ro = new ResizeObserver(() => markAllStale());
+
+function watchCard(card) {
+  io.observe(card);
+  ro.observe($('.canvas-box', card));
+  for (const b of $$('button[data-dl]', card)) b.addEventListener('click', () => downloadChart(card, b.dataset.dl));
+}
+
+function renderBoundaryCards() {
+  const box = $('#boundary-charts');
+  box.textContent = '';
+  if (configObj.data.generator !== 'planar') return;
+  for (let i = 0; i < configObj.data.tasks; i++) {
+    const t = String.fromCharCode(97 + i);
+    const fig = document.createElement('figure');
+    fig.className = 'chart boundary';
+    fig.dataset.chart = `boundaries_${t}`;
+    const cap = document.createElement('figcaption');
+    const title = document.createElement('span');
+    title.textContent = `Decision boundaries on task ${t}'s plane (net ${t}${configObj.data.tasks > 1 ? ', other nets and merges' : ''})`;
+    const dl = document.createElement('span');
+    dl.className = 'dl';
+    for (const kind of ['png', 'svg']) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.dl = kind;
+      b.textContent = kind.toUpperCase();
+      dl.append(b);
+    }
+    cap.append(title, dl);
+    const cb = document.createElement('div');
+    cb.className = 'canvas-box';
+    const canvas = document.createElement('canvas');
+    canvas.dataset.testid = `chart-boundaries_${t}`;
+    cb.append(canvas);
+    const note = document.createElement('p');
+    note.className = 'chart-note';
+    fig.append(cap, cb, note);
+    box.append(fig);
+    watchCard(fig);
+    dirty.add(fig);
+  }
+}
+
+// ---------------------------------------------------------------- downloads
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function stem() {
+  return fileStem(presetName, progress ? progress.step : 0);
+}
+
+function downloadChart(card, kind) {
+  const id = card.dataset.chart;
+  const json = chartJson(card);
+  if (!json) {
+    showError(`download ${id}`, 'nothing to draw yet');
+    return;
+  }
+  if (kind === 'png') {
+    const canvas = $('canvas', card);
+    canvas.toBlob((blob) => {
+      if (blob) download(blob, `${stem()}_${id}.png`);
+      else showError(`download ${id}`, 'the canvas could not be encoded as PNG');
+    }, 'image/png');
+    return;
+  }
+  try {
+    const box = $('.canvas-box', card).getBoundingClientRect();
+    const scale = Math.max(1, 900 / Math.max(1, box.width));
+    const svg = wasm.chart_svg(id, json, Math.round(box.width * scale), Math.round(box.height * scale));
+    download(new Blob([svg], { type: 'image/svg+xml' }), `${stem()}_${id}.svg`);
+  } catch (e) {
+    showError(`download ${id}`, errorText(e));
+  }
+}
+
+async function downloadRun() {
+  try {
+    const m = await request('final');
+    const doc = {
+      format: 'lowrank-lab run',
+      version: $('#version').textContent.replace('lowrank-lab ', ''),
+      preset: presetName,
+      live_changes: liveChanges,
+      config: JSON.parse(config),
+      final: JSON.parse(m.final),
+      snapshot: JSON.parse(m.snapshot),
+    };
+    download(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }), `${stem()}_run.json`);
+  } catch (e) {
+    showError('download run', errorText(e));
+  }
+}
+
+function downloadCsv() {
+  if (!snapshotObj) {
+    showError('download metrics', 'no snapshot yet');
+    return;
+  }
+  download(new Blob([historyCsv(snapshotObj)], { type: 'text/csv' }), `${stem()}_metrics.csv`);
+}
+
+async function downloadWeights() {
+  const net = $('#w-net').value;
+  const layer = Number($('#w-layer').value);
+  try {
+    const m = await request('weights', { net, layer });
+    download(new Blob([m.bytes], { type: 'application/octet-stream' }), `${stem()}_${net}_W${layer}.npy`);
+  } catch (e) {
+    showError('download weights', errorText(e));
+  }
+}
+
+function fillWeightsPicker() {
+  const nets = $('#w-net');
+  const prevNet = nets.value;
+  nets.textContent = '';
+  const names = [];
+  for (let i = 0; i < configObj.data.tasks; i++) names.push(String.fromCharCode(97 + i));
+  if (configObj.data.tasks > 1) names.push(...configObj.merge.methods);
+  for (const n of names) nets.append(cell('option', names.indexOf(n) < configObj.data.tasks ? `net ${n}` : `merged: ${n}`, { value: n }));
+  if (names.includes(prevNet)) nets.value = prevNet;
+  const layers = $('#w-layer');
+  layers.textContent = '';
+  for (let k = 1; k <= depth; k++) layers.append(cell('option', `W${k}`, { value: String(k) }));
+}
+
+async function copyLink() {
+  const link = $('#link');
+  link.value = location.href;
+  try {
+    await navigator.clipboard.writeText(location.href);
+    $('#copy-link').textContent = 'Copied ✓';
+  } catch (e) {
+    link.select();
+    $('#copy-link').textContent = 'Select + copy';
+  }
+  setTimeout(() => {
+    $('#copy-link').textContent = 'Copy link';
+  }, 1500);
+}
+
+// ---------------------------------------------------------------- overlap sweep
+
+function sweepUi(running) {
+  $('#sweep').disabled = running;
+  $('#sweep-cancel').hidden = !running;
+  $('#sweep-progress').hidden = !running;
+}
+
+function startSweep() {
+  if (playing) send('pause');
+  sweepUi(true);
+  $('#sweep-status').textContent = 'starting…';
+  send('sweep', { config, key: SWEEP_KEY, values: SWEEP_VALUES });
+}
+
+function onSweepProgress(m) {
+  const bar = $('#sweep-progress');
+  bar.max = m.total;
+  bar.value = m.done;
+  $('#sweep-status').textContent = `${m.done} / ${m.total} runs trained`;
+}
+
+function onSweepDone(m) {
+  sweepUi(false);
+  updateVisibility();
+  const finals = m.results.map((r) => JSON.parse(r));
+  const points = [];
+  const bound = [];
+  const rows = [];
+  finals.forEach((f, i) => {
+    const pair = f.overlap && f.overlap.pairs && f.overlap.pairs[0];
+    const b = f.merge_bound && f.merge_bound[0];
+    const acc = f.merge && f.merge.sum && f.merge.sum.a ? f.merge.sum.a.accuracy : null;
+    if (pair && b) {
+      points.push([pair.max_abs_inner, b.max_change]);
+      bound.push([pair.max_abs_inner, b.max_bound]);
+    }
+    rows.push([
+      cell('th', `ρ = ${m.values[i]}`, { scope: 'row' }),
+      numCell(pair ? pair.max_abs_inner : null, null, 3),
+      numCell(b ? b.max_change : null, `sweep-${i}-change`, 3),
+      numCell(b ? b.max_bound : null, `sweep-${i}-bound`, 3),
+      cell('td', b ? (b.holds ? 'holds' : 'VIOLATED') : '—', { class: b ? (b.holds ? 'ok' : 'bad') : '' }),
+      numCell(acc, null),
+    ]);
+  });
+  fillTable($('#sweep-table'), ['run', 'max |⟨x_a, x_b⟩|', 'max |f_sum − f_a| on a', 'derived bound', 'check', 'sum accuracy on a'], rows);
+  if (!points.length) {
+    $('#sweep-status').textContent =
+      'No bound to plot: the derived merge bound needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0.';
+    $('#sweep-chart').hidden = true;
+    return;
+  }
+  sweepData = JSON.stringify({
+    title: 'Summed net: output change on task a vs input overlap',
+    x_label: 'max |⟨x_a, x_b⟩| (measured input overlap)',
+    y_label: 'max |f_sum(x) − f_a(x)| on task a',
+    points,
+    bound,
+    log_x: false,
+    log_y: false,
+  });
+  $('#sweep-status').textContent = `${finals.length} runs trained (ρ = ${SWEEP_VALUES[0]} … ${SWEEP_VALUES[SWEEP_VALUES.length - 1]})`;
+  const card = $('#sweep-chart');
+  card.hidden = false;
+  dirty.add(card);
+}
+
+// ---------------------------------------------------------------- boot
+
+function bindUi() {
+  for (const el of controls()) {
+    const ev = el.dataset.kind === 'lambda' ? 'input' : 'change';
+    el.addEventListener(ev, () => onControl(el));
+  }
+  $('#controls').addEventListener('submit', (e) => e.preventDefault());
+  $('#play').addEventListener('click', () => {
+    playing = true;
+    send('play');
+    setStatus('running');
+    updateButtons();
+  });
+  $('#pause').addEventListener('click', () => {
+    send('pause');
+    playing = false;
+    updateButtons();
+  });
+  $('#step').addEventListener('click', () => send('step', { n: Number($('#step-n').value) }));
+  $('#reset').addEventListener('click', () => {
+    playing = false;
+    runEnded = false;
+    liveChanges.length = 0;
+    renderLiveChanges();
+    $('#divergence').hidden = true;
+    send('reset');
+    updateButtons();
+  });
+  $('#new-seed').addEventListener('click', () => {
+    const seed = String(Math.floor(Math.random() * 1e9));
+    try {
+      commitConfig(wasm.set_config_key(config, 'seed', seed));
+    } catch (e) {
+      showError('seed', errorText(e));
+    }
+  });
+  $('#copy-link').addEventListener('click', copyLink);
+  $('#dl-json').addEventListener('click', downloadRun);
+  $('#dl-csv').addEventListener('click', downloadCsv);
+  $('#dl-npy').addEventListener('click', downloadWeights);
+  $('#sweep').addEventListener('click', startSweep);
+  $('#sweep-cancel').addEventListener('click', () => send('cancel_sweep'));
+  $('#config-apply').addEventListener('click', () => {
+    const text = $('#config-editor').value;
+    try {
+      const next = wasm.validate_config(text);
+      $('#config-editor-error').textContent = '';
+      clearInvalid();
+      commitConfig(next);
+    } catch (e) {
+      $('#config-editor-error').textContent = errorText(e);
+    }
+  });
+  for (const card of chartCards()) watchCard(card);
+  window.addEventListener('hashchange', () => {
+    // A pasted link: load it (our own replaceState does not fire this).
+    loadFromHash();
+  });
+}
+
+function loadFromHash() {
+  $('#notice').hidden = true;
+  const h = decodeHash(location.hash);
+  let next = null;
+  let preset = null;
+  if (h && h.error) {
+    showNotice(`This link could not be read (${h.error}); showing the default config instead.`);
+  } else if (h) {
+    try {
+      next = wasm.validate_config(h.configText);
+      preset = h.preset && presets.some((p) => p.name === h.preset) ? h.preset : null;
+    } catch (e) {
+      showNotice(`This link's config was refused: ${errorText(e)}. Showing the default config instead.`);
+    }
+  }
+  if (next === null) next = wasm.validate_config(wasm.default_config());
+  clearInvalid();
+  presetName = preset;
+  presetModified = false;
+  if (preset) {
+    const p = presets.find((x) => x.name === preset);
+    presetModified = wasm.validate_config(JSON.stringify(p.config)) !== next;
+  }
+  commitConfig(next, { fromPreset: !presetModified });
+  presetModified = !!preset && presetModified;
+  updatePresetPicker();
+}
+
+async function boot() {
+  setStatus('loading…');
+  try {
+    wasm = await import('../pkg/lowrank_lab.js');
+  } catch (e) {
+    setStatus('error');
+    showError('loading the wasm module', errorText(e));
+    return;
+  }
+  try {
+    presets = JSON.parse(wasm.presets_json());
+  } catch (e) {
+    showError('presets', errorText(e));
+    presets = [];
+  }
+  renderPresets();
+  worker = new Worker(new URL('./worker.js', import.meta.url));
+  worker.onmessage = onWorkerMessage;
+  worker.onerror = (e) => showError('worker', e.message || 'the worker failed to start');
+  workerReady = true;
+  bindUi();
+  loadFromHash();
+  requestAnimationFrame(frame);
+}
+
+boot();

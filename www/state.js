@@ -1,0 +1,215 @@
+// Pure helpers of the page: URL-hash state, control value <-> JSON text,
+// the λ slider's positions, and display formatting. No DOM, no wasm, no
+// science: every config check happens in Rust. Importable from Node (tests).
+
+/** Version of the URL-hash format (`#v=1&c=...`); follows the config's version. */
+export const HASH_VERSION = '1';
+
+// ---- URL hash ---------------------------------------------------------------
+
+function bytesToBase64Url(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function base64UrlToBytes(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const padded = b64 + '='.repeat((4 - (b64.length % 4)) % 4);
+  const bin = atob(padded);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The hash for a config: `#v=1&c=<base64url of the compact config JSON>`,
+ * plus `&p=<preset>` when the config came from a preset.
+ */
+export function encodeHash(configJson, preset) {
+  const compact = JSON.stringify(JSON.parse(configJson));
+  const c = bytesToBase64Url(new TextEncoder().encode(compact));
+  let h = `#v=${HASH_VERSION}&c=${c}`;
+  if (preset) h += `&p=${encodeURIComponent(preset)}`;
+  return h;
+}
+
+/**
+ * Read a hash. Returns null for an empty hash, else
+ * {configText, preset} or {error} (a message for the notice).
+ * The config text is not validated here: Rust does that.
+ */
+export function decodeHash(hash) {
+  const h = (hash || '').replace(/^#/, '');
+  if (h === '') return null;
+  const params = new Map();
+  for (const part of h.split('&')) {
+    const i = part.indexOf('=');
+    if (i <= 0) return { error: `the link's "${part.slice(0, 40)}" is not key=value` };
+    params.set(part.slice(0, i), part.slice(i + 1));
+  }
+  const v = params.get('v');
+  if (v !== HASH_VERSION) {
+    return { error: `the link has format version ${v === undefined ? '(none)' : JSON.stringify(v.slice(0, 20))}; this page reads version ${HASH_VERSION}` };
+  }
+  if (!params.has('c')) return { error: 'the link has no config (c=…)' };
+  let configText;
+  try {
+    configText = new TextDecoder('utf-8', { fatal: true }).decode(base64UrlToBytes(params.get('c')));
+    JSON.parse(configText);
+  } catch (e) {
+    return { error: "the link's config is not base64url-encoded JSON" };
+  }
+  let preset = null;
+  if (params.has('p')) {
+    try {
+      preset = decodeURIComponent(params.get('p'));
+    } catch (e) {
+      preset = null;
+    }
+  }
+  return { configText, preset };
+}
+
+// ---- control values -> JSON text for set_config_key ----------------------------
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * JSON text of a typed number: the number as typed when it looks like one,
+ * else the text as a JSON string (so Rust names the field and the type).
+ */
+export function numberJson(text) {
+  const t = String(text).trim();
+  if (NUMBER.test(t)) return t.replace(/^\+/, '').replace(/^\./, '0.').replace(/^-\./, '-0.');
+  return JSON.stringify(t);
+}
+
+/** JSON text of a comma list of widths ("64, 64" -> "[64,64]"; "" -> "[]"). */
+export function widthsJson(text) {
+  const t = String(text).trim();
+  if (t === '') return '[]';
+  return '[' + t.split(/\s*,\s*|\s+/).map(numberJson).join(',') + ']';
+}
+
+/** The comma-list text of a widths array. */
+export function widthsText(widths) {
+  return widths.join(', ');
+}
+
+// ---- λ slider: position 0 is λ = 0, position p ≥ 1 is 10^(LAMBDA_MIN_EXP + (p − 1)/10) --
+
+export const LAMBDA_MIN_EXP = -6;
+export const LAMBDA_POSITIONS = 71; // 1e-6 … 10 in tenths of a decade
+
+/** λ at a slider position, rounded to two significant digits (as JSON text). */
+export function lambdaAtPosition(pos) {
+  const p = Math.round(Number(pos));
+  if (!(p > 0)) return '0';
+  const exp = LAMBDA_MIN_EXP + (p - 1) / 10;
+  return String(Number(Math.pow(10, exp).toPrecision(2)));
+}
+
+/** The slider position nearest to λ. */
+export function positionOfLambda(lambda) {
+  if (!(lambda > 0)) return 0;
+  const p = Math.round(10 * (Math.log10(lambda) - LAMBDA_MIN_EXP)) + 1;
+  return Math.min(LAMBDA_POSITIONS, Math.max(1, p));
+}
+
+// ---- dotted keys ------------------------------------------------------------------
+
+/** config["a"]["b"] for key "a.b". */
+export function getKey(obj, dotted) {
+  return dotted.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+// ---- formatting ---------------------------------------------------------------------
+
+/** A number for display: short, scientific when tiny or huge; "—" for null. */
+export function fmt(x, digits = 4) {
+  if (x === null || x === undefined) return '—';
+  if (typeof x !== 'number') return String(x);
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(digits)));
+  return x.toExponential(Math.max(0, digits - 2)).replace('e+', 'e');
+}
+
+/** Seconds as "12 s", "3 min 4 s", "2 h 5 min". */
+export function fmtDuration(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** An integer with thin-space thousands separators. */
+export function fmtInt(n) {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009');
+}
+
+// ---- CSV of the recorded history ------------------------------------------------
+
+/**
+ * Flatten a JSON value into [dotted key, value] pairs the way the CLI's
+ * metrics.csv does: arrays of objects are indexed from 1, arrays of numbers
+ * (spectra) are skipped, booleans become 1/0, null becomes NaN, strings are skipped.
+ */
+export function flatten(v, prefix = '', out = []) {
+  const key = (k) => (prefix === '' ? String(k) : `${prefix}.${k}`);
+  if (v === null) {
+    out.push([prefix, NaN]);
+  } else if (Array.isArray(v)) {
+    if (v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) {
+      v.forEach((x, i) => flatten(x, key(i + 1), out));
+    }
+  } else if (typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) flatten(x, key(k), out);
+  } else if (typeof v === 'number') {
+    out.push([prefix, v]);
+  } else if (typeof v === 'boolean') {
+    out.push([prefix, v ? 1 : 0]);
+  }
+  return out;
+}
+
+function csvCell(x) {
+  const s = String(x);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** metrics.csv text from a snapshot object: one row per task per recorded point. */
+export function historyCsv(snapshot) {
+  const rows = [];
+  const columns = ['task'];
+  const seen = new Set(columns);
+  for (const t of snapshot.tasks) {
+    for (const p of t.history.points) {
+      const row = new Map([['task', t.task]]);
+      for (const [k, v] of flatten(p)) {
+        row.set(k, v);
+        if (!seen.has(k)) {
+          seen.add(k);
+          columns.push(k);
+        }
+      }
+      rows.push(row);
+    }
+  }
+  const lines = [columns.map(csvCell).join(',')];
+  for (const r of rows) lines.push(columns.map((c) => csvCell(r.has(c) ? r.get(c) : '')).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** A file-name-safe stem for downloads, e.g. "merge-orthogonal_step2000". */
+export function fileStem(preset, step) {
+  const base = (preset || 'custom').replace(/[^A-Za-z0-9_-]+/g, '-');
+  return `${base}_step${step}`;
+}
