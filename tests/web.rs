@@ -103,3 +103,16 @@ fn every_chart_changes_canvas_pixels() {
     assert!(web::draw_chart(canvas(100, 100), "merge_loss", &single).is_err());
     assert!(web::draw_chart(canvas(100, 100), "nonsense", &single).is_err());
 }
+
+#[wasm_bindgen_test]
+fn chart_data_parses_once_and_draws_many_charts() {
+    let lab = trained_lab(r#"{"train":{"steps":30,"record_every":3}}"#, 30);
+    let data = web::ChartData::new("loss", &lab.snapshot().unwrap()).unwrap();
+    for chart in ["loss", "spectrum", "alignment", "norms"] {
+        let c = canvas(500, 300);
+        data.draw(c.clone(), chart).unwrap();
+        assert!(painted(&c) > 10_000, "{chart}");
+    }
+    assert!(data.svg("spectrum", 300, 200).unwrap().contains("Singular values"));
+    assert!(web::ChartData::new("loss", "{not json").is_err());
+}

@@ -701,6 +701,29 @@ function chartJson(card) {
   return snapshotText;
 }
 
+// One parsed ChartData per source text: a snapshot is parsed once in Rust
+// and drawn into every chart from it.
+const parsedSources = new Map(); // source name -> { text, data }
+
+function sourceName(id) {
+  if (id === 'merge_overlap') return 'merge_overlap';
+  if (id.startsWith('boundaries_')) return 'boundaries';
+  return 'snapshot';
+}
+
+function chartData(id, json) {
+  const name = sourceName(id);
+  const cached = parsedSources.get(name);
+  if (cached && cached.text === json) return cached.data;
+  if (cached) {
+    parsedSources.delete(name);
+    cached.data.free();
+  }
+  const data = new wasm.ChartData(id, json);
+  parsedSources.set(name, { text: json, data });
+  return data;
+}
+
 function markAllStale() {
   for (const c of chartCards()) dirty.add(c);
 }
@@ -723,7 +746,7 @@ function drawCard(card) {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   try {
-    const report = JSON.parse(wasm.draw_chart(canvas, id, json));
+    const report = JSON.parse(chartData(id, json).draw(canvas, id));
     note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
     note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
     if (firstChartMs === null) {
@@ -740,7 +763,7 @@ function drawCard(card) {
 }
 
 // Draw dirty, visible charts, oldest first, within a small time budget per
-// frame (each chart parses the snapshot in Rust: 10–25 ms for a big one), so
+// frame (the snapshot is parsed once per new snapshot, then each chart draws from it), so
 // the page stays responsive; then tell the worker we are ready for more.
 function frame(now) {
   requestAnimationFrame(frame);
@@ -865,7 +888,7 @@ function downloadChart(card, kind) {
   try {
     const box = $('.canvas-box', card).getBoundingClientRect();
     const scale = Math.max(1, 900 / Math.max(1, box.width));
-    const svg = wasm.chart_svg(id, json, Math.round(box.width * scale), Math.round(box.height * scale));
+    const svg = chartData(id, json).svg(id, Math.round(box.width * scale), Math.round(box.height * scale));
     download(new Blob([svg], { type: 'image/svg+xml' }), `${stem()}_${id}.svg`);
   } catch (e) {
     showError(`download ${id}`, errorText(e));

@@ -200,30 +200,44 @@ pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
     serde_json::to_string(&summary::final_summary(&run)).map_err(err)
 }
 
-fn draw_named<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, json_text: &str) -> Result<ChartReport, JsError> {
-    if let Some(task) = chart.strip_prefix("boundaries_") {
-        let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json_text).map_err(err)?;
-        let i = sets
-            .len()
-            .min(task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0));
-        let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
-        return charts::draw_boundaries(area, set).map_err(err);
-    }
-    if chart == "merge_overlap" {
-        let d: charts::MergeOverlapData = serde_json::from_str(json_text).map_err(err)?;
-        return charts::draw_merge_overlap(area, &d).map_err(err);
-    }
-    let s: Snapshot = serde_json::from_str(json_text).map_err(err)?;
+/// Chart input parsed once: a snapshot (most charts), boundary panels, or overlap-sweep data.
+enum Parsed {
+    Snapshot(Box<Snapshot>),
+    Boundaries(Vec<Vec<BoundaryData>>),
+    Overlap(charts::MergeOverlapData),
+}
+
+fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
+    Ok(if chart.starts_with("boundaries") {
+        Parsed::Boundaries(serde_json::from_str(json_text).map_err(err)?)
+    } else if chart == "merge_overlap" {
+        Parsed::Overlap(serde_json::from_str(json_text).map_err(err)?)
+    } else {
+        Parsed::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?))
+    })
+}
+
+fn draw_parsed<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, parsed: &Parsed) -> Result<ChartReport, JsError> {
+    let s = match parsed {
+        Parsed::Boundaries(sets) => {
+            let task = chart.strip_prefix("boundaries_").unwrap_or("a");
+            let i = task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0);
+            let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
+            return charts::draw_boundaries(area, set).map_err(err);
+        }
+        Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
+        Parsed::Snapshot(s) => s,
+    };
     let r = match chart {
-        "loss" => charts::draw_loss(area, &figures::loss_data(&s)),
-        "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(&s, 0)),
-        "spectrum_over_time" => charts::draw_spectrum_strips(area, &figures::spectrum_history(&s, 0)),
+        "loss" => charts::draw_loss(area, &figures::loss_data(s)),
+        "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(s, 0)),
+        "spectrum_over_time" => charts::draw_spectrum_strips(area, &figures::spectrum_history(s, 0)),
         "alignment" => {
-            let (a, st) = figures::alignment_data(&s, 0);
+            let (a, st) = figures::alignment_data(s, 0);
             charts::draw_alignment_panels(area, &a, &st)
         }
-        "norms" => charts::draw_norms(area, &figures::norms_data(&s, 0).0),
-        "balance" => charts::draw_balance(area, &figures::norms_data(&s, 0).1),
+        "norms" => charts::draw_norms(area, &figures::norms_data(s, 0).0),
+        "balance" => charts::draw_balance(area, &figures::norms_data(s, 0).1),
         "merge_loss" | "merge_accuracy" => {
             let report = s
                 .merge
@@ -239,27 +253,65 @@ fn draw_named<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, js
     r.map_err(err)
 }
 
-/// Draw chart `chart` onto `canvas` from a snapshot JSON (or, for
-/// `boundaries_*` and `merge_overlap`, that chart's data JSON). Returns the
-/// chart's report JSON ({skipped: [...]}).
-#[wasm_bindgen]
-pub fn draw_chart(canvas: HtmlCanvasElement, chart: &str, json_text: &str) -> Result<String, JsError> {
+fn draw_on_canvas(canvas: HtmlCanvasElement, chart: &str, parsed: &Parsed) -> Result<String, JsError> {
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
     let area = backend.into_drawing_area();
-    let report = draw_named(&area, chart, json_text)?;
+    let report = draw_parsed(&area, chart, parsed)?;
     area.present().map_err(err)?;
     serde_json::to_string(&report).map_err(err)
 }
 
-/// The same chart as an SVG document (for "download SVG").
-#[wasm_bindgen]
-pub fn chart_svg(chart: &str, json_text: &str, width: u32, height: u32) -> Result<String, JsError> {
+fn svg_of(chart: &str, parsed: &Parsed, width: u32, height: u32) -> Result<String, JsError> {
     let mut out: Result<ChartReport, JsError> = Ok(ChartReport::default());
     let svg = charts::render_svg(width, height, |a| {
-        out = draw_named(a, chart, json_text);
+        out = draw_parsed(a, chart, parsed);
         Ok(ChartReport::default())
     })
     .map_err(err)?;
     out?;
     Ok(svg)
+}
+
+/// Chart input parsed once and drawn many times (a snapshot is parsed once
+/// per frame, not once per chart).
+#[wasm_bindgen]
+pub struct ChartData {
+    parsed: Parsed,
+}
+
+#[wasm_bindgen]
+impl ChartData {
+    /// Parse `json_text` as the input of charts like `chart` (a snapshot, or
+    /// boundary panels for `boundaries_*`, or overlap data for `merge_overlap`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(chart: &str, json_text: &str) -> Result<ChartData, JsError> {
+        Ok(ChartData {
+            parsed: parse_for(chart, json_text)?,
+        })
+    }
+
+    /// Draw `chart` onto `canvas`; returns the chart's report JSON ({skipped: [...]}).
+    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str) -> Result<String, JsError> {
+        draw_on_canvas(canvas, chart, &self.parsed)
+    }
+
+    /// The same chart as an SVG document.
+    pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
+        svg_of(chart, &self.parsed, width, height)
+    }
+}
+
+/// Draw chart `chart` onto `canvas` from a snapshot JSON (or, for
+/// `boundaries_*` and `merge_overlap`, that chart's data JSON). Returns the
+/// chart's report JSON ({skipped: [...]}). Parses on every call: use
+/// [`ChartData`] to draw several charts from one snapshot.
+#[wasm_bindgen]
+pub fn draw_chart(canvas: HtmlCanvasElement, chart: &str, json_text: &str) -> Result<String, JsError> {
+    draw_on_canvas(canvas, chart, &parse_for(chart, json_text)?)
+}
+
+/// The same chart as an SVG document (for "download SVG").
+#[wasm_bindgen]
+pub fn chart_svg(chart: &str, json_text: &str, width: u32, height: u32) -> Result<String, JsError> {
+    svg_of(chart, &parse_for(chart, json_text)?, width, height)
 }
