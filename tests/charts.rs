@@ -1367,3 +1367,23 @@ fn random_garbage_never_panics() {
         );
     }
 }
+
+#[test]
+fn text_scales_with_the_pixel_ratio() {
+    use lowrank_lab::charts::{draw_loss, render_svg, with_pixel_ratio, LossData, Series};
+    let data = LossData {
+        title: "Training loss per task".into(),
+        x_label: "step".into(),
+        series: vec![Series::new("task a", vec![(0.0, 1.0), (10.0, 0.1)])],
+    };
+    let max_font = |svg: &str| {
+        svg.split("font-size=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next()?.trim_end_matches("px").parse::<f64>().ok())
+            .fold(0.0f64, f64::max)
+    };
+    let one = render_svg(900, 540, |a| draw_loss(a, &data)).unwrap();
+    let two = with_pixel_ratio(2.0, || render_svg(1800, 1080, |a| draw_loss(a, &data))).unwrap();
+    let (f1, f2) = (max_font(&one), max_font(&two));
+    assert!(f1 > 0.0 && (f2 / f1 - 2.0).abs() < 0.05, "{f1} vs {f2}");
+}

@@ -110,9 +110,15 @@ fn chart_data_parses_once_and_draws_many_charts() {
     let data = web::ChartData::new("loss", &lab.snapshot().unwrap()).unwrap();
     for chart in ["loss", "spectrum", "alignment", "norms"] {
         let c = canvas(500, 300);
-        data.draw(c.clone(), chart).unwrap();
+        data.draw(c.clone(), chart, 1.0).unwrap();
         assert!(painted(&c) > 10_000, "{chart}");
     }
     assert!(data.svg("spectrum", 300, 200).unwrap().contains("Singular values"));
     assert!(web::ChartData::new("loss", "{not json").is_err());
+    // A 2× canvas drawn at pixel ratio 2 paints about 4× the pixels of the 1× one.
+    let (small, big) = (canvas(500, 300), canvas(1000, 600));
+    data.draw(small.clone(), "loss", 1.0).unwrap();
+    data.draw(big.clone(), "loss", 2.0).unwrap();
+    let ratio = painted(&big) as f64 / painted(&small) as f64;
+    assert!(ratio > 3.0 && ratio < 5.0, "{ratio}");
 }

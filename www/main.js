@@ -746,7 +746,7 @@ function drawCard(card) {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   try {
-    const report = JSON.parse(chartData(id, json).draw(canvas, id));
+    const report = JSON.parse(chartData(id, json).draw(canvas, id, dpr));
     note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
     note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
     if (firstChartMs === null) {

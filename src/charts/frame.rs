@@ -33,9 +33,25 @@ pub(crate) struct Fonts {
     pub note: f64,
 }
 
+thread_local! {
+    /// Device pixels per CSS pixel of the surface being drawn (see [`super::with_pixel_ratio`]).
+    static PIXEL_RATIO: std::cell::Cell<f64> = const { std::cell::Cell::new(1.0) };
+}
+
+/// The pixel ratio charts are currently drawn at.
+pub(crate) fn pixel_ratio() -> f64 {
+    PIXEL_RATIO.with(|r| r.get())
+}
+
+pub(crate) fn set_pixel_ratio(r: f64) -> f64 {
+    PIXEL_RATIO.with(|c| c.replace(r))
+}
+
 impl Fonts {
     pub(crate) fn for_size(w: u32, h: u32) -> Fonts {
-        let s = ((w.min(h * 2) as f64) / 800.0).clamp(0.75, 1.0);
+        // Text is sized for the CSS size of the surface, then scaled to device pixels.
+        let r = pixel_ratio();
+        let s = ((w.min(h * 2) as f64 / r) / 800.0).clamp(0.75, 1.0) * r;
         Fonts {
             title: 22.0 * s,
             desc: 17.0 * s,

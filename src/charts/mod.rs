@@ -92,6 +92,17 @@ pub enum ChartError {
     EmptySize(u32, u32),
 }
 
+/// Run `f` with chart text scaled for a surface of `ratio` device pixels per
+/// CSS pixel (a HiDPI canvas is drawn at 2× its CSS size; without this its
+/// text would look half as large). `ratio` is clamped to [0.5, 4].
+pub fn with_pixel_ratio<T>(ratio: f64, f: impl FnOnce() -> T) -> T {
+    let r = if ratio.is_finite() { ratio.clamp(0.5, 4.0) } else { 1.0 };
+    let old = frame::set_pixel_ratio(r);
+    let out = f();
+    frame::set_pixel_ratio(old);
+    out
+}
+
 /// Render a chart into an SVG document string.
 ///
 /// `f` is any chart function, e.g. `|a| draw_loss(a, &data)`.

@@ -291,8 +291,10 @@ impl ChartData {
     }
 
     /// Draw `chart` onto `canvas`; returns the chart's report JSON ({skipped: [...]}).
-    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str) -> Result<String, JsError> {
-        draw_on_canvas(canvas, chart, &self.parsed)
+    /// `pixel_ratio` is the canvas's device pixels per CSS pixel (window.devicePixelRatio),
+    /// so text keeps its size on HiDPI screens.
+    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, chart, &self.parsed))
     }
 
     /// The same chart as an SVG document.
