@@ -307,6 +307,22 @@ impl Trainer {
         }
     }
 
+    /// A finite loss and gradient, or the divergence they show; returns max |∇L|.
+    fn checked_gradient(&self, loss: f64) -> Result<f64, Status> {
+        if !loss.is_finite() {
+            return Err(self.diverged("loss"));
+        }
+        self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))
+    }
+
+    /// The EMA starts at the first gradient (not at zero, which would bias it).
+    fn start_ema(&mut self) {
+        if !self.ema_ready {
+            self.ema.assign(&self.grad, &self.net.trained);
+            self.ema_ready = true;
+        }
+    }
+
     fn record_due(&self) -> bool {
         let every = self.cfg.train.record_every;
         self.step % every == 0 && self.history.due(self.step / every)
@@ -316,19 +332,10 @@ impl Trainer {
         let loss = self
             .ws
             .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
-        if !loss.is_finite() {
-            return Err(self.diverged("loss"));
-        }
-        let g_max = self
-            .grad
-            .finite_max_abs(&self.net.trained)
-            .ok_or_else(|| self.diverged("gradient"))?;
+        let g_max = self.checked_gradient(loss)?;
         self.loss = loss;
         self.take_checkpoint();
-        if !self.ema_ready {
-            self.ema.assign(&self.grad, &self.net.trained);
-            self.ema_ready = true;
-        }
+        self.start_ema();
         if self.record_due() {
             let m = self.metrics_with_current_grad();
             self.history.push(m);
@@ -374,18 +381,9 @@ impl Trainer {
         let loss = sgd
             .ws
             .loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
-        if !loss.is_finite() {
-            return Err(self.diverged("loss"));
-        }
-        let g_max = self
-            .grad
-            .finite_max_abs(&self.net.trained)
-            .ok_or_else(|| self.diverged("gradient"))?;
+        let g_max = self.checked_gradient(loss)?;
         self.take_checkpoint();
-        if !self.ema_ready {
-            self.ema.assign(&self.grad, &self.net.trained);
-            self.ema_ready = true;
-        }
+        self.start_ema();
         self.fused_update(g_max)
     }
 
