@@ -11,7 +11,11 @@ use serde_json::{json, Map, Value};
 
 fn diverged(status: &Status) -> Value {
     match status {
-        Status::Diverged { step, quantity } => json!({"step": step, "quantity": quantity}),
+        Status::Diverged {
+            step,
+            quantity,
+            suggested_lr,
+        } => json!({"step": step, "quantity": quantity, "suggested_lr": suggested_lr}),
         Status::Stalled { time, step_size } => json!({"stalled_at_time": time, "step_size": step_size}),
         _ => Value::Bool(false),
     }

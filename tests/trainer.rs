@@ -83,7 +83,12 @@ fn divergence_stops_at_the_step_and_keeps_the_last_finite_state() {
     run.run_to_end();
     let t = &run.trainers()[0];
     match t.status() {
-        Status::Diverged { step, quantity } => {
+        Status::Diverged {
+            step,
+            quantity,
+            suggested_lr,
+        } => {
+            assert!(*suggested_lr > 0.0 && *suggested_lr <= 25.0, "suggested η {suggested_lr}");
             assert!(*step > 0 && *step < 10_000, "step {step}");
             assert!(["loss", "gradient", "weights"].contains(&quantity.as_str()));
             // Put back to the last checkpoint with a finite loss.
@@ -100,12 +105,18 @@ fn divergence_stops_at_the_step_and_keeps_the_last_finite_state() {
     assert!(t.net().params.all_finite(&all), "last state is not finite");
     // No NaN in what was recorded.
     assert!(t.history().points.iter().all(|p| p.loss.is_finite()));
-    // Lowering η continues from the kept state.
+    // Continuing with the suggested η from the kept state trains on without diverging.
     let step = t.step_count();
-    run.set_lr(1e-4).unwrap();
-    run.advance(10);
-    assert_eq!(run.trainers()[0].step_count(), step + 10);
+    let suggested = match t.status() {
+        Status::Diverged { suggested_lr, .. } => *suggested_lr,
+        _ => unreachable!(),
+    };
+    let loss_before = t.metrics().loss;
+    run.set_lr(suggested).unwrap();
+    run.advance(300);
+    assert_eq!(run.trainers()[0].step_count(), step + 300);
     assert_eq!(*run.trainers()[0].status(), Status::Running);
+    assert!(run.trainers()[0].metrics().loss < loss_before, "no progress at the suggested η");
 }
 
 #[test]

@@ -511,9 +511,12 @@ function renderDivergence(p) {
   el.hidden = false;
   el.textContent = '';
   const lr = configObj.train.lr;
-  const suggestion = String(Number((lr / 4).toPrecision(3)));
   if (div.length) {
     const [s, task] = div[0];
+    // Rust estimates the curvature h at the last finite state: η < 2/(h + λ) is stable there.
+    const curv = Number.isFinite(s.suggested_lr) && s.suggested_lr > 0;
+    const suggestion = String(Number((curv ? s.suggested_lr : lr / 4).toPrecision(3)));
+    const why = curv ? 'below 2/(h + λ), with h the loss curvature at the last finite state' : 'η/4';
     const msg = document.createElement('p');
     const strong = document.createElement('strong');
     strong.textContent = `Training diverged at step ${s.step}`;
@@ -521,7 +524,7 @@ function renderDivergence(p) {
       strong,
       document.createTextNode(
         `: the ${s.quantity} of task ${task}${div.length > 1 ? ` (and ${div.length - 1} more task${div.length > 2 ? 's' : ''})` : ''} became non-finite (NaN or ∞). ` +
-          `Training stopped there; the charts show the last finite state. Try a smaller step size, e.g. η = ${suggestion} (η/4).`,
+          `Training stopped there; the charts show the last finite state. Try a smaller step size, e.g. η = ${suggestion} (${why}).`,
       ),
     );
     el.append(msg);

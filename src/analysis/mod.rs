@@ -1,6 +1,7 @@
 //! Diagnostics of weights: spectra (faer SVD), rank measures, alignment,
 //! stationarity, balance and the data span. Each file's header states its math.
 pub mod bounds;
+pub mod curvature;
 pub mod layers;
 pub mod ranks;
 pub mod spectrum;

@@ -38,7 +38,14 @@ pub enum Status {
     /// The config's step (or time) budget is spent.
     Done,
     /// A non-finite `quantity` ("loss", "gradient" or "weights") appeared at `step`; θ is the last finite state.
-    Diverged { step: u64, quantity: String },
+    /// `suggested_lr` = min(0.9·2/(h + λ), η/2), with h the loss curvature estimated at that
+    /// state (`analysis::curvature`): a step size to continue with.
+    Diverged {
+        step: u64,
+        quantity: String,
+        #[serde(default, deserialize_with = "crate::serde_nan::f64_or_null")]
+        suggested_lr: f64,
+    },
     /// Gradient flow could not meet its tolerance: the step size fell to `step_size` at time `time`.
     Stalled { time: f64, step_size: f64 },
 }
@@ -239,9 +246,10 @@ impl Trainer {
                 Optimizer::Sgd => self.sgd_step(),
                 Optimizer::Gf => self.gf_step(),
             };
-            if let Err(s) = outcome {
-                if matches!(s, Status::Diverged { .. }) {
+            if let Err(mut s) = outcome {
+                if let Status::Diverged { suggested_lr, .. } = &mut s {
                     self.restore_checkpoint();
+                    *suggested_lr = self.suggest_lr();
                 }
                 self.status = s;
                 break;
@@ -294,6 +302,21 @@ impl Trainer {
         Status::Diverged {
             step: self.step,
             quantity: quantity.to_string(),
+            suggested_lr: f64::NAN,
+        }
+    }
+
+    /// A step size to continue with from the current θ: below the curvature
+    /// limit 2/(h + λ) and at most half the current η.
+    pub fn suggest_lr(&self) -> f64 {
+        let h =
+            crate::analysis::curvature::top_hessian_eigenvalue(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, self.cfg.seed);
+        let limit = 0.9 * crate::analysis::curvature::max_stable_lr(h, self.cfg.train.lambda);
+        let half = 0.5 * self.cfg.train.lr;
+        if limit.is_finite() && limit > 0.0 {
+            limit.min(half)
+        } else {
+            half
         }
     }
 
