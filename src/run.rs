@@ -8,6 +8,14 @@ use crate::merge::{self, MergeReport};
 use crate::train::{History, Metrics, Status, Trainer};
 use serde::{Deserialize, Serialize};
 
+/// A run's full state: its config and each trainer's state (JSON round-trips exactly).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunState {
+    pub config: crate::config::Config,
+    pub tasks: Vec<crate::train::TrainerState>,
+}
+
 /// All tasks of one config, trained side by side.
 pub struct Run {
     cfg: ValidConfig,
@@ -116,6 +124,32 @@ impl Run {
         for t in &mut self.trainers {
             t.reset();
         }
+    }
+
+    /// The full state (config and every trainer), for export; see [`Run::from_state`].
+    pub fn state(&self) -> RunState {
+        RunState {
+            config: self.cfg.config().clone(),
+            tasks: self.trainers.iter().map(|t| t.state()).collect(),
+        }
+    }
+
+    /// Rebuild a run from an exported state: the config is validated (with
+    /// `budget` bytes), the data regenerated, and every trainer restored.
+    pub fn from_state(state: RunState, budget: u64) -> Result<Run, String> {
+        let cfg = state.config.validate_with_budget(budget).map_err(|e| e.to_string())?;
+        let mut run = Run::new(&cfg);
+        if state.tasks.len() != run.trainers.len() {
+            return Err(format!(
+                "state has {} tasks, the config makes {}",
+                state.tasks.len(),
+                run.trainers.len()
+            ));
+        }
+        for (t, st) in run.trainers.iter_mut().zip(state.tasks) {
+            t.restore(st)?;
+        }
+        Ok(run)
     }
 
     /// Everything, as numbers.

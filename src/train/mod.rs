@@ -18,9 +18,11 @@
 pub mod flow;
 pub mod history;
 pub mod metrics;
+pub mod state;
 
 pub use history::History;
 pub use metrics::{LayerMetrics, Metrics};
+pub use state::TrainerState;
 
 use crate::config::{ConfigError, Optimizer, ValidConfig};
 use crate::net::{Net, Params, Workspace};
