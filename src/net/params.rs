@@ -77,34 +77,43 @@ impl Params {
 
     /// max |entry| over masked layers if every entry is finite, else `None` (one pass).
     pub fn finite_max_abs(&self, mask: &[bool]) -> Option<f64> {
-        let mut m = 0.0f64;
-        let mut finite = true;
+        let mut acc = Lanes::default();
         for k in (0..self.depth()).filter(|&k| mask[k]) {
-            for &v in self.w[k].iter().chain(self.b[k].iter()) {
-                finite &= v.is_finite();
-                m = m.max(v.abs());
+            for a in [self.w[k].as_slice_memory_order(), self.b[k].as_slice_memory_order()] {
+                match a {
+                    Some(s) => acc.scan(s),
+                    None => unreachable!("parameters are allocated contiguous"),
+                }
             }
         }
-        finite.then_some(m)
+        acc.finish()
     }
 
     /// The fused GD step over masked layers, in one pass:
     /// self ← c·self − η·g and ema ← β·ema + (1−β)·g; returns max |new entry|.
     pub fn gd_update_with_ema(&mut self, ema: &mut Params, g: &Params, c: f64, eta: f64, beta: f64, mask: &[bool]) -> f64 {
-        let mut m = 0.0f64;
+        let mut acc = Lanes::default();
         for k in (0..self.depth()).filter(|&k| mask[k]) {
-            Zip::from(&mut self.w[k]).and(&mut ema.w[k]).and(&g.w[k]).for_each(|t, e, &g| {
-                *t = c * *t - eta * g;
-                *e = beta * *e + (1.0 - beta) * g;
-                m = m.max(t.abs());
-            });
-            Zip::from(&mut self.b[k]).and(&mut ema.b[k]).and(&g.b[k]).for_each(|t, e, &g| {
-                *t = c * *t - eta * g;
-                *e = beta * *e + (1.0 - beta) * g;
-                m = m.max(t.abs());
-            });
+            let pairs = [
+                (
+                    self.w[k].as_slice_memory_order_mut(),
+                    ema.w[k].as_slice_memory_order_mut(),
+                    g.w[k].as_slice_memory_order(),
+                ),
+                (
+                    self.b[k].as_slice_memory_order_mut(),
+                    ema.b[k].as_slice_memory_order_mut(),
+                    g.b[k].as_slice_memory_order(),
+                ),
+            ];
+            for (t, e, g) in pairs {
+                let (Some(t), Some(e), Some(g)) = (t, e, g) else {
+                    unreachable!("parameters are allocated contiguous")
+                };
+                fused_update(t, e, g, c, eta, beta, &mut acc);
+            }
         }
-        m
+        acc.finish().unwrap_or(f64::INFINITY)
     }
 
     /// ‖self + c·other‖² over masked layers, without allocating.
@@ -121,5 +130,119 @@ impl Params {
             });
         }
         s
+    }
+}
+
+/// Eight independent running maxima (so the loop vectorises instead of
+/// waiting on one max chain) and a non-finite detector: Σ v·0 is NaN iff
+/// some v is NaN or ±∞.
+#[derive(Default)]
+struct Lanes {
+    max: [f64; 8],
+    zero: [f64; 8],
+}
+
+impl Lanes {
+    #[inline]
+    fn scan(&mut self, s: &[f64]) {
+        let chunks = s.chunks_exact(8);
+        let rest = chunks.remainder();
+        let (mut mx, mut zero) = (self.max, self.zero);
+        for c in chunks {
+            for i in 0..8 {
+                let a = c[i].abs();
+                mx[i] = if a > mx[i] { a } else { mx[i] };
+                zero[i] += c[i] * 0.0;
+            }
+        }
+        (self.max, self.zero) = (mx, zero);
+        for (i, &v) in rest.iter().enumerate() {
+            let a = v.abs();
+            self.max[i] = if a > self.max[i] { a } else { self.max[i] };
+            self.zero[i] += v * 0.0;
+        }
+    }
+
+    fn finish(&self) -> Option<f64> {
+        let finite = self.zero.iter().sum::<f64>() == 0.0;
+        finite.then(|| self.max.iter().cloned().fold(0.0, f64::max))
+    }
+}
+
+#[inline]
+fn fused_update(t: &mut [f64], e: &mut [f64], g: &[f64], c: f64, eta: f64, beta: f64, acc: &mut Lanes) {
+    let n = t.len().min(e.len()).min(g.len());
+    let (t, e, g) = (&mut t[..n], &mut e[..n], &g[..n]);
+    let full = n - n % 8;
+    // Local lanes: the accumulators stay in registers and the loop vectorises.
+    let (mut mx, mut zero) = (acc.max, acc.zero);
+    for ((tc, ec), gc) in t[..full]
+        .chunks_exact_mut(8)
+        .zip(e[..full].chunks_exact_mut(8))
+        .zip(g[..full].chunks_exact(8))
+    {
+        for i in 0..8 {
+            let gi = gc[i];
+            let v = c * tc[i] - eta * gi;
+            tc[i] = v;
+            ec[i] = beta * ec[i] + (1.0 - beta) * gi;
+            let a = v.abs();
+            mx[i] = if a > mx[i] { a } else { mx[i] };
+            zero[i] += v * 0.0;
+        }
+    }
+    (acc.max, acc.zero) = (mx, zero);
+    for j in full..n {
+        let gi = g[j];
+        let v = c * t[j] - eta * gi;
+        t[j] = v;
+        e[j] = beta * e[j] + (1.0 - beta) * gi;
+        let a = v.abs();
+        acc.max[0] = if a > acc.max[0] { a } else { acc.max[0] };
+        acc.zero[0] += v * 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+
+    fn p(v: Vec<f64>) -> Params {
+        let n = v.len();
+        Params {
+            w: vec![Array2::from_shape_vec((1, n), v).unwrap()],
+            b: vec![Array1::zeros(0)],
+        }
+    }
+
+    #[test]
+    fn max_abs_and_finiteness_over_lanes_and_remainders() {
+        let m = [true];
+        let v: Vec<f64> = (0..21).map(|i| (i as f64 - 10.0) * 0.5).collect();
+        assert_eq!(p(v.clone()).finite_max_abs(&m), Some(5.0));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for pos in [0, 7, 8, 20] {
+                let mut w = v.clone();
+                w[pos] = bad;
+                assert_eq!(p(w).finite_max_abs(&m), None, "{bad} at {pos}");
+            }
+        }
+        assert_eq!(p(vec![]).finite_max_abs(&m), Some(0.0));
+    }
+
+    #[test]
+    fn fused_update_matches_the_plain_formula() {
+        let m = [true];
+        let theta: Vec<f64> = (0..19).map(|i| (i as f64).sin()).collect();
+        let grad: Vec<f64> = (0..19).map(|i| (i as f64).cos()).collect();
+        let (mut t, mut e, g) = (p(theta.clone()), p(vec![0.5; 19]), p(grad.clone()));
+        let max = t.gd_update_with_ema(&mut e, &g, 0.99, 0.1, 0.9, &m);
+        let want: Vec<f64> = theta.iter().zip(&grad).map(|(a, b)| 0.99 * a - 0.1 * b).collect();
+        assert_eq!(t.w[0].as_slice().unwrap(), &want[..]);
+        let ema: Vec<f64> = grad.iter().map(|b| 0.9 * 0.5 + (1.0 - 0.9) * b).collect();
+        assert_eq!(e.w[0].as_slice().unwrap(), &ema[..]);
+        assert_eq!(max, want.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+        let _ = array![1.0];
     }
 }
