@@ -33,21 +33,25 @@ fn x_label(s: &Snapshot) -> String {
     }
 }
 
+/// One series per task of `value` over the history.
+fn per_task(s: &Snapshot, value: impl Fn(&Metrics) -> f64) -> Vec<Series> {
+    s.tasks
+        .iter()
+        .map(|t| {
+            Series::new(
+                format!("task {}", t.task),
+                t.history.points.iter().map(|m| (x_of(s, m), value(m))).collect(),
+            )
+        })
+        .collect()
+}
+
 /// Training loss per task over the run.
 pub fn loss_data(s: &Snapshot) -> LossData {
     LossData {
         title: "Training loss per task".into(),
         x_label: x_label(s),
-        series: s
-            .tasks
-            .iter()
-            .map(|t| {
-                Series::new(
-                    format!("task {}", t.task),
-                    t.history.points.iter().map(|m| (x_of(s, m), m.loss)).collect(),
-                )
-            })
-            .collect(),
+        series: per_task(s, |m| m.loss),
     }
 }
 
@@ -110,16 +114,7 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
     let stationarity = StationarityData {
         title: "Distance from a stationary point ‖∇L + λθ‖ / ‖λθ‖".into(),
         x_label: x_label(s),
-        series: s
-            .tasks
-            .iter()
-            .map(|t| {
-                Series::new(
-                    format!("task {}", t.task),
-                    t.history.points.iter().map(|m| (x_of(s, m), m.stationarity)).collect(),
-                )
-            })
-            .collect(),
+        series: per_task(s, |m| m.stationarity),
     };
     (
         AlignmentData {
