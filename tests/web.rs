@@ -122,3 +122,17 @@ fn chart_data_parses_once_and_draws_many_charts() {
     let ratio = painted(&big) as f64 / painted(&small) as f64;
     assert!(ratio > 3.0 && ratio < 5.0, "{ratio}");
 }
+
+#[wasm_bindgen_test]
+fn exported_state_continues_bit_for_bit_in_the_browser() {
+    let cfg =
+        r#"{"seed":4,"data":{"tasks":2,"generator":"mixing","n":10,"d":12},"net":{"widths":[16]},"train":{"steps":120,"record_every":6}}"#;
+    let mut straight = web::Lab::new(cfg).unwrap();
+    straight.advance(120).unwrap();
+    let mut first = web::Lab::new(cfg).unwrap();
+    first.advance(50).unwrap();
+    let mut resumed = web::Lab::from_state(&first.export_state().unwrap()).unwrap();
+    resumed.advance(70).unwrap();
+    assert_eq!(straight.snapshot().unwrap(), resumed.snapshot().unwrap());
+    assert!(web::Lab::from_state("{}").is_err());
+}

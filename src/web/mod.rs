@@ -185,6 +185,22 @@ impl Lab {
         npy::to_bytes(w).map_err(err)
     }
 
+    /// The run's full state as JSON (config, weights, RNG and integrator state, history);
+    /// floats are written so they read back exactly. See [`Lab::from_state`].
+    pub fn export_state(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.run.state()).map_err(err)
+    }
+
+    /// A run restored from [`Lab::export_state`] output; continuing it gives the same
+    /// numbers as the run that was exported. Refuses (with the reason) a state that does
+    /// not match its config, and configs above the browser memory budget.
+    pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
+        let state: crate::run::RunState = serde_json::from_str(state_json).map_err(err)?;
+        Ok(Lab {
+            run: Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?,
+        })
+    }
+
     /// Number of layers L.
     pub fn depth(&self) -> usize {
         self.run.trainers()[0].net().depth()
