@@ -327,8 +327,7 @@ impl Trainer {
         if self.ema_ready {
             self.ema.scale_add(beta, 1.0 - beta, &self.grad, &self.net.trained);
         } else {
-            self.ema.assign(&self.grad, &self.net.trained);
-            self.ema_ready = true;
+            self.start_ema();
         }
     }
 
@@ -385,15 +384,25 @@ impl Trainer {
         Ok(())
     }
 
+    /// Full-batch loss and gradient at θ (SGD and GF steps do not compute them), then a
+    /// history point. Gradient flow's EMA starts at this first full-batch gradient (`start_ema`).
+    fn record_full_batch(&mut self, start_ema: bool) -> Result<(), Status> {
+        let loss = self
+            .ws
+            .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+        self.checked_gradient(loss)?;
+        self.loss = loss;
+        if start_ema {
+            self.start_ema();
+        }
+        let m = self.metrics_with_current_grad();
+        self.history.push(m);
+        Ok(())
+    }
+
     fn sgd_step(&mut self) -> Result<(), Status> {
         if self.record_due() {
-            let loss = self
-                .ws
-                .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
-            self.check(loss)?;
-            self.loss = loss;
-            let m = self.metrics_with_current_grad();
-            self.history.push(m);
+            self.record_full_batch(false)?;
         }
         let sgd = self.sgd.as_mut().expect("sgd state exists for the sgd optimizer");
         let (n, b) = (self.x.nrows(), sgd.xb.nrows());
@@ -414,16 +423,7 @@ impl Trainer {
 
     fn gf_step(&mut self) -> Result<(), Status> {
         if self.record_due() {
-            let loss = self
-                .ws
-                .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
-            self.check(loss)?;
-            self.loss = loss;
-            if !self.ema_ready {
-                self.update_ema();
-            }
-            let m = self.metrics_with_current_grad();
-            self.history.push(m);
+            self.record_full_batch(true)?;
         }
         let t = &self.cfg.train;
         let flow = self.flow.as_mut().expect("flow state exists for the gf optimizer");
@@ -458,16 +458,6 @@ impl Trainer {
             }),
             FlowStep::NonFinite { quantity } => Err(self.diverged(quantity)),
         }
-    }
-
-    fn check(&self, loss: f64) -> Result<(), Status> {
-        if !loss.is_finite() {
-            return Err(self.diverged("loss"));
-        }
-        if !self.grad.all_finite(&self.net.trained) {
-            return Err(self.diverged("gradient"));
-        }
-        Ok(())
     }
 
     fn metrics_with_current_grad(&self) -> Metrics {

@@ -23,21 +23,28 @@ struct Cli {
     command: Command,
 }
 
+/// Where a command's config comes from: a preset, then a JSON file, then `--set`s.
+#[derive(clap::Args)]
+pub struct ConfigArgs {
+    /// Start from this preset.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Start from (or patch with) this config JSON file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Override a config field: dotted key and JSON value, e.g. train.lambda=1e-3 or net.widths=[64,64].
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// List the presets with what each shows.
     Presets,
     /// Train one config and write a bundle (run.json, metrics.csv, SVG charts, .npy data and weights).
     Run {
-        /// Start from this preset.
-        #[arg(long)]
-        preset: Option<String>,
-        /// Start from (or patch with) this config JSON file.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Override a config field: dotted key and JSON value, e.g. train.lambda=1e-3 or net.widths=[64,64].
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        base: ConfigArgs,
         /// Override the seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -65,12 +72,8 @@ enum Command {
     },
     /// Run a grid of configs in parallel and write sweep.csv plus sweep charts.
     Sweep {
-        #[arg(long)]
-        preset: Option<String>,
-        #[arg(long)]
-        config: Option<PathBuf>,
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        base: ConfigArgs,
         /// An axis: key=v1;v2;… (repeatable; Cartesian product). Defaults to the preset's grid.
         #[arg(long = "grid", value_name = "KEY=V1;V2")]
         grid: Vec<String>,
@@ -118,18 +121,14 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Run {
-            preset,
-            config,
-            set,
+            base,
             seed,
             steps,
             out,
             json,
             memory_budget,
         } => run_cmd::run(run_cmd::RunArgs {
-            preset,
-            config,
-            set,
+            base,
             seed,
             steps,
             out,
@@ -138,17 +137,13 @@ fn main() -> ExitCode {
         }),
         Command::Analyze { weights, out } => analyze::analyze(&weights, out.as_deref()),
         Command::Sweep {
-            preset,
-            config,
-            set,
+            base,
             grid,
             out,
             jobs,
             shard,
         } => sweep_cmd::sweep(sweep_cmd::SweepArgs {
-            preset,
-            config,
-            set,
+            base,
             grid,
             out,
             jobs,

@@ -1,6 +1,7 @@
 //! `lowrank-lab run`: one config, trained to the end, written as a bundle.
 
 use crate::bundle::Bundle;
+use crate::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Net;
@@ -10,9 +11,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 pub struct RunArgs {
-    pub preset: Option<String>,
-    pub config: Option<PathBuf>,
-    pub set: Vec<String>,
+    pub base: ConfigArgs,
     pub seed: Option<u64>,
     pub steps: Option<u64>,
     pub out: PathBuf,
@@ -21,8 +20,9 @@ pub struct RunArgs {
 }
 
 /// Preset, then config file, then `--set`s: the config a command runs.
-pub fn build_config(preset: Option<&str>, file: Option<&PathBuf>, set: &[String]) -> Result<Config, String> {
-    let mut cfg = match preset {
+pub fn build_config(args: &ConfigArgs) -> Result<Config, String> {
+    let (file, set) = (args.config.as_ref(), &args.set);
+    let mut cfg = match args.preset.as_deref() {
         Some(name) => presets::find(name)
             .ok_or_else(|| {
                 let names: Vec<_> = presets::PRESETS.iter().map(|p| p.name).collect();
@@ -95,7 +95,7 @@ fn metrics_csv(run: &Run) -> String {
 }
 
 pub fn run(args: RunArgs) -> Result<(), String> {
-    let mut cfg = build_config(args.preset.as_deref(), args.config.as_ref(), &args.set)?;
+    let mut cfg = build_config(&args.base)?;
     if let Some(s) = args.seed {
         cfg.seed = s;
     }

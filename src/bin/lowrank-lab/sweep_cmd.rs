@@ -3,6 +3,7 @@
 
 use crate::bundle::Bundle;
 use crate::run_cmd::build_config;
+use crate::ConfigArgs;
 use indicatif::ProgressBar;
 use lowrank_lab::charts::{self, MergeOverlapData, Series, SweepData};
 use lowrank_lab::presets;
@@ -12,9 +13,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 
 pub struct SweepArgs {
-    pub preset: Option<String>,
-    pub config: Option<PathBuf>,
-    pub set: Vec<String>,
+    pub base: ConfigArgs,
     pub grid: Vec<String>,
     pub out: PathBuf,
     pub jobs: Option<usize>,
@@ -22,8 +21,8 @@ pub struct SweepArgs {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), String> {
-    let base = build_config(args.preset.as_deref(), args.config.as_ref(), &args.set)?;
-    let preset = args.preset.as_deref().and_then(presets::find);
+    let base = build_config(&args.base)?;
+    let preset = args.base.preset.as_deref().and_then(presets::find);
     let specs: Vec<String> = if args.grid.is_empty() {
         preset.map(|p| p.grid.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
     } else {
@@ -63,7 +62,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
     let mut rows = rows?;
     rows.sort_by_key(|r| r.index);
     let meta = json!({
-        "preset": args.preset,
+        "preset": args.base.preset,
         "base_config": base,
         "axes": axes.iter().map(|a| json!({"key": a.key, "values": a.values})).collect::<Vec<_>>(),
         "total_points": total,
