@@ -9,7 +9,7 @@
 
 use super::{loss, Net, Params};
 use crate::config::Loss;
-use ndarray::linalg::general_mat_mul;
+use super::gemm::matmul;
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 /// Buffers for one batch size: pre-activations, activations and their gradients.
@@ -47,9 +47,9 @@ impl Workspace {
             let _ = before;
             let z = &mut rest[0];
             if k == 0 {
-                general_mat_mul(1.0, &x, &w.t(), 0.0, z);
+                matmul(z.view_mut(), x, w.t(), 1.0, false);
             } else {
-                general_mat_mul(1.0, &self.a[k - 1], &w.t(), 0.0, z);
+                matmul(z.view_mut(), self.a[k - 1].view(), w.t(), 1.0, false);
             }
             let b = &net.params.b[k];
             if !b.is_empty() {
@@ -73,7 +73,7 @@ impl Workspace {
         for k in (0..depth).rev() {
             if net.trained[k] {
                 let a_prev = if k == 0 { x } else { self.a[k - 1].view() };
-                general_mat_mul(1.0, &self.g[k].t(), &a_prev, 0.0, &mut grad.w[k]);
+                matmul(grad.w[k].view_mut(), self.g[k].t(), a_prev, 1.0, false);
                 if !grad.b[k].is_empty() {
                     grad.b[k].assign(&self.g[k].sum_axis(Axis(0)));
                 }
@@ -82,7 +82,7 @@ impl Workspace {
                 let (lo, hi) = self.g.split_at_mut(k);
                 let gk = &hi[0];
                 let gprev = &mut lo[k - 1];
-                general_mat_mul(1.0, gk, &net.params.w[k], 0.0, gprev);
+                matmul(gprev.view_mut(), gk.view(), net.params.w[k].view(), 1.0, false);
                 let act = net.act;
                 Zip::from(gprev).and(&self.z[k - 1]).for_each(|g, &z| *g *= act.derivative(z));
             }

@@ -11,8 +11,10 @@
 
 pub mod activation;
 pub mod backprop;
+pub mod gemm;
 pub mod loss;
 pub mod params;
+pub mod simd;
 
 pub use activation::Act;
 pub use backprop::Workspace;

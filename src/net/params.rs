@@ -5,6 +5,7 @@
 //! batched row-major code a batch of inputs is an (n × fan_in) matrix and
 //! Z_k = A_{k−1} W_kᵀ. A bias vector of length 0 means "no bias".
 
+use super::simd;
 use ndarray::{Array1, Array2, Zip};
 use serde::{Deserialize, Serialize};
 
@@ -77,22 +78,22 @@ impl Params {
 
     /// max |entry| over masked layers if every entry is finite, else `None` (one pass).
     pub fn finite_max_abs(&self, mask: &[bool]) -> Option<f64> {
-        let mut acc = Lanes::default();
+        let mut m = 0u64;
         for k in (0..self.depth()).filter(|&k| mask[k]) {
             for a in [self.w[k].as_slice_memory_order(), self.b[k].as_slice_memory_order()] {
-                match a {
-                    Some(s) => acc.scan(s),
-                    None => unreachable!("parameters are allocated contiguous"),
-                }
+                let Some(s) = a else { unreachable!("parameters are allocated contiguous") };
+                m = m.max(simd::max_abs_bits(s));
             }
         }
-        acc.finish()
+        simd::finite_from_bits(m)
     }
 
     /// The fused GD step over masked layers, in one pass:
-    /// self ← c·self − η·g and ema ← β·ema + (1−β)·g; returns max |new entry|.
-    pub fn gd_update_with_ema(&mut self, ema: &mut Params, g: &Params, c: f64, eta: f64, beta: f64, mask: &[bool]) -> f64 {
-        let mut acc = Lanes::default();
+    /// self ← c·self − η·g and ema ← β·ema + (1−β)·g. Returns max |new entry|,
+    /// or `None` if some new entry is NaN or ±∞ (then self and ema hold the
+    /// non-finite values: the caller restores a checkpoint).
+    pub fn gd_update_with_ema(&mut self, ema: &mut Params, g: &Params, c: f64, eta: f64, beta: f64, mask: &[bool]) -> Option<f64> {
+        let mut m = 0u64;
         for k in (0..self.depth()).filter(|&k| mask[k]) {
             let pairs = [
                 (
@@ -110,10 +111,10 @@ impl Params {
                 let (Some(t), Some(e), Some(g)) = (t, e, g) else {
                     unreachable!("parameters are allocated contiguous")
                 };
-                fused_update(t, e, g, c, eta, beta, &mut acc);
+                m = m.max(simd::fused_update(t, e, g, c, eta, beta));
             }
         }
-        acc.finish().unwrap_or(f64::INFINITY)
+        simd::finite_from_bits(m)
     }
 
     /// ‖self + c·other‖² over masked layers, without allocating.
@@ -130,76 +131,6 @@ impl Params {
             });
         }
         s
-    }
-}
-
-/// Eight independent running maxima (so the loop vectorises instead of
-/// waiting on one max chain) and a non-finite detector: Σ v·0 is NaN iff
-/// some v is NaN or ±∞.
-#[derive(Default)]
-struct Lanes {
-    max: [f64; 8],
-    zero: [f64; 8],
-}
-
-impl Lanes {
-    #[inline]
-    fn scan(&mut self, s: &[f64]) {
-        let chunks = s.chunks_exact(8);
-        let rest = chunks.remainder();
-        let (mut mx, mut zero) = (self.max, self.zero);
-        for c in chunks {
-            for i in 0..8 {
-                let a = c[i].abs();
-                mx[i] = if a > mx[i] { a } else { mx[i] };
-                zero[i] += c[i] * 0.0;
-            }
-        }
-        (self.max, self.zero) = (mx, zero);
-        for (i, &v) in rest.iter().enumerate() {
-            let a = v.abs();
-            self.max[i] = if a > self.max[i] { a } else { self.max[i] };
-            self.zero[i] += v * 0.0;
-        }
-    }
-
-    fn finish(&self) -> Option<f64> {
-        let finite = self.zero.iter().sum::<f64>() == 0.0;
-        finite.then(|| self.max.iter().cloned().fold(0.0, f64::max))
-    }
-}
-
-#[inline]
-fn fused_update(t: &mut [f64], e: &mut [f64], g: &[f64], c: f64, eta: f64, beta: f64, acc: &mut Lanes) {
-    let n = t.len().min(e.len()).min(g.len());
-    let (t, e, g) = (&mut t[..n], &mut e[..n], &g[..n]);
-    let full = n - n % 8;
-    // Local lanes: the accumulators stay in registers and the loop vectorises.
-    let (mut mx, mut zero) = (acc.max, acc.zero);
-    for ((tc, ec), gc) in t[..full]
-        .chunks_exact_mut(8)
-        .zip(e[..full].chunks_exact_mut(8))
-        .zip(g[..full].chunks_exact(8))
-    {
-        for i in 0..8 {
-            let gi = gc[i];
-            let v = c * tc[i] - eta * gi;
-            tc[i] = v;
-            ec[i] = beta * ec[i] + (1.0 - beta) * gi;
-            let a = v.abs();
-            mx[i] = if a > mx[i] { a } else { mx[i] };
-            zero[i] += v * 0.0;
-        }
-    }
-    (acc.max, acc.zero) = (mx, zero);
-    for j in full..n {
-        let gi = g[j];
-        let v = c * t[j] - eta * gi;
-        t[j] = v;
-        e[j] = beta * e[j] + (1.0 - beta) * gi;
-        let a = v.abs();
-        acc.max[0] = if a > acc.max[0] { a } else { acc.max[0] };
-        acc.zero[0] += v * 0.0;
     }
 }
 
@@ -237,7 +168,7 @@ mod tests {
         let theta: Vec<f64> = (0..19).map(|i| (i as f64).sin()).collect();
         let grad: Vec<f64> = (0..19).map(|i| (i as f64).cos()).collect();
         let (mut t, mut e, g) = (p(theta.clone()), p(vec![0.5; 19]), p(grad.clone()));
-        let max = t.gd_update_with_ema(&mut e, &g, 0.99, 0.1, 0.9, &m);
+        let max = t.gd_update_with_ema(&mut e, &g, 0.99, 0.1, 0.9, &m).expect("finite");
         let want: Vec<f64> = theta.iter().zip(&grad).map(|(a, b)| 0.99 * a - 0.1 * b).collect();
         assert_eq!(t.w[0].as_slice().unwrap(), &want[..]);
         let ema: Vec<f64> = grad.iter().map(|b| 0.9 * 0.5 + (1.0 - 0.9) * b).collect();

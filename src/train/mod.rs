@@ -25,6 +25,8 @@ pub use metrics::{LayerMetrics, Metrics};
 pub use state::TrainerState;
 
 use crate::config::{ConfigError, Optimizer, ValidConfig};
+#[cfg(feature = "parallel")]
+use crate::net::gemm::PARALLEL_WORK;
 use crate::net::{Net, Params, Workspace};
 use crate::rng::{self, stream, LabRng};
 use flow::{Flow, FlowStep};
@@ -237,6 +239,19 @@ impl Trainer {
         if !self.status.is_running() {
             return &self.status;
         }
+        // On a pool thread, the split products' `rayon::join`s queue locally;
+        // from any other thread each one would be injected into the pool's
+        // global queue, which allocates a block every few dozen jobs.
+        #[cfg(feature = "parallel")]
+        if rayon::current_thread_index().is_none() && self.net.params.w.iter().any(|w| w.len() * self.x.nrows() >= PARALLEL_WORK) {
+            rayon::scope(|_| self.advance_steps(max_steps));
+            return &self.status;
+        }
+        self.advance_steps(max_steps);
+        &self.status
+    }
+
+    fn advance_steps(&mut self, max_steps: u64) {
         for _ in 0..max_steps {
             if self.finished() {
                 self.record_final();
@@ -261,7 +276,6 @@ impl Trainer {
             self.record_final();
             self.status = Status::Done;
         }
-        &self.status
     }
 
     /// Run until done, diverged or stalled.
@@ -272,11 +286,18 @@ impl Trainer {
         &self.status
     }
 
-    fn take_checkpoint(&mut self) {
+    /// Every `CHECKPOINT_EVERY` steps, keep θ, once its loss (checked by the
+    /// caller) and gradient are known to be finite: a checkpoint must be a
+    /// state training can continue from.
+    fn take_checkpoint(&mut self) -> Result<(), Status> {
         if self.step % CHECKPOINT_EVERY == 0 {
+            if self.grad.finite_max_abs(&self.net.trained).is_none() {
+                return Err(self.diverged("gradient"));
+            }
             self.checkpoint.assign(&self.net.params, &self.net.trained);
             self.checkpoint_at = (self.step, self.time);
         }
+        Ok(())
     }
 
     /// Back to the last θ whose loss and gradient were finite (GF never
@@ -331,12 +352,21 @@ impl Trainer {
         }
     }
 
-    /// A finite loss and gradient, or the divergence they show; returns max |∇L|.
-    fn checked_gradient(&self, loss: f64) -> Result<f64, Status> {
-        if !loss.is_finite() {
-            return Err(self.diverged("loss"));
+    fn checked_loss(&self, loss: f64) -> Result<(), Status> {
+        if loss.is_finite() {
+            Ok(())
+        } else {
+            Err(self.diverged("loss"))
         }
-        self.grad.finite_max_abs(&self.net.trained).ok_or_else(|| self.diverged("gradient"))
+    }
+
+    /// A finite loss and gradient, or the divergence they show.
+    fn checked_gradient(&self, loss: f64) -> Result<(), Status> {
+        self.checked_loss(loss)?;
+        match self.grad.finite_max_abs(&self.net.trained) {
+            Some(_) => Ok(()),
+            None => Err(self.diverged("gradient")),
+        }
     }
 
     /// The EMA starts at the first gradient (not at zero, which would bias it).
@@ -356,29 +386,30 @@ impl Trainer {
         let loss = self
             .ws
             .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
-        let g_max = self.checked_gradient(loss)?;
+        self.checked_loss(loss)?;
         self.loss = loss;
-        self.take_checkpoint();
+        self.take_checkpoint()?;
         self.start_ema();
         if self.record_due() {
             let m = self.metrics_with_current_grad();
             self.history.push(m);
         }
-        self.fused_update(g_max)
+        self.fused_update()
     }
 
     /// θ ← (1 − ηλ)θ − η g and the gradient EMA in one pass over the
-    /// parameters, refused (as divergence) if it could overflow.
-    fn fused_update(&mut self, g_max: f64) -> Result<(), Status> {
+    /// parameters. A non-finite gradient, or weights that overflow, show up
+    /// as a non-finite new θ: the step is then refused as a divergence (and
+    /// `advance` restores the checkpoint), so no separate scan of g is needed.
+    fn fused_update(&mut self) -> Result<(), Status> {
         let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
         let c = 1.0 - eta * lambda;
-        if !(c.abs() * self.theta_max + eta * g_max < f64::MAX / 2.0) {
-            return Err(self.diverged("weights"));
+        let mask = &self.net.trained;
+        match self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, mask) {
+            Some(max) => self.theta_max = max,
+            None if self.grad.finite_max_abs(mask).is_none() => return Err(self.diverged("gradient")),
+            None => return Err(self.diverged("weights")),
         }
-        self.theta_max = self
-            .net
-            .params
-            .gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, &self.net.trained);
         self.step += 1;
         self.time = eta * self.step as f64;
         Ok(())
@@ -415,10 +446,10 @@ impl Trainer {
         let loss = sgd
             .ws
             .loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
-        let g_max = self.checked_gradient(loss)?;
-        self.take_checkpoint();
+        self.checked_loss(loss)?;
+        self.take_checkpoint()?;
         self.start_ema();
-        self.fused_update(g_max)
+        self.fused_update()
     }
 
     fn gf_step(&mut self) -> Result<(), Status> {

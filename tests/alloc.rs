@@ -1,0 +1,75 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The training step allocates nothing in steady state (issue: speed): a
+//! counting global allocator around `Trainer::advance` between history
+//! records, for each standard workload shape (scaled down where the step
+//! would be slow) and for SGD. Large products run on two threads; measured
+//! from a pool thread, as `Trainer::advance` arranges itself (from outside,
+//! rayon's global job queue allocates a block per few dozen injected jobs).
+
+use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::config::{Config, Optimizer};
+use lowrank_lab::run::Run;
+use lowrank_lab::train::Trainer;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `steps` steps after a warm-up, with no history record due in between.
+fn allocations_per_window(mut cfg: Config, steps: u64) -> usize {
+    cfg.train.record_every = 1_000_000;
+    let cfg = cfg.validate().expect("valid");
+    let run = Run::new(&cfg);
+    let t = &run.data().tasks[0];
+    let mut trainer = Trainer::new(&cfg, 0, t.x.clone(), t.y.clone());
+    // Warm-up: workspaces sized, first record and checkpoint taken, thread pools started.
+    trainer.advance(2 * steps);
+    assert!(trainer.status().is_running(), "{:?}", trainer.status());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
+    let (before, after) = pool.install(|| {
+        trainer.advance(1);
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        trainer.advance(steps);
+        (before, ALLOCATIONS.load(Ordering::SeqCst))
+    });
+    assert!(trainer.status().is_running(), "{:?}", trainer.status());
+    after - before
+}
+
+/// One test function: the counter is global, so a second test running in
+/// parallel would count its own allocations here.
+#[test]
+fn gd_and_sgd_steps_allocate_nothing_on_the_standard_workloads() {
+    for w in [Workload::W1, Workload::W2] {
+        assert_eq!(allocations_per_window(workload(w), 200), 0, "{w:?}");
+    }
+    // W3's shape, fewer samples (the same code path, incl. the threaded products).
+    let mut w3 = workload(Workload::W3);
+    assert_eq!(allocations_per_window(w3.clone(), 3), 0, "W3");
+    w3.data.n = 64;
+    assert_eq!(allocations_per_window(w3, 40), 0, "W3 n=64");
+
+    let mut cfg = workload(Workload::W2);
+    cfg.train.optimizer = Optimizer::Sgd;
+    cfg.train.batch_size = 8;
+    assert_eq!(allocations_per_window(cfg, 200), 0, "SGD");
+}
