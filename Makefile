@@ -19,7 +19,7 @@ WEB_SRC := index.html webpack.config.js package.json package-lock.json $(wildcar
 WASM := pkg/lowrank_lab_bg.wasm
 CLI := target/release/lowrank-lab
 
-test: test-native test-wasm test-e2e
+test: test-native test-wasm test-e2e bench-smoke
 
 test-native:
 	$(CARGO) test --release
@@ -65,8 +65,59 @@ $(CLI): $(RUST_SRC)
 test-e2e: dist $(CLI)
 	node --test tests/e2e/
 
+# The long-run memory tests, 10^6 steps included (not in CI; prints the measured numbers).
+.PHONY: test-long
+test-long: dist
+	LONG=1 node --test tests/e2e/long.test.mjs
+
 screenshot: dist $(CLI)
 	UPDATE_SCREENSHOT=1 node --test --test-name-pattern='merge-orthogonal' tests/e2e/lab.test.mjs
 
 clean-web:
 	rm -rf dist pkg test-output
+
+# ---- Speed: `make bench` (not in CI) and `make bench-smoke` (in `make test`) ----
+# bench/run.mjs runs the standard workloads natively, in headless Chromium (our
+# wasm build, bench/pkg and, if it builds, the simd128 one in bench/pkg-simd),
+# in NumPy, JAX and TensorFlow.js (wasm); checks that all reach our final loss,
+# then prints medians and writes bench/results/latest.json. bench-smoke does
+# the same once on tiny sizes (seconds), so the harness cannot rot.
+.PHONY: bench bench-smoke bench-setup bench-pkg bench-pkg-simd
+BENCH_VENV := bench/.venv/.stamp
+BENCH_NPM := bench/node_modules/.stamp
+BENCH_PKG := bench/pkg/lowrank_lab_bg.wasm
+BENCH_PKG_SIMD := bench/pkg-simd/lowrank_lab_bg.wasm
+
+$(BENCH_VENV): bench/requirements.txt
+	python3 -m venv bench/.venv
+	bench/.venv/bin/pip install --disable-pip-version-check -q -r bench/requirements.txt
+	@touch $@
+
+$(BENCH_NPM): bench/package.json bench/package-lock.json
+	npm ci --prefix bench --no-audit --no-fund
+	@touch $@
+
+bench-setup: $(BENCH_VENV) $(BENCH_NPM)
+
+# The wasm packages the benchmark page loads (--target web: no bundler).
+$(BENCH_PKG): $(RUST_SRC) | setup
+	wasm-pack build --release --target web --out-dir bench/pkg -- --no-default-features
+	@touch $@
+
+bench-pkg: $(BENCH_PKG)
+
+# simd128 build in its own target dir (other RUSTFLAGS would rebuild target/ each time);
+# a failed build is reported and the benchmark goes on without browser_simd.
+$(BENCH_PKG_SIMD): $(RUST_SRC) | setup
+	@rm -rf bench/pkg-simd
+	CARGO_TARGET_DIR=target/wasm-simd RUSTFLAGS="-C target-feature=+simd128" \
+	  wasm-pack build --release --target web --out-dir bench/pkg-simd -- --no-default-features \
+	  || { rm -rf bench/pkg-simd; echo "bench: the simd128 wasm build failed; browser_simd is not measured"; }
+
+bench-pkg-simd: $(BENCH_PKG_SIMD)
+
+bench: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_SIMD)
+	node bench/run.mjs
+
+bench-smoke: bench-setup $(CLI) $(BENCH_PKG)
+	node bench/run.mjs --smoke

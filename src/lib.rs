@@ -17,5 +17,6 @@ pub mod serde_nan;
 pub mod summary;
 pub mod sweep;
 pub mod train;
+pub mod urlhash;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,10 +1,13 @@
 // The page: moves the config between the DOM and Rust (every check is
 // Rust's), drives the training worker, keeps the URL hash, and draws the
 // charts (drawing needs `window`, so it happens here, never in the worker).
+// It keeps the run's last exported state: a worker that crashes is replaced
+// and the run restored from it, and a paused or finished run is saved
+// (IndexedDB) and restored after a reload. Text from users, files and error
+// messages is only ever inserted as text (textContent), never as HTML.
 
+import * as store from './store.js';
 import {
-  decodeHash,
-  encodeHash,
   fileStem,
   fmt,
   fmtDuration,
@@ -36,6 +39,12 @@ let presetName = null; // the preset the config came from
 let presetModified = false;
 let worker = null;
 let workerReady = false;
+let workerLoaded = false;
+let runSeq = 0; // ids of runs, so a state posted for an earlier run is not kept for this one
+let currentRunId = 0;
+let lastState = null; // {text, step, config}: the current run's last exported RunState and its config
+const crashTimes = []; // recent worker crashes (restarting stops if they come in a burst)
+const MAX_IMPORT_BYTES = 1 << 30;
 let snapshotText = null;
 let snapshotObj = null;
 let boundariesText = null;
@@ -179,7 +188,13 @@ function updateVisibility() {
 }
 
 function updateHash() {
-  const h = encodeHash(config, presetName);
+  let h;
+  try {
+    h = wasm.encode_hash(config, presetName || undefined);
+  } catch (e) {
+    showError('link', errorText(e));
+    return;
+  }
   if (location.hash !== h) history.replaceState(null, '', h);
   $('#link').value = location.href;
 }
@@ -208,16 +223,11 @@ function updatePresetPicker() {
   }
 }
 
-/**
- * Make `next` (normalised by Rust) the config. λ and η changes reach the
- * running Lab live; any other change re-creates the run.
- */
-function commitConfig(next, { fromPreset = false } = {}) {
+/** Show `next` (normalised by Rust) as the config: controls, link, preset, saved config. */
+function showConfig(next) {
   const prev = configObj;
   config = next;
   configObj = JSON.parse(next);
-  if (fromPreset) presetModified = false;
-  else if (presetName) presetModified = true;
   fillControls();
   updateHash();
   updatePresetPicker();
@@ -226,6 +236,20 @@ function commitConfig(next, { fromPreset = false } = {}) {
     renderBoundaryCards();
   }
   fillWeightsPicker();
+  store.saveConfig({ config, preset: presetName, presetModified });
+  return prev;
+}
+
+/**
+ * Make `next` (normalised by Rust) the config. λ and η changes reach the
+ * running Lab live; any other change re-creates the run. With `run: false`
+ * only the page changes (the worker's run already has this config).
+ */
+function commitConfig(next, { fromPreset = false, run = true } = {}) {
+  if (fromPreset) presetModified = false;
+  else if (presetName) presetModified = true;
+  const prev = showConfig(next);
+  if (!run) return;
   if (!prev || !workerReady) {
     initRun();
     return;
@@ -344,7 +368,8 @@ function renderPresets() {
 
 // ---------------------------------------------------------------- the worker
 
-function initRun() {
+/** Forget the page's view of the run (a new or restored run follows). */
+function clearRunView(live = []) {
   playing = false;
   runEnded = false;
   progress = null;
@@ -352,8 +377,25 @@ function initRun() {
   snapshotObj = null;
   boundariesText = null;
   liveChanges.length = 0;
+  liveChanges.push(...live);
   renderLiveChanges();
   $('#divergence').hidden = true;
+  renderLrHint(null);
+}
+
+/** A new run id; the kept state and the saved run belong to the previous one. */
+function newRun() {
+  currentRunId = ++runSeq;
+  lastState = null;
+  document.body.dataset.stateStep = '';
+  store.clearRun().then(() => {
+    if (lastState === null) document.body.dataset.savedStep = '';
+  });
+  return currentRunId;
+}
+
+function initRun() {
+  clearRunView();
   if (!$('#sweep-cancel').hidden) send('cancel_sweep');
   if (sweepData) {
     // The sweep belonged to the previous config.
@@ -365,8 +407,88 @@ function initRun() {
   }
   markAllStale();
   setStatus('initialising');
-  worker.postMessage({ type: 'init', config });
+  worker.postMessage({ type: 'init', config, runId: newRun() });
   updateButtons();
+}
+
+/**
+ * Continue a run from exported RunState text in the worker (Lab.from_state):
+ * after a reload ('reload'), a worker crash ('crash') or from a file ('import').
+ * The worker answers 'restored' (the page then shows the run and its config)
+ * or 'restore_failed' with Rust's message (an import keeps the current run).
+ */
+function requestRestore(text, context, extra = {}) {
+  const runId = ++runSeq;
+  pendingRestores.set(runId, Object.assign({ text, context }, extra));
+  if (context !== 'import') setStatus('restoring');
+  worker.postMessage({ type: 'restore', state: text, runId, context });
+}
+const pendingRestores = new Map();
+
+function onRestored(m) {
+  const r = pendingRestores.get(m.runId);
+  pendingRestores.delete(m.runId);
+  if (!r) return;
+  if (r.context === 'import' && !$('#sweep-cancel').hidden) send('cancel_sweep');
+  clearRunView(r.liveChanges || []);
+  markAllStale();
+  currentRunId = m.runId;
+  lastState = { text: r.text, step: m.step, config: m.config };
+  document.body.dataset.stateStep = String(m.step);
+  if (m.config !== config) {
+    // An imported run brings its own config (λ and η as they were last set).
+    presetName = r.preset !== undefined ? r.preset : presetMatching(m.config);
+    presetModified = !!r.presetModified;
+    clearInvalid();
+    showConfig(m.config);
+  }
+  if (r.context === 'import') {
+    $('#import-status').textContent = `imported ${r.name ? `“${r.name}” ` : ''}at step ${m.step}`;
+  }
+  persistRun();
+  updateButtons();
+}
+
+function onRestoreFailed(m) {
+  const r = pendingRestores.get(m.runId);
+  pendingRestores.delete(m.runId);
+  if (!r) return;
+  if (r.context === 'import') {
+    showError('import run', m.message);
+    $('#import-status').textContent = '';
+    return;
+  }
+  showNotice(`The ${r.context === 'crash' ? 'crashed' : 'saved'} run could not be restored (${m.message}); starting it again from its config.`);
+  initRun();
+}
+
+/** The preset whose config is exactly `configText`, else null. */
+function presetMatching(configText) {
+  for (const p of presets) {
+    try {
+      if (wasm.validate_config(JSON.stringify(p.config)) === configText) return p.name;
+    } catch (e) {
+      // A preset Rust refuses matches nothing.
+    }
+  }
+  return null;
+}
+
+/** Save the current run (its last state) for a reload. */
+function persistRun() {
+  if (!lastState) return;
+  const record = {
+    config: lastState.config,
+    preset: presetName,
+    presetModified,
+    liveChanges: liveChanges.slice(),
+    state: lastState.text,
+    step: lastState.step,
+    savedAt: Date.now(),
+  };
+  store.saveRun(record).then((written) => {
+    if (written) document.body.dataset.savedStep = String(written.step);
+  });
 }
 
 function send(type, extra) {
@@ -385,7 +507,23 @@ function onWorkerMessage(ev) {
   const m = ev.data;
   switch (m.type) {
     case 'loaded':
+      workerLoaded = true;
       $('#version').textContent = `lowrank-lab ${m.version}`;
+      break;
+    case 'state':
+      if (m.runId !== currentRunId) break;
+      lastState = { text: m.state, step: m.step, config: m.config };
+      document.body.dataset.stateStep = String(m.step);
+      persistRun();
+      break;
+    case 'restored':
+      onRestored(m);
+      break;
+    case 'restore_failed':
+      onRestoreFailed(m);
+      break;
+    case 'crash':
+      onWorkerCrash(m.message);
       break;
     case 'ready':
       depth = m.depth;
@@ -415,6 +553,8 @@ function onWorkerMessage(ev) {
       setStatus(statusText());
       break;
     case 'final':
+    case 'export':
+    case 'mem':
     case 'weights': {
       const r = requests.get(m.requestId);
       if (r) {
@@ -504,6 +644,7 @@ function renderDivergence(p) {
   const names = snapshotObj ? snapshotObj.tasks.map((t) => t.task) : st.map((_, i) => String.fromCharCode(97 + i));
   const div = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'diverged');
   const stalled = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'stalled');
+  if (!div.length) renderLrHint(null);
   if (!div.length && !stalled.length) {
     el.hidden = true;
     return;
@@ -517,6 +658,9 @@ function renderDivergence(p) {
     const curv = Number.isFinite(s.suggested_lr) && s.suggested_lr > 0;
     const suggestion = String(Number((curv ? s.suggested_lr : lr / 4).toPrecision(3)));
     const why = curv ? 'below 2/(h + λ), with h the loss curvature at the last finite state' : 'η/4';
+    // Where θ was put back to (the last checkpoint with a finite loss and gradient).
+    const own = snapshotObj && snapshotObj.tasks.find((t) => t.task === task);
+    const kept = task === names[0] || !own ? p.step : own.current.step;
     const msg = document.createElement('p');
     const strong = document.createElement('strong');
     strong.textContent = `Training diverged at step ${s.step}`;
@@ -524,23 +668,18 @@ function renderDivergence(p) {
       strong,
       document.createTextNode(
         `: the ${s.quantity} of task ${task}${div.length > 1 ? ` (and ${div.length - 1} more task${div.length > 2 ? 's' : ''})` : ''} became non-finite (NaN or ∞). ` +
-          `Training stopped there; the charts show the last finite state. Try a smaller step size, e.g. η = ${suggestion} (${why}).`,
+          `Training stopped there and kept the last finite state, at step ${kept}; the charts show it. ` +
+          `Continue from it with a smaller step size, e.g. η = ${suggestion} (${why}).`,
       ),
     );
     el.append(msg);
     const b = document.createElement('button');
     b.type = 'button';
-    b.textContent = `Use η = ${suggestion} and restart`;
+    b.textContent = `Continue from step ${kept} with η = ${suggestion}`;
     b.dataset.testid = 'use-smaller-lr';
-    b.addEventListener('click', () => {
-      try {
-        commitConfig(wasm.set_config_key(config, 'train.lr', suggestion));
-        initRun();
-      } catch (e) {
-        showError('train.lr', errorText(e));
-      }
-    });
+    b.addEventListener('click', () => continueWithLr(suggestion));
     el.append(b);
+    renderLrHint(suggestion, s.step);
   } else {
     const [s, task] = stalled[0];
     const msg = document.createElement('p');
@@ -555,6 +694,34 @@ function renderDivergence(p) {
     );
     el.append(msg);
   }
+}
+
+/** The suggested η next to the η control after a divergence (null clears it). */
+function renderLrHint(suggestion, step) {
+  const el = $('#lr-hint');
+  if (!el) return;
+  el.textContent = suggestion === null ? '' : `diverged at step ${step}: try η = ${suggestion}`;
+  el.dataset.value = suggestion === null ? '' : String(suggestion);
+}
+
+/** After a divergence: η → `lr` on the running Lab (live) and go on from the kept state. */
+function continueWithLr(lr) {
+  let next;
+  try {
+    next = wasm.set_config_key(config, 'train.lr', lr);
+  } catch (e) {
+    showError('train.lr', errorText(e));
+    return;
+  }
+  invalid.delete('train.lr');
+  setFieldError('train.lr', '');
+  commitConfig(next);
+  $('#divergence').hidden = true;
+  renderLrHint(null);
+  playing = true;
+  send('play');
+  setStatus('running');
+  updateButtons();
 }
 
 function updateButtons() {
@@ -924,6 +1091,38 @@ function downloadCsv() {
   download(new Blob([historyCsv(snapshotObj)], { type: 'text/csv' }), `${stem()}_metrics.csv`);
 }
 
+/** "Export run": the run's full state (Lab.export_state, exactly as Rust wrote it) as one JSON file. */
+async function exportRun() {
+  try {
+    const m = await request('export');
+    download(new Blob([m.state], { type: 'application/json' }), `${fileStem(presetName, m.step)}_run-state.json`);
+  } catch (e) {
+    showError('export run', errorText(e));
+  }
+}
+
+/** "Import run": a file from "Export run" continues here (Rust checks it against its config). */
+async function importRun(ev) {
+  const input = ev.target;
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  if (file.size > MAX_IMPORT_BYTES) {
+    showError('import run', `the file is ${file.size} bytes, above the limit of ${MAX_IMPORT_BYTES} bytes`);
+    return;
+  }
+  let text;
+  try {
+    text = await file.text();
+  } catch (e) {
+    showError('import run', `the file could not be read: ${errorText(e)}`);
+    return;
+  }
+  if (playing) send('pause');
+  $('#import-status').textContent = 'importing…';
+  requestRestore(text, 'import', { name: file.name, liveChanges: [] });
+}
+
 async function downloadWeights() {
   const net = $('#w-net').value;
   const layer = Number($('#w-layer').value);
@@ -1058,7 +1257,8 @@ function bindUi() {
     liveChanges.length = 0;
     renderLiveChanges();
     $('#divergence').hidden = true;
-    send('reset');
+    renderLrHint(null);
+    send('reset', { runId: newRun() });
     updateButtons();
   });
   $('#new-seed').addEventListener('click', () => {
@@ -1071,6 +1271,9 @@ function bindUi() {
   });
   $('#copy-link').addEventListener('click', copyLink);
   $('#dl-json').addEventListener('click', downloadRun);
+  $('#export-run').addEventListener('click', exportRun);
+  $('#import-run').addEventListener('click', () => $('#import-file').click());
+  $('#import-file').addEventListener('change', importRun);
   $('#dl-csv').addEventListener('click', downloadCsv);
   $('#dl-npy').addEventListener('click', downloadWeights);
   $('#sweep').addEventListener('click', startSweep);
@@ -1093,19 +1296,47 @@ function bindUi() {
   });
 }
 
-function loadFromHash() {
+/**
+ * The config of the URL hash (read and validated by Rust): null for no hash,
+ * {error} for a link Rust refuses (its message), else {config, preset}.
+ */
+function configFromHash() {
+  const raw = location.hash;
+  if (raw === '' || raw === '#') return null;
+  try {
+    const d = JSON.parse(wasm.decode_hash(raw));
+    return { config: wasm.validate_config(JSON.stringify(d.config)), preset: d.preset };
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+/**
+ * Load the config of the link, or (no link) the one saved at the last visit,
+ * or the defaults. At boot, a saved run with exactly this config continues
+ * where it was (`savedRun`, from IndexedDB).
+ */
+function loadFromHash(savedRun = null) {
   $('#notice').hidden = true;
-  const h = decodeHash(location.hash);
+  const h = configFromHash();
   let next = null;
   let preset = null;
+  let modified = null;
   if (h && h.error) {
     showNotice(`This link could not be read (${h.error}); showing the default config instead.`);
   } else if (h) {
-    try {
-      next = wasm.validate_config(h.configText);
-      preset = h.preset && presets.some((p) => p.name === h.preset) ? h.preset : null;
-    } catch (e) {
-      showNotice(`This link's config was refused: ${errorText(e)}. Showing the default config instead.`);
+    next = h.config;
+    preset = h.preset;
+  } else {
+    const saved = store.loadConfig();
+    if (saved) {
+      try {
+        next = wasm.validate_config(saved.config);
+        preset = saved.preset && presets.some((p) => p.name === saved.preset) ? saved.preset : null;
+        modified = !!saved.presetModified;
+      } catch (e) {
+        next = null; // saved by another version: the defaults instead
+      }
     }
   }
   if (next === null) next = wasm.validate_config(wasm.default_config());
@@ -1114,11 +1345,88 @@ function loadFromHash() {
   presetModified = false;
   if (preset) {
     const p = presets.find((x) => x.name === preset);
-    presetModified = wasm.validate_config(JSON.stringify(p.config)) !== next;
+    presetModified = modified !== null ? modified : wasm.validate_config(JSON.stringify(p.config)) !== next;
   }
-  commitConfig(next, { fromPreset: !presetModified });
+  const restore = savedRun && savedRun.config === next;
+  commitConfig(next, { fromPreset: !presetModified, run: !restore });
   presetModified = !!preset && presetModified;
   updatePresetPicker();
+  if (restore) {
+    requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [] });
+  }
+}
+
+// ---------------------------------------------------------------- worker faults
+
+function startWorker() {
+  workerLoaded = false;
+  worker = new Worker(new URL('./worker.js', import.meta.url));
+  worker.onmessage = onWorkerMessage;
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const message = e.message || 'the worker failed';
+    if (!workerLoaded) showError('worker', `${message} (the training worker did not start)`);
+    else onWorkerCrash(message);
+  };
+  worker.onmessageerror = () => onWorkerCrash('a message from the worker could not be read');
+}
+
+/**
+ * The worker's wasm instance trapped (a Rust panic, out of memory) or the
+ * worker failed: say so, start a new worker, and restore the run from its last
+ * exported state (or start it again from the config if none was kept yet).
+ */
+function onWorkerCrash(message) {
+  const now = Date.now();
+  crashTimes.push(now);
+  while (crashTimes.length && now - crashTimes[0] > 30_000) crashTimes.shift();
+  worker.onmessage = null;
+  worker.onerror = null;
+  worker.onmessageerror = null;
+  worker.terminate();
+  for (const [, r] of requests) r.reject(new Error(`the worker crashed: ${message}`));
+  requests.clear();
+  pendingRestores.clear();
+  playing = false;
+  snapshotUnacked = false;
+  if (!$('#sweep-cancel').hidden) {
+    sweepUi(false);
+    $('#sweep-status').textContent = 'sweep stopped: the worker crashed';
+  }
+  if (crashTimes.length > 3) {
+    workerReady = false;
+    setStatus('error');
+    updateButtons();
+    showError('worker crashed', `${message}. It crashed ${crashTimes.length} times in 30 s, so it is not restarted; reload the page to try again.`);
+    return;
+  }
+  const kept = lastState;
+  startWorker();
+  if (kept) {
+    showError('worker crashed', `${message}. A new worker restored the run at step ${kept.step} with its config.`);
+    requestRestore(kept.text, 'crash', { liveChanges: liveChanges.slice() });
+  } else {
+    showError('worker crashed', `${message}. A new worker started the run again from its config.`);
+    initRun();
+  }
+  updateButtons();
+}
+
+/** Test-only hooks, installed only when a test sets window.__lab_enable_test_hooks before the page loads. */
+function installTestHooks() {
+  if (window.__lab_enable_test_hooks !== true) return;
+  window.__lab_test = {
+    /** Make Rust panic inside the training worker. */
+    crashWorker: (message = 'deliberate panic for a test') => send('debug_panic', { message }),
+    /** Bytes of the worker's wasm memory. */
+    workerWasmBytes: () => request('mem').then((m) => m.bytes),
+    /** Bytes of the page's own wasm memory (charts). */
+    pageWasmBytes: () => wasm.wasm_memory_bytes(),
+    /** Step of the last state the page keeps for crash recovery. */
+    keptStep: () => (lastState ? lastState.step : null),
+    /** Length of that state's JSON text. */
+    keptStateBytes: () => (lastState ? lastState.text.length : null),
+  };
 }
 
 async function boot() {
@@ -1137,12 +1445,13 @@ async function boot() {
     presets = [];
   }
   renderPresets();
-  worker = new Worker(new URL('./worker.js', import.meta.url));
-  worker.onmessage = onWorkerMessage;
-  worker.onerror = (e) => showError('worker', e.message || 'the worker failed to start');
+  startWorker();
   workerReady = true;
   bindUi();
-  loadFromHash();
+  installTestHooks();
+  // A run saved at the last visit continues if the config is the same.
+  const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
+  loadFromHash(savedRun);
   requestAnimationFrame(frame);
 }
 

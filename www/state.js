@@ -1,78 +1,10 @@
-// Pure helpers of the page: URL-hash state, control value <-> JSON text,
+// Pure helpers of the page: control value <-> JSON text,
 // the λ slider's positions, and display formatting. No DOM, no wasm, no
 // science: every config check happens in Rust. Importable from Node (tests).
 
-/** Version of the URL-hash format (`#v=1&c=...`); follows the config's version. */
-export const HASH_VERSION = '1';
-
-// ---- URL hash ---------------------------------------------------------------
-
-function bytesToBase64Url(bytes) {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function base64UrlToBytes(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const padded = b64 + '='.repeat((4 - (b64.length % 4)) % 4);
-  const bin = atob(padded);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/**
- * The hash for a config: `#v=1&c=<base64url of the compact config JSON>`,
- * plus `&p=<preset>` when the config came from a preset.
- */
-export function encodeHash(configJson, preset) {
-  const compact = JSON.stringify(JSON.parse(configJson));
-  const c = bytesToBase64Url(new TextEncoder().encode(compact));
-  let h = `#v=${HASH_VERSION}&c=${c}`;
-  if (preset) h += `&p=${encodeURIComponent(preset)}`;
-  return h;
-}
-
-/**
- * Read a hash. Returns null for an empty hash, else
- * {configText, preset} or {error} (a message for the notice).
- * The config text is not validated here: Rust does that.
- */
-export function decodeHash(hash) {
-  const h = (hash || '').replace(/^#/, '');
-  if (h === '') return null;
-  const params = new Map();
-  for (const part of h.split('&')) {
-    const i = part.indexOf('=');
-    if (i <= 0) return { error: `the link's "${part.slice(0, 40)}" is not key=value` };
-    params.set(part.slice(0, i), part.slice(i + 1));
-  }
-  const v = params.get('v');
-  if (v !== HASH_VERSION) {
-    return { error: `the link has format version ${v === undefined ? '(none)' : JSON.stringify(v.slice(0, 20))}; this page reads version ${HASH_VERSION}` };
-  }
-  if (!params.has('c')) return { error: 'the link has no config (c=…)' };
-  let configText;
-  try {
-    configText = new TextDecoder('utf-8', { fatal: true }).decode(base64UrlToBytes(params.get('c')));
-    JSON.parse(configText);
-  } catch (e) {
-    return { error: "the link's config is not base64url-encoded JSON" };
-  }
-  let preset = null;
-  if (params.has('p')) {
-    try {
-      preset = decodeURIComponent(params.get('p'));
-    } catch (e) {
-      preset = null;
-    }
-  }
-  return { configText, preset };
-}
+// The URL hash (`#v=1&c=<base64url JSON>&p=<preset>`) is read and written by
+// Rust (src/urlhash.rs, exported as decode_hash / encode_hash), which also
+// validates the config, so a bad link is refused with Rust's message.
 
 // ---- control values -> JSON text for set_config_key ----------------------------
 

@@ -2,22 +2,30 @@
 // budgets while playing, and posts progress (cheap, every budget) and
 // snapshots (heavier, at most SNAPSHOT_HZ per second) as JSON strings.
 // Between budgets it yields to its message queue, so pause is prompt.
+// It also posts the run's full state (Lab.export_state) every ~2 s while
+// training and whenever training stops, so the page can restore the run after
+// a crash of this worker or a reload.
 //
-// Messages in:  {type: 'init', config} | 'play' | 'pause' | {type: 'step', n}
-//               | 'reset' | {type: 'set_lambda', value} | {type: 'set_lr', value}
-//               | 'snapshot' | 'snapshot_ack' | 'final' | {type: 'weights', net, layer}
+// Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context}
+//               | 'play' | 'pause' | {type: 'step', n} | {type: 'reset', runId}
+//               | {type: 'set_lambda', value} | {type: 'set_lr', value}
+//               | 'snapshot' | 'snapshot_ack' | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
-// Messages out: ready, progress, snapshot, done, final, weights, sweep_progress,
-//               sweep_done, error (always with the Rust message).
+//               | {type: 'debug_panic', message} (tests only: panics in Rust on purpose)
+// Messages out: loaded, ready, progress, snapshot, state, restored, restore_failed, done,
+//               paused, final, export, mem, weights, sweep_progress, sweep_done,
+//               error (always with the Rust message), crash (the wasm instance trapped:
+//               with the Rust panic message; this worker is then unusable).
 
 const BUDGET_MS = 20; // work per budget, between yields
 const SNAPSHOT_HZ = 15;
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
+const STATE_MS = 2000; // full state for crash recovery, at most this often while training
 
 let wasm = null;
 let lab = null;
-let configJson = null;
+let runId = 0; // the page's id of the current run, echoed in state messages
 let planar = false;
 let playing = false;
 let stepsLeft = 0; // > 0 while a "step n" request is being worked off
@@ -27,9 +35,12 @@ let lastSnapshotAt = -Infinity;
 let snapshotCost = 0;
 let lastBoundaryAt = -Infinity;
 let lastStationarityAt = -Infinity;
+let lastStateAt = -Infinity;
+let stateCost = 0;
 let stationarity = null;
 let rate = { t: 0, step: 0, perSec: null };
 let sweep = null;
+let dead = false; // after a trap the wasm instance cannot be trusted: report and stop
 // Back-pressure: after a live snapshot, wait until the page has drawn it
 // (it acks) before sending the next one; forced snapshots skip the wait.
 let awaitingAck = false;
@@ -37,9 +48,42 @@ const ACK_TIMEOUT_MS = 1000;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
+function errorMessage(e) {
+  return e && e.message ? e.message : String(e);
+}
+
 function postError(context, e) {
-  const message = e && e.message ? e.message : String(e);
-  post({ type: 'error', context, message });
+  post({ type: 'error', context, message: errorMessage(e) });
+}
+
+/** A WebAssembly trap (a Rust panic aborts with `unreachable`; running out of memory traps too). */
+function isTrap(e) {
+  return typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+}
+
+/** The instance trapped: tell the page (with the Rust panic message) and do nothing more. */
+function crash(e) {
+  if (dead) return;
+  dead = true;
+  playing = false;
+  stepsLeft = 0;
+  generation += 1;
+  sweep = null;
+  let panic = null;
+  try {
+    panic = wasm ? wasm.last_panic_message() : null;
+  } catch (_) {
+    panic = null;
+  }
+  const trap = errorMessage(e);
+  const message = panic || `${trap} (a WebAssembly trap without a Rust panic message: most likely out of memory)`;
+  post({ type: 'crash', message, trap });
+}
+
+/** Report `e`: a trap ends this worker, any other error is a Rust message for the page. */
+function fail(context, e) {
+  if (isTrap(e)) crash(e);
+  else postError(context, e);
 }
 
 // A zero-delay yield that is not clamped like nested setTimeout(0).
@@ -47,7 +91,7 @@ const channel = new MessageChannel();
 const pending = [];
 channel.port1.onmessage = () => {
   const fn = pending.shift();
-  if (fn) fn();
+  if (fn && !dead) fn();
 };
 function yieldThen(fn) {
   pending.push(fn);
@@ -88,11 +132,26 @@ function snapshotMessage(force) {
   post({ type: 'snapshot', snapshot, boundaries });
 }
 
+// The full state, for restoring the run after a crash or a reload: forced when
+// training stops, else every STATE_MS (longer if exporting is slow, so a big
+// run spends at most ~5% of its time on it).
+function stateMessage(force) {
+  const now = performance.now();
+  if (!force && now - lastStateAt < Math.max(STATE_MS, 20 * stateCost)) return;
+  const t0 = performance.now();
+  const state = lab.export_state();
+  const p = JSON.parse(lab.progress());
+  stateCost = performance.now() - t0;
+  lastStateAt = performance.now();
+  post({ type: 'state', runId, state, config: lab.config_json(), step: p.step, running: p.running });
+}
+
 function finish(p) {
   playing = false;
   stepsLeft = 0;
   progressMessage(true);
   snapshotMessage(true);
+  stateMessage(true);
   post({ type: 'done', progress: p });
 }
 
@@ -120,14 +179,16 @@ function loop(gen) {
     progressMessage(false);
     if (stepsLeft === 0 && !playing) {
       snapshotMessage(true);
+      stateMessage(true);
       return;
     }
     snapshotMessage(false);
+    stateMessage(false);
   } catch (e) {
     playing = false;
     stepsLeft = 0;
-    postError('training', e);
-    post({ type: 'paused' });
+    fail('training', e);
+    if (!dead) post({ type: 'paused' });
     return;
   }
   yieldThen(() => loop(gen));
@@ -139,19 +200,50 @@ function start() {
   yieldThen(() => loop(gen));
 }
 
-function init(config) {
+function stopTraining() {
   playing = false;
   stepsLeft = 0;
   generation += 1;
+}
+
+function adopt(next, id) {
+  if (lab) lab.free();
+  lab = next;
+  runId = id;
+  planar = JSON.parse(lab.config_json()).data.generator === 'planar';
+  chunk = 1;
+  rate = { t: 0, step: 0, perSec: null };
+  lastStateAt = -Infinity;
+}
+
+function init(msg) {
+  stopTraining();
   if (lab) {
+    // Free the old run first: the new one may need its memory.
     lab.free();
     lab = null;
   }
-  configJson = config;
-  planar = JSON.parse(config).data.generator === 'planar';
-  chunk = 1;
-  rate = { t: 0, step: 0, perSec: null };
-  lab = new wasm.Lab(config);
+  adopt(new wasm.Lab(msg.config), msg.runId);
+  post({ type: 'ready', depth: lab.depth() });
+  progressMessage(true);
+  snapshotMessage(true);
+}
+
+// A run from an exported state (import, reload, or a new worker after a crash).
+// The current run is kept if the state is refused.
+function restore(msg) {
+  let next;
+  try {
+    next = wasm.Lab.from_state(msg.state);
+  } catch (e) {
+    if (isTrap(e)) throw e;
+    post({ type: 'restore_failed', runId: msg.runId, context: msg.context, message: errorMessage(e) });
+    return;
+  }
+  stopTraining();
+  adopt(next, msg.runId);
+  const p = JSON.parse(lab.progress());
+  post({ type: 'restored', runId: msg.runId, context: msg.context, config: lab.config_json(), step: p.step });
   post({ type: 'ready', depth: lab.depth() });
   progressMessage(true);
   snapshotMessage(true);
@@ -173,9 +265,9 @@ function runSweep(msg) {
       const cfg = wasm.set_config_key(msg.config, msg.key, msg.values[i]);
       sweep.results.push(wasm.run_to_end(cfg));
     } catch (e) {
-      postError(`sweep at ${msg.key} = ${msg.values[i]}`, e);
+      fail(`sweep at ${msg.key} = ${msg.values[i]}`, e);
       sweep = null;
-      post({ type: 'sweep_cancelled' });
+      if (!dead) post({ type: 'sweep_cancelled' });
       return;
     }
     post({ type: 'sweep_progress', done: i + 1, total: msg.values.length });
@@ -188,7 +280,10 @@ function runSweep(msg) {
 function handle(msg) {
   switch (msg.type) {
     case 'init':
-      init(msg.config);
+      init(msg);
+      break;
+    case 'restore':
+      restore(msg);
       break;
     case 'play':
       if (!lab) return;
@@ -200,12 +295,11 @@ function handle(msg) {
       start();
       break;
     case 'pause':
-      playing = false;
-      stepsLeft = 0;
-      generation += 1;
+      stopTraining();
       if (lab) {
         progressMessage(true);
         snapshotMessage(true);
+        stateMessage(true);
       }
       post({ type: 'paused' });
       break;
@@ -217,24 +311,23 @@ function handle(msg) {
       break;
     case 'reset':
       if (!lab) return;
-      playing = false;
-      stepsLeft = 0;
-      generation += 1;
+      stopTraining();
       lab.reset();
+      runId = msg.runId;
       rate = { t: 0, step: 0, perSec: null };
       progressMessage(true);
       snapshotMessage(true);
       break;
     case 'set_lambda':
-      if (!lab) return;
-      lab.set_lambda(msg.value);
-      progressMessage(true);
-      if (!playing) snapshotMessage(true);
-      break;
     case 'set_lr':
       if (!lab) return;
-      lab.set_lr(msg.value);
+      if (msg.type === 'set_lambda') lab.set_lambda(msg.value);
+      else lab.set_lr(msg.value);
+      // A diverged run is open again (from its last finite state). The kept
+      // state follows the change at once, so a reload does not lose it.
+      progressMessage(true);
       if (!playing) snapshotMessage(true);
+      stateMessage(true);
       break;
     case 'snapshot':
       if (lab) snapshotMessage(true);
@@ -245,6 +338,15 @@ function handle(msg) {
     case 'final':
       if (!lab) return;
       post({ type: 'final', requestId: msg.requestId, snapshot: lab.snapshot(), final: lab.final_summary() });
+      break;
+    case 'export': {
+      if (!lab) return;
+      const state = lab.export_state();
+      post({ type: 'export', requestId: msg.requestId, state, step: JSON.parse(lab.progress()).step });
+      break;
+    }
+    case 'mem':
+      post({ type: 'mem', requestId: msg.requestId, bytes: wasm.wasm_memory_bytes() });
       break;
     case 'weights': {
       if (!lab) return;
@@ -261,8 +363,20 @@ function handle(msg) {
         post({ type: 'sweep_cancelled' });
       }
       break;
+    case 'debug_panic':
+      wasm.debug_panic_for_tests(String(msg.message));
+      break;
     default:
       postError('worker', new Error(`unknown message ${JSON.stringify(msg.type)}`));
+  }
+}
+
+function handleSafely(msg) {
+  if (dead) return;
+  try {
+    handle(msg);
+  } catch (e) {
+    fail(msg && msg.type, e);
   }
 }
 
@@ -272,24 +386,14 @@ self.onmessage = (ev) => {
     queue.push(ev.data);
     return;
   }
-  try {
-    handle(ev.data);
-  } catch (e) {
-    postError(ev.data && ev.data.type, e);
-  }
+  handleSafely(ev.data);
 };
 
 import('../pkg/lowrank_lab.js').then(
   (m) => {
     wasm = m;
     post({ type: 'loaded', version: m.version() });
-    for (const msg of queue.splice(0)) {
-      try {
-        handle(msg);
-      } catch (e) {
-        postError(msg && msg.type, e);
-      }
-    }
+    for (const msg of queue.splice(0)) handleSafely(msg);
   },
   (e) => postError('loading the wasm module', e),
 );

@@ -7,14 +7,16 @@
 //! `Result<_, JsError>` carrying the Rust message; nothing a user controls
 //! is unwrapped.
 
+mod bench;
 use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
-use crate::{data, figures, merge, npy, presets, summary};
+use crate::{data, figures, merge, npy, presets, summary, urlhash};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea};
 use plotters_canvas::CanvasBackend;
 use serde_json::json;
+use std::sync::{Mutex, Once};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -22,10 +24,73 @@ fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Route panics to the console with their message (instead of "unreachable").
+/// The message of the last panic in this wasm instance (see [`last_panic_message`]).
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// "message (at file:line:col)" of a panic.
+fn panic_text(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    match info.location() {
+        Some(l) => format!("{msg} (at {}:{}:{})", l.file(), l.line(), l.column()),
+        None => msg,
+    }
+}
+
+/// Route panics to the console with their message (instead of "unreachable"),
+/// and keep the message for [`last_panic_message`]: after a panic the instance
+/// traps, and the worker reports this text to the page.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            if let Ok(mut slot) = LAST_PANIC.try_lock() {
+                *slot = Some(panic_text(info));
+            }
+            console_error_panic_hook::hook(info);
+        }));
+    });
+}
+
+/// The message of the last Rust panic in this instance ("message (at file:line:col)"),
+/// or undefined if nothing panicked.
+#[wasm_bindgen]
+pub fn last_panic_message() -> Option<String> {
+    LAST_PANIC.try_lock().ok().and_then(|m| m.clone())
+}
+
+/// Panics on purpose with `message`, for the crash-recovery test. Nothing on the
+/// page calls it: the worker does, on a `debug_panic` message that only the
+/// test-only hook `window.__lab_test` sends (installed when a test asks for it).
+#[wasm_bindgen]
+pub fn debug_panic_for_tests(message: &str) {
+    panic!("{message}");
+}
+
+/// Bytes of this instance's linear memory (it only grows), for the memory checks.
+#[wasm_bindgen]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) as f64) * 65536.0
+}
+
+/// The URL hash (`#v=1&c=…[&p=preset]`) of a config JSON (see [`crate::urlhash`]).
+#[wasm_bindgen]
+pub fn encode_hash(config_json: &str, preset: Option<String>) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    Ok(urlhash::encode(&cfg, preset.as_deref()))
+}
+
+/// Read a URL hash: JSON `{config, preset}` (config validated, preset a known
+/// preset or null), or an Error naming what is wrong with the link.
+#[wasm_bindgen]
+pub fn decode_hash(hash: &str) -> Result<String, JsError> {
+    let d = urlhash::decode(hash).map_err(err)?;
+    serde_json::to_string(&json!({ "config": d.config, "preset": d.preset })).map_err(err)
 }
 
 /// The crate version (shown on the page and written into exported runs).
@@ -199,6 +264,11 @@ impl Lab {
         Ok(Lab {
             run: Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?,
         })
+    }
+
+    /// The run's config JSON (normalised; λ and η as last set).
+    pub fn config_json(&self) -> String {
+        self.run.config().config().to_json()
     }
 
     /// Number of layers L.

@@ -38,11 +38,25 @@ describe('lowrank-lab page', () => {
     if (env) await env.close();
   });
 
-  it('loads with no console or page errors, serves its favicon, and requests nothing from elsewhere', async () => {
+  it('loads with no console or page errors, serves its favicon, and requests nothing from elsewhere (export and import included)', async () => {
     const { page, log } = await env.newPage();
     await page.goto(env.server.url);
     await waitReady(page);
     await page.waitForTimeout(300);
+    // Export the run and import it again: downloads and file reads stay on the page.
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-run"]')]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-e2e-'));
+    const file = path.join(dir, dl.suggestedFilename());
+    await dl.saveAs(file);
+    await page.click('[data-testid="reset"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '0');
+    await page.setInputFiles('[data-testid="import-file"]', file);
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    await page.click('[data-testid="download-json"]');
+    await page.waitForTimeout(300);
+    fs.rmSync(dir, { recursive: true, force: true });
     const origin = new URL(env.server.url).origin;
     assert.deepEqual(log.consoleErrors, [], 'console errors');
     assert.deepEqual(log.pageErrors, [], 'page errors');
@@ -60,6 +74,10 @@ describe('lowrank-lab page', () => {
     assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
     assert.match(csp, /worker-src 'self'/);
     assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline scripts');
+    const handlers = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('*')).flatMap((el) => Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
+    );
+    assert.deepEqual(handlers, [], 'no inline event handlers');
     // Every preset is listed with its `see` line.
     assert.ok((await page.locator('[data-testid^="preset-"]').count()) >= 10);
     assert.match(await text(page, 'preset-merge-orthogonal'), /disjoint coordinate blocks/);
@@ -163,10 +181,28 @@ describe('lowrank-lab page', () => {
     const refused = await env.newPage();
     await refused.page.goto(`${env.server.url}#v=1&c=${bad}`);
     await waitReady(refused.page);
-    assert.match(await text(refused.page, 'notice'), /train\.lr must be in \(0, 1000\], got -1/);
+    assert.equal(
+      await text(refused.page, 'notice'),
+      "This link could not be read (config error: train.lr must be in (0, 1000], got -1); showing the default config instead.",
+    );
     assert.deepEqual(await pageConfig(refused.page), defaults);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(refused.log.pageErrors, []);
+
+    // Rust reads the hash: each refusal names what is wrong.
+    const good = Buffer.from('{}').toString('base64url');
+    for (const [hash, message] of [
+      [`#v=7&c=${good}`, 'unknown format version "7"; this page reads 1'],
+      ['#v=1', 'missing c= (the link has no config)'],
+      [`#v=1&c=${good}&p=nope`, 'the link\'s preset (p=) "nope" is not a known preset'],
+    ]) {
+      const other = await env.newPage();
+      await other.page.goto(`${env.server.url}${hash}`);
+      await waitReady(other.page);
+      assert.equal(await text(other.page, 'notice'), `This link could not be read (${message}); showing the default config instead.`);
+      assert.deepEqual(await pageConfig(other.page), defaults);
+      await other.context.close();
+    }
   });
 
   it('pause takes effect within 200 ms', async () => {

@@ -2,8 +2,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeHash,
-  encodeHash,
   flatten,
   historyCsv,
   lambdaAtPosition,
@@ -13,23 +11,7 @@ import {
   widthsJson,
 } from '../../www/state.js';
 
-test('the URL hash round-trips a config, including non-ASCII text', () => {
-  const cfg = JSON.stringify({ version: 1, seed: 7, data: { rho: 0.3, note: 'λ ‖θ‖²' } }, null, 2);
-  const h = encodeHash(cfg, 'merge-overlap');
-  assert.match(h, /^#v=1&c=[A-Za-z0-9_-]+&p=merge-overlap$/);
-  const back = decodeHash(h);
-  assert.deepEqual(JSON.parse(back.configText), JSON.parse(cfg));
-  assert.equal(back.preset, 'merge-overlap');
-  assert.equal(decodeHash(''), null);
-  assert.equal(decodeHash('#'), null);
-});
-
-test('a garbage or foreign hash is an error, never an exception', () => {
-  for (const h of ['#v=1&c=%%%garbage', '#v=2&c=e30', '#c=e30', '#v=1', '#hello', '#v=1&c=bm90IGpzb24', '#v=1&c=%E0%A4%A']) {
-    const r = decodeHash(h);
-    assert.ok(r && typeof r.error === 'string' && r.error.length > 0, `${h} -> ${JSON.stringify(r)}`);
-  }
-});
+// The URL hash is Rust's (src/urlhash.rs): tests/urlhash.rs tests it, lab.test.mjs tests the page's use of it.
 
 test('typed numbers stay as typed; anything else becomes a JSON string for Rust to refuse', () => {
   assert.equal(numberJson('-1'), '-1');

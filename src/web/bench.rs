@@ -1,0 +1,142 @@
+//! The browser side of `make bench` (bench/page/, driven by
+//! bench/browser_runner.mjs): the standard workloads of
+//! [`crate::bench_workloads`] timed in wasm with the same [`Trainer`] the
+//! native `lowrank-lab bench` times, so the runner can check the final loss
+//! against the native one before it reports a speed.
+
+use crate::analysis::spectrum::singular_values;
+use crate::bench_workloads::{workload, Workload};
+use crate::config::ValidConfig;
+use crate::net::Net;
+use crate::run::Run;
+use crate::train::Trainer;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Milliseconds from `performance.now()` (window or worker), else `Date.now()`.
+fn now_ms() -> f64 {
+    let global = js_sys::global();
+    let perf = js_sys::Reflect::get(&global, &JsValue::from_str("performance")).unwrap_or(JsValue::UNDEFINED);
+    if !perf.is_undefined() {
+        let now = js_sys::Reflect::get(&perf, &JsValue::from_str("now")).ok();
+        if let Some(f) = now.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+            if let Some(t) = f.call0(&perf).ok().and_then(|v| v.as_f64()) {
+                return t;
+            }
+        }
+    }
+    js_sys::Date::now()
+}
+
+/// The workload's config; `tiny` shrinks it exactly as `lowrank-lab bench --tiny` does
+/// (src/bin/lowrank-lab/bench_cmd.rs), so the runner can compare final losses.
+fn config(w: Workload, tiny: bool) -> Result<ValidConfig, JsError> {
+    let mut c = workload(w);
+    if tiny {
+        let (d, n, widths) = match w {
+            Workload::W1 => (10, 6, vec![16]),
+            Workload::W2 => (8, 6, vec![7, 6]),
+            Workload::W3 => (12, 10, vec![24]),
+        };
+        (c.data.d, c.data.n, c.net.widths) = (d, n, widths);
+    }
+    c.validate().map_err(err)
+}
+
+fn trainer(cfg: &ValidConfig) -> Trainer {
+    let run = Run::new(cfg);
+    let t = &run.data().tasks[0];
+    Trainer::new(cfg, 0, t.x.clone(), t.y.clone())
+}
+
+/// Time one rep of a standard workload in this wasm build.
+///
+/// `name`: W1, W2, W3 (`steps` full-batch GD steps from the initial weights)
+/// or S (`steps` calls, each the singular values of every layer of the W2 and
+/// the W3 net). `steps` = 0 takes the native defaults (W1/W2 5000, W3 100, S 20;
+/// tiny: 20, 20, 10, 10). Returns JSON {workload, impl, tiny, unit, steps,
+/// seconds, steps_per_s, final_loss, final_objective} (S: no losses, and
+/// `ms_per_call` per net).
+#[wasm_bindgen]
+pub fn bench_workload(name: &str, steps: u32, tiny: bool) -> Result<String, JsError> {
+    let name = name.to_ascii_uppercase();
+    let steps = match (steps, name.as_str(), tiny) {
+        (s, _, _) if s > 0 => s,
+        (_, "W3" | "S", true) => 10,
+        (_, _, true) => 20,
+        (_, "W3", false) => 100,
+        (_, "S", false) => 20,
+        _ => 5000,
+    };
+    let w = match name.as_str() {
+        "W1" => Workload::W1,
+        "W2" => Workload::W2,
+        "W3" => Workload::W3,
+        "S" => return spectra(steps, tiny),
+        _ => return Err(err(format!("workload must be one of W1, W2, W3, S, got `{name}`"))),
+    };
+    let cfg = config(w, tiny)?;
+    let mut t = trainer(&cfg);
+    let start = now_ms();
+    t.advance(u64::from(steps));
+    let seconds = (now_ms() - start) / 1e3;
+    if !t.status().is_running() || t.step_count() != u64::from(steps) {
+        return Err(err(format!(
+            "{name}: training stopped at step {} ({:?})",
+            t.step_count(),
+            t.status()
+        )));
+    }
+    let (loss, _) = t.loss_and_gradient();
+    let net = t.net();
+    let objective = loss + 0.5 * cfg.train.lambda * net.params.norm_sq(&net.trained);
+    let out = json!({
+        "workload": name,
+        "impl": "browser",
+        "tiny": tiny,
+        "unit": "steps",
+        "steps": steps,
+        "seconds": seconds,
+        "steps_per_s": f64::from(steps) / seconds,
+        "final_loss": loss,
+        "final_objective": objective,
+    });
+    serde_json::to_string(&out).map_err(err)
+}
+
+fn spectra(calls: u32, tiny: bool) -> Result<String, JsError> {
+    let nets: Vec<(&str, Net)> = [("W2", Workload::W2), ("W3", Workload::W3)]
+        .into_iter()
+        .map(|(name, w)| Ok((name, trainer(&config(w, tiny)?).initial_net().clone())))
+        .collect::<Result<_, JsError>>()?;
+    let mut per_net = [0.0; 2];
+    let mut checksum = 0.0;
+    let start = now_ms();
+    for _ in 0..calls {
+        for (i, (_, net)) in nets.iter().enumerate() {
+            let t = now_ms();
+            for w in &net.params.w {
+                checksum += singular_values(w.view()).first().copied().unwrap_or(0.0);
+            }
+            per_net[i] += now_ms() - t;
+        }
+    }
+    let seconds = (now_ms() - start) / 1e3;
+    let out = json!({
+        "workload": "S",
+        "impl": "browser",
+        "tiny": tiny,
+        "unit": "calls",
+        "steps": calls,
+        "seconds": seconds,
+        "steps_per_s": f64::from(calls) / seconds,
+        "ms_per_call": { "W2": per_net[0] / f64::from(calls), "W3": per_net[1] / f64::from(calls) },
+        "sum_of_top_singular_values": checksum / f64::from(calls),
+    });
+    serde_json::to_string(&out).map_err(err)
+}
