@@ -136,3 +136,13 @@ fn exported_state_continues_bit_for_bit_in_the_browser() {
     assert_eq!(straight.snapshot().unwrap(), resumed.snapshot().unwrap());
     assert!(web::Lab::from_state("{}").is_err());
 }
+
+/// The tested module is the shipped one: built with simd128 (.cargo/config.toml),
+/// with gemm's SIMD kernels switched on at start-up; the pinned run above checks
+/// that the SIMD products agree with native ones to 1e-9.
+#[wasm_bindgen_test]
+fn products_use_wasm_simd() {
+    web::start();
+    assert!(cfg!(target_feature = "simd128"), "built without simd128");
+    assert!(web::simd_build());
+}

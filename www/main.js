@@ -6,6 +6,7 @@
 // (IndexedDB) and restored after a reload. Text from users, files and error
 // messages is only ever inserted as text (textContent), never as HTML.
 
+import { simd } from 'wasm-feature-detect';
 import * as store from './store.js';
 import {
   fileStem,
@@ -508,7 +509,7 @@ function onWorkerMessage(ev) {
   switch (m.type) {
     case 'loaded':
       workerLoaded = true;
-      $('#version').textContent = `lowrank-lab ${m.version}`;
+      $('#version').textContent = `lowrank-lab ${m.version}${m.simd ? ' · wasm SIMD' : ''}`;
       break;
     case 'state':
       if (m.runId !== currentRunId) break;
@@ -1431,6 +1432,13 @@ function installTestHooks() {
 
 async function boot() {
   setStatus('loading…');
+  // The module uses WebAssembly SIMD (see .cargo/config.toml): say so plainly
+  // instead of failing with a compile error on an engine without it.
+  if (!(await simd())) {
+    setStatus('error');
+    showError('loading the wasm module', 'this browser does not support WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+); the lab needs it');
+    return;
+  }
   try {
     wasm = await import('../pkg/lowrank_lab.js');
   } catch (e) {

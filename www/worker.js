@@ -392,7 +392,7 @@ self.onmessage = (ev) => {
 import('../pkg/lowrank_lab.js').then(
   (m) => {
     wasm = m;
-    post({ type: 'loaded', version: m.version() });
+    post({ type: 'loaded', version: m.version(), simd: m.simd_build() });
     for (const msg of queue.splice(0)) handleSafely(msg);
   },
   (e) => postError('loading the wasm module', e),

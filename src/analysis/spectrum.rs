@@ -132,6 +132,31 @@ mod tests {
         assert!((sv[1] / 1e-10 - 1.0).abs() < 1e-6, "{sv:?}");
     }
 
+    /// The precision the live spectrum chart relies on: a 64×48 matrix
+    /// U·diag(σ)·Vᵀ with σ from 1 down to 1e-12 (geometric), U and V
+    /// orthonormal; every σᵢ ≥ 1e-10 comes back to 1e-6 relative, every σᵢ
+    /// to 1e-14 absolute (≈ 50ε·σ₁; a Gram-matrix route would be at ~1e-8).
+    #[test]
+    fn spectrum_spanning_twelve_decades_is_accurate() {
+        let (m, n) = (64, 48);
+        let q = |rows: usize, cols: usize, stream: u64| {
+            let mut rng = crate::rng::seeded(7, stream);
+            let r = Array2::from_shape_fn((rows, cols), |_| crate::rng::normal(&mut rng));
+            thin_svd(r.view()).expect("svd").u
+        };
+        let (u, v) = (q(m, n, 1), q(n, n, 2));
+        let sigma: Vec<f64> = (0..n).map(|i| 10f64.powf(-12.0 * i as f64 / (n - 1) as f64)).collect();
+        let us = Array2::from_shape_fn((m, n), |(i, j)| u[[i, j]] * sigma[j]);
+        let w = us.dot(&v.t());
+        let got = singular_values(w.view());
+        for (i, (&g, &want)) in got.iter().zip(&sigma).enumerate() {
+            assert!((g - want).abs() < 1e-14, "σ_{i}: {g:e} vs {want:e}");
+            if want >= 1e-10 {
+                assert!((g / want - 1.0).abs() < 1e-6, "σ_{i}: {g:e} vs {want:e}");
+            }
+        }
+    }
+
     #[test]
     fn principal_angles_of_tilted_planes() {
         let phi: f64 = 0.3;

@@ -55,6 +55,14 @@ pub fn start() {
             console_error_panic_hook::hook(info);
         }));
     });
+    // gemm keeps its wasm SIMD kernels behind a run-time switch (off by default).
+    gemm_common::set_wasm_simd128(cfg!(target_feature = "simd128"));
+}
+
+/// Whether this module was built with WebAssembly SIMD (simd128) and uses it for matrix products.
+#[wasm_bindgen]
+pub fn simd_build() -> bool {
+    cfg!(target_feature = "simd128") && gemm_common::get_wasm_simd128()
 }
 
 /// The message of the last Rust panic in this instance ("message (at file:line:col)"),
