@@ -34,6 +34,17 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// One two-thread pool for every window, all of its threads started before
+/// any measurement (a thread that is still starting up allocates).
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
+        pool.broadcast(|_| ());
+        pool
+    })
+}
+
 /// Allocations made by `steps` steps after a warm-up, with no history record due in between.
 fn allocations_per_window(mut cfg: Config, steps: u64) -> usize {
     cfg.train.record_every = 1_000_000;
@@ -44,8 +55,7 @@ fn allocations_per_window(mut cfg: Config, steps: u64) -> usize {
     // Warm-up: workspaces sized, first record and checkpoint taken, thread pools started.
     trainer.advance(2 * steps);
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
-    let (before, after) = pool.install(|| {
+    let (before, after) = pool().install(|| {
         trainer.advance(1);
         let before = ALLOCATIONS.load(Ordering::SeqCst);
         trainer.advance(steps);

@@ -74,6 +74,33 @@ impl Act {
         }
     }
 
+    /// The negative-side slope if σ is piecewise linear through 0 (relu 0,
+    /// leaky relu its slope, linear 1), for the vectorised passes in `simd`.
+    fn negative_slope(self) -> Option<f64> {
+        match self.kind {
+            Activation::Relu => Some(0.0),
+            Activation::LeakyRelu => Some(self.slope),
+            Activation::Linear => Some(1.0),
+            Activation::Tanh | Activation::Gelu => None,
+        }
+    }
+
+    /// a ← σ(z) elementwise (equal lengths).
+    pub fn forward_slice(self, z: &[f64], a: &mut [f64]) {
+        match self.negative_slope() {
+            Some(neg) => super::simd::piecewise_linear_forward(z, a, neg),
+            None => a.iter_mut().zip(z).for_each(|(a, &z)| *a = self.value(z)),
+        }
+    }
+
+    /// g ← g ⊙ σ′(z) elementwise (equal lengths).
+    pub fn backward_slice(self, z: &[f64], g: &mut [f64]) {
+        match self.negative_slope() {
+            Some(neg) => super::simd::piecewise_linear_backward(z, g, neg),
+            None => g.iter_mut().zip(z).for_each(|(g, &z)| *g *= self.derivative(z)),
+        }
+    }
+
     /// Whether the activation has a kink at 0 (where finite differences are invalid).
     pub fn has_kink(self) -> bool {
         matches!(self.kind, Activation::Relu | Activation::LeakyRelu)

@@ -10,7 +10,7 @@
 use super::{loss, Net, Params};
 use crate::config::Loss;
 use super::gemm::matmul;
-use ndarray::{Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array2, ArrayView2, Axis};
 
 /// Buffers for one batch size: pre-activations, activations and their gradients.
 #[derive(Debug, Clone, Default)]
@@ -56,8 +56,7 @@ impl Workspace {
                 *z += b;
             }
             if k + 1 < depth {
-                let act = net.act;
-                Zip::from(&mut self.a[k]).and(&*z).for_each(|a, &z| *a = act.value(z));
+                net.act.forward_slice(contiguous(z), contiguous_mut(&mut self.a[k]));
             }
         }
         self.z[depth - 1].view()
@@ -83,8 +82,7 @@ impl Workspace {
                 let gk = &hi[0];
                 let gprev = &mut lo[k - 1];
                 matmul(gprev.view_mut(), gk.view(), net.params.w[k].view(), 1.0, false);
-                let act = net.act;
-                Zip::from(gprev).and(&self.z[k - 1]).for_each(|g, &z| *g *= act.derivative(z));
+                net.act.backward_slice(contiguous(&self.z[k - 1]), contiguous_mut(gprev));
             }
         }
         value
@@ -94,4 +92,13 @@ impl Workspace {
     pub fn outputs(&self) -> ArrayView2<'_, f64> {
         self.z.last().expect("forward ran").view()
     }
+}
+
+/// The workspace's arrays are allocated here in standard layout.
+fn contiguous(a: &Array2<f64>) -> &[f64] {
+    a.as_slice().expect("workspace arrays are contiguous")
+}
+
+fn contiguous_mut(a: &mut Array2<f64>) -> &mut [f64] {
+    a.as_slice_mut().expect("workspace arrays are contiguous")
 }

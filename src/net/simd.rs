@@ -38,8 +38,32 @@ fn fused_update_body(t: &mut [f64], e: &mut [f64], g: &[f64], c: f64, eta: f64, 
     m
 }
 
+#[inline(always)]
+fn forward_body(z: &[f64], a: &mut [f64], neg: f64) {
+    for (a, &z) in a.iter_mut().zip(z) {
+        *a = if z > 0.0 { z } else { neg * z };
+    }
+}
+
+#[inline(always)]
+fn backward_body(z: &[f64], g: &mut [f64], neg: f64) {
+    for (g, &z) in g.iter_mut().zip(z) {
+        *g *= if z > 0.0 { 1.0 } else { neg };
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn forward(z: &[f64], a: &mut [f64], neg: f64) {
+        super::forward_body(z, a, neg)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn backward(z: &[f64], g: &mut [f64], neg: f64) {
+        super::backward_body(z, g, neg)
+    }
+
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn max_abs_bits(s: &[f64]) -> u64 {
         super::max_abs_bits_body(s)
@@ -72,6 +96,52 @@ pub fn fused_update(t: &mut [f64], e: &mut [f64], g: &[f64], c: f64, eta: f64, b
     fused_update_body(t, e, g, c, eta, beta)
 }
 
+/// a = σ(z) for σ(z) = z (z > 0), neg·z (otherwise): relu (neg = 0; NaN gives 0)
+/// and leaky relu (neg = its slope), elementwise over the common length.
+pub fn piecewise_linear_forward(z: &[f64], a: &mut [f64], neg: f64) {
+    if neg == 0.0 {
+        // relu is max(z, 0) with NaN → 0, not 0·z (which keeps NaN and −0).
+        return relu_forward(z, a);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { avx2::forward(z, a, neg) };
+    }
+    forward_body(z, a, neg)
+}
+
+fn relu_forward(z: &[f64], a: &mut [f64]) {
+    #[inline(always)]
+    fn body(z: &[f64], a: &mut [f64]) {
+        for (a, &z) in a.iter_mut().zip(z) {
+            *a = if z > 0.0 { z } else { 0.0 };
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn body_avx2(z: &[f64], a: &mut [f64]) {
+            body(z, a)
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { body_avx2(z, a) };
+        }
+    }
+    body(z, a)
+}
+
+/// g ← g·σ′(z) with σ′ = 1 (z > 0), neg (otherwise), elementwise over the common length.
+pub fn piecewise_linear_backward(z: &[f64], g: &mut [f64], neg: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { avx2::backward(z, g, neg) };
+    }
+    backward_body(z, g, neg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +158,26 @@ mod tests {
                 let mut w = v.clone();
                 w[pos] = bad;
                 assert_eq!(finite_from_bits(max_abs_bits(&w)), None, "{bad} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn piecewise_linear_passes_match_the_scalar_activation() {
+        use crate::config::Activation;
+        use crate::net::Act;
+        let z: Vec<f64> = (0..45).map(|i| (i as f64 - 22.0) * 0.5).chain([f64::NAN, -0.0, 0.0, f64::INFINITY]).collect();
+        let g0: Vec<f64> = (0..z.len()).map(|i| (i as f64 * 0.7).sin()).collect();
+        for (kind, slope) in [(Activation::Relu, 0.0), (Activation::LeakyRelu, 0.1), (Activation::Linear, 1.0)] {
+            let act = Act { kind, slope };
+            let mut a = vec![7.0; z.len()];
+            let mut g = g0.clone();
+            piecewise_linear_forward(&z, &mut a, slope);
+            piecewise_linear_backward(&z, &mut g, slope);
+            for i in 0..z.len() {
+                let (want_a, want_g) = (act.value(z[i]), g0[i] * act.derivative(z[i]));
+                assert!(a[i].to_bits() == want_a.to_bits() || (a[i].is_nan() && want_a.is_nan()), "{kind:?} σ({}) = {} vs {want_a}", z[i], a[i]);
+                assert!(g[i].to_bits() == want_g.to_bits() || (g[i].is_nan() && want_g.is_nan()), "{kind:?} σ'({})", z[i]);
             }
         }
     }
