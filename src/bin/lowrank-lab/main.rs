@@ -4,6 +4,7 @@
 //! written to a temporary folder and renamed into place only when complete.
 
 mod analyze;
+mod bench_cmd;
 mod bundle;
 mod run_cmd;
 mod sweep_cmd;
@@ -95,6 +96,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Time a standard speed workload and export its data for the references (`make bench`).
+    #[command(hide = true)]
+    Bench(bench_cmd::BenchArgs),
 }
 
 /// Print a line to stdout; a closed pipe (`| head`) is not an error.
@@ -150,6 +154,7 @@ fn main() -> ExitCode {
             shard,
         }),
         Command::Collect { dirs, out } => sweep_cmd::collect(&dirs, &out),
+        Command::Bench(args) => bench_cmd::bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,126 @@
+// The wasm build's figures in headless Chromium: serves bench/ (page/ and the
+// wasm packages), opens bench/page/ and times a workload in a Web Worker
+// through window.runBench. Prints one JSON line per package that is built:
+// impl "browser" (bench/pkg: the build the page ships, simd128 since
+// .cargo/config.toml turns it on), "browser_nosimd" (bench/pkg-nosimd: the
+// same without WebAssembly SIMD) and "browser_simd" (bench/pkg-simd, if
+// someone builds one).
+//
+//   node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]
+//   node bench/browser_runner.mjs --serve [PORT]   # serve bench/ to open page/ by hand
+//
+// Each DIR is an export of `lowrank-lab bench --export DIR` (its meta.json gives
+// the workload, the steps, tiny or not, and our native final loss). Before
+// any speed is printed the wasm result must equal the native one: the final
+// loss to 1e-9 relative (S: the sum of every layer's largest singular value);
+// otherwise one JSON line with "error" (and, after the other DIRs, exit code 3).
+// Chromium: $CHROMIUM or /usr/bin/chromium, flags as in tests/e2e/helpers.mjs.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../www/serve.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+const RTOL = 1e-9;
+const IMPL = { pkg: 'browser', 'pkg-nosimd': 'browser_nosimd', 'pkg-simd': 'browser_simd' };
+
+function args(argv) {
+  const out = { dirs: [], reps: 1, pkgs: null };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--reps') out.reps = Number(argv[++i]);
+    else if (argv[i] === '--pkgs') out.pkgs = argv[++i].split(',').filter(Boolean);
+    else out.dirs.push(argv[i]);
+  }
+  if (out.dirs.length === 0) throw new Error('usage: node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]');
+  return out;
+}
+
+const median = (v) => {
+  const s = v.slice().sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+if (process.argv[2] === '--serve') {
+  const s = await serve({ dir: HERE, port: Number(process.argv[3] || 8081), log: true });
+  console.log(`benchmark page: ${s.url}page/  (Ctrl-C to stop)`);
+  await new Promise(() => {});
+}
+
+const a = args(process.argv.slice(2));
+const pkgs = (a.pkgs || Object.keys(IMPL)).filter((p) => fs.existsSync(path.join(HERE, p, 'lowrank_lab_bg.wasm')));
+if (pkgs.length === 0) {
+  console.error('browser_runner: no wasm package in bench/pkg (run `make bench-pkg`)');
+  process.exit(2);
+}
+
+const server = await serve({ dir: HERE, port: 0 });
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+let code = 0;
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}page/index.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30_000 });
+  for (const dir of a.dirs) {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    // What the native core computed, to compare with.
+    const want =
+      meta.workload === 'S'
+        ? meta.layers.reduce((s, l) => s + (l.singular_values[0] || 0), 0)
+        : meta.final_loss;
+    for (const pkg of pkgs) {
+      const impl = IMPL[pkg] || pkg;
+      const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny };
+      let timed;
+      try {
+        timed = await page.evaluate((o) => window.runBench(o), opts);
+      } catch (e) {
+        console.log(JSON.stringify({ workload: meta.workload, impl, error: String(e.message || e), page_errors: errors }));
+        code = 3;
+        continue;
+      }
+      // Every rep must end where the native core does before any speed is printed.
+      const got = timed.map((r) => (meta.workload === 'S' ? r.sum_of_top_singular_values : r.final_loss));
+      const rel = Math.max(...got.map((g) => Math.abs(g - want) / Math.abs(want)));
+      if (!(rel <= RTOL)) {
+        console.log(JSON.stringify({ workload: meta.workload, impl, error: `wasm result ${got[0]} differs from native ${want} (relative ${rel.toExponential(3)} > ${RTOL})`, final_loss: got[0], rel_err: rel }));
+        code = 3;
+        continue;
+      }
+      const perS = timed.map((r) => r.steps_per_s);
+      console.log(
+        JSON.stringify({
+          workload: meta.workload,
+          impl,
+          tiny: !!meta.tiny,
+          unit: timed[0].unit,
+          steps: meta.steps,
+          reps: timed.length,
+          seconds: timed.map((r) => r.seconds),
+          steps_per_s: perS,
+          median_steps_per_s: median(perS),
+          ...(meta.workload === 'S' ? { ms_per_call: timed[timed.length - 1].ms_per_call } : { final_loss: got[0] }),
+          rel_err: rel,
+          browser: `chromium ${browser.version()}`,
+        }),
+      );
+    }
+  }
+} finally {
+  await browser.close().catch(() => {});
+  await server.close();
+}
+process.exit(code);

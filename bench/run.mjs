@@ -1,0 +1,355 @@
+// `make bench`: the standard workloads (W1 shallow, W2 deep, W3 wide, S
+// spectra) side by side in every implementation, and a table of medians.
+//
+//   node bench/run.mjs [--reps 5]      # make bench: full sizes, writes bench/results/latest.json
+//   node bench/run.mjs --smoke         # make bench-smoke: tiny sizes, one rep, writes bench/.tmp/smoke/latest.json
+//   BENCH_THREADS=1 make bench         # every implementation pinned to 1 thread (OpenBLAS, XLA, rayon);
+//                                      # writes bench/results/latest-threads1.json instead
+//
+// By default every implementation runs with its own default threading (native:
+// rayon splits W3's large products over both cores; NumPy/JAX: OpenBLAS and
+// XLA's pools; TF.js and the browser: one thread). On a shared machine
+// OpenBLAS's threaded LAPACK (NumPy's and JAX's SVD) can collapse when the
+// other core is busy; BENCH_THREADS=1 shows the single-thread figures.
+//
+// Implementations: native (`lowrank-lab bench`), browser / browser_nosimd (our
+// wasm build in headless Chromium: bench/browser_runner.mjs with bench/pkg,
+// simd128 like every wasm build, and, if built, bench/pkg-nosimd without SIMD;
+// a bench/pkg-simd is reported as browser_simd), numpy, jax_step / jax_fused (bench/jax_ref.py) and
+// tfjs_wasm (bench/tfjs_ref.mjs). The CLI exports every workload's data and
+// initial weights with its final loss; every implementation must reach that
+// loss (f64: 1e-9 relative, TF.js float32: 1e-3; S: the singular values)
+// before it prints a speed, and one that does not is reported as a mismatch
+// (exit code 1). Reps alternate implementations (the order rotates each rep),
+// each rep a fresh process timing `steps` steps from the initial weights;
+// medians over reps. Expects `make bench-setup`, the release CLI and
+// bench/pkg (the Makefile's bench targets build them).
+
+import { spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const CLI = path.join(ROOT, 'target/release/lowrank-lab');
+const PY = path.join(HERE, '.venv/bin/python');
+
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const repsArg = argv.indexOf('--reps');
+const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
+const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
+const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
+const IMPLS = ['native', 'browser', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
+const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
+const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
+const OUT = smoke
+  ? path.join(TMP, 'latest.json')
+  : path.join(HERE, 'results', THREADS ? `latest-threads${THREADS}.json` : 'latest.json');
+const TIMEOUT = (smoke ? 120 : 900) * 1000;
+const t0 = Date.now();
+
+const log = (msg) => process.stderr.write(`bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s  ${msg}\n`);
+
+for (const [what, file] of [
+  ['the release CLI (cargo build --release)', CLI],
+  ['bench/.venv (make bench-setup)', PY],
+  ['bench/node_modules (make bench-setup)', path.join(HERE, 'node_modules/@tensorflow/tfjs-backend-wasm')],
+  ['the wasm package bench/pkg (make bench-pkg)', path.join(HERE, 'pkg/lowrank_lab_bg.wasm')],
+]) {
+  if (!fs.existsSync(file)) {
+    console.error(`bench: ${what} is missing: ${file}`);
+    process.exit(2);
+  }
+}
+
+/** Run a command; returns the JSON lines it printed, its exit code and stderr. */
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: TIMEOUT,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, ...env },
+  });
+  const lines = (r.stdout || '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  const code = r.status === null ? `killed (${r.signal || r.error})` : r.status;
+  return { lines, code, stderr: (r.stderr || '').trim() };
+}
+
+// ---- machine -------------------------------------------------------------
+function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() || os.cpus()[0]?.model || 'unknown CPU';
+  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) || [];
+  const has = (f) => (flags.includes(f) ? 'yes' : 'no');
+  const cores = os.cpus().length;
+  return {
+    text: `${model}, ${cores} cores, avx2 ${has('avx2')}, fma ${has('fma')}, avx512f ${has('avx512f')}`,
+    model,
+    cores,
+    avx2: flags.includes('avx2'),
+    fma: flags.includes('fma'),
+    avx512f: flags.includes('avx512f'),
+    memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)),
+  };
+}
+
+const tool = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+};
+
+// ---- exports and runners -------------------------------------------------
+const dirOf = (w) => path.join(TMP, w);
+
+function exportAll() {
+  fs.rmSync(TMP, { recursive: true, force: true });
+  const metas = {};
+  for (const w of WORKLOADS) {
+    const r = run(CLI, ['bench', '--workload', w, '--export', dirOf(w), ...(smoke ? ['--tiny'] : [])]);
+    if (r.code !== 0) {
+      console.error(`bench: lowrank-lab bench --workload ${w} --export failed (${r.code}): ${r.stderr}`);
+      process.exit(1);
+    }
+    metas[w] = JSON.parse(fs.readFileSync(path.join(dirOf(w), 'meta.json'), 'utf8'));
+    log(`exported ${w}: ${metas[w].steps} ${w === 'S' ? 'calls' : 'steps'}${w === 'S' ? '' : `, our final loss ${metas[w].final_loss}`}`);
+  }
+  return metas;
+}
+
+/** The processes of one rep of an implementation family: [cmd, args] for the given workloads. */
+const flag = (f) => (f ? [f] : []);
+const RUNNERS = {
+  native: (ws) => ws.map((w) => [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]]),
+  browser: (ws) => [['node', [path.join(HERE, 'browser_runner.mjs'), ...ws.map(dirOf), '--reps', '1']]],
+  numpy: (ws) => [[PY, [path.join(HERE, 'numpy_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
+  jax: (ws) => [[PY, [path.join(HERE, 'jax_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
+  // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
+  tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
+};
+const IMPLS_OF = { native: ['native'], browser: ['browser', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+// In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
+const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
+if (THREADS) {
+  const n = String(THREADS);
+  Object.assign(ENV, {
+    OPENBLAS_NUM_THREADS: n,
+    OMP_NUM_THREADS: n,
+    MKL_NUM_THREADS: n,
+    RAYON_NUM_THREADS: n,
+    XLA_FLAGS: `--xla_cpu_multi_thread_eigen=${THREADS > 1} intra_op_parallelism_threads=${n}`,
+  });
+}
+
+// results[w][impl] = {per_s: [...], runs: [json…]}; failures[w][impl] = message
+const results = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
+const failures = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
+const unavailable = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
+
+function runFamily(runner, first) {
+  // An implementation that disagreed (or failed) once is not timed again.
+  const ws = WORKLOADS.filter((w) => !IMPLS_OF[runner].some((i) => failures[w][i]) && !IMPLS_OF[runner].every((i) => unavailable[w][i]));
+  for (const [cmd, args] of RUNNERS[runner](ws, first)) {
+    const r = run(cmd, args, ENV);
+    const seen = new Set();
+    for (const line of r.lines) {
+      const w = line.workload;
+      const impl = line.impl || runner;
+      seen.add(w);
+      if (line.error) {
+        failures[w][impl] = line.error;
+        log(`${w} ${impl}: MISMATCH/ERROR: ${line.error}`);
+      } else if (line.unavailable) {
+        unavailable[w][impl] = line.unavailable;
+      } else if (line.steps_per_s) {
+        const slot = (results[w][impl] ||= { per_s: [], runs: [] });
+        slot.per_s.push(...line.steps_per_s);
+        slot.runs.push(line);
+        log(`${w.padEnd(2)} ${impl.padEnd(12)} ${fmt(median(line.steps_per_s)).padStart(9)} ${line.unit}/s`);
+      }
+    }
+    if (r.code !== 0) {
+      const why = `exit ${r.code}: ${r.stderr.split('\n').slice(-3).join(' | ')}`;
+      const cmdWorkloads = args.includes('--workload') ? [args[args.indexOf('--workload') + 1]] : ws;
+      for (const w of cmdWorkloads.filter((w) => !seen.has(w))) {
+        for (const i of IMPLS_OF[runner]) failures[w][i] ||= why;
+      }
+      log(`${runner}: exit ${r.code}${r.stderr ? `: ${r.stderr.split('\n').slice(-3).join(' | ')}` : ''}`);
+    }
+  }
+}
+
+const median = (v) => {
+  if (!v || v.length === 0) return null;
+  const s = v.slice().sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function fmt(v, digits = 3) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (v >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toPrecision(digits);
+}
+
+/** f64 GEMM rate of the machine: NumPy (OpenBLAS) C = A·B, 1024² (smoke: 256²), 1 and 2 threads. */
+function gemm() {
+  const size = smoke ? 256 : 1024;
+  const out = { size };
+  for (const threads of [1, 2]) {
+    const env = { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const r = run(PY, [path.join(HERE, 'numpy_ref.py'), '--gemm', '--size', String(size), '--reps', smoke ? '2' : '10'], env);
+    const line = r.lines[0];
+    out[`threads_${threads}`] = line ? +line.gflops_best.toFixed(2) : null;
+    log(`f64 GEMM ${size}² on ${threads} thread(s): ${line ? line.gflops_best.toFixed(1) : 'failed'} GFLOP/s`);
+  }
+  return out;
+}
+
+// ---- main ----------------------------------------------------------------
+const mach = machine();
+log(`${mach.text}; ${smoke ? 'smoke (tiny sizes, 1 rep)' : `${REPS} reps`}`);
+const metas = exportAll();
+const gemmRates = gemm();
+
+const order = ['native', 'browser', 'numpy', 'jax', 'tfjs'];
+for (let rep = 0; rep < REPS; rep++) {
+  for (let i = 0; i < order.length; i++) runFamily(order[(i + rep) % order.length], rep === 0);
+  log(`rep ${rep + 1}/${REPS} done`);
+}
+
+// ---- table ---------------------------------------------------------------
+const med = (w, impl) => median(results[w][impl]?.per_s);
+const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
+const table = {};
+for (const w of WORKLOADS) {
+  table[w] = Object.fromEntries(IMPLS.map((i) => [i, med(w, i)]));
+}
+const ratios = {};
+const gflops = {};
+for (const w of WORKLOADS) {
+  const m = table[w];
+  ratios[w] = {
+    'ours/jax_fused': ratio(m.native, m.jax_fused),
+    'ours/jax_step': ratio(m.native, m.jax_step),
+    'ours/numpy': ratio(m.native, m.numpy),
+    'browser/native': ratio(m.browser, m.native),
+    'browser/tfjs_wasm': ratio(m.browser, m.tfjs_wasm),
+    'browser_nosimd/native': ratio(m.browser_nosimd, m.native),
+    'browser/browser_nosimd': ratio(m.browser, m.browser_nosimd),
+  };
+  const flops = metas[w].flops_per_step;
+  gflops[w] = Object.fromEntries(IMPLS.map((i) => [i, m[i] === null ? null : +((m[i] * flops) / 1e9).toFixed(3)]));
+}
+
+const cell = (w, impl) => {
+  if (failures[w][impl]) return 'FAILED';
+  if (unavailable[w][impl]) return 'n/a';
+  return fmt(table[w][impl]);
+};
+const pad = (s, n) => String(s).padStart(n);
+const lines = [];
+const hdr = ['workload', 'unit', ...IMPLS, 'ours/JAX-fused', 'ours/NumPy', 'browser/native', 'browser/TF.js'];
+const widths = hdr.map((h) => Math.max(h.length, 9));
+lines.push(hdr.map((h, i) => pad(h, widths[i])).join('  '));
+for (const w of WORKLOADS) {
+  const r = ratios[w];
+  const row = [w, w === 'S' ? 'calls/s' : 'steps/s', ...IMPLS.map((i) => cell(w, i)), fmt(r['ours/jax_fused']), fmt(r['ours/numpy']), fmt(r['browser/native']), fmt(r['browser/tfjs_wasm'])];
+  lines.push(row.map((c, i) => pad(c, widths[i])).join('  '));
+}
+lines.push('');
+lines.push(`GFLOP/s (GEMMs counted, 2·m·n·k each; S: ≈ Golub–Kahan bidiagonalisation 4mk² − 4k³/3 per matrix)`);
+lines.push(['workload', 'MFLOP/step', ...IMPLS].map((h, i) => pad(h, i < 2 ? 10 : widths[i + 1])).join('  '));
+for (const w of WORKLOADS) {
+  const row = [w, (metas[w].flops_per_step / 1e6).toPrecision(4), ...IMPLS.map((i) => fmt(gflops[w][i]))];
+  lines.push(row.map((c, i) => pad(c, i < 2 ? 10 : widths[i + 1])).join('  '));
+}
+const g1 = gemmRates.threads_1;
+const g2 = gemmRates.threads_2;
+lines.push(`machine f64 GEMM (NumPy/OpenBLAS ${gemmRates.size}², best of reps): ${fmt(g1)} GFLOP/s on 1 thread, ${fmt(g2)} on 2 threads`);
+for (const w of ['W1', 'W2', 'W3']) {
+  const n = gflops[w].native;
+  if (n !== null && g1) lines.push(`  ${w} native: ${fmt(n)} GFLOP/s = ${((100 * n) / g1).toFixed(0)}% of the 1-thread GEMM rate, ${((100 * n) / g2).toFixed(0)}% of the 2-thread rate`);
+}
+const failed = WORKLOADS.flatMap((w) => Object.entries(failures[w]).map(([i, m]) => `${w} ${i}: ${m}`));
+const nosimdMissing = !fs.existsSync(path.join(HERE, 'pkg-nosimd/lowrank_lab_bg.wasm'));
+const notes = [
+  `${smoke ? 'smoke: tiny sizes, 1 rep (the figures mean nothing)' : `medians of ${REPS} reps`}; every rep a fresh process from the same initial weights, implementations alternating`,
+  `steps per rep: ${WORKLOADS.map((w) => `${w} ${metas[w].steps}`).join(', ')}`,
+  THREADS
+    ? `threads: every implementation pinned to ${THREADS} (OPENBLAS/OMP/RAYON_NUM_THREADS, XLA intra-op); TF.js wasm and the browser single-threaded anyway`
+    : 'threads: each implementation with its defaults on this machine: native rayon (W3\'s large products on both cores, W1/W2/S one thread), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
+  'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
+  'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1)',
+];
+notes.push('browser: bench/pkg, the wasm build the page ships (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
+if (nosimdMissing) notes.push('browser_nosimd: bench/pkg-nosimd is not built (make bench-pkg-nosimd; missing or failed)');
+lines.push('');
+for (const n of notes) lines.push(`note: ${n}`);
+if (failed.length) {
+  lines.push('');
+  for (const f of failed) lines.push(`FAILED ${f}`);
+}
+console.log(lines.join('\n'));
+
+// ---- latest.json -----------------------------------------------------------
+const versions = {
+  lowrank_lab: tool(CLI, ['--version']),
+  rustc: tool('rustc', ['--version']),
+  node: process.version,
+  chromium: results.W1.browser?.runs[0]?.browser || null,
+  numpy: results.W1.numpy?.runs[0]?.numpy || null,
+  jax: results.W1.jax_step?.runs[0]?.jax || null,
+  tfjs: results.W1.tfjs_wasm?.runs[0]?.tfjs || null,
+};
+const details = {};
+for (const w of WORKLOADS) {
+  details[w] = {
+    steps: metas[w].steps,
+    unit: w === 'S' ? 'calls' : 'steps',
+    flops_per_step: metas[w].flops_per_step,
+    our_final_loss: metas[w].final_loss ?? null,
+    per_rep: Object.fromEntries(Object.entries(results[w]).map(([i, r]) => [i, r.per_s])),
+    rel_err: Object.fromEntries(Object.entries(results[w]).map(([i, r]) => [i, Math.max(...r.runs.map((x) => x.rel_err ?? 0))])),
+    extra: Object.fromEntries(
+      Object.entries(results[w]).map(([i, r]) => [
+        i,
+        Object.fromEntries(
+          Object.entries(r.runs[0]).filter(([k]) => ['compile_s', 'variant', 'variants', 'simd', 'threads', 'ms_per_call'].includes(k)),
+        ),
+      ]),
+    ),
+    failures: failures[w],
+    unavailable: unavailable[w],
+  };
+}
+const doc = {
+  machine: mach.text,
+  date: new Date().toISOString(),
+  smoke,
+  reps: REPS,
+  threads: THREADS || 'defaults',
+  workloads: Object.fromEntries(WORKLOADS.map((w) => [w, table[w]])),
+  ratios,
+  gflops,
+  gemm_gflops: gemmRates,
+  machine_details: mach,
+  versions,
+  details,
+  notes,
+  seconds: Math.round((Date.now() - t0) / 1000),
+  loadavg_at_end: os.loadavg().map((v) => +v.toFixed(2)),
+};
+fs.mkdirSync(path.dirname(OUT), { recursive: true });
+fs.writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
+log(`wrote ${path.relative(ROOT, OUT)} (${doc.seconds} s in all)`);
+process.exit(failed.length ? 1 : 0);
