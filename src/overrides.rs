@@ -6,14 +6,41 @@
 use crate::config::{Config, ConfigError};
 use serde_json::Value;
 
+/// Longest piece of user input quoted back in a message, in characters.
+const QUOTE: usize = 80;
+
+/// `s` cut to at most [`QUOTE`] characters (on a char boundary), so a
+/// megabyte-long value gives a one-line message, not a megabyte of text.
+pub(crate) fn clip(s: &str) -> String {
+    match s.char_indices().nth(QUOTE) {
+        Some((i, _)) => format!("{}… ({} bytes)", &s[..i], s.len()),
+        None => s.to_string(),
+    }
+}
+
+/// serde's message, its middle (a long quoted value) cut out: the head names
+/// the problem, the tail says what was expected.
+pub(crate) fn clip_message(m: String) -> String {
+    let n = m.chars().count();
+    if n <= 3 * QUOTE {
+        return m;
+    }
+    let head: String = m.chars().take(QUOTE).collect();
+    let tail: String = m.chars().skip(n - QUOTE).collect();
+    format!("{head}…{tail}")
+}
+
 /// Parse `key=value` into its parts.
 pub fn parse_assignment(s: &str) -> Result<(String, Value), ConfigError> {
     let (k, v) = s
         .split_once('=')
-        .ok_or_else(|| ConfigError::Parse(format!("expected key=value, got `{s}`")))?;
+        .ok_or_else(|| ConfigError::Parse(format!("expected key=value, got `{}`", clip(s))))?;
     let k = k.trim();
     if k.is_empty() || k.split('.').any(|p| p.is_empty()) {
-        return Err(ConfigError::Parse(format!("`{k}` is not a dotted config key (e.g. train.lambda)")));
+        return Err(ConfigError::Parse(format!(
+            "`{}` is not a dotted config key (e.g. train.lambda)",
+            clip(k)
+        )));
     }
     Ok((k.to_string(), parse_value(v.trim())))
 }
@@ -31,11 +58,12 @@ pub fn apply(cfg: &Config, key: &str, value: Value) -> Result<Config, ConfigErro
     for (i, p) in parts.iter().enumerate() {
         let obj = cur
             .as_object_mut()
-            .ok_or_else(|| ConfigError::Parse(format!("`{}` is not a section, cannot set `{key}`", parts[..i].join("."))))?;
+            .ok_or_else(|| ConfigError::Parse(format!("`{}` is not a section, cannot set `{}`", parts[..i].join("."), clip(key))))?;
         if i + 1 == parts.len() {
             if !obj.contains_key(*p) {
                 return Err(ConfigError::Parse(format!(
-                    "unknown key `{key}` (known in this section: {})",
+                    "unknown key `{}` (known in this section: {})",
+                    clip(key),
                     obj.keys().cloned().collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -44,9 +72,45 @@ pub fn apply(cfg: &Config, key: &str, value: Value) -> Result<Config, ConfigErro
         }
         cur = obj
             .get_mut(*p)
-            .ok_or_else(|| ConfigError::Parse(format!("unknown section `{}` in `{key}`", parts[..=i].join("."))))?;
+            .ok_or_else(|| ConfigError::Parse(format!("unknown section `{}` in `{}`", clip(&parts[..=i].join(".")), clip(key))))?;
     }
-    serde_json::from_value(root).map_err(|e| ConfigError::Parse(format!("{key}: {e}")))
+    serde_json::from_value(root).map_err(|e| ConfigError::Parse(format!("{key}: {}", clip_message(e.to_string()))))
+}
+
+/// A config from a JSON value (as `Config::deserialize`), but a refusal names
+/// the dotted field it is about (`train.lr: invalid type: string "fast", expected f64`):
+/// on error every section's keys are applied one by one to the defaults, and the
+/// first that fails is reported.
+pub fn config_from_value(v: &Value) -> Result<Config, ConfigError> {
+    use serde::Deserialize;
+    let whole = match Config::deserialize(v) {
+        Ok(c) => return Ok(c),
+        Err(e) => ConfigError::Parse(clip_message(e.to_string())),
+    };
+    let Some(obj) = v.as_object() else {
+        return Err(whole);
+    };
+    let base = Config::default();
+    for (section, sv) in obj {
+        match sv.as_object() {
+            Some(fields) if base_is_section(&base, section) => {
+                for (k, leaf) in fields {
+                    apply(&base, &format!("{section}.{k}"), leaf.clone())?;
+                }
+            }
+            _ => {
+                apply(&base, section, sv.clone())?;
+            }
+        }
+    }
+    Err(whole)
+}
+
+fn base_is_section(base: &Config, key: &str) -> bool {
+    serde_json::to_value(base)
+        .ok()
+        .and_then(|v| v.get(key).map(Value::is_object))
+        .unwrap_or(false)
 }
 
 /// Apply several `key=value` assignments in order.
@@ -61,7 +125,7 @@ pub fn apply_all(cfg: &Config, assignments: &[String]) -> Result<Config, ConfigE
 pub fn apply_patch(cfg: &Config, patch: &Value) -> Result<Config, ConfigError> {
     let mut root = serde_json::to_value(cfg).map_err(|e| ConfigError::Parse(e.to_string()))?;
     merge_json(&mut root, patch);
-    serde_json::from_value(root).map_err(|e| ConfigError::Parse(e.to_string()))
+    serde_json::from_value(root).map_err(|e| ConfigError::Parse(clip_message(e.to_string())))
 }
 
 fn merge_json(base: &mut Value, patch: &Value) {

@@ -9,11 +9,141 @@ use crate::train::{History, Metrics, Status, Trainer};
 use serde::{Deserialize, Serialize};
 
 /// A run's full state: its config and each trainer's state (JSON round-trips exactly).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Deserializing one (as the page's import does with `serde_json::from_str`)
+/// goes through [`RunState::from_value`], so a refusal names the field it is
+/// about (`state.tasks[0].params.w[1]: …`, `state.config.train.lr: …`); what
+/// the values mean is checked against the config by [`Run::from_state`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunState {
     pub config: crate::config::Config,
     pub tasks: Vec<crate::train::TrainerState>,
+}
+
+impl<'de> Deserialize<'de> for RunState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        RunState::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+impl RunState {
+    /// Parse an exported state (JSON text); errors name the field, also for
+    /// a syntax error (`state.tasks[0].params.w[0].data[3]: number out of range …`).
+    pub fn from_json(text: &str) -> Result<RunState, String> {
+        serde_json::from_str(text).map_err(|e| {
+            if e.line() > 0 && !e.is_data() {
+                format!("run state does not parse: {}: {e}", json_path_at(text, e.line(), e.column()))
+            } else {
+                format!("run state does not parse: {e}")
+            }
+        })
+    }
+
+    /// A state from a JSON value, every refusal naming its field.
+    pub fn from_value(v: &serde_json::Value) -> Result<RunState, String> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| "state must be a JSON object {\"config\": {…}, \"tasks\": […]}".to_string())?;
+        if let Some(k) = obj.keys().find(|k| *k != "config" && *k != "tasks") {
+            return Err(format!(
+                "state: unknown field `{}` (expected config, tasks)",
+                crate::overrides::clip(k)
+            ));
+        }
+        let config = obj.get("config").ok_or("state: missing field `config`")?;
+        let config = crate::overrides::config_from_value(config).map_err(|e| match e {
+            crate::config::ConfigError::Parse(m) => format!("state.config: {m}"),
+            e => format!("state.config: {e}"),
+        })?;
+        let tasks = obj.get("tasks").ok_or("state: missing field `tasks`")?;
+        let tasks = tasks.as_array().ok_or("state.tasks must be an array (one state per task)")?;
+        if tasks.len() > MAX_TASKS {
+            return Err(format!(
+                "state.tasks: {} entries, at most {MAX_TASKS} (data.tasks ≤ 26)",
+                tasks.len()
+            ));
+        }
+        let tasks = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| crate::train::TrainerState::from_value(t, &format!("state.tasks[{i}]")))
+            .collect::<Result<_, _>>()?;
+        Ok(RunState { config, tasks })
+    }
+}
+
+/// Most tasks a config makes (data.tasks ≤ 26).
+const MAX_TASKS: usize = 26;
+
+/// The JSON path (`state.tasks[0].params.w[1].data[7]`) of the value being read
+/// at `line`:`column` (1-based, as serde_json reports them) of `text`: a scan
+/// of the text before that point that tracks object keys and array indices.
+fn json_path_at(text: &str, line: usize, column: usize) -> String {
+    enum Frame {
+        Obj { key: Option<String>, expect_key: bool },
+        Arr(usize),
+    }
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+    };
+    let end = line_start.saturating_add(column).min(text.len());
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        match b[i] {
+            b'{' => stack.push(Frame::Obj {
+                key: None,
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame::Arr(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Arr(n)) => *n += 1,
+                Some(Frame::Obj { key, expect_key }) => {
+                    *key = None;
+                    *expect_key = true;
+                }
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < end && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Obj { key, expect_key }) = stack.last_mut() {
+                    if *expect_key {
+                        *key = Some(String::from_utf8_lossy(&b[start..i.min(end)]).into_owned());
+                        *expect_key = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::from("state");
+    for f in &stack {
+        match f {
+            Frame::Obj { key: Some(k), .. } => {
+                path.push('.');
+                path.push_str(&crate::overrides::clip(k));
+            }
+            Frame::Obj { key: None, .. } => {}
+            Frame::Arr(n) => path.push_str(&format!("[{n}]")),
+        }
+        if path.len() > 200 {
+            path.push('…');
+            break;
+        }
+    }
+    path
 }
 
 /// All tasks of one config, trained side by side.
@@ -135,19 +265,39 @@ impl Run {
     }
 
     /// Rebuild a run from an exported state: the config is validated (with
-    /// `budget` bytes), the data regenerated, and every trainer restored.
+    /// `budget` bytes, so nothing is allocated for a run that cannot fit), the
+    /// state's task count and layer shapes are checked against it before the
+    /// data is regenerated, and every trainer is restored (which checks the rest).
     pub fn from_state(state: RunState, budget: u64) -> Result<Run, String> {
-        let cfg = state.config.validate_with_budget(budget).map_err(|e| e.to_string())?;
-        let mut run = Run::new(&cfg);
-        if state.tasks.len() != run.trainers.len() {
+        let cfg = state
+            .config
+            .validate_with_budget(budget)
+            .map_err(|e| format!("state.config: {e}"))?;
+        if state.tasks.len() != cfg.data.tasks {
             return Err(format!(
-                "state has {} tasks, the config makes {}",
+                "state has {} tasks, the config makes {} (data.tasks)",
                 state.tasks.len(),
-                run.trainers.len()
+                cfg.data.tasks
             ));
         }
-        for (t, st) in run.trainers.iter_mut().zip(state.tasks) {
-            t.restore(st)?;
+        let shapes = crate::train::state::expected_shapes(&cfg);
+        for (i, st) in state.tasks.iter().enumerate() {
+            let path = format!("state.tasks[{i}]");
+            if st.task != i {
+                return Err(format!("{path}.task is {}, expected {i} (tasks in order)", st.task));
+            }
+            for (name, p) in [
+                ("params", &st.params),
+                ("initial", &st.initial),
+                ("ema", &st.ema),
+                ("checkpoint", &st.checkpoint),
+            ] {
+                crate::train::state::check_params(p, &shapes, &format!("{path}.{name}"))?;
+            }
+        }
+        let mut run = Run::new(&cfg);
+        for (i, (t, st)) in run.trainers.iter_mut().zip(state.tasks).enumerate() {
+            t.restore_at(st, &format!("state.tasks[{i}]"))?;
         }
         Ok(run)
     }

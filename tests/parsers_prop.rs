@@ -1,11 +1,15 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Property tests of every parser a user can feed: config JSON, dotted
-//! overrides, .npy bytes and sweep CSV. None may panic or allocate without
-//! bound, whatever the input. Fixed case budgets keep CI time bounded.
-use lowrank_lab::config::Config;
-use lowrank_lab::{npy, overrides, sweep};
+//! overrides, .npy bytes, sweep CSV, an exported run state (the page's
+//! import) and the URL hash. None may panic or allocate without bound,
+//! whatever the input. Fixed case budgets keep CI time bounded (the whole
+//! file takes a few seconds in release).
+use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET};
+use lowrank_lab::run::{Run, RunState};
+use lowrank_lab::{figures, npy, overrides, sweep, urlhash};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use std::sync::OnceLock;
 
 fn json_leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -120,5 +124,191 @@ proptest! {
     #[test]
     fn sweep_csv_never_panics(text in "(index,[a-z.,]{0,20}\n)?([0-9a-z.,\"e-]{0,30}\n){0,4}", axes in 0usize..4) {
         let _ = sweep::from_csv(&text, axes);
+    }
+}
+
+/// Exported states (JSON values) of three small real runs: GD with two tasks, SGD, GF.
+fn exported_states() -> &'static [Value] {
+    static STATES: OnceLock<Vec<Value>> = OnceLock::new();
+    STATES.get_or_init(|| {
+        [(Optimizer::Gd, 2), (Optimizer::Sgd, 1), (Optimizer::Gf, 1)]
+            .into_iter()
+            .map(|(opt, tasks)| {
+                let mut c = Config::default();
+                c.seed = 5;
+                if tasks > 1 {
+                    c.data.generator = lowrank_lab::config::Generator::Blocks;
+                }
+                c.data.tasks = tasks;
+                c.data.n = 6;
+                c.data.d = 4;
+                c.net.widths = vec![5, 3];
+                c.train.optimizer = opt;
+                c.train.lr = 0.2;
+                c.train.batch_size = 2;
+                c.train.steps = 40;
+                c.train.time = 2.0;
+                c.train.record_every = 4;
+                c.train.history_len = 16;
+                let mut run = Run::new(&c.validate().unwrap());
+                run.advance(10);
+                serde_json::to_value(run.state()).unwrap()
+            })
+            .collect()
+    })
+}
+
+/// Import as the page does; an accepted state must draw and continue. Returns the refusal.
+fn import(text: &str) -> Result<(), String> {
+    let st = RunState::from_json(text)?;
+    let mut run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
+    let snap = run.snapshot();
+    for t in 0..snap.tasks.len() {
+        let _ = figures::spectrum_history(&snap, t);
+        let _ = figures::alignment_data(&snap, t);
+        let _ = figures::norms_data(&snap, t);
+    }
+    run.advance(2);
+    let again = serde_json::to_string(&run.state()).unwrap();
+    Run::from_state(RunState::from_json(&again).unwrap(), BROWSER_MEMORY_BUDGET)
+        .unwrap_or_else(|e| panic!("an exported state is refused on import: {e}"));
+    Ok(())
+}
+
+fn explains(e: &str) -> bool {
+    (e.starts_with("state") || e.starts_with("run state does not parse")) && e.len() < 600
+}
+
+/// The node of `v` that `route` leads to (each number picks a key or an index).
+fn walk<'a>(mut v: &'a mut Value, route: &[usize]) -> &'a mut Value {
+    for &r in route {
+        let len = match v {
+            Value::Object(m) => m.len(),
+            Value::Array(a) => a.len(),
+            _ => 0,
+        };
+        if len == 0 {
+            break;
+        }
+        v = match v {
+            Value::Object(m) => m.values_mut().nth(r % len).unwrap(),
+            Value::Array(a) => &mut a[r % len],
+            _ => unreachable!(),
+        };
+    }
+    v
+}
+
+fn hash_leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        json_leaf(),
+        Just(json!(-1)),
+        Just(json!(u64::MAX)),
+        Just(json!(1e308)),
+        Just(json!(-1e-320)),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!({"v": 1, "dim": [1000000000, 1000000000], "data": []})),
+        Just(json!({"v": 1, "dim": [2, 2], "data": [1.0, 2.0, 3.0, 4.0]})),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(250))]
+
+    #[test]
+    fn mutated_run_states_are_refused_with_a_named_field_or_run(
+        which in 0usize..3,
+        route in prop::collection::vec(any::<usize>(), 1..9),
+        leaf in hash_leaf(),
+    ) {
+        let mut v = exported_states()[which].clone();
+        *walk(&mut v, &route) = leaf;
+        if let Err(e) = import(&v.to_string()) {
+            prop_assert!(explains(&e), "{e}");
+        }
+    }
+
+    #[test]
+    fn removed_fields_are_named(which in 0usize..3, route in prop::collection::vec(any::<usize>(), 1..7)) {
+        let mut v = exported_states()[which].clone();
+        let (last, parent) = route.split_last().unwrap();
+        match walk(&mut v, parent) {
+            Value::Object(m) if !m.is_empty() => {
+                let k = m.keys().nth(last % m.len()).unwrap().clone();
+                m.remove(&k);
+            }
+            Value::Array(a) if !a.is_empty() => {
+                a.remove(last % a.len());
+            }
+            _ => {}
+        }
+        if let Err(e) = import(&v.to_string()) {
+            prop_assert!(explains(&e), "{e}");
+        }
+    }
+
+    #[test]
+    fn truncated_or_flipped_run_states_never_panic(which in 0usize..3, cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let text = exported_states()[which].to_string();
+        let cut = cut.index(text.len());
+        if let Err(e) = import(&text[..cut]) {
+            prop_assert!(e.starts_with("run state does not parse"), "{e}");
+        }
+        let mut b = text.into_bytes();
+        let i = flip.index(b.len());
+        b[i] = byte;
+        if let Ok(t) = std::str::from_utf8(&b) {
+            if let Err(e) = import(t) {
+                prop_assert!(explains(&e), "{e}");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn url_hashes_never_panic(hash in "#?((v|c|p|x)=[A-Za-z0-9_%=-]{0,60}&?){0,4}", junk in ".{0,80}") {
+        for h in [hash.as_str(), junk.as_str()] {
+            if let Err(e) = urlhash::decode(h) {
+                prop_assert!(!e.to_string().is_empty() && e.to_string().len() < 2000);
+            }
+        }
+    }
+
+    #[test]
+    fn valid_configs_round_trip_through_the_hash(fields in prop::collection::vec((0..KEYS.len(), json_leaf()), 0..6), preset in prop::option::of("[a-z-]{1,12}|merge-deep")) {
+        let mut patch = json!({});
+        for (k, v) in fields {
+            let parts: Vec<&str> = KEYS[k].split('.').collect();
+            if parts.len() == 1 {
+                patch[parts[0]] = v;
+            } else {
+                if !patch[parts[0]].is_object() { patch[parts[0]] = json!({}); }
+                patch[parts[0]][parts[1]] = v;
+            }
+        }
+        let Ok(c) = overrides::apply_patch(&Config::default(), &patch) else { return Ok(()) };
+        if c.validate().is_err() { return Ok(()); }
+        let h = urlhash::encode(&c, preset.as_deref());
+        match urlhash::decode(&h) {
+            Ok(d) => prop_assert_eq!(d.config, c),
+            // An unknown preset name is the only refusal a valid config may get.
+            Err(e) => prop_assert!(e.to_string().contains("preset"), "{e}"),
+        }
+    }
+
+    #[test]
+    fn mutated_hashes_never_panic(pos in any::<prop::sample::Index>(), ch in any::<char>()) {
+        let h = urlhash::encode(&Config::default(), Some("alignment"));
+        let mut chars: Vec<char> = h.chars().collect();
+        let i = pos.index(chars.len());
+        chars[i] = ch;
+        let m: String = chars.into_iter().collect();
+        if let Err(e) = urlhash::decode(&m) {
+            prop_assert!(!e.to_string().is_empty() && e.to_string().len() < 2000);
+        }
     }
 }

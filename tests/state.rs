@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Export → JSON → import → continue equals an uninterrupted run, bit for bit,
 //! for GD, SGD and gradient flow; a mismatched state is refused.
-use lowrank_lab::config::{Config, Optimizer, NATIVE_MEMORY_BUDGET};
+use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::run::{Run, RunState};
 
 fn refused(st: RunState) -> String {
@@ -75,4 +75,130 @@ fn mismatched_states_are_refused() {
     st.config.train.lr = -1.0;
     assert!(refused(st).contains("train.lr must be in (0, 1000]"));
     assert!(serde_json::from_str::<RunState>(r#"{"config": {}, "tasks": [], "extra": 1}"#).is_err());
+}
+
+/// Counts the bytes this thread has live and their peak, so a test can show
+/// that nothing large is allocated before a refusal.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn add(d: isize) {
+        let _ = LIVE.try_with(|l| {
+            l.set(l.get() + d);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
+        });
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            add(l.size() as isize);
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            add(-(l.size() as isize));
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            add(new as isize - l.size() as isize);
+            unsafe { System.realloc(p, l, new) }
+        }
+    }
+
+    /// Peak bytes above the starting level allocated by this thread while `f` runs.
+    pub fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let base = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(base));
+        let out = f();
+        (out, (PEAK.with(Cell::get) - base).max(0) as usize)
+    }
+}
+
+#[global_allocator]
+static ALLOC: counting::Counting = counting::Counting;
+
+#[test]
+fn huge_declared_sizes_are_refused_before_allocating() {
+    let cfg = config(Optimizer::Gd).validate().unwrap();
+    let exported = serde_json::to_value(Run::new(&cfg).state()).unwrap();
+    let import = |v: &serde_json::Value| {
+        let text = v.to_string();
+        let (res, peak) =
+            counting::peak_of(|| RunState::from_json(&text).and_then(|s| Run::from_state(s, BROWSER_MEMORY_BUDGET).map(|_| ())));
+        (res.unwrap_err(), peak, text.len())
+    };
+    // A 10^9-wide layer: refused by the config's range check.
+    let mut v = exported.clone();
+    v["config"]["net"]["widths"] = serde_json::json!([1_000_000_000, 8]);
+    let (e, peak, len) = import(&v);
+    assert!(
+        e.contains("state.config: net.widths[0] must be in [1, 1000000], got 1000000000"),
+        "{e}"
+    );
+    assert!(peak < 64 * len + (1 << 20), "peak {peak} bytes for a {len}-byte state");
+    // Widths within range but a run far above the browser's budget: refused by the estimate.
+    let mut v = exported.clone();
+    v["config"]["data"]["d"] = serde_json::json!(1_000_000);
+    v["config"]["net"]["widths"] = serde_json::json!([1_000_000, 1_000_000]);
+    let (e, peak, len) = import(&v);
+    assert!(
+        e.contains("state.config: the run needs an estimated") && e.contains("above the memory budget of 1073741824 bytes"),
+        "{e}"
+    );
+    assert!(peak < 64 * len + (1 << 20), "peak {peak} bytes for a {len}-byte state");
+    // A weight matrix declaring 10^9 × 10^9 entries: refused while reading, by what the file holds.
+    let mut v = exported.clone();
+    v["tasks"][0]["params"]["w"][0]["dim"] = serde_json::json!([1_000_000_000, 1_000_000_000]);
+    let (e, peak, len) = import(&v);
+    assert!(
+        e.contains("state.tasks[0].params.w[0]: data and dimension must match in size"),
+        "{e}"
+    );
+    assert!(peak < 64 * len + (1 << 20), "peak {peak} bytes for a {len}-byte state");
+}
+
+/// A run whose gradient overflowed (here: one weight set to 1e308 in an
+/// imported state) diverges with a non-finite gradient EMA; its export must
+/// still import, and continue exactly like the run itself.
+#[test]
+fn a_run_whose_gradient_overflowed_exports_and_continues() {
+    for opt in [Optimizer::Gd, Optimizer::Sgd] {
+        let cfg = config(opt).validate().unwrap();
+        let mut run = Run::new(&cfg);
+        run.advance(40);
+        let base = serde_json::to_value(run.state()).unwrap();
+        let mut found = false;
+        for at in 0..40 {
+            let mut v = base.clone();
+            v["tasks"][0]["params"]["w"][0]["data"][at] = serde_json::json!(1e308);
+            let mut straight = Run::from_state(RunState::from_json(&v.to_string()).unwrap(), NATIVE_MEMORY_BUDGET).unwrap();
+            straight.advance(60);
+            let ema = straight.trainers()[0].gradient_ema();
+            if ema.w.iter().all(|w| w.iter().all(|x| x.is_finite())) {
+                continue;
+            }
+            found = true;
+            let text = serde_json::to_string(&straight.state()).unwrap();
+            let mut resumed = Run::from_state(RunState::from_json(&text).unwrap(), NATIVE_MEMORY_BUDGET)
+                .unwrap_or_else(|e| panic!("{opt:?}: the export of a diverged run is refused: {e}"));
+            for r in [&mut straight, &mut resumed] {
+                r.set_lr(0.01).unwrap();
+                r.advance(100);
+            }
+            assert_eq!(
+                serde_json::to_string(&straight.snapshot()).unwrap(),
+                serde_json::to_string(&resumed.snapshot()).unwrap(),
+                "{opt:?}: resumed run differs"
+            );
+            break;
+        }
+        assert!(found, "{opt:?}: no weight made the gradient EMA overflow");
+    }
 }

@@ -5,11 +5,20 @@
 //! back exactly. What is not stored is recomputed deterministically: the data
 //! (from the config), gradient-flow's first stage (f(θ) is a pure function of
 //! θ), the overflow guard's max |θ|.
+//!
+//! An imported state is untrusted input (a file the page or the CLI is given):
+//! [`Trainer::restore`] checks every part against the trainer's config before
+//! changing anything — layer shapes, finite weights, the optimizer's state, the
+//! history's invariants (which the charts index by layer) — and each refusal
+//! names the field, what was expected and what was received.
 
 use super::{max_abs, History, Status, Trainer};
+use crate::config::{Optimizer, ValidConfig};
 use crate::net::Params;
 use crate::rng::LabRng;
+use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Everything that evolves while a trainer runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,19 +43,185 @@ pub struct TrainerState {
     pub flow: Option<(f64, u64)>,
 }
 
-fn same_shapes(a: &Params, b: &Params) -> bool {
-    a.w.len() == b.w.len() && a.w.iter().zip(&b.w).all(|(x, y)| x.dim() == y.dim()) && a.b.iter().zip(&b.b).all(|(x, y)| x.dim() == y.dim())
+/// Largest history stride accepted on import (a power of two; a real run
+/// would need 2^44 recorded points to get there).
+pub const MAX_HISTORY_STRIDE: u64 = 1 << 40;
+
+/// Most accepted steps a gradient-flow state may have done (2^53: the step
+/// counter then never overflows, and stays exact as a JavaScript number).
+pub const MAX_FLOW_STEPS: u64 = 1 << 53;
+
+/// Largest SGD generator position (32-bit words drawn) accepted on import.
+/// A real run draws a few words per step; the bound keeps the position far
+/// below 2^64, beyond which its export (a JSON integer) would no longer read
+/// back through `serde_json::Value`.
+pub const MAX_RNG_WORD_POS: u128 = 1 << 62;
+
+/// Shapes of θ that `cfg` makes: per layer W_k's (fan_out, fan_in) and b_k's length.
+pub fn expected_shapes(cfg: &ValidConfig) -> Vec<((usize, usize), usize)> {
+    let s = cfg.layer_sizes();
+    s.windows(2).map(|w| ((w[1], w[0]), if cfg.net.bias { w[1] } else { 0 })).collect()
+}
+
+fn shape_text((r, c): (usize, usize)) -> String {
+    format!("({r}, {c})")
+}
+
+/// `p` has exactly the layers and shapes of `want`, and finite entries; the
+/// error names the first offending layer (`{path}.w[k]` / `{path}.b[k]`).
+pub fn check_params(p: &Params, want: &[((usize, usize), usize)], path: &str) -> Result<(), String> {
+    if p.w.len() != want.len() || p.b.len() != want.len() {
+        return Err(format!(
+            "{path}: layer shapes do not match the config's network: {} weight matrices and {} bias vectors in the state, the config has {} layers",
+            p.w.len(),
+            p.b.len(),
+            want.len()
+        ));
+    }
+    for (k, (&(ws, bs), (w, b))) in want.iter().zip(p.w.iter().zip(&p.b)).enumerate() {
+        if w.dim() != ws {
+            return Err(format!(
+                "{path}.w[{k}]: layer shapes do not match the config's network: {} in the state, {} from the config",
+                shape_text(w.dim()),
+                shape_text(ws)
+            ));
+        }
+        if b.len() != bs {
+            return Err(format!(
+                "{path}.b[{k}]: layer shapes do not match the config's network: length {} in the state, {} from the config{}",
+                b.len(),
+                bs,
+                if bs == 0 { " (net.bias is false)" } else { "" }
+            ));
+        }
+        if let Some(((i, j), v)) = w.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(format!("{path}.w[{k}] has a non-finite entry {v} at ({i}, {j})"));
+        }
+        if let Some((i, v)) = b.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(format!("{path}.b[{k}] has a non-finite entry {v} at {i}"));
+        }
+    }
+    Ok(())
+}
+
+fn finite_nonneg(v: f64, field: &str) -> Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{field} must be finite and ≥ 0, got {v}"))
+    }
+}
+
+/// The history's invariants: its capacity is the config's, the stride a power
+/// of two, at most capacity + 1 points with increasing steps up to `step`, one
+/// layer entry per layer and at most min(rows, cols) singular values each.
+fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Result<(), String> {
+    let cap = cfg.train.history_len;
+    if h.capacity != cap {
+        return Err(format!(
+            "{path}.capacity: capacity differs from train.history_len ({} in the state, {cap} in the config)",
+            h.capacity
+        ));
+    }
+    if !h.stride.is_power_of_two() || h.stride > MAX_HISTORY_STRIDE {
+        return Err(format!("{path}.stride must be a power of two in [1, 2^40], got {}", h.stride));
+    }
+    if h.points.len() > cap + 1 {
+        return Err(format!(
+            "{path}.points: {} points, at most train.history_len + 1 = {}",
+            h.points.len(),
+            cap + 1
+        ));
+    }
+    let shapes = expected_shapes(cfg);
+    let mut prev: Option<u64> = None;
+    for (j, m) in h.points.iter().enumerate() {
+        let p = format!("{path}.points[{j}]");
+        if let Some(prev) = prev.filter(|&s| m.step <= s) {
+            return Err(format!("{p}.step {} is not after the previous point's step {prev}", m.step));
+        }
+        if m.step > step {
+            return Err(format!("{p}.step {} is after the state's step {step}", m.step));
+        }
+        prev = Some(m.step);
+        if m.layers.len() != shapes.len() {
+            return Err(format!(
+                "{p}.layers: {} entries, the config's network has {} layers",
+                m.layers.len(),
+                shapes.len()
+            ));
+        }
+        for (k, (l, &((r, c), _))) in m.layers.iter().zip(&shapes).enumerate() {
+            if l.singular_values.len() > r.min(c) {
+                return Err(format!(
+                    "{p}.layers[{k}].singular_values: {} values, a {r}×{c} layer has at most {}",
+                    l.singular_values.len(),
+                    r.min(c)
+                ));
+            }
+            if l.numerical_rank > r.min(c) {
+                return Err(format!(
+                    "{p}.layers[{k}].numerical_rank {} exceeds min(rows, cols) = {} of a {r}×{c} layer",
+                    l.numerical_rank,
+                    r.min(c)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A permutation of 0..n, checked in O(n); the error says what is wrong.
+fn check_permutation(perm: &[usize], n: usize, path: &str) -> Result<(), String> {
+    let not = "the index order is not a permutation of the samples";
+    if perm.len() != n {
+        return Err(format!("{path}: {not}: {} entries, data.n = {n}", perm.len()));
+    }
+    let mut seen = vec![false; n];
+    for (i, &p) in perm.iter().enumerate() {
+        match seen.get_mut(p) {
+            None => return Err(format!("{path}: {not}: entry {i} is {p}, outside [0, {n})")),
+            Some(true) => return Err(format!("{path}: {not}: {p} appears twice")),
+            Some(s) => *s = true,
+        }
+    }
+    Ok(())
 }
 
 impl Trainer {
     /// The trainer's full state.
+    ///
+    /// After a divergence whose gradient was non-finite the gradient's EMA may
+    /// hold NaN or ±inf (θ itself is put back to the checkpoint, and the EMA is
+    /// marked not ready: the next step restarts it from the next gradient).
+    /// JSON cannot carry those values, so such an EMA is exported as zeros and
+    /// not ready, which continues like the trainer itself (the same JSON).
     pub fn state(&self) -> TrainerState {
+        let all = vec![true; self.ema.depth()];
+        let (ema, ema_ready) = if self.ema.all_finite(&all) {
+            (self.ema.clone(), self.ema_ready)
+        } else {
+            // A layer with any non-finite entry becomes zeros: its averaged alignment
+            // then reads as undefined (null), as the NaN it would give does.
+            fn clean<D: ndarray::Dimension>(a: &ndarray::Array<f64, D>) -> ndarray::Array<f64, D> {
+                if a.iter().all(|v| v.is_finite()) {
+                    a.clone()
+                } else {
+                    ndarray::Array::zeros(a.raw_dim())
+                }
+            }
+            let ema = Params {
+                w: self.ema.w.iter().map(clean).collect(),
+                b: self.ema.b.iter().map(clean).collect(),
+            };
+            (ema, false)
+        };
         TrainerState {
             task: self.task,
             params: self.net.params.clone(),
             initial: self.init.params.clone(),
-            ema: self.ema.clone(),
-            ema_ready: self.ema_ready,
+            ema,
+            ema_ready,
             step: self.step,
             time: self.time,
             loss: self.loss,
@@ -60,35 +235,14 @@ impl Trainer {
     }
 
     /// Continue from `st` (taken from a trainer of the same config and task).
-    /// Refuses a state whose shapes or optimizer do not match, changing nothing.
+    /// Refuses a state whose shapes, values or optimizer do not match, changing nothing.
     pub fn restore(&mut self, st: TrainerState) -> Result<(), String> {
-        let fresh = &self.init.params;
-        for (name, p) in [
-            ("params", &st.params),
-            ("initial", &st.initial),
-            ("ema", &st.ema),
-            ("checkpoint", &st.checkpoint),
-        ] {
-            if !same_shapes(p, fresh) {
-                return Err(format!("state.{name}: layer shapes do not match the config's network"));
-            }
-        }
-        if st.task != self.task {
-            return Err(format!("state.task is {}, this trainer trains task {}", st.task, self.task));
-        }
-        if st.sgd.is_some() != self.sgd.is_some() || st.flow.is_some() != self.flow.is_some() {
-            return Err("state was saved with another optimizer than the config's".into());
-        }
-        if let (Some((_, perm)), Some(_)) = (&st.sgd, &self.sgd) {
-            let mut sorted = perm.clone();
-            sorted.sort_unstable();
-            if sorted != (0..self.x.nrows()).collect::<Vec<_>>() {
-                return Err("state.sgd: the index order is not a permutation of the samples".into());
-            }
-        }
-        if st.history.capacity != self.cfg.train.history_len {
-            return Err("state.history: capacity differs from train.history_len".into());
-        }
+        self.restore_at(st, "state")
+    }
+
+    /// [`Trainer::restore`], with refusals naming fields under `path` (e.g. `state.tasks[1]`).
+    pub fn restore_at(&mut self, st: TrainerState, path: &str) -> Result<(), String> {
+        self.check_state(&st, path)?;
         self.net.params = st.params;
         self.init.params = st.initial;
         self.ema = st.ema;
@@ -112,4 +266,165 @@ impl Trainer {
         }
         Ok(())
     }
+
+    /// Every check [`Trainer::restore`] makes, without changing anything.
+    pub fn check_state(&self, st: &TrainerState, path: &str) -> Result<(), String> {
+        if st.task != self.task {
+            return Err(format!("{path}.task is {}, this trainer trains task {}", st.task, self.task));
+        }
+        let shapes = expected_shapes(&self.cfg);
+        for (name, p) in [
+            ("params", &st.params),
+            ("initial", &st.initial),
+            ("ema", &st.ema),
+            ("checkpoint", &st.checkpoint),
+        ] {
+            check_params(p, &shapes, &format!("{path}.{name}"))?;
+        }
+        let max_step = match self.cfg.train.optimizer {
+            Optimizer::Gf => MAX_FLOW_STEPS,
+            Optimizer::Gd | Optimizer::Sgd => self.cfg.train.steps,
+        };
+        if st.step > max_step {
+            return Err(format!(
+                "{path}.step must be at most {} ({}), got {}",
+                max_step,
+                if self.cfg.train.optimizer == Optimizer::Gf {
+                    "2^53 accepted gradient-flow steps"
+                } else {
+                    "train.steps: training stops there"
+                },
+                st.step
+            ));
+        }
+        finite_nonneg(st.time, &format!("{path}.time"))?;
+        finite_nonneg(st.checkpoint_at.1, &format!("{path}.checkpoint_at[1] (time)"))?;
+        if st.checkpoint_at.0 > st.step {
+            return Err(format!(
+                "{path}.checkpoint_at[0] (step) is {}, after the state's step {}",
+                st.checkpoint_at.0, st.step
+            ));
+        }
+        let opt = format!("{:?}", self.cfg.train.optimizer).to_lowercase();
+        if st.sgd.is_some() != self.sgd.is_some() {
+            return Err(format!(
+                "{path}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
+                if st.sgd.is_some() { "present" } else { "missing" }
+            ));
+        }
+        if st.flow.is_some() != self.flow.is_some() {
+            return Err(format!(
+                "{path}.flow: state was saved with another optimizer than the config's (train.optimizer = {opt}, flow state {})",
+                if st.flow.is_some() { "present" } else { "missing" }
+            ));
+        }
+        if let Some((rng, perm)) = &st.sgd {
+            let pos = rng.get_word_pos();
+            if pos > MAX_RNG_WORD_POS {
+                return Err(format!(
+                    "{path}.sgd[0].word_pos (the batch generator's position) must be at most 2^62 = {MAX_RNG_WORD_POS}, got {pos}"
+                ));
+            }
+            check_permutation(perm, self.x.nrows(), &format!("{path}.sgd"))?;
+        }
+        if let Some((h, _)) = st.flow {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(format!("{path}.flow[0] (the next step size) must be finite and > 0, got {h}"));
+            }
+        }
+        check_history(&st.history, &self.cfg, st.step, &format!("{path}.history"))
+    }
+}
+
+/// serde's message with a long middle (a quoted value) cut out.
+fn clip(m: String) -> String {
+    crate::overrides::clip_message(m)
+}
+
+fn de<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<(), String> {
+    T::deserialize(v)
+        .map(|_| ())
+        .map_err(|e| format!("{path}: {}", clip(e.to_string())))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Find the part of a `Params` value that does not deserialize.
+fn explain_params(v: &Value, path: &str) -> Result<(), String> {
+    let Some(obj) = v.as_object() else {
+        return Err(format!("{path} must be an object {{\"w\": […], \"b\": […]}}, got {}", kind(v)));
+    };
+    for (k, f) in obj {
+        let arr = match k.as_str() {
+            "w" | "b" => f
+                .as_array()
+                .ok_or_else(|| format!("{path}.{k} must be an array of layers, got {}", kind(f)))?,
+            _ => continue,
+        };
+        for (i, layer) in arr.iter().enumerate() {
+            let p = format!("{path}.{k}[{i}]");
+            if k == "w" {
+                de::<Array2<f64>>(layer, &p)?;
+            } else {
+                de::<Array1<f64>>(layer, &p)?;
+            }
+        }
+    }
+    de::<Params>(v, path)
+}
+
+fn explain_history(v: &Value, path: &str) -> Result<(), String> {
+    if let Some(points) = v.get("points").and_then(Value::as_array) {
+        for (j, p) in points.iter().enumerate() {
+            de::<super::Metrics>(p, &format!("{path}.points[{j}]"))?;
+        }
+    }
+    de::<History>(v, path)
+}
+
+impl TrainerState {
+    /// Deserialize one task's state from JSON; a refusal names the field
+    /// (`{path}.params.w[1]: data and dimension must match in size`).
+    pub fn from_value(v: &Value, path: &str) -> Result<TrainerState, String> {
+        TrainerState::deserialize(v).map_err(|e| explain(v, path).err().unwrap_or_else(|| format!("{path}: {}", clip(e.to_string()))))
+    }
+}
+
+/// The first field of a trainer state that does not deserialize on its own.
+fn explain(v: &Value, path: &str) -> Result<(), String> {
+    let Some(obj) = v.as_object() else {
+        return Err(format!("{path} must be an object (one task's state), got {}", kind(v)));
+    };
+    for (k, f) in obj {
+        let p = format!("{path}.{k}");
+        match k.as_str() {
+            "task" => de::<usize>(f, &p)?,
+            "params" | "initial" | "ema" | "checkpoint" => explain_params(f, &p)?,
+            "ema_ready" => de::<bool>(f, &p)?,
+            "step" => de::<u64>(f, &p)?,
+            "time" => de::<f64>(f, &p)?,
+            "loss" => de::<Option<f64>>(f, &p)?,
+            "checkpoint_at" => de::<(u64, f64)>(f, &p)?,
+            "history" => explain_history(f, &p)?,
+            "status" => de::<Status>(f, &p)?,
+            "sgd" => de::<Option<(LabRng, Vec<usize>)>>(f, &p)?,
+            "flow" => de::<Option<(f64, u64)>>(f, &p)?,
+            other => {
+                return Err(format!(
+                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, history, status, sgd, flow)",
+                    crate::overrides::clip(other)
+                ))
+            }
+        }
+    }
+    de::<TrainerState>(v, path)
 }
