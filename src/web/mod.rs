@@ -268,7 +268,7 @@ impl Lab {
     /// numbers as the run that was exported. Refuses (with the reason) a state that does
     /// not match its config, and configs above the browser memory budget.
     pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
-        let state: crate::run::RunState = serde_json::from_str(state_json).map_err(err)?;
+        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
         Ok(Lab {
             run: Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?,
         })
