@@ -4,12 +4,15 @@
 //! import) and the URL hash. None may panic or allocate without bound,
 //! whatever the input. Fixed case budgets keep CI time bounded (the whole
 //! file takes a few seconds in release).
-use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET};
+
+#[path = "../fuzz/fuzz_targets/edits.rs"]
+#[allow(dead_code)]
+mod edits;
+use lowrank_lab::config::{Config, BROWSER_MEMORY_BUDGET};
 use lowrank_lab::run::{Run, RunState};
 use lowrank_lab::{figures, npy, overrides, sweep, urlhash};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 
 fn json_leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -127,35 +130,10 @@ proptest! {
     }
 }
 
-/// Exported states (JSON values) of three small real runs: GD with two tasks, SGD, GF.
+/// Exported states (JSON values) of three small real runs: GD with two tasks, SGD, GF
+/// (the same ones the run_state fuzz target edits).
 fn exported_states() -> &'static [Value] {
-    static STATES: OnceLock<Vec<Value>> = OnceLock::new();
-    STATES.get_or_init(|| {
-        [(Optimizer::Gd, 2), (Optimizer::Sgd, 1), (Optimizer::Gf, 1)]
-            .into_iter()
-            .map(|(opt, tasks)| {
-                let mut c = Config::default();
-                c.seed = 5;
-                if tasks > 1 {
-                    c.data.generator = lowrank_lab::config::Generator::Blocks;
-                }
-                c.data.tasks = tasks;
-                c.data.n = 6;
-                c.data.d = 4;
-                c.net.widths = vec![5, 3];
-                c.train.optimizer = opt;
-                c.train.lr = 0.2;
-                c.train.batch_size = 2;
-                c.train.steps = 40;
-                c.train.time = 2.0;
-                c.train.record_every = 4;
-                c.train.history_len = 16;
-                let mut run = Run::new(&c.validate().unwrap());
-                run.advance(10);
-                serde_json::to_value(run.state()).unwrap()
-            })
-            .collect()
-    })
+    edits::bases()
 }
 
 /// Import as the page does; an accepted state must draw and continue. Returns the refusal.
