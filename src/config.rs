@@ -46,7 +46,18 @@ pub enum ConfigError {
     /// The run would need more memory than the budget.
     #[error("the run needs an estimated {estimate} bytes ({detail}), above the memory budget of {budget} bytes")]
     MemoryBudget { estimate: u64, budget: u64, detail: String },
+    /// One full-batch step would cost more than the budget allows.
+    #[error(
+        "one training step costs an estimated {estimate} multiply-adds ({detail}), above the step budget of {budget} \
+         (2 per byte of the memory budget; a step cannot be paused halfway)"
+    )]
+    StepCost { estimate: u64, budget: u64, detail: String },
 }
+
+/// Multiply-adds one full-batch step may cost, per byte of the memory budget:
+/// 2.1·10⁹ in the browser (≈ 0.5–1 s of wasm per step, during which pause
+/// cannot act), 3.4·10¹⁰ natively; the CLI's `--memory-budget` raises both.
+pub const STEP_COST_PER_BUDGET_BYTE: u64 = 2;
 
 /// Shows a float plainly when that is short, in scientific notation otherwise.
 struct Num(f64);
@@ -636,11 +647,28 @@ impl Config {
         if estimate > budget {
             return Err(ConfigError::MemoryBudget { estimate, budget, detail });
         }
+        let (cost, cost_detail) = step_cost(c);
+        let cost_budget = budget.saturating_mul(STEP_COST_PER_BUDGET_BYTE);
+        if cost > cost_budget {
+            return Err(ConfigError::StepCost { estimate: cost, budget: cost_budget, detail: cost_detail });
+        }
         Ok(ValidConfig {
             raw: c.clone(),
             memory_estimate: estimate,
         })
     }
+}
+
+/// Multiply-adds of one full-batch GD step over all tasks: per layer the
+/// forward product, the weight gradient and the back-propagated gradient,
+/// n·fan_in·fan_out each (gradient flow takes about six such evaluations per
+/// accepted step; SGD less). Saturating, like the memory estimate.
+fn step_cost(c: &Config) -> (u64, String) {
+    let sizes: Vec<u64> = layer_sizes(c).iter().map(|&s| s as u64).collect();
+    let per_sample = sizes.windows(2).map(|w| w[0].saturating_mul(w[1])).fold(0u64, |a, b| a.saturating_add(b));
+    let (k, n) = (c.data.tasks as u64, c.data.n as u64);
+    let total = per_sample.saturating_mul(3).saturating_mul(n).saturating_mul(k);
+    (total, format!("3 products × n = {n} × {per_sample} weights × {k} task(s)"))
 }
 
 /// Estimated peak bytes of a run, with a breakdown. Uses saturating

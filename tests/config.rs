@@ -1,6 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Validation: every invalid field gets its own message naming the field,
 //! the allowed range and the value received.
+use lowrank_lab::bench_workloads::{workload, Workload};
 use lowrank_lab::config::{Config, ConfigError, BROWSER_MEMORY_BUDGET};
 use serde_json::{json, Value};
 
@@ -169,4 +170,33 @@ fn memory_budget_is_checked_before_allocation() {
     // The default config is far below the browser budget.
     let est = Config::default().validate().unwrap().memory_estimate();
     assert!(est > 100_000 && est < 50 << 20, "{est}");
+}
+
+/// A run that fits in memory but whose every step would take long (a step
+/// cannot be paused halfway) is refused with the estimate, at 2 multiply-adds
+/// per byte of the memory budget.
+#[test]
+fn per_step_cost_is_checked_against_the_budget() {
+    let c = Config::from_json(r#"{"data": {"n": 1000, "d": 100}, "net": {"widths": [100]}}"#).unwrap();
+    let budget = 10_000_000;
+    let err = c.validate_with_budget(budget).unwrap_err();
+    match &err {
+        ConfigError::StepCost { estimate, budget: b, .. } => {
+            // 3 products × n = 1000 × (100·100 + 100·1) weights × 1 task.
+            assert_eq!(*estimate, 3 * 1000 * (100 * 100 + 100));
+            assert_eq!(*b, 2 * budget);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "one training step costs an estimated 30300000 multiply-adds (3 products × n = 1000 × 10100 weights × 1 task(s)), \
+         above the step budget of 20000000 (2 per byte of the memory budget; a step cannot be paused halfway)"
+    );
+    // Three times the budget: accepted.
+    assert!(c.validate_with_budget(3 * budget).is_ok());
+    // The standard benchmark workloads pass in the browser (presets: tests/e2e).
+    for w in [Workload::W1, Workload::W2, Workload::W3] {
+        workload(w).validate_with_budget(BROWSER_MEMORY_BUDGET).unwrap();
+    }
 }
