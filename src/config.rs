@@ -650,7 +650,11 @@ impl Config {
         let (cost, cost_detail) = step_cost(c);
         let cost_budget = budget.saturating_mul(STEP_COST_PER_BUDGET_BYTE);
         if cost > cost_budget {
-            return Err(ConfigError::StepCost { estimate: cost, budget: cost_budget, detail: cost_detail });
+            return Err(ConfigError::StepCost {
+                estimate: cost,
+                budget: cost_budget,
+                detail: cost_detail,
+            });
         }
         Ok(ValidConfig {
             raw: c.clone(),
@@ -665,7 +669,10 @@ impl Config {
 /// accepted step; SGD less). Saturating, like the memory estimate.
 fn step_cost(c: &Config) -> (u64, String) {
     let sizes: Vec<u64> = layer_sizes(c).iter().map(|&s| s as u64).collect();
-    let per_sample = sizes.windows(2).map(|w| w[0].saturating_mul(w[1])).fold(0u64, |a, b| a.saturating_add(b));
+    let per_sample = sizes
+        .windows(2)
+        .map(|w| w[0].saturating_mul(w[1]))
+        .fold(0u64, |a, b| a.saturating_add(b));
     let (k, n) = (c.data.tasks as u64, c.data.n as u64);
     let total = per_sample.saturating_mul(3).saturating_mul(n).saturating_mul(k);
     (total, format!("3 products × n = {n} × {per_sample} weights × {k} task(s)"))

@@ -170,7 +170,10 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
             let per_x: Vec<f64> = change.outer_iter().map(|r| libm::sqrt(r.iter().map(|v| v * v).sum())).collect();
             // Rounding slack: the outputs themselves carry ~1e-16 relative error,
             // so at exact orthogonality (bound 0) a change of that size is noise.
-            let scale: Vec<f64> = own_outputs[a].outer_iter().map(|r| libm::sqrt(r.iter().map(|v| v * v).sum())).collect();
+            let scale: Vec<f64> = own_outputs[a]
+                .outer_iter()
+                .map(|r| libm::sqrt(r.iter().map(|v| v * v).sum()))
+                .collect();
             let holds = per_x
                 .iter()
                 .zip(b_total.iter())

@@ -7,9 +7,9 @@
 //! Gradients of layers that do not train are not computed (left at zero).
 //! After the first call for a batch size, a pass allocates nothing.
 
+use super::gemm::matmul;
 use super::{loss, Net, Params};
 use crate::config::Loss;
-use super::gemm::matmul;
 use ndarray::{Array2, ArrayView2, Axis};
 
 /// Buffers for one batch size: pre-activations, activations and their gradients.

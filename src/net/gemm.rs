@@ -25,7 +25,6 @@ fn as_faer<'a>(a: &'a ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
     unsafe { faer::MatRef::from_raw_parts(a.as_ptr(), a.nrows(), a.ncols(), s[0], s[1]) }
 }
 
-
 /// C ← α·A·B, or C ← C + α·A·B when `accumulate`. Shapes: A m×k, B k×n, C m×n
 /// (any strides; C must not alias A or B, which the borrows guarantee).
 ///
@@ -33,7 +32,13 @@ fn as_faer<'a>(a: &'a ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
 /// If the shapes do not conform (a programming error: callers size C from A and B).
 pub fn matmul(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    assert!(b.nrows() == k && c.nrows() == m && c.ncols() == n, "matmul shapes {m}×{k} · {}×{n} → {}×{}", b.nrows(), c.nrows(), c.ncols());
+    assert!(
+        b.nrows() == k && c.nrows() == m && c.ncols() == n,
+        "matmul shapes {m}×{k} · {}×{n} → {}×{}",
+        b.nrows(),
+        c.nrows(),
+        c.ncols()
+    );
     split(c, a, b, alpha, accumulate);
 }
 

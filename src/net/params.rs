@@ -81,7 +81,9 @@ impl Params {
         let mut m = 0u64;
         for k in (0..self.depth()).filter(|&k| mask[k]) {
             for a in [self.w[k].as_slice_memory_order(), self.b[k].as_slice_memory_order()] {
-                let Some(s) = a else { unreachable!("parameters are allocated contiguous") };
+                let Some(s) = a else {
+                    unreachable!("parameters are allocated contiguous")
+                };
                 m = m.max(simd::max_abs_bits(s));
             }
         }

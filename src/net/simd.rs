@@ -166,7 +166,10 @@ mod tests {
     fn piecewise_linear_passes_match_the_scalar_activation() {
         use crate::config::Activation;
         use crate::net::Act;
-        let z: Vec<f64> = (0..45).map(|i| (i as f64 - 22.0) * 0.5).chain([f64::NAN, -0.0, 0.0, f64::INFINITY]).collect();
+        let z: Vec<f64> = (0..45)
+            .map(|i| (i as f64 - 22.0) * 0.5)
+            .chain([f64::NAN, -0.0, 0.0, f64::INFINITY])
+            .collect();
         let g0: Vec<f64> = (0..z.len()).map(|i| (i as f64 * 0.7).sin()).collect();
         for (kind, slope) in [(Activation::Relu, 0.0), (Activation::LeakyRelu, 0.1), (Activation::Linear, 1.0)] {
             let act = Act { kind, slope };
@@ -176,8 +179,17 @@ mod tests {
             piecewise_linear_backward(&z, &mut g, slope);
             for i in 0..z.len() {
                 let (want_a, want_g) = (act.value(z[i]), g0[i] * act.derivative(z[i]));
-                assert!(a[i].to_bits() == want_a.to_bits() || (a[i].is_nan() && want_a.is_nan()), "{kind:?} σ({}) = {} vs {want_a}", z[i], a[i]);
-                assert!(g[i].to_bits() == want_g.to_bits() || (g[i].is_nan() && want_g.is_nan()), "{kind:?} σ'({})", z[i]);
+                assert!(
+                    a[i].to_bits() == want_a.to_bits() || (a[i].is_nan() && want_a.is_nan()),
+                    "{kind:?} σ({}) = {} vs {want_a}",
+                    z[i],
+                    a[i]
+                );
+                assert!(
+                    g[i].to_bits() == want_g.to_bits() || (g[i].is_nan() && want_g.is_nan()),
+                    "{kind:?} σ'({})",
+                    z[i]
+                );
             }
         }
     }
