@@ -21,18 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../www/serve.mjs';
+import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 const RTOL = 1e-9;
 const IMPL = { pkg: 'browser', 'pkg-nosimd': 'browser_nosimd', 'pkg-simd': 'browser_simd' };
 
