@@ -39,3 +39,19 @@ pub fn workload(w: Workload) -> Config {
     }
     c
 }
+
+/// The workload's config, or with `tiny` a few-unit version of the same shape
+/// (the harness's smoke test: `lowrank-lab bench --tiny` and the browser
+/// benchmark must build the same one, since their final losses are compared).
+pub fn workload_sized(w: Workload, tiny: bool) -> Config {
+    let mut c = workload(w);
+    if tiny {
+        let (d, n, widths) = match w {
+            Workload::W1 => (10, 6, vec![16]),
+            Workload::W2 => (8, 6, vec![7, 6]),
+            Workload::W3 => (12, 10, vec![24]),
+        };
+        (c.data.d, c.data.n, c.net.widths) = (d, n, widths);
+    }
+    c
+}

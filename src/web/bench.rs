@@ -5,7 +5,7 @@
 //! against the native one before it reports a speed.
 
 use crate::analysis::spectrum::singular_values;
-use crate::bench_workloads::{workload, Workload};
+use crate::bench_workloads::{workload_sized, Workload};
 use crate::config::ValidConfig;
 use crate::net::Net;
 use crate::run::Run;
@@ -36,15 +36,7 @@ fn now_ms() -> f64 {
 /// The workload's config; `tiny` shrinks it exactly as `lowrank-lab bench --tiny` does
 /// (src/bin/lowrank-lab/bench_cmd.rs), so the runner can compare final losses.
 fn config(w: Workload, tiny: bool) -> Result<ValidConfig, JsError> {
-    let mut c = workload(w);
-    if tiny {
-        let (d, n, widths) = match w {
-            Workload::W1 => (10, 6, vec![16]),
-            Workload::W2 => (8, 6, vec![7, 6]),
-            Workload::W3 => (12, 10, vec![24]),
-        };
-        (c.data.d, c.data.n, c.net.widths) = (d, n, widths);
-    }
+    let c = workload_sized(w, tiny);
     c.validate().map_err(err)
 }
 

@@ -22,7 +22,7 @@
 //! every size from meta.json.
 
 use lowrank_lab::analysis::spectrum::singular_values;
-use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::bench_workloads::{workload_sized, Workload};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Net;
 use lowrank_lab::npy;
@@ -72,17 +72,9 @@ fn parse_workload(name: &str) -> Result<Workload, String> {
     }
 }
 
-/// The workload's config; `tiny` shrinks sizes (the same shrinking as src/web/bench.rs).
+/// The workload's config (`tiny`: see `bench_workloads::workload_sized`).
 pub fn config(w: Workload, tiny: bool) -> Result<ValidConfig, String> {
-    let mut c: Config = workload(w);
-    if tiny {
-        let (d, n, widths) = match w {
-            Workload::W1 => (10, 6, vec![16]),
-            Workload::W2 => (8, 6, vec![7, 6]),
-            Workload::W3 => (12, 10, vec![24]),
-        };
-        (c.data.d, c.data.n, c.net.widths) = (d, n, widths);
-    }
+    let c: Config = workload_sized(w, tiny);
     c.validate_with_budget(NATIVE_MEMORY_BUDGET).map_err(|e| e.to_string())
 }
 
