@@ -12,6 +12,7 @@ fn fm<'a>(mut a: ArrayViewMut2<'a, f64>) -> faer::MatMut<'a, f64> {
     unsafe { faer::MatMut::from_raw_parts_mut(a.as_mut_ptr(), a.nrows(), a.ncols(), s[0], s[1]) }
 }
 fn main() {
+    w3_layouts();
     let shapes = [
         ("W1 fwd X Wt", 20, 100, 200),
         ("W1 bwd Gt X", 200, 20, 100),
@@ -49,4 +50,61 @@ fn main() {
             );
         }
     }
+}
+
+/// The W3 step's two big products in the layouts the step uses, against the
+/// other layouts the same product can be written in (C row- or column-major,
+/// A and B either way), one thread.
+fn w3_layouts() {
+    let (n, d, m) = (256usize, 256usize, 1024usize);
+    let x = Array2::<f64>::from_shape_fn((n, d), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.1);
+    let g = Array2::<f64>::from_shape_fn((n, m), |(i, j)| ((i * 5 + j) % 13) as f64 * 0.1);
+    let g_cm = g.t().as_standard_layout().reversed_axes().to_owned(); // n×m, column-major
+    let x_cm = x.t().as_standard_layout().reversed_axes().to_owned();
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        f();
+        let reps = 30;
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        let s = t.elapsed().as_secs_f64() / reps as f64;
+        println!("{name:44} {:8.1} us {:5.1} GF", s * 1e6, 2.0 * (n * d * m) as f64 / s / 1e9);
+    };
+    let mut c_rm = Array2::<f64>::zeros((m, d));
+    let mut c_cm = Array2::<f64>::zeros((d, m)); // its transpose is m×d column-major
+    let mm = |c: faer::MatMut<'_, f64>, a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>| {
+        faer::linalg::matmul::matmul(c, Accum::Replace, a, b, 1.0, Par::Seq)
+    };
+    time("bwd Gt(cm) X(rm) -> C rm (the step)", &mut || {
+        mm(fm(c_rm.view_mut()), fv(g.t()), fv(x.view()))
+    });
+    time("bwd Gt(cm) X(rm) -> C cm", &mut || {
+        mm(fm(c_cm.view_mut().reversed_axes()), fv(g.t()), fv(x.view()))
+    });
+    time("bwd Gt(rm) X(rm) -> C rm", &mut || {
+        mm(fm(c_rm.view_mut()), fv(g_cm.t()), fv(x.view()))
+    });
+    time("bwd Gt(rm) X(cm) -> C rm", &mut || {
+        mm(fm(c_rm.view_mut()), fv(g_cm.t()), fv(x_cm.view()))
+    });
+    time("bwd Gt(cm) X(cm) -> C rm", &mut || {
+        mm(fm(c_rm.view_mut()), fv(g.t()), fv(x_cm.view()))
+    });
+    time("bwd Gt(cm) X(cm) -> C cm", &mut || {
+        mm(fm(c_cm.view_mut().reversed_axes()), fv(g.t()), fv(x_cm.view()))
+    });
+    let w = Array2::<f64>::from_shape_fn((m, d), |(i, j)| ((i * 3 + j) % 7) as f64 * 0.1);
+    let mut z = Array2::<f64>::zeros((n, m));
+    let mut z_cm = Array2::<f64>::zeros((m, n));
+    time("fwd X(rm) Wt(cm) -> Z rm (the step)", &mut || {
+        mm(fm(z.view_mut()), fv(x.view()), fv(w.t()))
+    });
+    time("fwd X(rm) Wt(cm) -> Z cm", &mut || {
+        mm(fm(z_cm.view_mut().reversed_axes()), fv(x.view()), fv(w.t()))
+    });
+    time("fwd X(cm) Wt(cm) -> Z rm", &mut || mm(fm(z.view_mut()), fv(x_cm.view()), fv(w.t())));
+    time("fwd X(cm) Wt(cm) -> Z cm", &mut || {
+        mm(fm(z_cm.view_mut().reversed_axes()), fv(x_cm.view()), fv(w.t()))
+    });
 }
