@@ -30,7 +30,7 @@ setup:
 
 # The release wasm package the page bundles.
 $(WASM): $(RUST_SRC) | setup
-	wasm-pack build --release --target bundler --out-dir pkg -- --no-default-features
+	wasm-pack build --profile wasm-release --target bundler --out-dir pkg -- --no-default-features
 	@touch $@
 
 wasm: $(WASM)
@@ -101,7 +101,7 @@ bench-setup: $(BENCH_VENV) $(BENCH_NPM)
 
 # The wasm packages the benchmark page loads (--target web: no bundler).
 $(BENCH_PKG): $(RUST_SRC) | setup
-	wasm-pack build --release --target web --out-dir bench/pkg -- --no-default-features
+	wasm-pack build --profile wasm-release --target web --out-dir bench/pkg -- --no-default-features --features bench-exports
 	@touch $@
 
 bench-pkg: $(BENCH_PKG)
@@ -114,7 +114,7 @@ bench-pkg: $(BENCH_PKG)
 $(BENCH_PKG_NOSIMD): $(RUST_SRC) | setup
 	@rm -rf bench/pkg-nosimd
 	CARGO_TARGET_DIR=target/wasm-nosimd RUSTFLAGS="-C target-feature=-simd128" \
-	  wasm-pack build --release --target web --out-dir bench/pkg-nosimd -- --no-default-features \
+	  wasm-pack build --profile wasm-release --target web --out-dir bench/pkg-nosimd -- --no-default-features --features bench-exports \
 	  || { rm -rf bench/pkg-nosimd; echo "bench: the wasm build without simd128 failed; browser_nosimd is not measured"; }
 
 bench-pkg-nosimd: $(BENCH_PKG_NOSIMD)

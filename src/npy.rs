@@ -1,16 +1,22 @@
-//! NumPy `.npy` files of f64 matrices (through `ndarray-npy`), with the
-//! checks a user-supplied file needs: a size cap before anything is read,
+//! NumPy `.npy` files of f64 matrices, with the checks a user-supplied file
+//! needs: a size cap before anything is read,
 //! a strict parse of the header (its three keys `descr`, `fortran_order` and
 //! `shape`, each refused with a message naming it and the value received),
 //! 2-D only, f64 or f32 (widened), a data section of exactly the declared
 //! size, and finite entries.
 //!
-//! The header is parsed here, not only by `ndarray-npy`, so that a hostile
-//! header can neither make the reader allocate more than the file holds nor
-//! reach its general Python-literal parser (deeply nested tuples) at all.
+//! The format (NumPy's `numpy/lib/format.py`, version 1.0): the magic
+//! `\x93NUMPY`, the version, a little-endian header length, a Python dict
+//! literal padded with spaces to a multiple of 64 bytes and ended by `\n`,
+//! then the elements in C or Fortran order. The header is parsed here,
+//! strictly, so that a hostile header can neither make the reader allocate
+//! more than the file holds nor reach a general Python-literal parser; once
+//! it is checked, reading the data is a byte-order conversion. The
+//! `ndarray-npy` crate (a dev-dependency) is the oracle in the tests: our
+//! files are byte-identical to its, and we read what it writes. It is not
+//! linked into the page (its literal parser brought 65 KB of bignum code).
 
-use ndarray::Array2;
-use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use ndarray::{Array1, Array2, ShapeBuilder};
 
 /// Largest .npy file read, in bytes (256 MiB).
 pub const MAX_NPY_BYTES: usize = 256 << 20;
@@ -28,18 +34,33 @@ pub enum NpyError {
     Write(String),
 }
 
-/// Serialise a matrix as .npy bytes (little-endian f64, C order).
-pub fn to_bytes(a: &Array2<f64>) -> Result<Vec<u8>, NpyError> {
-    let mut buf = Vec::new();
-    a.write_npy(&mut buf).map_err(|e| NpyError::Write(e.to_string()))?;
+/// A .npy v1.0 file of little-endian f64 in C order with this shape text
+/// (`"(3, 4)"` or `"(5,)"`) and these elements.
+fn write(shape: &str, len: usize, elems: impl Iterator<Item = f64>) -> Result<Vec<u8>, NpyError> {
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}}}");
+    // Pad so that the data starts on a 64-byte boundary, as NumPy does.
+    let unpadded = 10 + header.len() + 1;
+    header.extend(std::iter::repeat_n(' ', unpadded.next_multiple_of(64) - unpadded));
+    header.push('\n');
+    let hlen = u16::try_from(header.len()).map_err(|_| NpyError::Write(format!("header of {} bytes", header.len())))?;
+    let mut buf = Vec::with_capacity(10 + header.len() + 8 * len);
+    buf.extend_from_slice(b"\x93NUMPY\x01\x00");
+    buf.extend_from_slice(&hlen.to_le_bytes());
+    buf.extend_from_slice(header.as_bytes());
+    for v in elems {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
     Ok(buf)
 }
 
+/// Serialise a matrix as .npy bytes (little-endian f64, C order).
+pub fn to_bytes(a: &Array2<f64>) -> Result<Vec<u8>, NpyError> {
+    write(&format!("({}, {})", a.nrows(), a.ncols()), a.len(), a.iter().copied())
+}
+
 /// Serialise a vector as a 1-D .npy.
-pub fn vec_to_bytes(v: &ndarray::Array1<f64>) -> Result<Vec<u8>, NpyError> {
-    let mut buf = Vec::new();
-    v.write_npy(&mut buf).map_err(|e| NpyError::Write(e.to_string()))?;
-    Ok(buf)
+pub fn vec_to_bytes(v: &Array1<f64>) -> Result<Vec<u8>, NpyError> {
+    write(&format!("({},)", v.len()), v.len(), v.iter().copied())
 }
 
 /// The element types read: float64 and float32, either byte order.
@@ -165,8 +186,7 @@ fn describe(lit: &Lit) -> String {
 
 /// Parse and check the header: magic, version, the dict's three keys, a 2-D
 /// shape of float64/float32, and a data section of exactly the declared size.
-/// Returns the element size in bytes (8 or 4); `fortran_order` is left to `ndarray-npy`.
-fn parse_header(bytes: &[u8]) -> Result<u64, NpyError> {
+fn parse_header(bytes: &[u8]) -> Result<Header, NpyError> {
     if bytes.len() < 6 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("missing the \\x93NUMPY magic string (not a .npy file)"));
     }
@@ -245,10 +265,10 @@ fn parse_header(bytes: &[u8]) -> Result<u64, NpyError> {
             )))
         }
     };
-    match fortran.ok_or_else(|| bad("header has no 'fortran_order'"))? {
-        Lit::Bool(_) => {}
+    let fortran = match fortran.ok_or_else(|| bad("header has no 'fortran_order'"))? {
+        Lit::Bool(b) => b,
         other => return Err(bad(format!("fortran_order must be True or False, got {}", describe(&other)))),
-    }
+    };
     let shape = shape.ok_or_else(|| bad("header has no 'shape'"))?;
     let dims = match &shape {
         Lit::Tuple(d) if d.len() == 2 => d,
@@ -284,7 +304,27 @@ fn parse_header(bytes: &[u8]) -> Result<u64, NpyError> {
             )))
         }
     }
-    Ok(item)
+    Ok(Header {
+        item,
+        big_endian: descr.starts_with('>'),
+        fortran,
+        rows: rows as usize,
+        cols: cols as usize,
+        data: end,
+    })
+}
+
+/// A checked header: the data section `bytes[data..]` holds exactly
+/// rows·cols elements of `item` bytes.
+struct Header {
+    /// 8 (float64) or 4 (float32).
+    item: u64,
+    big_endian: bool,
+    fortran: bool,
+    rows: usize,
+    cols: usize,
+    /// Offset of the first element.
+    data: usize,
 }
 
 /// Parse .npy bytes into a finite f64 matrix (f32 files are widened).
@@ -292,21 +332,63 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Array2<f64>, NpyError> {
     if bytes.len() > MAX_NPY_BYTES {
         return Err(NpyError::TooLarge(bytes.len()));
     }
-    let item = parse_header(bytes)?;
-    let a = if item == 8 {
-        Array2::<f64>::read_npy(bytes).map_err(|e| bad(e.to_string()))?
-    } else {
-        Array2::<f32>::read_npy(bytes).map_err(|e| bad(e.to_string()))?.mapv(f64::from)
+    let h = parse_header(bytes)?;
+    let data = &bytes[h.data..];
+    let elems: Vec<f64> = match (h.item, h.big_endian) {
+        (8, false) => data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
+        (8, true) => data.chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes"))).collect(),
+        (_, false) => data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")).into()).collect(),
+        (_, true) => data.chunks_exact(4).map(|c| f32::from_be_bytes(c.try_into().expect("4 bytes")).into()).collect(),
     };
+    // parse_header checked rows·cols·item == data.len(), so the shape fits.
+    let shape = (h.rows, h.cols).set_f(h.fortran);
+    let a = Array2::from_shape_vec(shape, elems).map_err(|e| bad(e.to_string()))?;
+    let a = if h.fortran { a.as_standard_layout().into_owned() } else { a };
     if let Some(((row, col), &value)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(NpyError::NonFinite { row, col, value });
     }
     Ok(a)
 }
 
-#[cfg(test)]
+// Native only: the oracle, ndarray-npy, is a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+
+    /// Our files are byte for byte what ndarray-npy writes, and read back by it.
+    #[test]
+    fn files_match_ndarray_npy() {
+        for (r, c) in [(0, 3), (1, 1), (3, 4), (7, 300)] {
+            let a = Array2::from_shape_fn((r, c), |(i, j)| (i as f64 - 1.5) * 10f64.powi(j as i32 % 40 - 20));
+            let mut theirs = Vec::new();
+            a.write_npy(&mut theirs).unwrap();
+            let ours = to_bytes(&a).unwrap();
+            assert_eq!(ours, theirs, "{r}×{c}");
+            assert_eq!(Array2::<f64>::read_npy(&ours[..]).unwrap(), a);
+        }
+        let v = Array1::from_vec(vec![0.5, -1e300, 3.0]);
+        let mut theirs = Vec::new();
+        v.write_npy(&mut theirs).unwrap();
+        assert_eq!(vec_to_bytes(&v).unwrap(), theirs);
+    }
+
+    /// Big-endian data and both element sizes decode to the same values.
+    #[test]
+    fn byte_orders_and_widths_decode_alike() {
+        let vals = [1.5f64, -2.25, 1e-3, 4.0e10];
+        let be8: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let le4: Vec<u8> = vals.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect();
+        let be4: Vec<u8> = vals.iter().flat_map(|&v| (v as f32).to_be_bytes()).collect();
+        let want = Array2::from_shape_vec((2, 2), vals.to_vec()).unwrap();
+        let got = from_bytes(&file("{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }", &be8)).unwrap();
+        assert_eq!(got, want);
+        let want32 = want.mapv(|v| v as f32 as f64);
+        let got = from_bytes(&file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", &le4)).unwrap();
+        assert_eq!(got, want32);
+        let got = from_bytes(&file("{'descr': '>f4', 'fortran_order': True, 'shape': (2, 2), }", &be4)).unwrap();
+        assert_eq!(got, want32.t());
+    }
 
     /// A .npy v1 file with this header dict and `data` after it.
     fn file(dict: &str, data: &[u8]) -> Vec<u8> {

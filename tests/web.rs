@@ -98,6 +98,14 @@ fn every_chart_changes_canvas_pixels() {
     assert!(painted(&c) > 10_000);
     let svg = web::chart_svg("loss", &snap, 400, 300).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("Training loss"));
+    // The page draws through one forwarding backend (src/web/backend.rs): its
+    // SVG is byte for byte what plotters' SVGBackend draws directly (the CLI's path).
+    let parsed: lowrank_lab::run::Snapshot = serde_json::from_str(&snap).unwrap();
+    let direct = lowrank_lab::charts::render_svg(400, 300, |a| {
+        lowrank_lab::charts::draw_loss(a, &lowrank_lab::figures::loss_data(&parsed))
+    })
+    .unwrap();
+    assert_eq!(svg, direct);
     // A single-task snapshot has no merge chart: an error, not a panic.
     let single = trained_lab(r#"{"train":{"steps":5}}"#, 5).snapshot().unwrap();
     assert!(web::draw_chart(canvas(100, 100), "merge_loss", &single).is_err());

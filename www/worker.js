@@ -19,6 +19,10 @@
 
 const BUDGET_MS = 20; // work per budget, between yields
 const SNAPSHOT_HZ = 15;
+// At most this share of the worker's time goes to snapshots (spectra of every
+// layer included): a W3-sized net's ~50 ms snapshot then comes every ~0.5 s
+// (2 Hz) and costs training at most 10%; small nets stay at SNAPSHOT_HZ.
+const SNAPSHOT_SHARE = 0.1;
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
 const STATE_MS = 2000; // full state for crash recovery, at most this often while training
@@ -116,7 +120,7 @@ function progressMessage(force) {
 
 function snapshotMessage(force) {
   const now = performance.now();
-  const interval = Math.max(1000 / SNAPSHOT_HZ, 3 * snapshotCost);
+  const interval = Math.max(1000 / SNAPSHOT_HZ, snapshotCost * (1 / SNAPSHOT_SHARE - 1));
   if (!force && now - lastSnapshotAt < interval) return;
   if (!force && awaitingAck && now - lastSnapshotAt < ACK_TIMEOUT_MS) return;
   const t0 = performance.now();

@@ -109,7 +109,7 @@ impl LinePlot {
 
 /// Add " (log)" to an axis label of a log axis unless it already says so.
 pub(crate) fn axis_label(label: &str, scale: Scale) -> String {
-    if scale.is_log() && !label.to_lowercase().contains("log") {
+    if scale.is_log() && !label.to_ascii_lowercase().contains("log") {
         format!("{label} (log)")
     } else {
         label.to_string()

@@ -212,10 +212,12 @@ pub fn draw_merge_overlap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, dat
     draw_line_plot(area, &plot)
 }
 
+/// First letter in upper case; ASCII only (the labels are English words, and
+/// a leading Greek symbol such as λ must stay as it is).
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
+        Some(f) => std::iter::once(f.to_ascii_uppercase()).chain(c).collect(),
         None => String::new(),
     }
 }

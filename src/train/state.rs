@@ -305,7 +305,7 @@ impl Trainer {
                 st.checkpoint_at.0, st.step
             ));
         }
-        let opt = format!("{:?}", self.cfg.train.optimizer).to_lowercase();
+        let opt = format!("{:?}", self.cfg.train.optimizer).to_ascii_lowercase();
         if st.sgd.is_some() != self.sgd.is_some() {
             return Err(format!(
                 "{path}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",

@@ -7,13 +7,17 @@
 //! `Result<_, JsError>` carrying the Rust message; nothing a user controls
 //! is unwrapped.
 
+mod backend;
+// The browser benchmark's export (`bench/pkg`); not in the page's module.
+#[cfg(feature = "bench-exports")]
 mod bench;
+use backend::PageBackend;
 use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
 use crate::{data, figures, merge, npy, presets, summary, urlhash};
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea};
+use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use plotters_canvas::CanvasBackend;
 use serde_json::json;
 use std::sync::{Mutex, Once};
@@ -311,7 +315,8 @@ fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
     })
 }
 
-fn draw_parsed<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, parsed: &Parsed) -> Result<ChartReport, JsError> {
+/// Every chart is drawn through [`PageBackend`], so it is compiled once for both outputs.
+fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: &Parsed) -> Result<ChartReport, JsError> {
     let s = match parsed {
         Parsed::Boundaries(sets) => {
             let task = chart.strip_prefix("boundaries_").unwrap_or("a");
@@ -349,21 +354,23 @@ fn draw_parsed<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &str, p
 
 fn draw_on_canvas(canvas: HtmlCanvasElement, chart: &str, parsed: &Parsed) -> Result<String, JsError> {
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
-    let area = backend.into_drawing_area();
+    let area = PageBackend::Canvas(backend).into_drawing_area();
     let report = draw_parsed(&area, chart, parsed)?;
     area.present().map_err(err)?;
     serde_json::to_string(&report).map_err(err)
 }
 
 fn svg_of(chart: &str, parsed: &Parsed, width: u32, height: u32) -> Result<String, JsError> {
-    let mut out: Result<ChartReport, JsError> = Ok(ChartReport::default());
-    let svg = charts::render_svg(width, height, |a| {
-        out = draw_parsed(a, chart, parsed);
-        Ok(ChartReport::default())
-    })
-    .map_err(err)?;
-    out?;
-    Ok(svg)
+    if width == 0 || height == 0 {
+        return Err(err(charts::ChartError::EmptySize(width, height)));
+    }
+    let mut buf = String::new();
+    {
+        let area = PageBackend::Svg(SVGBackend::with_string(&mut buf, (width, height))).into_drawing_area();
+        draw_parsed(&area, chart, parsed)?;
+        area.present().map_err(err)?;
+    }
+    Ok(buf)
 }
 
 /// Chart input parsed once and drawn many times (a snapshot is parsed once
