@@ -14,6 +14,7 @@
 //!   gradient of L w.r.t. W_1 lies in that span, so under GD the outside
 //!   part shrinks exactly by (1 − ηλ) per step.
 
+use crate::net::gemm::matmul;
 use ndarray::{Array2, ArrayView2, Zip};
 
 /// cos(A, −B) = −⟨A, B⟩ / (‖A‖‖B‖) (Frobenius); `None` when a norm is 0.
@@ -31,8 +32,15 @@ pub fn cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> 
 }
 
 /// ‖D_k‖_F and ‖diag D_k‖₂ for D_k = W_nextᵀW_next − W W ᵀ, with W (m × fan_in), W_next (fan_out × m).
+///
+/// The products go through the training step's kernels (`net::gemm`, faer,
+/// both cores for big ones): W Wᵀ of W3's 1024 × 256 layer is as costly as a
+/// training step, and a record or a page snapshot computes it.
 pub fn balance(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
-    let d: Array2<f64> = w_next.t().dot(&w_next) - w.dot(&w.t());
+    let m = w.nrows();
+    let mut d = Array2::<f64>::zeros((m, m));
+    matmul(d.view_mut(), w_next.t(), w_next, 1.0, false);
+    matmul(d.view_mut(), w, w.t(), -1.0, true);
     let full = libm::sqrt(d.iter().map(|v| v * v).sum());
     let diag = libm::sqrt(d.diag().iter().map(|v| v * v).sum());
     (full, diag)
@@ -44,7 +52,10 @@ pub fn outside_span_fraction(w: ArrayView2<f64>, q: ArrayView2<f64>) -> f64 {
     if total == 0.0 {
         return 0.0;
     }
-    let proj = w.dot(&q).dot(&q.t());
+    let mut wq = Array2::<f64>::zeros((w.nrows(), q.ncols()));
+    matmul(wq.view_mut(), w, q, 1.0, false);
+    let mut proj = Array2::<f64>::zeros(w.dim());
+    matmul(proj.view_mut(), wq.view(), q.t(), 1.0, false);
     let outside: f64 = Zip::from(&w).and(&proj).fold(0.0, |acc, &a, &p| acc + (a - p) * (a - p));
     libm::sqrt(outside / total)
 }

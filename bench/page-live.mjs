@@ -1,0 +1,63 @@
+// Live charts against training speed in the page: for the W2- and W3-shaped
+// workloads, open the page with that config (URL hash), press play, and over
+// a measured window report the worker's steps/s and how often the charts were
+// redrawn from a new snapshot (spectra of every layer included). Compare the
+// steps/s with `browser` in bench/results/latest.json (the same wasm training
+// in a worker with no snapshots at all) for the cost of the live charts.
+// Usage: make dist bench && node bench/page-live.mjs [seconds]
+import fs from 'node:fs';
+import path from 'node:path';
+import { setup, waitReady, ROOT } from '../tests/e2e/helpers.mjs';
+
+const seconds = Number(process.argv[2] || 20);
+const WARMUP_MS = 4000;
+const base = { seed: 2026, train: { steps: 10_000_000 } };
+const configs = {
+  W2: { ...base, data: { d: 50, n: 30 }, net: { widths: [64, 64] }, train: { ...base.train, lr: 0.5, lambda: 5e-3 } },
+  W3: { ...base, data: { d: 256, n: 256 }, net: { widths: [1024] }, train: { ...base.train, lr: 0.5, lambda: 1e-3 } },
+};
+
+function latestBrowser(w) {
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8'));
+    return r.workloads[w].browser;
+  } catch {
+    return null;
+  }
+}
+
+const stepOf = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="step"]').textContent.replace(/[^0-9]/g, '')));
+const framesOf = (page) => page.evaluate(() => window.lowrankLabPerf.frames);
+
+const lab = await setup();
+const out = {};
+try {
+  for (const [w, cfg] of Object.entries(configs)) {
+    const { page } = await lab.newPage();
+    const hash = `#v=1&c=${Buffer.from(JSON.stringify(cfg)).toString('base64url')}`;
+    await page.goto(lab.server.url + hash);
+    await waitReady(page);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await page.click('[data-testid="play"]');
+    await page.waitForTimeout(WARMUP_MS);
+    const [s0, f0, t0] = [await stepOf(page), await framesOf(page), Date.now()];
+    await page.waitForTimeout(seconds * 1000);
+    const [s1, f1, t1] = [await stepOf(page), await framesOf(page), Date.now()];
+    const sec = (t1 - t0) / 1000;
+    const stepsPerSec = (s1 - s0) / sec;
+    const noCharts = latestBrowser(w);
+    out[w] = {
+      steps_per_s: stepsPerSec,
+      chart_refresh_hz: (f1 - f0) / sec,
+      bench_browser_steps_per_s: noCharts,
+      page_over_bench: noCharts ? stepsPerSec / noCharts : null,
+      seconds: sec,
+    };
+    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, charts redrawn ${((f1 - f0) / sec).toFixed(1)} Hz` +
+      (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : ''));
+    await page.click('[data-testid="pause"]').catch(() => {});
+  }
+} finally {
+  await lab.close();
+}
+console.log(JSON.stringify(out));
