@@ -15,6 +15,8 @@ const base = { seed: 2026, train: { steps: 10_000_000 } };
 const configs = {
   W2: { ...base, data: { d: 50, n: 30 }, net: { widths: [64, 64] }, train: { ...base.train, lr: 0.5, lambda: 5e-3 } },
   W3: { ...base, data: { d: 256, n: 256 }, net: { widths: [1024] }, train: { ...base.train, lr: 0.5, lambda: 1e-3 } },
+  // The same with a history record every 1000 steps instead of every 10: what the records cost.
+  W3_sparse: { ...base, data: { d: 256, n: 256 }, net: { widths: [1024] }, train: { ...base.train, lr: 0.5, lambda: 1e-3, record_every: 1000 } },
 };
 
 function latestBrowser(w) {
@@ -45,7 +47,7 @@ try {
     const [s1, f1, t1] = [await stepOf(page), await framesOf(page), Date.now()];
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
-    const noCharts = latestBrowser(w);
+    const noCharts = latestBrowser(w.split('_')[0]);
     out[w] = {
       steps_per_s: stepsPerSec,
       chart_refresh_hz: (f1 - f0) / sec,
