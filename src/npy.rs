@@ -335,10 +335,22 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Array2<f64>, NpyError> {
     let h = parse_header(bytes)?;
     let data = &bytes[h.data..];
     let elems: Vec<f64> = match (h.item, h.big_endian) {
-        (8, false) => data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
-        (8, true) => data.chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes"))).collect(),
-        (_, false) => data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")).into()).collect(),
-        (_, true) => data.chunks_exact(4).map(|c| f32::from_be_bytes(c.try_into().expect("4 bytes")).into()).collect(),
+        (8, false) => data
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect(),
+        (8, true) => data
+            .chunks_exact(8)
+            .map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes")))
+            .collect(),
+        (_, false) => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")).into())
+            .collect(),
+        (_, true) => data
+            .chunks_exact(4)
+            .map(|c| f32::from_be_bytes(c.try_into().expect("4 bytes")).into())
+            .collect(),
     };
     // parse_header checked rows·cols·item == data.len(), so the shape fits.
     let shape = (h.rows, h.cols).set_f(h.fortran);

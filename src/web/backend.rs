@@ -67,7 +67,12 @@ impl DrawingBackend for PageBackend<'_> {
         forward!(self, b => b.draw_pixel(point, color))
     }
 
-    fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> Result<(), DrawingErrorKind<PageBackendError>> {
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<PageBackendError>> {
         forward!(self, b => b.draw_line(from, to, style))
     }
 

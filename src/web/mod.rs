@@ -11,11 +11,11 @@ mod backend;
 // The browser benchmark's export (`bench/pkg`); not in the page's module.
 #[cfg(feature = "bench-exports")]
 mod bench;
-use backend::PageBackend;
 use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
 use crate::{data, figures, merge, npy, presets, summary, urlhash};
+use backend::PageBackend;
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use plotters_canvas::CanvasBackend;
