@@ -15,7 +15,7 @@
 //! into the same folders by hand and are replayed for "no panic, bounded time".
 use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET};
 use lowrank_lab::run::{Run, RunState};
-use lowrank_lab::{figures, npy, overrides, urlhash};
+use lowrank_lab::{npy, overrides, urlhash};
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 /// The run_state target's edit-list inputs (first byte 0xFF), shared with the fuzz target.
 #[path = "../fuzz/fuzz_targets/edits.rs"]
 mod edits;
+/// What an accepted import must then do, shared with the fuzz target.
+#[path = "../fuzz/fuzz_targets/import_check.rs"]
+mod import_check;
 
 /// Most time one input may take (release build, a shared 2-core machine).
 const PER_FILE: Duration = Duration::from_secs(5);
@@ -61,19 +64,8 @@ fn run_state(b: &[u8]) -> Result<(), String> {
         Some((0xff, rest)) => RunState::from_json(&edits::edited(rest))?,
         _ => RunState::from_json(text(b)?)?,
     };
-    let mut run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
-    let snap = run.snapshot();
-    let _ = figures::loss_data(&snap);
-    for t in 0..snap.tasks.len() {
-        let _ = figures::spectrum_data(&snap, t);
-        let _ = figures::spectrum_history(&snap, t);
-        let _ = figures::alignment_data(&snap, t);
-        let _ = figures::norms_data(&snap, t);
-    }
-    run.advance(3);
-    let again = serde_json::to_string(&run.state()).unwrap();
-    Run::from_state(RunState::from_json(&again).unwrap(), BROWSER_MEMORY_BUDGET)
-        .unwrap_or_else(|e| panic!("an exported state is refused on import: {e}"));
+    let run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
+    import_check::exercise_import(run, BROWSER_MEMORY_BUDGET);
     Ok(())
 }
 

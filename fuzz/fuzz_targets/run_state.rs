@@ -11,10 +11,10 @@
 //! Run: see the comment at the top of fuzz/Cargo.toml (target `run_state`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use lowrank_lab::figures;
 use lowrank_lab::run::{Run, RunState};
 
 mod edits;
+mod import_check;
 
 const BUDGET: u64 = 1 << 20;
 
@@ -35,22 +35,7 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     match Run::from_state(state, BUDGET) {
-        Ok(mut run) => {
-            let snap = run.snapshot();
-            let _ = figures::loss_data(&snap);
-            for t in 0..snap.tasks.len() {
-                let _ = figures::spectrum_data(&snap, t);
-                let _ = figures::spectrum_history(&snap, t);
-                let _ = figures::alignment_data(&snap, t);
-                let _ = figures::norms_data(&snap, t);
-            }
-            run.advance(3);
-            let again = serde_json::to_string(&run.state()).expect("a state serialises");
-            let back = RunState::from_json(&again).expect("an exported state parses");
-            if let Err(e) = Run::from_state(back, BUDGET) {
-                panic!("an exported state is refused on import: {e}");
-            }
-        }
+        Ok(run) => import_check::exercise_import(run, BUDGET),
         Err(e) => {
             assert!(e.starts_with("state"), "{e}");
             assert!(e.len() < 2000, "unclear message ({} bytes)", e.len());
