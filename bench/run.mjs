@@ -42,7 +42,7 @@ const repsArg = argv.indexOf('--reps');
 const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
 const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
 const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
-const IMPLS = ['native', 'browser', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
+const IMPLS = ['native', 'native_direct', 'browser', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
 const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
 const OUT = smoke
@@ -130,14 +130,21 @@ function exportAll() {
 /** The processes of one rep of an implementation family: [cmd, args] for the given workloads. */
 const flag = (f) => (f ? [f] : []);
 const RUNNERS = {
-  native: (ws) => ws.map((w) => [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]]),
+  // native: the CLI's span steps (layer 1 in the span of the inputs, exact GD up to
+  // rounding); native_direct: layer 1's products every step, as the page and every
+  // reference compute them (the like-for-like figure).
+  native: (ws) =>
+    ws.flatMap((w) => [
+      [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]],
+      ...(w === 'S' ? [] : [[CLI, ['bench', '--workload', w, '--reps', '1', '--direct', ...flag(smoke && '--tiny')]]]),
+    ]),
   browser: (ws) => [['node', [path.join(HERE, 'browser_runner.mjs'), ...ws.map(dirOf), '--reps', '1']]],
   numpy: (ws) => [[PY, [path.join(HERE, 'numpy_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
   jax: (ws) => [[PY, [path.join(HERE, 'jax_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
   // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
   tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
 };
-const IMPLS_OF = { native: ['native'], browser: ['browser', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+const IMPLS_OF = { native: ['native', 'native_direct'], browser: ['browser', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
 // In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
 const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
 if (THREADS) {
@@ -166,6 +173,12 @@ function runFamily(runner, first) {
       const w = line.workload;
       const impl = line.impl || runner;
       seen.add(w);
+      // native_direct must reach the exported (span-step) final loss like every reference.
+      if (!line.error && impl === 'native_direct') {
+        const want = metas[w].final_loss;
+        const rel = Math.abs(line.final_loss - want) / Math.abs(want);
+        if (!(rel <= 1e-9)) line.error = `final loss ${line.final_loss} vs native's ${want} (relative ${rel})`;
+      }
       if (line.error) {
         failures[w][impl] = line.error;
         log(`${w} ${impl}: MISMATCH/ERROR: ${line.error}`);
@@ -242,7 +255,10 @@ for (const w of WORKLOADS) {
     'ours/jax_fused': ratio(m.native, m.jax_fused),
     'ours/jax_step': ratio(m.native, m.jax_step),
     'ours/numpy': ratio(m.native, m.numpy),
+    'direct/jax_fused': ratio(m.native_direct, m.jax_fused),
+    'direct/numpy': ratio(m.native_direct, m.numpy),
     'browser/native': ratio(m.browser, m.native),
+    'browser/native_direct': ratio(m.browser, m.native_direct),
     'browser/tfjs_wasm': ratio(m.browser, m.tfjs_wasm),
     'browser_nosimd/native': ratio(m.browser_nosimd, m.native),
     'browser/browser_nosimd': ratio(m.browser, m.browser_nosimd),
@@ -258,16 +274,26 @@ const cell = (w, impl) => {
 };
 const pad = (s, n) => String(s).padStart(n);
 const lines = [];
-const hdr = ['workload', 'unit', ...IMPLS, 'ours/JAX-fused', 'ours/NumPy', 'browser/native', 'browser/TF.js'];
+const hdr = ['workload', 'unit', ...IMPLS, 'ours/JAX-fused', 'direct/JAX-fused', 'ours/NumPy', 'direct/NumPy', 'browser/direct', 'browser/TF.js'];
 const widths = hdr.map((h) => Math.max(h.length, 9));
 lines.push(hdr.map((h, i) => pad(h, widths[i])).join('  '));
 for (const w of WORKLOADS) {
   const r = ratios[w];
-  const row = [w, w === 'S' ? 'calls/s' : 'steps/s', ...IMPLS.map((i) => cell(w, i)), fmt(r['ours/jax_fused']), fmt(r['ours/numpy']), fmt(r['browser/native']), fmt(r['browser/tfjs_wasm'])];
+  const row = [
+    w,
+    w === 'S' ? 'calls/s' : 'steps/s',
+    ...IMPLS.map((i) => cell(w, i)),
+    fmt(r['ours/jax_fused']),
+    fmt(r['direct/jax_fused']),
+    fmt(r['ours/numpy']),
+    fmt(r['direct/numpy']),
+    fmt(w === 'S' ? r['browser/native'] : r['browser/native_direct']),
+    fmt(r['browser/tfjs_wasm']),
+  ];
   lines.push(row.map((c, i) => pad(c, widths[i])).join('  '));
 }
 lines.push('');
-lines.push(`GFLOP/s (GEMMs counted, 2·m·n·k each; S: ≈ Golub–Kahan bidiagonalisation 4mk² − 4k³/3 per matrix)`);
+lines.push(`GFLOP/s (GEMMs of the direct step counted, 2·m·n·k each, for every implementation: native's span steps do fewer; S: ≈ Golub–Kahan bidiagonalisation 4mk² − 4k³/3 per matrix)`);
 lines.push(['workload', 'MFLOP/step', ...IMPLS].map((h, i) => pad(h, i < 2 ? 10 : widths[i + 1])).join('  '));
 for (const w of WORKLOADS) {
   const row = [w, (metas[w].flops_per_step / 1e6).toPrecision(4), ...IMPLS.map((i) => fmt(gflops[w][i]))];
@@ -277,8 +303,8 @@ const g1 = gemmRates.threads_1;
 const g2 = gemmRates.threads_2;
 lines.push(`machine f64 GEMM (NumPy/OpenBLAS ${gemmRates.size}², best of reps): ${fmt(g1)} GFLOP/s on 1 thread, ${fmt(g2)} on 2 threads`);
 for (const w of ['W1', 'W2', 'W3']) {
-  const n = gflops[w].native;
-  if (n !== null && g1) lines.push(`  ${w} native: ${fmt(n)} GFLOP/s = ${((100 * n) / g1).toFixed(0)}% of the 1-thread GEMM rate, ${((100 * n) / g2).toFixed(0)}% of the 2-thread rate`);
+  const n = gflops[w].native_direct;
+  if (n !== null && g1) lines.push(`  ${w} native_direct: ${fmt(n)} GFLOP/s = ${((100 * n) / g1).toFixed(0)}% of the 1-thread GEMM rate, ${((100 * n) / g2).toFixed(0)}% of the 2-thread rate`);
 }
 const failed = WORKLOADS.flatMap((w) => Object.entries(failures[w]).map(([i, m]) => `${w} ${i}: ${m}`));
 const nosimdMissing = !fs.existsSync(path.join(HERE, 'pkg-nosimd/lowrank_lab_bg.wasm'));
@@ -288,6 +314,7 @@ const notes = [
   THREADS
     ? `threads: every implementation pinned to ${THREADS} (OPENBLAS/OMP/RAYON_NUM_THREADS, XLA intra-op); TF.js wasm and the browser single-threaded anyway`
     : 'threads: each implementation with its defaults on this machine: native rayon (W3\'s large products on both cores, W1/W2/S one thread), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
+  'native: the CLI\'s span steps (layer 1 as s·W1_init + P·X, one n×n-sized product per step instead of two d-sized ones; exact GD up to rounding, the same final loss to 1e-9); native_direct and every other implementation: the direct step; ours/… = native, direct/… = native_direct; browser/direct = browser/native_direct (both direct steps)',
   'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
   'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1)',
 ];

@@ -203,6 +203,11 @@ impl Run {
         &mut self.trainers
     }
 
+    /// Span steps on or off for every trainer (`Trainer::set_span_steps`); returns whether any uses them.
+    pub fn set_span_steps(&mut self, on: bool) -> bool {
+        self.trainers.iter_mut().fold(false, |any, t| t.set_span_steps(on) | any)
+    }
+
     /// Advance every task's trainer by at most `max_steps`.
     pub fn advance(&mut self, max_steps: u64) {
         for t in &mut self.trainers {

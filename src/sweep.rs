@@ -111,6 +111,7 @@ pub struct Row {
 pub fn run_point(p: &Point) -> Result<Row, ConfigError> {
     let cfg = p.config.validate()?;
     let mut run = Run::new(&cfg);
+    run.set_span_steps(true);
     run.run_to_end();
     Ok(Row {
         index: p.index,

@@ -46,12 +46,18 @@ fn pool() -> &'static rayon::ThreadPool {
 }
 
 /// Allocations made by `steps` steps after a warm-up, with no history record due in between.
-fn allocations_per_window(mut cfg: Config, steps: u64) -> usize {
+fn allocations_per_window(cfg: Config, steps: u64) -> usize {
+    allocations_per_window_with(cfg, steps, false)
+}
+
+/// The same, with span steps on (`Trainer::set_span_steps`) when `span`.
+fn allocations_per_window_with(mut cfg: Config, steps: u64, span: bool) -> usize {
     cfg.train.record_every = 1_000_000;
     let cfg = cfg.validate().expect("valid");
     let run = Run::new(&cfg);
     let t = &run.data().tasks[0];
     let mut trainer = Trainer::new(&cfg, 0, t.x.clone(), t.y.clone());
+    assert_eq!(trainer.set_span_steps(span), span, "span steps apply to this config");
     // Warm-up: workspaces sized, first record and checkpoint taken, thread pools started.
     trainer.advance(2 * steps);
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
@@ -77,6 +83,14 @@ fn gd_and_sgd_steps_allocate_nothing_on_the_standard_workloads() {
     assert_eq!(allocations_per_window(w3.clone(), 3), 0, "W3");
     w3.data.n = 64;
     assert_eq!(allocations_per_window(w3, 40), 0, "W3 n=64");
+
+    // Span steps, including the write-out of W_1, its EMA and checkpoint at the end of each budget.
+    for w in [Workload::W1, Workload::W2] {
+        assert_eq!(allocations_per_window_with(workload(w), 200, true), 0, "{w:?} span");
+    }
+    let mut w3 = workload(Workload::W3);
+    w3.data.n = 64;
+    assert_eq!(allocations_per_window_with(w3, 40, true), 0, "W3 n=64 span");
 
     let mut cfg = workload(Workload::W2);
     cfg.train.optimizer = Optimizer::Sgd;

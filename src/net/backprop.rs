@@ -11,11 +11,27 @@
 //! Z_kᵀ = W_k A_{k−1}ᵀ are as fast as before.
 //! Gradients of layers that do not train are not computed (left at zero).
 //! After the first call for a batch size, a pass allocates nothing.
+//!
+//! [`SpanInput`] replaces layer 1's product W_1 Xᵀ by span coordinates
+//! (`train::span`): Z_1ᵀ = s·Z_0ᵀ + P·K with K = X Xᵀ, and the pass then
+//! leaves ∇_{W_1} L uncomputed (its G_1ᵀ is [`Workspace::first_grad_t`]).
 
 use super::gemm::matmul;
 use super::{loss, Net, Params};
 use crate::config::Loss;
 use ndarray::{Array2, ArrayView2, Axis};
+
+/// Layer 1 in span coordinates: W_1 = s·B + P·X, so Z_1ᵀ = W_1 Xᵀ = s·(B Xᵀ) + P·(X Xᵀ).
+pub struct SpanInput<'a> {
+    /// s ≥ 0, the factor left on the base B.
+    pub s: f64,
+    /// B Xᵀ, width_1 × n.
+    pub base_zt: ArrayView2<'a, f64>,
+    /// P, width_1 × n.
+    pub p: ArrayView2<'a, f64>,
+    /// K = X Xᵀ, n × n.
+    pub gram: ArrayView2<'a, f64>,
+}
 
 /// Buffers for one batch size: pre-activations, activations and their
 /// gradients, each stored transposed (width_k × n).
@@ -45,12 +61,19 @@ impl Workspace {
 
     /// Forward pass; returns a view of the outputs F (n × out_dim, a transposed view).
     pub fn forward(&mut self, net: &Net, x: ArrayView2<f64>) -> ArrayView2<'_, f64> {
+        self.forward_with(net, x, None)
+    }
+
+    fn forward_with(&mut self, net: &Net, x: ArrayView2<f64>, span: Option<&SpanInput>) -> ArrayView2<'_, f64> {
         self.ensure(net, x.nrows());
         let depth = net.depth();
         for k in 0..depth {
             let w = &net.params.w[k];
             let zt = &mut self.zt[k];
-            if k == 0 {
+            if let (0, Some(sp)) = (k, span) {
+                zt.zip_mut_with(&sp.base_zt, |z, &b| *z = sp.s * b);
+                matmul(zt.view_mut(), sp.p, sp.gram, 1.0, true);
+            } else if k == 0 {
                 matmul(zt.view_mut(), w.view(), x.t(), 1.0, false);
             } else {
                 matmul(zt.view_mut(), w.view(), self.at[k - 1].view(), 1.0, false);
@@ -71,13 +94,45 @@ impl Workspace {
 
     /// Mean loss at (X, Y), writing ∇L into `grad` (same shapes as the net's params).
     pub fn loss_and_grad(&mut self, net: &Net, x: ArrayView2<f64>, y: ArrayView2<f64>, loss_kind: Loss, grad: &mut Params) -> f64 {
-        self.forward(net, x);
+        self.loss_and_grad_with(net, x, y, loss_kind, grad, None)
+    }
+
+    /// [`Workspace::loss_and_grad`] with layer 1 in span coordinates: `grad.w[0]`
+    /// is left untouched (read G_1ᵀ from [`Workspace::first_grad_t`]); net.params.w[0] is not read.
+    pub fn loss_and_grad_span(
+        &mut self,
+        net: &Net,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        loss_kind: Loss,
+        grad: &mut Params,
+        span: &SpanInput,
+    ) -> f64 {
+        self.loss_and_grad_with(net, x, y, loss_kind, grad, Some(span))
+    }
+
+    fn loss_and_grad_with(
+        &mut self,
+        net: &Net,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        loss_kind: Loss,
+        grad: &mut Params,
+        span: Option<&SpanInput>,
+    ) -> f64 {
+        self.forward_with(net, x, span);
         let depth = net.depth();
         let value = loss::value_and_grad(loss_kind, self.zt[depth - 1].t(), y, self.gt[depth - 1].view_mut().reversed_axes());
         // Frozen input layers need no G_k below the lowest trained layer.
         let lowest = net.trained.iter().position(|&t| t).unwrap_or(depth);
         for k in (0..depth).rev() {
             if net.trained[k] {
+                if k == 0 && span.is_some() {
+                    if !grad.b[0].is_empty() {
+                        grad.b[0].assign(&self.gt[0].sum_axis(Axis(1)));
+                    }
+                    continue;
+                }
                 let a_prev = if k == 0 { x } else { self.at[k - 1].t() };
                 matmul(grad.w[k].view_mut(), self.gt[k].view(), a_prev, 1.0, false);
                 if !grad.b[k].is_empty() {
@@ -93,6 +148,11 @@ impl Workspace {
             }
         }
         value
+    }
+
+    /// G_1ᵀ = (∂L/∂Z_1)ᵀ of the last pass (width_1 × n, standard layout): ∇_{W_1} L = G_1ᵀ X.
+    pub fn first_grad_t(&self) -> ArrayView2<'_, f64> {
+        self.gt.first().expect("a pass ran").view()
     }
 
     /// The last forward pass's outputs F (n × out_dim, a transposed view).

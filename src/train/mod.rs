@@ -14,10 +14,16 @@
 //! would overflow is simply not applied.
 //! λ and η may change between budgets without resetting; `reset` restores
 //! the exact initial weights.
+//!
+//! With [`Trainer::set_span_steps`], GD runs layer 1 in span coordinates
+//! (`span`): the same iterates up to rounding, for less work when n ≤ d.
+//! The matrices are written out before `advance` returns, so readers never
+//! see the difference.
 
 pub mod flow;
 pub mod history;
 pub mod metrics;
+pub mod span;
 pub mod state;
 
 pub use history::History;
@@ -32,6 +38,7 @@ use crate::rng::{self, stream, LabRng};
 use flow::{Flow, FlowStep};
 use ndarray::{Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
+use span::Span;
 
 /// Where training stands after a budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +103,11 @@ pub struct Trainer {
     theta_max: f64,
     history: History,
     status: Status,
+    /// Layer 1 in span coordinates (GD with span steps on), and the trained
+    /// mask without layer 1, which the fused update then covers (layer 1's
+    /// bias, if any, is updated on its own).
+    span: Option<Span>,
+    rest: Vec<bool>,
 }
 
 fn max_abs(p: &Params, mask: &[bool]) -> f64 {
@@ -142,7 +154,63 @@ impl Trainer {
             loss: f64::NAN,
             history: History::new(cfg.train.history_len),
             status: Status::Running,
+            span: None,
+            rest: Vec::new(),
         }
+    }
+
+    /// Run GD's layer 1 in span coordinates (`span`) when that is less work:
+    /// GD, layer 1 trained and n ≤ d. The iterates agree with direct steps to
+    /// rounding, not bit for bit, so this is off by default (the pinned runs,
+    /// the page and saved states use direct steps); the CLI turns it on.
+    /// Returns whether span steps are now in use.
+    pub fn set_span_steps(&mut self, on: bool) -> bool {
+        let usable = self.cfg.train.optimizer == Optimizer::Gd && self.net.trained[0] && span::pays(self.x.nrows(), self.x.ncols());
+        self.span = (on && usable).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view()));
+        self.rest = self.net.trained.clone();
+        if self.span.is_some() {
+            self.rest[0] = false;
+        }
+        self.span.is_some()
+    }
+
+    /// Whether span steps are in use.
+    pub fn span_steps(&self) -> bool {
+        self.span.is_some()
+    }
+
+    /// The trained layers the fused update covers (layer 1 is the span's under span steps).
+    fn update_mask(&self) -> &[bool] {
+        if self.span.is_some() {
+            &self.rest
+        } else {
+            &self.net.trained
+        }
+    }
+
+    /// Write layer 1's weight, EMA and checkpoint out of span coordinates.
+    fn sync(&mut self) {
+        if let Some(sp) = &mut self.span {
+            sp.materialize(
+                self.x.view(),
+                &mut self.net.params.w[0],
+                &mut self.ema.w[0],
+                &mut self.checkpoint.w[0],
+            );
+        }
+    }
+
+    /// Start span coordinates again from the current matrices.
+    fn rebase(&mut self) {
+        if let Some(sp) = &mut self.span {
+            sp.rebase(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view());
+        }
+    }
+
+    /// Whether the last pass's gradient is finite (under span steps, G_1 stands for ∇_{W_1} L).
+    fn gradient_finite(&self) -> bool {
+        let rest = self.grad.finite_max_abs(self.update_mask()).is_some();
+        rest && (self.span.is_none() || (first_grad_finite(&self.ws) && self.grad.b[0].iter().all(|v| v.is_finite())))
     }
 
     pub fn net(&self) -> &Net {
@@ -224,6 +292,7 @@ impl Trainer {
         if self.flow.is_some() {
             self.flow = Some(Flow::new(&self.net, self.cfg.train.lr));
         }
+        self.rebase();
     }
 
     fn finished(&self) -> bool {
@@ -254,6 +323,7 @@ impl Trainer {
     fn advance_steps(&mut self, max_steps: u64) {
         for _ in 0..max_steps {
             if self.finished() {
+                self.sync();
                 self.record_final();
                 self.status = Status::Done;
                 break;
@@ -272,6 +342,7 @@ impl Trainer {
                 break;
             }
         }
+        self.sync();
         if self.status.is_running() && self.finished() {
             self.record_final();
             self.status = Status::Done;
@@ -291,10 +362,15 @@ impl Trainer {
     /// state training can continue from.
     fn take_checkpoint(&mut self) -> Result<(), Status> {
         if self.step % CHECKPOINT_EVERY == 0 {
-            if self.grad.finite_max_abs(&self.net.trained).is_none() {
+            if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
             }
-            self.checkpoint.assign(&self.net.params, &self.net.trained);
+            let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+            self.checkpoint.assign(&self.net.params, mask);
+            if let Some(sp) = &mut self.span {
+                sp.checkpoint();
+                self.checkpoint.b[0].assign(&self.net.params.b[0]);
+            }
             self.checkpoint_at = (self.step, self.time);
         }
         Ok(())
@@ -306,7 +382,10 @@ impl Trainer {
         if self.cfg.train.optimizer == Optimizer::Gf {
             return;
         }
+        // Span steps: every matrix current first (the checkpoint's W_1 included), then a new base there.
+        self.sync();
         self.net.params.assign(&self.checkpoint, &self.net.trained);
+        self.rebase();
         self.theta_max = max_abs(&self.net.params, &self.net.trained);
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
@@ -372,7 +451,12 @@ impl Trainer {
     /// The EMA starts at the first gradient (not at zero, which would bias it).
     fn start_ema(&mut self) {
         if !self.ema_ready {
-            self.ema.assign(&self.grad, &self.net.trained);
+            let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+            self.ema.assign(&self.grad, mask);
+            if let Some(sp) = &mut self.span {
+                sp.start_ema(self.ws.first_grad_t());
+                self.ema.b[0].assign(&self.grad.b[0]);
+            }
             self.ema_ready = true;
         }
     }
@@ -383,14 +467,20 @@ impl Trainer {
     }
 
     fn gd_step(&mut self) -> Result<(), Status> {
-        let loss = self
-            .ws
-            .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);
+        let (x, y, kind) = (self.x.view(), self.y.view(), self.cfg.train.loss);
+        let loss = match &self.span {
+            Some(sp) => self.ws.loss_and_grad_span(&self.net, x, y, kind, &mut self.grad, &sp.input()),
+            None => self.ws.loss_and_grad(&self.net, x, y, kind, &mut self.grad),
+        };
         self.checked_loss(loss)?;
         self.loss = loss;
         self.take_checkpoint()?;
         self.start_ema();
         if self.record_due() {
+            if self.span.is_some() {
+                self.sync();
+                span::first_layer_grad(self.ws.first_grad_t(), self.x.view(), &mut self.grad.w[0]);
+            }
             let m = self.metrics_with_current_grad();
             self.history.push(m);
         }
@@ -404,10 +494,25 @@ impl Trainer {
     fn fused_update(&mut self) -> Result<(), Status> {
         let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
         let c = 1.0 - eta * lambda;
-        let mask = &self.net.trained;
-        match self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, mask) {
-            Some(max) => self.theta_max = max,
-            None if self.grad.finite_max_abs(mask).is_none() => return Err(self.diverged("gradient")),
+        let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+        let rest = self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, mask);
+        let first = match &mut self.span {
+            Some(sp) => {
+                let (Some(t), Some(e), Some(g)) = (
+                    self.net.params.b[0].as_slice_mut(),
+                    self.ema.b[0].as_slice_mut(),
+                    self.grad.b[0].as_slice(),
+                ) else {
+                    unreachable!("parameters are allocated contiguous")
+                };
+                let bias = crate::net::simd::finite_from_bits(crate::net::simd::fused_update(t, e, g, c, eta, beta));
+                sp.update(self.ws.first_grad_t(), c, eta, beta).zip(bias).map(|(a, b)| a.max(b))
+            }
+            None => Some(0.0),
+        };
+        match rest.zip(first) {
+            Some((a, b)) => self.theta_max = a.max(b),
+            None if !self.gradient_finite() => return Err(self.diverged("gradient")),
             None => return Err(self.diverged("weights")),
         }
         self.step += 1;
@@ -557,6 +662,12 @@ impl Trainer {
             r / t
         }
     }
+}
+
+fn first_grad_finite(ws: &Workspace) -> bool {
+    let g = ws.first_grad_t();
+    let s = g.as_slice().expect("the workspace's G_1ᵀ is standard layout");
+    crate::net::simd::finite_from_bits(crate::net::simd::max_abs_bits(s)).is_some()
 }
 
 /// Largest |entry| difference between two equally shaped matrices.

@@ -255,6 +255,7 @@ impl Trainer {
         self.history = st.history;
         self.status = st.status;
         self.theta_max = max_abs(&self.net.params, &self.net.trained);
+        self.rebase();
         if let (Some(s), Some((rng, perm))) = (&mut self.sgd, st.sgd) {
             s.rng = rng;
             s.perm = perm;

@@ -50,6 +50,10 @@ pub struct BenchArgs {
     /// Shrink the workload to a few units (for the smoke test).
     #[arg(long)]
     pub tiny: bool,
+    /// Direct steps (layer 1's products every step, as the page and the references do)
+    /// instead of the CLI's span steps (`Trainer::set_span_steps`).
+    #[arg(long)]
+    pub direct: bool,
 }
 
 /// The default steps per rep (about 1–3 s each natively).
@@ -78,10 +82,12 @@ pub fn config(w: Workload, tiny: bool) -> Result<ValidConfig, String> {
     c.validate_with_budget(NATIVE_MEMORY_BUDGET).map_err(|e| e.to_string())
 }
 
-fn trainer(cfg: &ValidConfig) -> Trainer {
+fn trainer(cfg: &ValidConfig, direct: bool) -> Trainer {
     let run = Run::new(cfg);
     let t = &run.data().tasks[0];
-    Trainer::new(cfg, 0, t.x.clone(), t.y.clone())
+    let mut tr = Trainer::new(cfg, 0, t.x.clone(), t.y.clone());
+    tr.set_span_steps(!direct);
+    tr
 }
 
 /// (L, F = L + (λ/2)‖θ‖² over trained layers) at the trainer's current weights.
@@ -142,7 +148,7 @@ fn layer_files(net: &Net, prefix: &str, suffix: &str) -> Vec<Value> {
 
 fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<Value, String> {
     let cfg = config(w, args.tiny)?;
-    let mut t = trainer(&cfg);
+    let mut t = trainer(&cfg, args.direct);
     let (loss0, obj0) = loss_and_objective(&t);
     let mut seconds = Vec::with_capacity(args.reps);
     let mut finals: Vec<(f64, f64)> = Vec::with_capacity(args.reps);
@@ -206,7 +212,8 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
     for key in ["layers", "activation", "loss", "objective", "update"] {
         out.remove(key);
     }
-    out.insert("impl".into(), json!("native"));
+    out.insert("impl".into(), json!(if args.direct { "native_direct" } else { "native" }));
+    out.insert("span_steps".into(), json!(t.span_steps()));
     out.insert("unit".into(), json!("steps"));
     out.insert("reps".into(), json!(seconds.len()));
     out.insert("seconds".into(), json!(seconds));
@@ -219,7 +226,7 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
 fn bench_spectra(args: &BenchArgs, calls: u64) -> Result<Value, String> {
     let nets: Vec<(&str, Net)> = [("W2", Workload::W2), ("W3", Workload::W3)]
         .into_iter()
-        .map(|(name, w)| Ok((name, trainer(&config(w, args.tiny)?).initial_net().clone())))
+        .map(|(name, w)| Ok((name, trainer(&config(w, args.tiny)?, true).initial_net().clone())))
         .collect::<Result<_, String>>()?;
     let spectra = |net: &Net| -> Vec<Vec<f64>> { net.params.w.iter().map(|w| singular_values(w.view())).collect() };
     let mut seconds = Vec::new();

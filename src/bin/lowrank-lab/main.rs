@@ -61,6 +61,10 @@ enum Command {
         /// Memory budget in bytes for the run (default 16 GiB).
         #[arg(long)]
         memory_budget: Option<u64>,
+        /// GD computes layer 1's products every step, as the page does (bit-identical to it),
+        /// instead of in span coordinates (same iterates up to rounding, faster when n ≤ d).
+        #[arg(long)]
+        direct: bool,
     },
     /// Spectra, ranks and norms of weight matrices you bring as W1.npy, W2.npy, … .
     Analyze {
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
             out,
             json,
             memory_budget,
+            direct,
         } => run_cmd::run(run_cmd::RunArgs {
             base,
             seed,
@@ -138,6 +143,7 @@ fn main() -> ExitCode {
             out,
             json,
             memory_budget,
+            direct,
         }),
         Command::Analyze { weights, out } => analyze::analyze(&weights, out.as_deref()),
         Command::Sweep {

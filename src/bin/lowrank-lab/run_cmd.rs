@@ -17,6 +17,7 @@ pub struct RunArgs {
     pub out: PathBuf,
     pub json: bool,
     pub memory_budget: Option<u64>,
+    pub direct: bool,
 }
 
 /// Preset, then config file, then `--set`s: the config a command runs.
@@ -48,9 +49,11 @@ fn progress(total: u64) -> ProgressBar {
     bar
 }
 
-/// Train `cfg` to the end with a progress bar (silent when stderr is not a terminal).
-pub fn train(cfg: &ValidConfig) -> Run {
+/// Train `cfg` to the end with a progress bar (silent when stderr is not a terminal);
+/// GD in span coordinates unless `direct` (`Trainer::set_span_steps`).
+pub fn train(cfg: &ValidConfig, direct: bool) -> Run {
     let mut run = Run::new(cfg);
+    run.set_span_steps(!direct);
     let gf = cfg.train.optimizer == lowrank_lab::config::Optimizer::Gf;
     let bar = progress(if gf { 1000 } else { cfg.train.steps });
     while run.is_running() {
@@ -106,7 +109,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         .validate_with_budget(args.memory_budget.unwrap_or(NATIVE_MEMORY_BUDGET))
         .map_err(|e| e.to_string())?;
     let bundle = Bundle::create(&args.out)?;
-    let run = train(&cfg);
+    let run = train(&cfg, args.direct);
     let snapshot = run.snapshot();
     let fin = summary::final_summary(&run);
     let history: serde_json::Map<String, serde_json::Value> = snapshot

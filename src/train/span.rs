@@ -1,0 +1,164 @@
+//! Span steps: full-batch GD on the first layer in the coordinates the
+//! low-rank-bias argument uses (paper, claim 3), exact up to rounding.
+//!
+//! With inputs X (n × d), ∇_{W_1} L = G_1ᵀ X, so GD with weight decay,
+//! W_1 ← c_t·W_1 − η_t·G_1ᵀ X (c_t = 1 − η_t λ_t), keeps
+//!   W_1(t) = s_t·B + P_t·X,   s_{t+1} = c_t·s_t,   P_{t+1} = c_t·P_t − η_t·G_1ᵀ
+//! from a base B (the initial W_1, or the W_1 training resumed from), s_0 = 1,
+//! P_0 = 0. The step then needs Z_1ᵀ = W_1 Xᵀ = s·(B Xᵀ) + P·K with the Gram
+//! matrix K = X Xᵀ (n × n): one product of width_1·n·n multiply-adds replaces
+//! the forward W_1 Xᵀ and the gradient G_1ᵀ X (2·width_1·d·n), and nothing
+//! of size width_1 × d is touched. It pays when n ≤ d (W1: n = 20, d = 100;
+//! W3: n = d = 256, which halves layer 1's work).
+//!
+//! The gradient's EMA has the same form: ema_1 = e·E + Q·X with e ← β·e and
+//! Q ← β·Q + (1 − β)·G_1ᵀ. W_1, its EMA and the recovery checkpoint are
+//! written out as matrices ([`Span::materialize`]) whenever anything outside
+//! the step loop may read them. The products are associated differently from
+//! the direct step, so the two agree to rounding, not bit for bit
+//! (tests/span.rs bounds the difference).
+
+use crate::net::backprop::SpanInput;
+use crate::net::gemm::matmul;
+use crate::net::simd;
+use ndarray::{Array2, ArrayView2};
+
+/// Below this a factor s or e is flushed to 0: its term no longer changes
+/// any weight, and subnormal factors would slow every step.
+const FLUSH: f64 = 1e-290;
+
+/// Whether span steps do less work than direct ones for n samples of dimension d.
+pub fn pays(n: usize, d: usize) -> bool {
+    n <= d
+}
+
+/// Layer 1 of a GD trainer in span coordinates (see the module header).
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// K = X Xᵀ, n × n.
+    gram: Array2<f64>,
+    /// B, width_1 × d.
+    base: Array2<f64>,
+    /// B Xᵀ, width_1 × n.
+    base_zt: Array2<f64>,
+    s: f64,
+    /// P, width_1 × n.
+    p: Array2<f64>,
+    /// E, the EMA's base, width_1 × d.
+    ema_base: Array2<f64>,
+    e: f64,
+    /// Q, width_1 × n.
+    q: Array2<f64>,
+    /// (s, P) at the trainer's last checkpoint.
+    check_s: f64,
+    check_p: Array2<f64>,
+    /// Whether a checkpoint was taken since the last `materialize`.
+    check_fresh: bool,
+}
+
+impl Span {
+    /// Span coordinates for W_1 = `w` and ema_1 = `ema` (both width_1 × d) on inputs `x` (n × d).
+    pub fn new(x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>) -> Span {
+        let (n, m) = (x.nrows(), w.nrows());
+        let mut gram = Array2::zeros((n, n));
+        matmul(gram.view_mut(), x, x.t(), 1.0, false);
+        let mut sp = Span {
+            gram,
+            base: w.to_owned(),
+            base_zt: Array2::zeros((m, n)),
+            s: 1.0,
+            p: Array2::zeros((m, n)),
+            ema_base: ema.to_owned(),
+            e: 1.0,
+            q: Array2::zeros((m, n)),
+            check_s: 1.0,
+            check_p: Array2::zeros((m, n)),
+            check_fresh: false,
+        };
+        sp.rebase(x, w, ema);
+        sp
+    }
+
+    /// Start again from W_1 = `w`, ema_1 = `ema` (after a reset or an imported state).
+    pub fn rebase(&mut self, x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>) {
+        self.base.assign(&w);
+        matmul(self.base_zt.view_mut(), w, x.t(), 1.0, false);
+        self.s = 1.0;
+        self.p.fill(0.0);
+        self.ema_base.assign(&ema);
+        self.e = 1.0;
+        self.q.fill(0.0);
+        self.check_s = 1.0;
+        self.check_p.fill(0.0);
+        self.check_fresh = false;
+    }
+
+    /// What the forward pass needs.
+    pub fn input(&self) -> SpanInput<'_> {
+        SpanInput {
+            s: self.s,
+            base_zt: self.base_zt.view(),
+            p: self.p.view(),
+            gram: self.gram.view(),
+        }
+    }
+
+    /// The EMA starts at the first gradient: ema_1 = G_1ᵀ X.
+    pub fn start_ema(&mut self, g_t: ArrayView2<f64>) {
+        self.q.assign(&g_t);
+        self.e = 0.0;
+    }
+
+    /// One GD step with EMA: P ← c·P − η·G_1ᵀ, Q ← β·Q + (1 − β)·G_1ᵀ, s ← c·s, e ← β·e.
+    /// Returns max |P| if every new entry of P is finite.
+    pub fn update(&mut self, g_t: ArrayView2<f64>, c: f64, eta: f64, beta: f64) -> Option<f64> {
+        let (Some(p), Some(q), Some(g)) = (self.p.as_slice_mut(), self.q.as_slice_mut(), g_t.as_slice()) else {
+            unreachable!("span coordinates and the workspace's G_1ᵀ are standard layout")
+        };
+        let max = simd::fused_update(p, q, g, c, eta, beta);
+        self.s = flush(self.s * c);
+        self.e = flush(self.e * beta);
+        simd::finite_from_bits(max)
+    }
+
+    /// Keep (s, P): the next [`Span::materialize`] writes the checkpoint's W_1 out.
+    pub fn checkpoint(&mut self) {
+        self.check_s = self.s;
+        self.check_p.assign(&self.p);
+        self.check_fresh = true;
+    }
+
+    /// Write W_1 = s·B + P·X into `w`, ema_1 = e·E + Q·X into `ema` and, if
+    /// one was taken since the last call, the checkpoint's W_1 into `check`.
+    pub fn materialize(&mut self, x: ArrayView2<f64>, w: &mut Array2<f64>, ema: &mut Array2<f64>, check: &mut Array2<f64>) {
+        combine(w, self.s, &self.base, &self.p, x);
+        combine(ema, self.e, &self.ema_base, &self.q, x);
+        if self.check_fresh {
+            combine(check, self.check_s, &self.base, &self.check_p, x);
+            self.check_fresh = false;
+        }
+    }
+}
+
+/// ∇_{W_1} L = G_1ᵀ X into `out` (width_1 × d).
+pub fn first_layer_grad(g_t: ArrayView2<f64>, x: ArrayView2<f64>, out: &mut Array2<f64>) {
+    matmul(out.view_mut(), g_t, x, 1.0, false);
+}
+
+/// out ← f·base + coef·X.
+fn combine(out: &mut Array2<f64>, f: f64, base: &Array2<f64>, coef: &Array2<f64>, x: ArrayView2<f64>) {
+    if f == 0.0 {
+        matmul(out.view_mut(), coef.view(), x, 1.0, false);
+    } else {
+        out.zip_mut_with(base, |o, &b| *o = f * b);
+        matmul(out.view_mut(), coef.view(), x, 1.0, true);
+    }
+}
+
+fn flush(v: f64) -> f64 {
+    if v.abs() < FLUSH {
+        0.0
+    } else {
+        v
+    }
+}
