@@ -2,9 +2,11 @@
 // wasm packages), opens bench/page/ and times a workload in a Web Worker
 // through window.runBench. Prints one JSON line per package that is built:
 // impl "browser" (bench/pkg: the build the page ships, simd128 since
-// .cargo/config.toml turns it on), "browser_nosimd" (bench/pkg-nosimd: the
-// same without WebAssembly SIMD) and "browser_simd" (bench/pkg-simd, if
-// someone builds one).
+// .cargo/config.toml turns it on, with span steps as the page runs them),
+// "browser_direct" (the same package, direct steps: the like-for-like figure
+// against the references), "browser_nosimd" (bench/pkg-nosimd: the same
+// without WebAssembly SIMD, direct steps) and "browser_simd" (bench/pkg-simd,
+// if someone builds one).
 //
 //   node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]
 //   node bench/browser_runner.mjs --serve [PORT]   # serve bench/ to open page/ by hand
@@ -72,9 +74,13 @@ try {
       meta.workload === 'S'
         ? meta.layers.reduce((s, l) => s + (l.singular_values[0] || 0), 0)
         : meta.final_loss;
-    for (const pkg of pkgs) {
-      const impl = IMPL[pkg] || pkg;
-      const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny };
+    const variants = pkgs.flatMap((pkg) =>
+      pkg === 'pkg' && meta.workload !== 'S'
+        ? [{ pkg, direct: false, impl: 'browser' }, { pkg, direct: true, impl: 'browser_direct' }]
+        : [{ pkg, direct: pkg !== 'pkg', impl: IMPL[pkg] || pkg }],
+    );
+    for (const { pkg, direct, impl } of variants) {
+      const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny, direct };
       let timed;
       try {
         timed = await page.evaluate((o) => window.runBench(o), opts);

@@ -42,7 +42,7 @@ const repsArg = argv.indexOf('--reps');
 const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
 const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
 const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
-const IMPLS = ['native', 'native_direct', 'browser', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
+const IMPLS = ['native', 'native_direct', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
 const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
 const OUT = smoke
@@ -144,7 +144,7 @@ const RUNNERS = {
   // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
   tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
 };
-const IMPLS_OF = { native: ['native', 'native_direct'], browser: ['browser', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+const IMPLS_OF = { native: ['native', 'native_direct'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
 // In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
 const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
 if (THREADS) {
@@ -258,9 +258,10 @@ for (const w of WORKLOADS) {
     'direct/jax_fused': ratio(m.native_direct, m.jax_fused),
     'direct/numpy': ratio(m.native_direct, m.numpy),
     'browser/native': ratio(m.browser, m.native),
-    'browser/native_direct': ratio(m.browser, m.native_direct),
+    'browser_direct/native_direct': ratio(m.browser_direct, m.native_direct),
     'browser/tfjs_wasm': ratio(m.browser, m.tfjs_wasm),
-    'browser_nosimd/native': ratio(m.browser_nosimd, m.native),
+    'browser_direct/tfjs_wasm': ratio(m.browser_direct, m.tfjs_wasm),
+    'browser_nosimd/native_direct': ratio(m.browser_nosimd, m.native_direct),
     'browser/browser_nosimd': ratio(m.browser, m.browser_nosimd),
   };
   const flops = metas[w].flops_per_step;
@@ -274,7 +275,17 @@ const cell = (w, impl) => {
 };
 const pad = (s, n) => String(s).padStart(n);
 const lines = [];
-const hdr = ['workload', 'unit', ...IMPLS, 'ours/JAX-fused', 'direct/JAX-fused', 'ours/NumPy', 'direct/NumPy', 'browser/direct', 'browser/TF.js'];
+const RATIO_COLS = [
+  ['ours/JAX-fused', 'ours/jax_fused'],
+  ['direct/JAX-fused', 'direct/jax_fused'],
+  ['ours/NumPy', 'ours/numpy'],
+  ['direct/NumPy', 'direct/numpy'],
+  ['browser/native', 'browser/native'],
+  ['b_direct/n_direct', 'browser_direct/native_direct'],
+  ['browser/TF.js', 'browser/tfjs_wasm'],
+  ['b_direct/TF.js', 'browser_direct/tfjs_wasm'],
+];
+const hdr = ['workload', 'unit', ...IMPLS, ...RATIO_COLS.map(([h]) => h)];
 const widths = hdr.map((h) => Math.max(h.length, 9));
 lines.push(hdr.map((h, i) => pad(h, widths[i])).join('  '));
 for (const w of WORKLOADS) {
@@ -283,12 +294,7 @@ for (const w of WORKLOADS) {
     w,
     w === 'S' ? 'calls/s' : 'steps/s',
     ...IMPLS.map((i) => cell(w, i)),
-    fmt(r['ours/jax_fused']),
-    fmt(r['direct/jax_fused']),
-    fmt(r['ours/numpy']),
-    fmt(r['direct/numpy']),
-    fmt(w === 'S' ? r['browser/native'] : r['browser/native_direct']),
-    fmt(r['browser/tfjs_wasm']),
+    ...RATIO_COLS.map(([, k]) => fmt(r[k])),
   ];
   lines.push(row.map((c, i) => pad(c, widths[i])).join('  '));
 }
@@ -314,7 +320,7 @@ const notes = [
   THREADS
     ? `threads: every implementation pinned to ${THREADS} (OPENBLAS/OMP/RAYON_NUM_THREADS, XLA intra-op); TF.js wasm and the browser single-threaded anyway`
     : 'threads: each implementation with its defaults on this machine: native rayon (W3\'s large products on both cores, W1/W2/S one thread), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
-  'native: the CLI\'s span steps (layer 1 as s·W1_init + P·X, one n×n-sized product per step instead of two d-sized ones; exact GD up to rounding, the same final loss to 1e-9); native_direct and every other implementation: the direct step; ours/… = native, direct/… = native_direct; browser/direct = browser/native_direct (both direct steps)',
+  'native and browser: span steps, as the CLI and the page run GD (layer 1 as s·B + P·X, one width×n×n product per step instead of two width×d×n ones; exact GD up to rounding, the same final loss to 1e-9); native_direct, browser_direct, browser_nosimd and every reference: the direct step. ours/… and browser/… use span steps; direct/…, b_direct/… compare like for like',
   'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
   'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1)',
 ];

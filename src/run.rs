@@ -215,6 +215,21 @@ impl Run {
         }
     }
 
+    /// [`Run::advance`] leaving layer 1's matrices behind their span coordinates
+    /// (`Trainer::advance_deferred`); call [`Run::sync_matrices`] before reading.
+    pub fn advance_deferred(&mut self, max_steps: u64) {
+        for t in &mut self.trainers {
+            t.advance_deferred(max_steps);
+        }
+    }
+
+    /// Every trainer's matrices current (`Trainer::sync_matrices`).
+    pub fn sync_matrices(&mut self) {
+        for t in &mut self.trainers {
+            t.sync_matrices();
+        }
+    }
+
     /// Whether any trainer can still advance.
     pub fn is_running(&self) -> bool {
         self.trainers.iter().any(|t| t.status().is_running())

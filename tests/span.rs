@@ -215,26 +215,109 @@ fn divergence_under_span_steps_matches_direct_steps() {
 }
 
 #[test]
-fn a_span_run_exports_matrices_and_resumes_to_rounding() {
+fn a_span_run_exports_its_coordinates_and_resumes_bit_for_bit() {
     let cfg = base();
     let mut straight = run(&cfg, true);
     straight.advance(150);
     let mut direct = run(&cfg, false);
     direct.advance(150);
     let state = straight.state();
-    // What is exported is the weights themselves, as direct steps have them.
+    // The matrices in the state are the weights themselves, as direct steps have them.
     let (a, b) = (&state.tasks[0], &direct.state().tasks[0]);
     assert!(rel_diff(&b.params, &a.params) < 1e-12);
     assert!(rel_diff(&b.checkpoint, &a.checkpoint) < 1e-12);
     assert!(rel_diff(&b.ema, &a.ema) < 1e-12);
+    let sp = a.span.as_ref().expect("span coordinates exported");
+    assert!(sp.base.is_none(), "the base is the initial W_1 and is left out");
+    assert!(b.span.is_none());
     let text = serde_json::to_string(&state).unwrap();
     let mut resumed = Run::from_state(serde_json::from_str::<RunState>(&text).unwrap(), NATIVE_MEMORY_BUDGET).unwrap();
-    assert!(resumed.set_span_steps(true));
+    assert!(resumed.trainers()[0].span_steps(), "an imported span state continues in span steps");
     resumed.advance(10_000);
     straight.advance(10_000);
     assert_eq!(resumed.trainers()[0].step_count(), cfg.train.steps);
-    let r = rel_diff(&straight.trainers()[0].net().params, &resumed.trainers()[0].net().params);
-    assert!(r < 1e-11, "resumed run differs by {r:e}");
+    let json = |r: &Run| serde_json::to_string(&r.snapshot()).unwrap();
+    assert_eq!(json(&straight), json(&resumed), "resumed run differs");
+
+    // A state without coordinates (saved by direct steps, or before span steps
+    // existed) starts them from its matrices: equal to rounding.
+    let mut old = serde_json::from_str::<RunState>(&text).unwrap();
+    old.tasks[0].span = None;
+    let mut from_old = Run::from_state(old, NATIVE_MEMORY_BUDGET).unwrap();
+    assert!(!from_old.trainers()[0].span_steps());
+    assert!(from_old.set_span_steps(true));
+    from_old.advance(10_000);
+    let r = rel_diff(&straight.trainers()[0].net().params, &from_old.trainers()[0].net().params);
+    assert!(r < 1e-11, "resumed from matrices differs by {r:e}");
+}
+
+#[test]
+fn a_rebased_span_state_exports_its_base() {
+    // Import a state without coordinates (base = its W_1), train on, export again:
+    // the base is no longer the initial W_1 and must travel with the state.
+    let cfg = base();
+    let mut first = run(&cfg, false);
+    first.advance(100);
+    let mut r = Run::from_state(first.state(), NATIVE_MEMORY_BUDGET).unwrap();
+    assert!(r.set_span_steps(true));
+    r.advance(50);
+    let st = r.state();
+    assert!(st.tasks[0].span.as_ref().unwrap().base.is_some());
+    let text = serde_json::to_string(&st).unwrap();
+    let mut resumed = Run::from_state(serde_json::from_str::<RunState>(&text).unwrap(), NATIVE_MEMORY_BUDGET).unwrap();
+    resumed.advance(10_000);
+    r.advance(10_000);
+    assert_eq!(
+        serde_json::to_string(&r.snapshot()).unwrap(),
+        serde_json::to_string(&resumed.snapshot()).unwrap()
+    );
+}
+
+#[test]
+fn deferred_budgets_equal_synced_ones() {
+    let cfg = base();
+    let mut synced = run(&cfg, true);
+    let mut deferred = run(&cfg, true);
+    for b in [3, 40, 1, 200] {
+        synced.advance(b);
+        deferred.advance_deferred(b);
+    }
+    deferred.sync_matrices();
+    let text = |r: &Run| serde_json::to_string(&r.state()).unwrap();
+    assert_eq!(text(&synced), text(&deferred));
+}
+
+#[test]
+fn bad_span_coordinates_are_refused_naming_the_field() {
+    let cfg = base();
+    let mut r = run(&cfg, true);
+    r.advance(40);
+    let good = serde_json::to_value(r.state()).unwrap();
+    let refuse = |v: serde_json::Value| -> String {
+        let st: RunState = match serde_json::from_value(v) {
+            Ok(st) => st,
+            Err(e) => return e.to_string(),
+        };
+        match Run::from_state(st, NATIVE_MEMORY_BUDGET) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e,
+        }
+    };
+    // P with the wrong shape.
+    let mut v = good.clone();
+    v["tasks"][0]["span"]["p"] = serde_json::json!({"v": 1, "dim": [2, 2], "data": [0.0, 0.0, 0.0, 0.0]});
+    let e = refuse(v);
+    assert!(e.contains("state.tasks[0].span.p") && e.contains("(2, 2)"), "{e}");
+    // A field that is not there.
+    let mut v = good.clone();
+    v["tasks"][0]["span"]["bogus"] = serde_json::json!(1);
+    let e = refuse(v);
+    assert!(e.contains("span") && e.contains("bogus"), "{e}");
+    // Coordinates in the state of a config that cannot use them (n > d).
+    let mut v = good.clone();
+    v["config"]["data"]["n"] = serde_json::json!(30);
+    let e = refuse(v);
+    assert!(e.contains("span") || e.contains("shape"), "{e}");
 }
 
 #[test]

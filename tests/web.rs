@@ -74,7 +74,7 @@ fn bad_config_throws_an_error_with_the_rust_message() {
 #[wasm_bindgen_test]
 fn every_chart_changes_canvas_pixels() {
     let merge_cfg = r#"{"seed":3,"data":{"generator":"planar","tasks":2,"n":24,"d":6,"angle_deg":90},"net":{"widths":[16],"output":"fixed"},"train":{"steps":60,"record_every":5},"merge":{"methods":["sum","mean"]}}"#;
-    let lab = trained_lab(merge_cfg, 60);
+    let mut lab = trained_lab(merge_cfg, 60);
     let snap = lab.snapshot().unwrap();
     let charts = [
         "loss",
@@ -114,7 +114,7 @@ fn every_chart_changes_canvas_pixels() {
 
 #[wasm_bindgen_test]
 fn chart_data_parses_once_and_draws_many_charts() {
-    let lab = trained_lab(r#"{"train":{"steps":30,"record_every":3}}"#, 30);
+    let mut lab = trained_lab(r#"{"train":{"steps":30,"record_every":3}}"#, 30);
     let data = web::ChartData::new("loss", &lab.snapshot().unwrap()).unwrap();
     for chart in ["loss", "spectrum", "alignment", "norms"] {
         let c = canvas(500, 300);
@@ -139,7 +139,12 @@ fn exported_state_continues_bit_for_bit_in_the_browser() {
     straight.advance(120).unwrap();
     let mut first = web::Lab::new(cfg).unwrap();
     first.advance(50).unwrap();
-    let mut resumed = web::Lab::from_state(&first.export_state().unwrap()).unwrap();
+    let state = first.export_state().unwrap();
+    assert!(
+        state.contains("\"span\""),
+        "the page runs this config in span steps and saves their coordinates"
+    );
+    let mut resumed = web::Lab::from_state(&state).unwrap();
     resumed.advance(70).unwrap();
     assert_eq!(straight.snapshot().unwrap(), resumed.snapshot().unwrap());
     assert!(web::Lab::from_state("{}").is_err());

@@ -25,6 +25,10 @@ const SNAPSHOT_HZ = 15;
 const SNAPSHOT_SHARE = 0.1;
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
+// The gauge's residual is a full-batch forward and backward pass (plus, under
+// span steps, writing layer 1 out): for a W3-sized net ~50 ms in wasm, so it is
+// also held to a share of the worker's time.
+const STATIONARITY_SHARE = 0.05;
 const STATE_MS = 2000; // full state for crash recovery, at most this often while training
 
 let wasm = null;
@@ -39,6 +43,7 @@ let lastSnapshotAt = -Infinity;
 let snapshotCost = 0;
 let lastBoundaryAt = -Infinity;
 let lastStationarityAt = -Infinity;
+let stationarityCost = 0;
 let lastStateAt = -Infinity;
 let stateCost = 0;
 let stationarity = null;
@@ -110,9 +115,11 @@ function progressMessage(force) {
   } else if (now - rate.t >= 250) {
     rate = { t: now, step: p.step, perSec: ((p.step - rate.step) * 1000) / (now - rate.t) };
   }
-  if (force || now - lastStationarityAt >= 1000 / STATIONARITY_HZ) {
-    lastStationarityAt = now;
+  const every = Math.max(1000 / STATIONARITY_HZ, stationarityCost * (1 / STATIONARITY_SHARE - 1));
+  if (force || now - lastStationarityAt >= every) {
     stationarity = lab.stationarity();
+    stationarityCost = performance.now() - now;
+    lastStationarityAt = performance.now();
   }
   post({ type: 'progress', progress: p, stationarity, stepsPerSec: rate.perSec, playing: playing || stepsLeft > 0 });
   return p;

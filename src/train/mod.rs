@@ -108,6 +108,8 @@ pub struct Trainer {
     /// bias, if any, is updated on its own).
     span: Option<Span>,
     rest: Vec<bool>,
+    /// Layer 1's matrices lag its span coordinates (a span step since the last write-out).
+    stale: bool,
 }
 
 fn max_abs(p: &Params, mask: &[bool]) -> f64 {
@@ -156,6 +158,7 @@ impl Trainer {
             status: Status::Running,
             span: None,
             rest: Vec::new(),
+            stale: false,
         }
     }
 
@@ -164,14 +167,28 @@ impl Trainer {
     /// rounding, not bit for bit, so this is off by default (the pinned runs,
     /// the page and saved states use direct steps); the CLI turns it on.
     /// Returns whether span steps are now in use.
+    /// Turning them on again keeps the coordinates they have.
     pub fn set_span_steps(&mut self, on: bool) -> bool {
-        let usable = self.cfg.train.optimizer == Optimizer::Gd && self.net.trained[0] && span::pays(self.x.nrows(), self.x.ncols());
-        self.span = (on && usable).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view()));
+        self.sync();
+        if on == self.span.is_some() {
+            return on;
+        }
+        let sp = (on && self.span_usable()).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view()));
+        self.install_span(sp);
+        self.span.is_some()
+    }
+
+    /// GD, layer 1 trained and n ≤ d.
+    fn span_usable(&self) -> bool {
+        self.cfg.train.optimizer == Optimizer::Gd && self.net.trained[0] && span::pays(self.x.nrows(), self.x.ncols())
+    }
+
+    fn install_span(&mut self, sp: Option<Span>) {
         self.rest = self.net.trained.clone();
-        if self.span.is_some() {
+        if sp.is_some() {
             self.rest[0] = false;
         }
-        self.span.is_some()
+        self.span = sp;
     }
 
     /// Whether span steps are in use.
@@ -190,6 +207,7 @@ impl Trainer {
 
     /// Write layer 1's weight, EMA and checkpoint out of span coordinates.
     fn sync(&mut self) {
+        self.stale = false;
         if let Some(sp) = &mut self.span {
             sp.materialize(
                 self.x.view(),
@@ -213,7 +231,20 @@ impl Trainer {
         rest && (self.span.is_none() || (first_grad_finite(&self.ws) && self.grad.b[0].iter().all(|v| v.is_finite())))
     }
 
+    /// Layer 1's weight, EMA and checkpoint written out after [`Trainer::advance_deferred`] (free when current).
+    pub fn sync_matrices(&mut self) {
+        if self.stale {
+            self.sync();
+        }
+    }
+
+    /// Whether the matrices are current (not after `advance_deferred` without `sync_matrices`).
+    fn current(&self) -> bool {
+        !self.stale
+    }
+
     pub fn net(&self) -> &Net {
+        debug_assert!(self.current(), "Trainer::net after advance_deferred without sync_matrices");
         &self.net
     }
     pub fn initial_net(&self) -> &Net {
@@ -245,6 +276,7 @@ impl Trainer {
     }
     /// The exponential moving average of the gradient (zeros before the first step).
     pub fn gradient_ema(&self) -> &Params {
+        debug_assert!(self.current(), "Trainer::gradient_ema after advance_deferred without sync_matrices");
         &self.ema
     }
 
@@ -305,6 +337,16 @@ impl Trainer {
     /// Advance by at most `max_steps` steps (accepted steps under gradient
     /// flow), stopping early at the config's budget, divergence or a stall.
     pub fn advance(&mut self, max_steps: u64) -> &Status {
+        self.advance_deferred(max_steps);
+        self.sync_matrices();
+        &self.status
+    }
+
+    /// [`Trainer::advance`] without writing layer 1's matrices out of span
+    /// coordinates at the end (under span steps that costs about two steps of
+    /// a wide layer): for callers that advance in many small budgets. Call
+    /// [`Trainer::sync_matrices`] before reading the net, its EMA or its state.
+    pub fn advance_deferred(&mut self, max_steps: u64) -> &Status {
         if !self.status.is_running() {
             return &self.status;
         }
@@ -342,8 +384,8 @@ impl Trainer {
                 break;
             }
         }
-        self.sync();
         if self.status.is_running() && self.finished() {
+            self.sync();
             self.record_final();
             self.status = Status::Done;
         }
@@ -506,6 +548,7 @@ impl Trainer {
                     unreachable!("parameters are allocated contiguous")
                 };
                 let bias = crate::net::simd::finite_from_bits(crate::net::simd::fused_update(t, e, g, c, eta, beta));
+                self.stale = true;
                 sp.update(self.ws.first_grad_t(), c, eta, beta).zip(bias).map(|(a, b)| a.max(b))
             }
             None => Some(0.0),
@@ -615,6 +658,7 @@ impl Trainer {
 
     /// Metrics at the current θ (full-batch forward and backward; allocates).
     pub fn metrics(&self) -> Metrics {
+        debug_assert!(self.current(), "Trainer::metrics after advance_deferred without sync_matrices");
         let mut ws = Workspace::default();
         let mut grad = Params::zeros_like(&self.net.params);
         let loss = ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut grad);
@@ -643,6 +687,10 @@ impl Trainer {
 
     /// Full-batch loss and gradient at the current θ (allocates the gradient).
     pub fn loss_and_gradient(&self) -> (f64, Params) {
+        debug_assert!(
+            self.current(),
+            "Trainer::loss_and_gradient after advance_deferred without sync_matrices"
+        );
         let mut ws = Workspace::default();
         let mut grad = Params::zeros_like(&self.net.params);
         let loss = ws.loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut grad);

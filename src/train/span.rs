@@ -22,6 +22,30 @@ use crate::net::backprop::SpanInput;
 use crate::net::gemm::matmul;
 use crate::net::simd;
 use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// Span coordinates as a run's exported state keeps them (`TrainerState::span`),
+/// so that an imported run continues bit for bit. W_1, its EMA and the
+/// checkpoint are in the state as matrices too; these are what produced them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpanState {
+    /// B (width_1 × d); absent when it is the initial W_1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Array2<f64>>,
+    pub s: f64,
+    /// P, width_1 × n.
+    pub p: Array2<f64>,
+    /// E (width_1 × d); absent when e = 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_base: Option<Array2<f64>>,
+    pub e: f64,
+    /// Q, width_1 × n.
+    pub q: Array2<f64>,
+    /// (s, P) at the last checkpoint.
+    pub check_s: f64,
+    pub check_p: Array2<f64>,
+}
 
 /// Below this a factor s or e is flushed to 0: its term no longer changes
 /// any weight, and subnormal factors would slow every step.
@@ -93,6 +117,42 @@ impl Span {
         self.check_fresh = false;
     }
 
+    /// The coordinates to export; `initial` is the initial W_1 (a base equal to it is
+    /// left out); `ema_ready` false exports the EMA as not started (Q = 0, e = 0).
+    pub fn state(&self, initial: &Array2<f64>, ema_ready: bool) -> SpanState {
+        let ema_kept = ema_ready && self.q.iter().all(|v| v.is_finite()) && (self.e == 0.0 || self.ema_base.iter().all(|v| v.is_finite()));
+        SpanState {
+            base: (self.base != *initial).then(|| self.base.clone()),
+            s: self.s,
+            p: self.p.clone(),
+            ema_base: (ema_kept && self.e != 0.0).then(|| self.ema_base.clone()),
+            e: if ema_kept { self.e } else { 0.0 },
+            q: if ema_kept {
+                self.q.clone()
+            } else {
+                Array2::zeros(self.q.raw_dim())
+            },
+            check_s: self.check_s,
+            check_p: self.check_p.clone(),
+        }
+    }
+
+    /// Span coordinates from an exported state (checked by [`check_state`]).
+    pub fn from_state(x: ArrayView2<f64>, initial: ArrayView2<f64>, st: SpanState) -> Span {
+        let base = st.base.unwrap_or_else(|| initial.to_owned());
+        let mut sp = Span::new(x, base.view(), st.ema_base.as_ref().map_or(base.view(), |e| e.view()));
+        sp.s = st.s;
+        sp.p = st.p;
+        sp.e = st.e;
+        sp.q = st.q;
+        if st.ema_base.is_none() {
+            sp.ema_base.fill(0.0);
+        }
+        sp.check_s = st.check_s;
+        sp.check_p = st.check_p;
+        sp
+    }
+
     /// What the forward pass needs.
     pub fn input(&self) -> SpanInput<'_> {
         SpanInput {
@@ -138,6 +198,40 @@ impl Span {
             self.check_fresh = false;
         }
     }
+}
+
+/// An exported [`SpanState`] fits a layer 1 of `m` units on `n` inputs of
+/// dimension `d`, with finite entries; refusals name the field under `path`.
+pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> Result<(), String> {
+    let mats = [
+        ("base", st.base.as_ref(), (m, d)),
+        ("p", Some(&st.p), (m, n)),
+        ("ema_base", st.ema_base.as_ref(), (m, d)),
+        ("q", Some(&st.q), (m, n)),
+        ("check_p", Some(&st.check_p), (m, n)),
+    ];
+    for (name, a, want) in mats {
+        let Some(a) = a else { continue };
+        if a.dim() != want {
+            return Err(format!(
+                "{path}.{name}: shape ({}, {}) does not match the config's ({}, {}) (layer 1's width × {})",
+                a.nrows(),
+                a.ncols(),
+                want.0,
+                want.1,
+                if want.1 == n { "data.n" } else { "data.d" }
+            ));
+        }
+        if let Some(((i, j), v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(format!("{path}.{name} has a non-finite entry {v} at ({i}, {j})"));
+        }
+    }
+    for (name, v) in [("s", st.s), ("e", st.e), ("check_s", st.check_s)] {
+        if !v.is_finite() {
+            return Err(format!("{path}.{name} must be finite, got {v}"));
+        }
+    }
+    Ok(())
 }
 
 /// ∇_{W_1} L = G_1ᵀ X into `out` (width_1 × d).

@@ -41,6 +41,11 @@ pub struct TrainerState {
     pub sgd: Option<(LabRng, Vec<usize>)>,
     /// Gradient flow: the next trial step size and the rejections in a row.
     pub flow: Option<(f64, u64)>,
+    /// GD with span steps (`Trainer::set_span_steps`): layer 1's span
+    /// coordinates. Absent otherwise, and in states saved before span steps
+    /// (importing one under span steps starts them from its matrices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<super::span::SpanState>,
 }
 
 /// Largest history stride accepted on import (a power of two; a real run
@@ -197,6 +202,7 @@ impl Trainer {
     /// JSON cannot carry those values, so such an EMA is exported as zeros and
     /// not ready, which continues like the trainer itself (the same JSON).
     pub fn state(&self) -> TrainerState {
+        debug_assert!(self.current(), "Trainer::state after advance_deferred without sync_matrices");
         let all = vec![true; self.ema.depth()];
         let (ema, ema_ready) = if self.ema.all_finite(&all) {
             (self.ema.clone(), self.ema_ready)
@@ -231,6 +237,7 @@ impl Trainer {
             status: self.status.clone(),
             sgd: self.sgd.as_ref().map(|s| (s.rng.clone(), s.perm.clone())),
             flow: self.flow.as_ref().map(|f| (f.h, f.rejected)),
+            span: self.span.as_ref().map(|sp| sp.state(&self.init.params.w[0], ema_ready)),
         }
     }
 
@@ -243,6 +250,7 @@ impl Trainer {
     /// [`Trainer::restore`], with refusals naming fields under `path` (e.g. `state.tasks[1]`).
     pub fn restore_at(&mut self, st: TrainerState, path: &str) -> Result<(), String> {
         self.check_state(&st, path)?;
+        let span_state = st.span;
         self.net.params = st.params;
         self.init.params = st.initial;
         self.ema = st.ema;
@@ -255,7 +263,14 @@ impl Trainer {
         self.history = st.history;
         self.status = st.status;
         self.theta_max = max_abs(&self.net.params, &self.net.trained);
-        self.rebase();
+        self.stale = false;
+        match span_state {
+            Some(ss) => {
+                let sp = super::span::Span::from_state(self.x.view(), self.init.params.w[0].view(), ss);
+                self.install_span(Some(sp));
+            }
+            None => self.rebase(),
+        }
         if let (Some(s), Some((rng, perm))) = (&mut self.sgd, st.sgd) {
             s.rng = rng;
             s.perm = perm;
@@ -332,6 +347,17 @@ impl Trainer {
             if !(h.is_finite() && h > 0.0) {
                 return Err(format!("{path}.flow[0] (the next step size) must be finite and > 0, got {h}"));
             }
+        }
+        if let Some(sp) = &st.span {
+            if !self.span_usable() {
+                return Err(format!(
+                    "{path}.span: span coordinates are for GD with layer 1 trained and data.n ≤ data.d (here train.optimizer = {opt}, data.n = {}, data.d = {})",
+                    self.x.nrows(),
+                    self.x.ncols()
+                ));
+            }
+            let m = self.net.params.w[0].nrows();
+            super::span::check_state(sp, m, self.x.ncols(), self.x.nrows(), &format!("{path}.span"))?;
         }
         check_history(&st.history, &self.cfg, st.step, &format!("{path}.history"))
     }
@@ -419,9 +445,10 @@ fn explain(v: &Value, path: &str) -> Result<(), String> {
             "status" => de::<Status>(f, &p)?,
             "sgd" => de::<Option<(LabRng, Vec<usize>)>>(f, &p)?,
             "flow" => de::<Option<(f64, u64)>>(f, &p)?,
+            "span" => de::<Option<super::span::SpanState>>(f, &p)?,
             other => {
                 return Err(format!(
-                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, history, status, sgd, flow)",
+                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, history, status, sgd, flow, span)",
                     crate::overrides::clip(other)
                 ))
             }

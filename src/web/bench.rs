@@ -40,10 +40,12 @@ fn config(w: Workload, tiny: bool) -> Result<ValidConfig, JsError> {
     c.validate().map_err(err)
 }
 
-fn trainer(cfg: &ValidConfig) -> Trainer {
+fn trainer(cfg: &ValidConfig, direct: bool) -> Trainer {
     let run = Run::new(cfg);
     let t = &run.data().tasks[0];
-    Trainer::new(cfg, 0, t.x.clone(), t.y.clone())
+    let mut tr = Trainer::new(cfg, 0, t.x.clone(), t.y.clone());
+    tr.set_span_steps(!direct);
+    tr
 }
 
 /// Time one rep of a standard workload in this wasm build.
@@ -53,9 +55,10 @@ fn trainer(cfg: &ValidConfig) -> Trainer {
 /// the W3 net). `steps` = 0 takes the native defaults (W1/W2 5000, W3 100, S 20;
 /// tiny: 20, 20, 10, 10). Returns JSON {workload, impl, tiny, unit, steps,
 /// seconds, steps_per_s, final_loss, final_objective} (S: no losses, and
-/// `ms_per_call` per net).
+/// `ms_per_call` per net). W1–W3 run span steps as the page does, or with
+/// `direct` layer 1's products every step (impl "browser_direct").
 #[wasm_bindgen]
-pub fn bench_workload(name: &str, steps: u32, tiny: bool) -> Result<String, JsError> {
+pub fn bench_workload(name: &str, steps: u32, tiny: bool, direct: bool) -> Result<String, JsError> {
     let name = name.to_ascii_uppercase();
     let steps = match (steps, name.as_str(), tiny) {
         (s, _, _) if s > 0 => s,
@@ -73,7 +76,7 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
         _ => return Err(err(format!("workload must be one of W1, W2, W3, S, got `{name}`"))),
     };
     let cfg = config(w, tiny)?;
-    let mut t = trainer(&cfg);
+    let mut t = trainer(&cfg, direct);
     let start = now_ms();
     t.advance(u64::from(steps));
     let seconds = (now_ms() - start) / 1e3;
@@ -89,7 +92,8 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
     let objective = loss + 0.5 * cfg.train.lambda * net.params.norm_sq(&net.trained);
     let out = json!({
         "workload": name,
-        "impl": "browser",
+        "impl": if direct { "browser_direct" } else { "browser" },
+        "span_steps": t.span_steps(),
         "tiny": tiny,
         "unit": "steps",
         "steps": steps,
@@ -104,7 +108,7 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
 fn spectra(calls: u32, tiny: bool) -> Result<String, JsError> {
     let nets: Vec<(&str, Net)> = [("W2", Workload::W2), ("W3", Workload::W3)]
         .into_iter()
-        .map(|(name, w)| Ok((name, trainer(&config(w, tiny)?).initial_net().clone())))
+        .map(|(name, w)| Ok((name, trainer(&config(w, tiny)?, true).initial_net().clone())))
         .collect::<Result<_, JsError>>()?;
     let mut per_net = [0.0; 2];
     let mut checksum = 0.0;

@@ -170,16 +170,19 @@ pub struct Lab {
 impl Lab {
     /// Validate `config_json` and initialise the run (refused before allocation if invalid).
     #[wasm_bindgen(constructor)]
+    /// GD runs in span steps where they pay (`Trainer::set_span_steps`), as the CLI's do.
     pub fn new(config_json: &str) -> Result<Lab, JsError> {
-        Ok(Lab {
-            run: Run::new(&parse(config_json)?),
-        })
+        let mut run = Run::new(&parse(config_json)?);
+        run.set_span_steps(true);
+        Ok(Lab { run })
     }
 
     /// Advance every task by at most `max_steps`; returns a small progress JSON
-    /// {step, time, running, status: [..]} (cheap: no spectra).
+    /// {step, time, running, status: [..]} (cheap: no spectra). Layer 1's
+    /// matrices are written out of span coordinates only when something reads
+    /// them (the worker advances a wide net one step per call).
     pub fn advance(&mut self, max_steps: u32) -> Result<String, JsError> {
-        self.run.advance(max_steps as u64);
+        self.run.advance_deferred(max_steps as u64);
         self.progress()
     }
 
@@ -201,17 +204,20 @@ impl Lab {
     }
 
     /// The full snapshot (config, data hash, overlap, per-task metrics and history, merge report).
-    pub fn snapshot(&self) -> Result<String, JsError> {
+    pub fn snapshot(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
         serde_json::to_string(&self.run.snapshot()).map_err(err)
     }
 
     /// Stationarity residual of task a (cheap: no SVD), for the gauge.
-    pub fn stationarity(&self) -> f64 {
+    pub fn stationarity(&mut self) -> f64 {
+        self.run.sync_matrices();
         self.run.trainers()[0].stationarity()
     }
 
     /// The `final` object (same as the CLI's `run --json`).
-    pub fn final_summary(&self) -> Result<String, JsError> {
+    pub fn final_summary(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
         serde_json::to_string(&summary::final_summary(&self.run)).map_err(err)
     }
 
@@ -231,7 +237,8 @@ impl Lab {
     }
 
     /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task] (empty otherwise).
-    pub fn boundaries(&self) -> Result<String, JsError> {
+    pub fn boundaries(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
         let merged = if nets.len() >= 2 {
             merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
@@ -244,7 +251,8 @@ impl Lab {
     }
 
     /// Weights of net `net` ("a", "b", …, or a merge name) layer `layer` (1-based) as .npy bytes.
-    pub fn weights_npy(&self, net: &str, layer: usize) -> Result<Vec<u8>, JsError> {
+    pub fn weights_npy(&mut self, net: &str, layer: usize) -> Result<Vec<u8>, JsError> {
+        self.run.sync_matrices();
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
         let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
             Some((_, n)) => n.clone(),
@@ -264,7 +272,8 @@ impl Lab {
 
     /// The run's full state as JSON (config, weights, RNG and integrator state, history);
     /// floats are written so they read back exactly. See [`Lab::from_state`].
-    pub fn export_state(&self) -> Result<String, JsError> {
+    pub fn export_state(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
         serde_json::to_string(&self.run.state()).map_err(err)
     }
 
@@ -273,9 +282,10 @@ impl Lab {
     /// not match its config, and configs above the browser memory budget.
     pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
         let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
-        Ok(Lab {
-            run: Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?,
-        })
+        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
+        // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
+        run.set_span_steps(true);
+        Ok(Lab { run })
     }
 
     /// The run's config JSON (normalised; λ and η as last set).
@@ -285,7 +295,7 @@ impl Lab {
 
     /// Number of layers L.
     pub fn depth(&self) -> usize {
-        self.run.trainers()[0].net().depth()
+        self.run.trainers()[0].initial_net().depth()
     }
 }
 
@@ -294,6 +304,7 @@ impl Lab {
 pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
     let cfg = parse(config_json)?;
     let mut run = Run::new(&cfg);
+    run.set_span_steps(true);
     run.run_to_end();
     serde_json::to_string(&summary::final_summary(&run)).map_err(err)
 }
