@@ -61,8 +61,8 @@ enum Command {
         /// Memory budget in bytes for the run (default 16 GiB).
         #[arg(long)]
         memory_budget: Option<u64>,
-        /// GD computes layer 1's products every step, as the page does (bit-identical to it),
-        /// instead of in span coordinates (same iterates up to rounding, faster when n ≤ d).
+        /// GD computes layer 1's products every step (as the benchmark references do) instead of
+        /// in span coordinates (the same iterates up to rounding, less work when n ≤ d).
         #[arg(long)]
         direct: bool,
     },
