@@ -30,6 +30,7 @@ function latestBrowser(w) {
 
 const stepOf = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="step"]').textContent.replace(/[^0-9]/g, '')));
 const framesOf = (page) => page.evaluate(() => window.lowrankLabPerf.frames);
+const analysedOf = (page) => page.evaluate(() => window.lowrankLabPerf.analystSnapshots);
 
 const lab = await setup();
 const out = {};
@@ -42,20 +43,24 @@ try {
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
-    const [s0, f0, t0] = [await stepOf(page), await framesOf(page), Date.now()];
+    const [s0, f0, a0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), Date.now()];
     await page.waitForTimeout(seconds * 1000);
-    const [s1, f1, t1] = [await stepOf(page), await framesOf(page), Date.now()];
+    const [s1, f1, a1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), Date.now()];
+    const analystMs = await page.evaluate(() => window.lowrankLabPerf.analystMs);
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
     const noCharts = latestBrowser(w.split('_')[0]);
     out[w] = {
       steps_per_s: stepsPerSec,
       chart_refresh_hz: (f1 - f0) / sec,
+      analysis_worker_snapshots_hz: (a1 - a0) / sec,
+      analysis_worker_ms_per_snapshot: analystMs,
       bench_browser_steps_per_s: noCharts,
       page_over_bench: noCharts ? stepsPerSec / noCharts : null,
       seconds: sec,
     };
     console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, charts redrawn ${((f1 - f0) / sec).toFixed(1)} Hz` +
+      (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : ''));
     await page.click('[data-testid="pause"]').catch(() => {});
   }

@@ -150,6 +150,24 @@ fn exported_state_continues_bit_for_bit_in_the_browser() {
     assert!(web::Lab::from_state("{}").is_err());
 }
 
+#[wasm_bindgen_test]
+fn the_analysis_worker_snapshot_equals_the_labs() {
+    let cfg =
+        r#"{"seed":6,"data":{"tasks":2,"generator":"mixing","n":10,"d":14},"net":{"widths":[18]},"train":{"steps":200,"record_every":5}}"#;
+    let mut lab = web::Lab::new(cfg).unwrap();
+    let mut analyst = web::Analyst::new();
+    for n in [1, 60, 7] {
+        lab.advance(n).unwrap();
+        // Taken before anything writes layer 1 out of span coordinates.
+        let mut live = lab.live_state().unwrap();
+        let (meta, data) = (live.meta(), live.take_data());
+        let theirs = analyst.snapshot(&lab.config_json(), &meta, &data).unwrap();
+        assert_eq!(theirs, lab.snapshot().unwrap());
+        assert!(analyst.snapshot(&lab.config_json(), &meta, &data[1..]).is_err());
+    }
+    assert!(analyst.snapshot(&lab.config_json(), "junk", &[]).is_err());
+}
+
 /// The tested module is the shipped one: built with simd128 (.cargo/config.toml),
 /// with gemm's SIMD kernels switched on at start-up; the pinned run above checks
 /// that the SIMD products agree with native ones to 1e-9.

@@ -534,13 +534,15 @@ function onWorkerMessage(ev) {
       onProgress(m);
       break;
     case 'snapshot':
-      snapshotText = m.snapshot;
-      perf.snapshotBytes = m.snapshot.length;
-      snapshotObj = JSON.parse(m.snapshot);
-      if (m.boundaries) boundariesText = m.boundaries;
-      renderTables();
-      markAllStale();
-      snapshotUnacked = true;
+      showSnapshot(m);
+      break;
+    case 'want_analyst':
+      if (!analyst) startAnalyst();
+      else if (analystOk) send('analyst', { ok: true });
+      break;
+    case 'live':
+      if (analystOk) analyst.postMessage(m, [m.data.buffer]);
+      else send('snapshot_ack');
       break;
     case 'done':
       playing = false;
@@ -855,7 +857,7 @@ function renderTables() {
 
 const dirty = new Set();
 // Drawing statistics, for people and tests curious about the main thread's load.
-const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0 };
+const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, analystSnapshots: 0, analystMs: 0, analystError: null };
 window.lowrankLabPerf = perf;
 const visible = new Set();
 let lastDraw = 0;
@@ -1357,10 +1359,80 @@ function loadFromHash(savedRun = null) {
   }
 }
 
+/** A snapshot from the training worker or the analysis worker; an older one than shown is dropped. */
+function showSnapshot(m) {
+  if (m.seq <= lastSnapshotSeq) {
+    send('snapshot_ack');
+    return;
+  }
+  lastSnapshotSeq = m.seq;
+  snapshotText = m.snapshot;
+  perf.snapshotBytes = m.snapshot.length;
+  snapshotObj = JSON.parse(m.snapshot);
+  perf.snapshotStep = snapshotObj.tasks[0].current.step;
+  if (m.boundaries) boundariesText = m.boundaries;
+  renderTables();
+  markAllStale();
+  snapshotUnacked = true;
+}
+
+// ---------------------------------------------------------------- analysis worker
+
+// Started when the training worker finds its snapshots too costly (a wide net):
+// it then takes them from the trainers' states on the other core (www/analyst.js).
+let analyst = null;
+let analystOk = false;
+let lastSnapshotSeq = 0; // per training worker: its snapshots are numbered
+
+function startAnalyst() {
+  analyst = new Worker(new URL('./analyst.js', import.meta.url));
+  analyst.onmessage = onAnalystMessage;
+  analyst.onerror = (e) => {
+    e.preventDefault();
+    analystDown(e.message || 'the analysis worker failed');
+  };
+}
+
+/** Live snapshots go back to the training worker (slower for wide nets, never lost). */
+function analystDown(message) {
+  analystOk = false;
+  if (analyst) {
+    analyst.onmessage = null;
+    analyst.onerror = null;
+    analyst.terminate();
+  }
+  perf.analystError = message;
+  document.body.dataset.analyst = 'off';
+  send('analyst', { ok: false });
+  send('snapshot_ack');
+}
+
+function onAnalystMessage(ev) {
+  const m = ev.data;
+  if (m.type === 'loaded') {
+    analystOk = true;
+    document.body.dataset.analyst = 'on';
+    send('analyst', { ok: true });
+  } else if (m.type === 'snapshot') {
+    perf.analystSnapshots += 1;
+    perf.analystMs = Math.round(m.ms);
+    send('analyst', { ok: true, ms: m.ms });
+    if (m.runId === currentRunId) showSnapshot(m);
+    else send('snapshot_ack');
+  } else if (m.type === 'error') {
+    if (m.fatal) analystDown(m.message);
+    else {
+      showError('live snapshot', m.message);
+      send('snapshot_ack');
+    }
+  }
+}
+
 // ---------------------------------------------------------------- worker faults
 
 function startWorker() {
   workerLoaded = false;
+  lastSnapshotSeq = 0;
   worker = new Worker(new URL('./worker.js', import.meta.url));
   worker.onmessage = onWorkerMessage;
   worker.onerror = (e) => {

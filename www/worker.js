@@ -6,13 +6,23 @@
 // training and whenever training stops, so the page can restore the run after
 // a crash of this worker or a reload.
 //
+// Snapshots costing more than LIVE_MS (a wide net: spectra, balance, span and a
+// forward/backward pass take hundreds of ms in wasm) is taken off this worker:
+// it asks the page for the analysis worker (www/analyst.js, on the other core)
+// and from then on posts only its trainers' states (Lab.live_state: JSON and a
+// Float64Array of the matrices, a few ms),
+// which the page hands to that worker; forced snapshots (pause, end, changes)
+// are still taken here. Every snapshot carries a sequence number, so the page
+// never shows an older one after a newer one.
+//
 // Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context}
 //               | 'play' | 'pause' | {type: 'step', n} | {type: 'reset', runId}
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
-//               | 'snapshot' | 'snapshot_ack' | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
+//               | 'snapshot' | 'snapshot_ack' | {type: 'analyst', ok}
+//               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
 //               | {type: 'debug_panic', message} (tests only: panics in Rust on purpose)
-// Messages out: loaded, ready, progress, snapshot, state, restored, restore_failed, done,
+// Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
 //               paused, final, export, mem, weights, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
@@ -23,6 +33,8 @@ const SNAPSHOT_HZ = 15;
 // layer included): a W3-sized net's ~50 ms snapshot then comes every ~0.5 s
 // (2 Hz) and costs training at most 10%; small nets stay at SNAPSHOT_HZ.
 const SNAPSHOT_SHARE = 0.1;
+const LIVE_MS = 40;
+const LIVE_VOTES = 2; // in-worker snapshots in a row above LIVE_MS (the first call of a run is slower)
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
 // The gauge's residual is a full-batch forward and backward pass (plus, under
@@ -41,6 +53,12 @@ let chunk = 1; // steps per advance() call, adapted to BUDGET_MS
 let generation = 0; // bumped on init/reset so stale loops stop
 let lastSnapshotAt = -Infinity;
 let snapshotCost = 0;
+let snapshotSeq = 0;
+let analystReady = false; // the page has an analysis worker for live snapshots
+let analystAsked = false;
+let liveCost = 0;
+let liveVotes = 0;
+let analystMs = 0; // the analysis worker's last time per snapshot: live states are sent at its pace
 let lastBoundaryAt = -Infinity;
 let lastStationarityAt = -Infinity;
 let stationarityCost = 0;
@@ -127,6 +145,26 @@ function progressMessage(force) {
 
 function snapshotMessage(force) {
   const now = performance.now();
+  const live = !force && !planar && liveVotes >= LIVE_VOTES;
+  if (live && !analystReady) {
+    if (!analystAsked) post({ type: 'want_analyst' });
+    analystAsked = true;
+  }
+  if (live && analystReady) {
+    // The analysis worker takes the snapshot: only the state export costs this
+    // worker. States go out at the analysis worker's pace without waiting for
+    // the page (it keeps only the newest), so it always has a fresh one to start on.
+    const interval = Math.max(1000 / SNAPSHOT_HZ, liveCost * (1 / SNAPSHOT_SHARE - 1), 0.9 * analystMs);
+    if (now - lastSnapshotAt < interval) return;
+    const live = lab.live_state();
+    const meta = live.meta();
+    const data = live.take_data();
+    live.free();
+    liveCost = performance.now() - now;
+    lastSnapshotAt = performance.now();
+    post({ type: 'live', runId, seq: ++snapshotSeq, config: lab.config_json(), meta, data }, [data.buffer]);
+    return;
+  }
   const interval = Math.max(1000 / SNAPSHOT_HZ, snapshotCost * (1 / SNAPSHOT_SHARE - 1));
   if (!force && now - lastSnapshotAt < interval) return;
   if (!force && awaitingAck && now - lastSnapshotAt < ACK_TIMEOUT_MS) return;
@@ -138,9 +176,10 @@ function snapshotMessage(force) {
     lastBoundaryAt = now;
   }
   snapshotCost = performance.now() - t0;
+  liveVotes = snapshotCost > LIVE_MS ? liveVotes + 1 : 0;
   lastSnapshotAt = performance.now();
   awaitingAck = true;
-  post({ type: 'snapshot', snapshot, boundaries });
+  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, boundaries });
 }
 
 // The full state, for restoring the run after a crash or a reload: forced when
@@ -225,6 +264,10 @@ function adopt(next, id) {
   chunk = 1;
   rate = { t: 0, step: 0, perSec: null };
   lastStateAt = -Infinity;
+  // A new run measures its own snapshot cost (its first snapshot is taken here).
+  snapshotCost = 0;
+  liveCost = 0;
+  liveVotes = 0;
 }
 
 function init(msg) {
@@ -345,6 +388,10 @@ function handle(msg) {
       break;
     case 'snapshot_ack':
       awaitingAck = false;
+      break;
+    case 'analyst':
+      analystReady = !!msg.ok;
+      if (msg.ms) analystMs = msg.ms;
       break;
     case 'final':
       if (!lab) return;

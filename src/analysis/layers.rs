@@ -33,23 +33,53 @@ pub fn cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> 
 
 /// ‖D_k‖_F and ‖diag D_k‖₂ for D_k = W_nextᵀW_next − W W ᵀ, with W (m × fan_in), W_next (fan_out × m).
 ///
-/// The products go through the training step's kernels (`net::gemm`, faer,
-/// both cores for big ones): W Wᵀ of W3's 1024 × 256 layer is as costly as a
-/// training step, and a record or a page snapshot computes it.
+/// diag D_k is per-unit squared norms (outgoing minus incoming), O(m·(fan_in + fan_out)).
+/// For ‖D_k‖_F, when the layer is much wider than its fan-in and fan-out (W3:
+/// 1024 units, fan-in 256, fan-out 1), the m × m matrix is avoided:
+///   ‖D‖² = ‖W_next W_nextᵀ‖² − 2‖W_next W‖² + ‖WᵀW‖²
+/// (all Frobenius; traces of products of the two Grams), products of the small
+/// sizes only. Its rounding error is a few ε·(‖W_next W_nextᵀ‖² + ‖WᵀW‖²), so it is
+/// used only when ‖D‖² exceeds 1e-4 of that sum (‖D‖ then good to ~1e-11
+/// relative); a nearly balanced pair — where D_k's decay is measured — gets
+/// the direct m × m product, through the training step's kernels.
 pub fn balance(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
-    let m = w.nrows();
+    let (m, fan_in, fan_out) = (w.nrows(), w.ncols(), w_next.nrows());
+    let diag_sq: f64 = (0..m)
+        .map(|i| {
+            let out: f64 = w_next.column(i).iter().map(|v| v * v).sum();
+            let inc: f64 = w.row(i).iter().map(|v| v * v).sum();
+            (out - inc) * (out - inc)
+        })
+        .sum();
+    let diag = libm::sqrt(diag_sq);
+    let direct = m * m * (fan_in + fan_out);
+    let grams = m * (fan_in * fan_in + fan_out * fan_out + fan_in * fan_out);
+    if 2 * grams < direct {
+        let frob_sq = |a: &Array2<f64>| a.iter().map(|v| v * v).sum::<f64>();
+        let mut nn = Array2::<f64>::zeros((fan_out, fan_out));
+        matmul(nn.view_mut(), w_next, w_next.t(), 1.0, false);
+        let mut ww = Array2::<f64>::zeros((fan_in, fan_in));
+        matmul(ww.view_mut(), w.t(), w, 1.0, false);
+        let mut nw = Array2::<f64>::zeros((fan_out, fan_in));
+        matmul(nw.view_mut(), w_next, w, 1.0, false);
+        let (a, b, c) = (frob_sq(&nn), frob_sq(&ww), frob_sq(&nw));
+        let sq = a - 2.0 * c + b;
+        if sq > 1e-4 * (a + b) {
+            return (libm::sqrt(sq), diag);
+        }
+    }
     let mut d = Array2::<f64>::zeros((m, m));
     matmul(d.view_mut(), w_next.t(), w_next, 1.0, false);
     matmul(d.view_mut(), w, w.t(), -1.0, true);
     let full = libm::sqrt(d.iter().map(|v| v * v).sum());
-    let diag = libm::sqrt(d.diag().iter().map(|v| v * v).sum());
     (full, diag)
 }
 
-/// ‖W (I − Q Qᵀ)‖_F / ‖W‖_F for W (m × d) and Q (d × r) with orthonormal columns; 0 for W = 0.
+/// ‖W (I − Q Qᵀ)‖_F / ‖W‖_F for W (m × d) and Q (d × r) with orthonormal columns; 0 for W = 0,
+/// and exactly 0 when r = d (the inputs span R^d: nothing is outside).
 pub fn outside_span_fraction(w: ArrayView2<f64>, q: ArrayView2<f64>) -> f64 {
     let total: f64 = w.iter().map(|v| v * v).sum();
-    if total == 0.0 {
+    if total == 0.0 || q.ncols() >= q.nrows() {
         return 0.0;
     }
     let mut wq = Array2::<f64>::zeros((w.nrows(), q.ncols()));
@@ -82,6 +112,41 @@ mod tests {
         assert!(f < 1e-14 && dg < 1e-14);
         let (f, dg) = balance(w1.view(), (2.0 * &w2).view());
         assert!(f > 1.0 && dg > 1.0);
+    }
+
+    /// The direct m × m formula, for comparison.
+    fn balance_direct(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
+        let d = w_next.t().dot(&w_next) - w.dot(&w.t());
+        let full = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let diag = d.diag().iter().map(|v| v * v).sum::<f64>().sqrt();
+        (full, diag)
+    }
+
+    #[test]
+    fn balance_of_a_wide_layer_matches_the_direct_product() {
+        // 300 units, fan-in 20, fan-out 2: the Gram route (its sizes are the small ones).
+        let w = Array2::from_shape_fn((300, 20), |(i, j)| ((i * 31 + j * 7) as f64).sin());
+        let w_next = Array2::from_shape_fn((2, 300), |(i, j)| ((i * 13 + j * 3) as f64).cos() * 2.0);
+        let (f, dg) = balance(w.view(), w_next.view());
+        let (f0, dg0) = balance_direct(w.view(), w_next.view());
+        assert!((f - f0).abs() <= 1e-12 * f0, "{f} vs {f0}");
+        assert!((dg - dg0).abs() <= 1e-12 * dg0, "{dg} vs {dg0}");
+        // Nearly balanced: D = 1e-7·(a small perturbation) would lose every digit in
+        // the Gram formula; the guard takes the direct product and keeps them.
+        let u = Array2::from_shape_fn((300, 1), |(i, _)| ((i * 17) as f64).sin());
+        let w = u.clone();
+        let mut w_next = u.t().to_owned();
+        w_next[[0, 5]] *= 1.0 + 1e-7;
+        let (f, _) = balance(w.view(), w_next.view());
+        let (f0, _) = balance_direct(w.view(), w_next.view());
+        assert!(f0 > 0.0 && (f - f0).abs() <= 1e-9 * f0, "{f} vs {f0}");
+    }
+
+    #[test]
+    fn nothing_is_outside_a_full_span() {
+        let q = Array2::<f64>::eye(3);
+        let w = array![[3.0, 4.0, 1.0]];
+        assert_eq!(outside_span_fraction(w.view(), q.view()), 0.0);
     }
 
     #[test]

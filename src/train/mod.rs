@@ -173,7 +173,8 @@ impl Trainer {
         if on == self.span.is_some() {
             return on;
         }
-        let sp = (on && self.span_usable()).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view()));
+        let at_base = self.checkpoint.w[0] == self.net.params.w[0];
+        let sp = (on && self.span_usable()).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view(), at_base));
         self.install_span(sp);
         self.span.is_some()
     }
@@ -221,7 +222,8 @@ impl Trainer {
     /// Start span coordinates again from the current matrices.
     fn rebase(&mut self) {
         if let Some(sp) = &mut self.span {
-            sp.rebase(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view());
+            let at_base = self.checkpoint.w[0] == self.net.params.w[0];
+            sp.rebase(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view(), at_base);
         }
     }
 

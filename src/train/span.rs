@@ -42,9 +42,10 @@ pub struct SpanState {
     pub e: f64,
     /// Q, width_1 × n.
     pub q: Array2<f64>,
-    /// (s, P) at the last checkpoint.
-    pub check_s: f64,
-    pub check_p: Array2<f64>,
+    /// (s, P) at the last checkpoint, when the checkpoint is in these coordinates
+    /// (absent when it predates them: then the state's checkpoint matrix is it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<(f64, Array2<f64>)>,
 }
 
 /// Below this a factor s or e is flushed to 0: its term no longer changes
@@ -73,16 +74,18 @@ pub struct Span {
     e: f64,
     /// Q, width_1 × n.
     q: Array2<f64>,
-    /// (s, P) at the trainer's last checkpoint.
+    /// (s, P) at the trainer's last checkpoint, if it is in these coordinates.
     check_s: f64,
     check_p: Array2<f64>,
-    /// Whether a checkpoint was taken since the last `materialize`.
+    check_valid: bool,
+    /// Whether the checkpoint's matrix lags (s, P) of the checkpoint.
     check_fresh: bool,
 }
 
 impl Span {
-    /// Span coordinates for W_1 = `w` and ema_1 = `ema` (both width_1 × d) on inputs `x` (n × d).
-    pub fn new(x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>) -> Span {
+    /// Span coordinates for W_1 = `w` and ema_1 = `ema` (both width_1 × d) on inputs `x` (n × d);
+    /// `checkpoint_at_base`: the trainer's checkpoint of W_1 equals `w`.
+    pub fn new(x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: bool) -> Span {
         let (n, m) = (x.nrows(), w.nrows());
         let mut gram = Array2::zeros((n, n));
         matmul(gram.view_mut(), x, x.t(), 1.0, false);
@@ -97,14 +100,16 @@ impl Span {
             q: Array2::zeros((m, n)),
             check_s: 1.0,
             check_p: Array2::zeros((m, n)),
+            check_valid: false,
             check_fresh: false,
         };
-        sp.rebase(x, w, ema);
+        sp.rebase(x, w, ema, checkpoint_at_base);
         sp
     }
 
-    /// Start again from W_1 = `w`, ema_1 = `ema` (after a reset or an imported state).
-    pub fn rebase(&mut self, x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>) {
+    /// Start again from W_1 = `w`, ema_1 = `ema` (after a reset, a restored
+    /// checkpoint or an imported state); `checkpoint_at_base` as for [`Span::new`].
+    pub fn rebase(&mut self, x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: bool) {
         self.base.assign(&w);
         matmul(self.base_zt.view_mut(), w, x.t(), 1.0, false);
         self.s = 1.0;
@@ -114,6 +119,7 @@ impl Span {
         self.q.fill(0.0);
         self.check_s = 1.0;
         self.check_p.fill(0.0);
+        self.check_valid = checkpoint_at_base;
         self.check_fresh = false;
     }
 
@@ -132,15 +138,16 @@ impl Span {
             } else {
                 Array2::zeros(self.q.raw_dim())
             },
-            check_s: self.check_s,
-            check_p: self.check_p.clone(),
+            check: self.check_valid.then(|| (self.check_s, self.check_p.clone())),
         }
     }
 
-    /// Span coordinates from an exported state (checked by [`check_state`]).
+    /// Span coordinates from an exported state (checked by [`check_state`]); the
+    /// next [`Span::materialize`] writes W_1, its EMA and (if in these
+    /// coordinates) the checkpoint out of them.
     pub fn from_state(x: ArrayView2<f64>, initial: ArrayView2<f64>, st: SpanState) -> Span {
         let base = st.base.unwrap_or_else(|| initial.to_owned());
-        let mut sp = Span::new(x, base.view(), st.ema_base.as_ref().map_or(base.view(), |e| e.view()));
+        let mut sp = Span::new(x, base.view(), st.ema_base.as_ref().map_or(base.view(), |e| e.view()), false);
         sp.s = st.s;
         sp.p = st.p;
         sp.e = st.e;
@@ -148,8 +155,12 @@ impl Span {
         if st.ema_base.is_none() {
             sp.ema_base.fill(0.0);
         }
-        sp.check_s = st.check_s;
-        sp.check_p = st.check_p;
+        if let Some((s, p)) = st.check {
+            sp.check_s = s;
+            sp.check_p = p;
+            sp.check_valid = true;
+            sp.check_fresh = true;
+        }
         sp
     }
 
@@ -185,6 +196,7 @@ impl Span {
     pub fn checkpoint(&mut self) {
         self.check_s = self.s;
         self.check_p.assign(&self.p);
+        self.check_valid = true;
         self.check_fresh = true;
     }
 
@@ -208,7 +220,7 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
         ("p", Some(&st.p), (m, n)),
         ("ema_base", st.ema_base.as_ref(), (m, d)),
         ("q", Some(&st.q), (m, n)),
-        ("check_p", Some(&st.check_p), (m, n)),
+        ("check[1]", st.check.as_ref().map(|c| &c.1), (m, n)),
     ];
     for (name, a, want) in mats {
         let Some(a) = a else { continue };
@@ -226,7 +238,7 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
             return Err(format!("{path}.{name} has a non-finite entry {v} at ({i}, {j})"));
         }
     }
-    for (name, v) in [("s", st.s), ("e", st.e), ("check_s", st.check_s)] {
+    for (name, v) in [("s", st.s), ("e", st.e), ("check[0]", st.check.as_ref().map_or(0.0, |c| c.0))] {
         if !v.is_finite() {
             return Err(format!("{path}.{name} must be finite, got {v}"));
         }

@@ -203,6 +203,19 @@ impl Trainer {
     /// not ready, which continues like the trainer itself (the same JSON).
     pub fn state(&self) -> TrainerState {
         debug_assert!(self.current(), "Trainer::state after advance_deferred without sync_matrices");
+        self.state_as_is()
+    }
+
+    /// [`Trainer::state`] without writing layer 1 out of span coordinates first
+    /// (the page's analysis worker gets this at every live snapshot): layer 1's
+    /// matrices may lag, the span coordinates are current, and
+    /// [`Trainer::restore`] writes the matrices out of them, so the restored
+    /// trainer is the same as from [`Trainer::state`] after `sync_matrices`.
+    pub fn live_state(&self) -> TrainerState {
+        self.state_as_is()
+    }
+
+    fn state_as_is(&self) -> TrainerState {
         let all = vec![true; self.ema.depth()];
         let (ema, ema_ready) = if self.ema.all_finite(&all) {
             (self.ema.clone(), self.ema_ready)
@@ -268,6 +281,7 @@ impl Trainer {
             Some(ss) => {
                 let sp = super::span::Span::from_state(self.x.view(), self.init.params.w[0].view(), ss);
                 self.install_span(Some(sp));
+                self.sync();
             }
             None => self.rebase(),
         }

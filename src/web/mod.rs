@@ -288,6 +288,15 @@ impl Lab {
         Ok(Lab { run })
     }
 
+    /// Every trainer's state for the analysis worker ([`Analyst`]), without writing layer 1
+    /// out of span coordinates first (`live::encode`: JSON without the matrices, and the
+    /// matrices as raw f64; a few ms for W3).
+    pub fn live_state(&self) -> Result<LiveState, JsError> {
+        crate::live::encode(&self.run)
+            .map(|inner| LiveState { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+
     /// The run's config JSON (normalised; λ and η as last set).
     pub fn config_json(&self) -> String {
         self.run.config().config().to_json()
@@ -296,6 +305,57 @@ impl Lab {
     /// Number of layers L.
     pub fn depth(&self) -> usize {
         self.run.trainers()[0].initial_net().depth()
+    }
+}
+
+/// [`Lab::live_state`]'s two parts.
+#[wasm_bindgen]
+pub struct LiveState {
+    inner: crate::live::LiveState,
+}
+
+#[wasm_bindgen]
+impl LiveState {
+    /// The states without their matrices (JSON).
+    pub fn meta(&self) -> String {
+        self.inner.meta.clone()
+    }
+
+    /// The matrices (a Float64Array; taken out, so a second call returns an empty array).
+    pub fn take_data(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.inner.data)
+    }
+}
+
+/// The page's analysis worker: snapshots of [`Lab::live_state`], taken off the
+/// training worker (on the other core), equal to what [`Lab::snapshot`] would give.
+#[wasm_bindgen]
+pub struct Analyst {
+    inner: crate::live::Analyst,
+}
+
+#[wasm_bindgen]
+impl Analyst {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Analyst {
+        Analyst {
+            inner: crate::live::Analyst::new(),
+        }
+    }
+
+    /// The snapshot JSON (as [`Lab::snapshot`]) of the run in `meta` and `data` (a
+    /// [`LiveState`]'s parts), trained with `config_json` ([`Lab::config_json`]); refuses
+    /// states that do not parse or do not fit the config.
+    pub fn snapshot(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        let cfg = parse(config_json)?;
+        let snap = self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))?;
+        serde_json::to_string(&snap).map_err(err)
+    }
+}
+
+impl Default for Analyst {
+    fn default() -> Self {
+        Analyst::new()
     }
 }
 

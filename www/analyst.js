@@ -1,0 +1,61 @@
+// The analysis worker: live snapshots of wide nets taken off the training
+// worker, on the other core (src/live.rs). The training worker exports its
+// trainers' states (Lab.live_state: JSON plus the matrices as a Float64Array, a few ms); the page
+// hands them here; Analyst.snapshot restores them into a run of the same
+// config and returns the snapshot JSON the training worker would have taken.
+// Only the newest request is kept while one is being computed.
+//
+// Messages in:  {type: 'live', runId, seq, config, meta, data}
+// Messages out: loaded | {type: 'snapshot', runId, seq, snapshot, ms}
+//               | {type: 'error', runId, seq, message, fatal} (fatal: this worker is unusable)
+
+let wasm = null;
+let analyst = null;
+let next = null;
+let dead = false;
+
+const post = (msg) => self.postMessage(msg);
+const errorMessage = (e) => (e && e.message ? e.message : String(e));
+
+function work() {
+  const m = next;
+  next = null;
+  if (!m || !analyst || dead) return;
+  try {
+    const t0 = performance.now();
+    const snapshot = analyst.snapshot(m.config, m.meta, m.data);
+    post({ type: 'snapshot', runId: m.runId, seq: m.seq, snapshot, ms: performance.now() - t0 });
+  } catch (e) {
+    // A trap (a Rust panic, out of memory) leaves the instance unusable.
+    dead = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+    let message = errorMessage(e);
+    if (dead) {
+      try {
+        message = wasm.last_panic_message() || message;
+      } catch (_) {
+        /* keep the trap's own message */
+      }
+    }
+    post({ type: 'error', runId: m.runId, seq: m.seq, message, fatal: dead });
+  }
+}
+
+self.onmessage = (ev) => {
+  if (ev.data && ev.data.type === 'live') {
+    next = ev.data;
+    if (analyst) setTimeout(work, 0);
+  }
+};
+
+import('../pkg/lowrank_lab.js').then(
+  (m) => {
+    wasm = m;
+    analyst = new m.Analyst();
+    post({ type: 'loaded' });
+    work();
+  },
+  (e) => {
+    dead = true;
+    post({ type: 'error', message: `loading the wasm module: ${errorMessage(e)}`, fatal: true });
+  },
+);
