@@ -1511,6 +1511,9 @@ async function boot() {
     showError('loading the wasm module', 'this browser does not support WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+); the lab needs it');
     return;
   }
+  // The worker compiles its own instance of the module: start it now, so the two
+  // compilations run side by side (the first chart waits for both).
+  startWorker();
   try {
     wasm = await import('../pkg/lowrank_lab.js');
   } catch (e) {
@@ -1525,7 +1528,6 @@ async function boot() {
     presets = [];
   }
   renderPresets();
-  startWorker();
   workerReady = true;
   bindUi();
   installTestHooks();
