@@ -97,21 +97,10 @@ impl Workspace {
         self.loss_and_grad_with(net, x, y, loss_kind, grad, None)
     }
 
-    /// [`Workspace::loss_and_grad`] with layer 1 in span coordinates: `grad.w[0]`
-    /// is left untouched (read G_1ᵀ from [`Workspace::first_grad_t`]); net.params.w[0] is not read.
-    pub fn loss_and_grad_span(
-        &mut self,
-        net: &Net,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        loss_kind: Loss,
-        grad: &mut Params,
-        span: &SpanInput,
-    ) -> f64 {
-        self.loss_and_grad_with(net, x, y, loss_kind, grad, Some(span))
-    }
-
-    fn loss_and_grad_with(
+    /// [`Workspace::loss_and_grad`], with layer 1 in span coordinates when `span` is
+    /// given: then `grad.w[0]` is left untouched (read G_1ᵀ from
+    /// [`Workspace::first_grad_t`]) and net.params.w[0] is not read.
+    pub fn loss_and_grad_with(
         &mut self,
         net: &Net,
         x: ArrayView2<f64>,

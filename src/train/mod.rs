@@ -513,7 +513,7 @@ impl Trainer {
     fn gd_step(&mut self) -> Result<(), Status> {
         let (x, y, kind) = (self.x.view(), self.y.view(), self.cfg.train.loss);
         let loss = match &self.span {
-            Some(sp) => self.ws.loss_and_grad_span(&self.net, x, y, kind, &mut self.grad, &sp.input()),
+            Some(sp) => self.ws.loss_and_grad_with(&self.net, x, y, kind, &mut self.grad, Some(&sp.input())),
             None => self.ws.loss_and_grad(&self.net, x, y, kind, &mut self.grad),
         };
         self.checked_loss(loss)?;
