@@ -18,7 +18,8 @@
 //! With [`Trainer::set_span_steps`], GD runs layer 1 in span coordinates
 //! (`span`): the same iterates up to rounding, for less work when n ≤ d.
 //! The matrices are written out before `advance` returns, so readers never
-//! see the difference.
+//! see the difference (`advance_deferred` leaves that to `sync_matrices`,
+//! for callers that advance one step at a time).
 
 pub mod flow;
 pub mod history;
@@ -164,9 +165,9 @@ impl Trainer {
 
     /// Run GD's layer 1 in span coordinates (`span`) when that is less work:
     /// GD, layer 1 trained and n ≤ d. The iterates agree with direct steps to
-    /// rounding, not bit for bit, so this is off by default (the pinned runs,
-    /// the page and saved states use direct steps); the CLI turns it on.
-    /// Returns whether span steps are now in use.
+    /// rounding, not bit for bit, so a new trainer uses direct steps (as the
+    /// pinned runs and `lowrank-lab run --direct` do); the CLI, sweeps and the
+    /// page turn span steps on. Returns whether span steps are now in use.
     /// Turning them on again keeps the coordinates they have.
     pub fn set_span_steps(&mut self, on: bool) -> bool {
         self.sync();

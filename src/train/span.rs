@@ -13,8 +13,9 @@
 //!
 //! The gradient's EMA has the same form: ema_1 = e·E + Q·X with e ← β·e and
 //! Q ← β·Q + (1 − β)·G_1ᵀ. W_1, its EMA and the recovery checkpoint are
-//! written out as matrices ([`Span::materialize`]) whenever anything outside
-//! the step loop may read them. The products are associated differently from
+//! written out as matrices ([`Span::materialize`]) when something reads
+//! them: at history records, at the end of `Trainer::advance`, or on
+//! `Trainer::sync_matrices` after `advance_deferred`. The products are associated differently from
 //! the direct step, so the two agree to rounding, not bit for bit
 //! (tests/span.rs bounds the difference).
 
