@@ -71,7 +71,9 @@ impl Workspace {
             let w = &net.params.w[k];
             let zt = &mut self.zt[k];
             if let (0, Some(sp)) = (k, span) {
-                zt.zip_mut_with(&sp.base_zt, |z, &b| *z = sp.s * b);
+                let s = sp.s;
+                let base = sp.base_zt.as_slice().expect("span coordinates are standard layout");
+                super::par::zip2(base, contiguous_mut(zt), &|b, z| z.iter_mut().zip(b).for_each(|(z, &b)| *z = s * b));
                 matmul(zt.view_mut(), sp.p, sp.gram, 1.0, true);
             } else if k == 0 {
                 matmul(zt.view_mut(), w.view(), x.t(), 1.0, false);
@@ -86,7 +88,8 @@ impl Workspace {
                 }
             }
             if k + 1 < depth {
-                net.act.forward_slice(contiguous(zt), contiguous_mut(&mut self.at[k]));
+                let act = net.act;
+                super::par::zip2(contiguous(zt), contiguous_mut(&mut self.at[k]), &|z, a| act.forward_slice(z, a));
             }
         }
         self.zt[depth - 1].t()
@@ -133,7 +136,8 @@ impl Workspace {
                 let gk = &hi[0];
                 let gprev = &mut lo[k - 1];
                 matmul(gprev.view_mut(), net.params.w[k].t(), gk.view(), 1.0, false);
-                net.act.backward_slice(contiguous(&self.zt[k - 1]), contiguous_mut(gprev));
+                let act = net.act;
+                super::par::zip2(contiguous(&self.zt[k - 1]), contiguous_mut(gprev), &|z, g| act.backward_slice(z, g));
             }
         }
         value

@@ -13,6 +13,7 @@ pub mod activation;
 pub mod backprop;
 pub mod gemm;
 pub mod loss;
+pub mod par;
 pub mod params;
 pub mod simd;
 

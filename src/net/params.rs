@@ -113,7 +113,7 @@ impl Params {
                 let (Some(t), Some(e), Some(g)) = (t, e, g) else {
                     unreachable!("parameters are allocated contiguous")
                 };
-                m = m.max(simd::fused_update(t, e, g, c, eta, beta));
+                m = m.max(super::par::zip3(t, e, g, &|t, e, g| simd::fused_update(t, e, g, c, eta, beta)));
             }
         }
         simd::finite_from_bits(m)

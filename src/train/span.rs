@@ -187,7 +187,7 @@ impl Span {
         let (Some(p), Some(q), Some(g)) = (self.p.as_slice_mut(), self.q.as_slice_mut(), g_t.as_slice()) else {
             unreachable!("span coordinates and the workspace's G_1ᵀ are standard layout")
         };
-        let max = simd::fused_update(p, q, g, c, eta, beta);
+        let max = crate::net::par::zip3(p, q, g, &|p, q, g| simd::fused_update(p, q, g, c, eta, beta));
         self.s = flush(self.s * c);
         self.e = flush(self.e * beta);
         simd::finite_from_bits(max)
