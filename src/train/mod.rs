@@ -100,8 +100,6 @@ pub struct Trainer {
     loss: f64,
     checkpoint: Params,
     checkpoint_at: (u64, f64),
-    /// max |θ| over trained layers (kept current so the overflow check costs nothing).
-    theta_max: f64,
     history: History,
     status: Status,
     /// Layer 1 in span coordinates (GD with span steps on), and the trained
@@ -113,12 +111,13 @@ pub struct Trainer {
     stale: bool,
 }
 
-fn max_abs(p: &Params, mask: &[bool]) -> f64 {
-    let mut m = 0.0f64;
-    for k in (0..p.depth()).filter(|&k| mask[k]) {
-        m = p.w[k].iter().chain(p.b[k].iter()).fold(m, |m, v| m.max(v.abs()));
+/// The trained layers the fused update covers: under span steps layer 1 is the span's.
+fn update_mask<'a>(span: &Option<Span>, rest: &'a [bool], trained: &'a [bool]) -> &'a [bool] {
+    if span.is_some() {
+        rest
+    } else {
+        trained
     }
-    m
 }
 
 impl Trainer {
@@ -144,7 +143,6 @@ impl Trainer {
             init: net.clone(),
             checkpoint: net.params.clone(),
             checkpoint_at: (0, 0.0),
-            theta_max: max_abs(&net.params, &net.trained),
             ema: grad.clone(),
             grad,
             ema_ready: false,
@@ -198,15 +196,6 @@ impl Trainer {
         self.span.is_some()
     }
 
-    /// The trained layers the fused update covers (layer 1 is the span's under span steps).
-    fn update_mask(&self) -> &[bool] {
-        if self.span.is_some() {
-            &self.rest
-        } else {
-            &self.net.trained
-        }
-    }
-
     /// Write layer 1's weight, EMA and checkpoint out of span coordinates.
     fn sync(&mut self) {
         self.stale = false;
@@ -230,7 +219,10 @@ impl Trainer {
 
     /// Whether the last pass's gradient is finite (under span steps, G_1 stands for ∇_{W_1} L).
     fn gradient_finite(&self) -> bool {
-        let rest = self.grad.finite_max_abs(self.update_mask()).is_some();
+        let rest = self
+            .grad
+            .finite_max_abs(update_mask(&self.span, &self.rest, &self.net.trained))
+            .is_some();
         rest && (self.span.is_none() || (first_grad_finite(&self.ws) && self.grad.b[0].iter().all(|v| v.is_finite())))
     }
 
@@ -312,7 +304,6 @@ impl Trainer {
         self.net = self.init.clone();
         self.checkpoint = self.init.params.clone();
         self.checkpoint_at = (0, 0.0);
-        self.theta_max = max_abs(&self.net.params, &self.net.trained);
         self.step = 0;
         self.time = 0.0;
         self.loss = f64::NAN;
@@ -410,7 +401,7 @@ impl Trainer {
             if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
             }
-            let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+            let mask = update_mask(&self.span, &self.rest, &self.net.trained);
             self.checkpoint.assign(&self.net.params, mask);
             if let Some(sp) = &mut self.span {
                 sp.checkpoint();
@@ -431,7 +422,6 @@ impl Trainer {
         self.sync();
         self.net.params.assign(&self.checkpoint, &self.net.trained);
         self.rebase();
-        self.theta_max = max_abs(&self.net.params, &self.net.trained);
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
         self.history.points.retain(|p| p.step <= keep);
@@ -496,7 +486,7 @@ impl Trainer {
     /// The EMA starts at the first gradient (not at zero, which would bias it).
     fn start_ema(&mut self) {
         if !self.ema_ready {
-            let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+            let mask = update_mask(&self.span, &self.rest, &self.net.trained);
             self.ema.assign(&self.grad, mask);
             if let Some(sp) = &mut self.span {
                 sp.start_ema(self.ws.first_grad_t());
@@ -539,7 +529,7 @@ impl Trainer {
     fn fused_update(&mut self) -> Result<(), Status> {
         let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
         let c = 1.0 - eta * lambda;
-        let mask = if self.span.is_some() { &self.rest } else { &self.net.trained };
+        let mask = update_mask(&self.span, &self.rest, &self.net.trained);
         let rest = self.net.params.gd_update_with_ema(&mut self.ema, &self.grad, c, eta, beta, mask);
         let first = match &mut self.span {
             Some(sp) => {
@@ -552,12 +542,12 @@ impl Trainer {
                 };
                 let bias = crate::net::simd::finite_from_bits(crate::net::simd::fused_update(t, e, g, c, eta, beta));
                 self.stale = true;
-                sp.update(self.ws.first_grad_t(), c, eta, beta).zip(bias).map(|(a, b)| a.max(b))
+                sp.update(self.ws.first_grad_t(), c, eta, beta).zip(bias).map(|_| ())
             }
-            None => Some(0.0),
+            None => Some(()),
         };
         match rest.zip(first) {
-            Some((a, b)) => self.theta_max = a.max(b),
+            Some(_) => {}
             None if !self.gradient_finite() => return Err(self.diverged("gradient")),
             None => return Err(self.diverged("weights")),
         }

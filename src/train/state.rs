@@ -3,8 +3,8 @@
 //!
 //! Floats are written by serde_json in shortest round-trip form, so they read
 //! back exactly. What is not stored is recomputed deterministically: the data
-//! (from the config), gradient-flow's first stage (f(θ) is a pure function of
-//! θ), the overflow guard's max |θ|.
+//! (from the config) and gradient-flow's first stage (f(θ) is a pure function
+//! of θ).
 //!
 //! An imported state is untrusted input (a file the page or the CLI is given):
 //! [`Trainer::restore`] checks every part against the trainer's config before
@@ -12,7 +12,7 @@
 //! history's invariants (which the charts index by layer) — and each refusal
 //! names the field, what was expected and what was received.
 
-use super::{max_abs, History, Status, Trainer};
+use super::{History, Status, Trainer};
 use crate::config::{Optimizer, ValidConfig};
 use crate::net::Params;
 use crate::rng::LabRng;
@@ -275,7 +275,6 @@ impl Trainer {
         self.checkpoint_at = st.checkpoint_at;
         self.history = st.history;
         self.status = st.status;
-        self.theta_max = max_abs(&self.net.params, &self.net.trained);
         self.stale = false;
         match span_state {
             Some(ss) => {
