@@ -177,3 +177,75 @@ fn products_use_wasm_simd() {
     assert!(cfg!(target_feature = "simd128"), "built without simd128");
     assert!(web::simd_build());
 }
+
+/// The simd128 elementwise passes (net::simd's `wasm` module) give the bits of
+/// the scalar formulas, on odd lengths (the scalar tail) and on −0, NaN, ±∞.
+#[wasm_bindgen_test]
+fn simd_elementwise_passes_give_the_scalar_bits() {
+    use lowrank_lab::net::simd;
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    let z: Vec<f64> = (0..41)
+        .map(|i| (i as f64 - 20.0) * 0.37)
+        .chain([f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, -5e-324])
+        .collect();
+    for neg in [0.0, 0.1, 1.0] {
+        let mut a = vec![9.0; z.len()];
+        simd::piecewise_linear_forward(&z, &mut a, neg);
+        let mut g: Vec<f64> = (0..z.len()).map(|i| (i as f64 * 0.7).sin()).collect();
+        let g0 = g.clone();
+        simd::piecewise_linear_backward(&z, &mut g, neg);
+        for i in 0..z.len() {
+            let want = if neg == 0.0 {
+                if z[i] > 0.0 {
+                    z[i]
+                } else {
+                    0.0
+                }
+            } else if z[i] > 0.0 {
+                z[i]
+            } else {
+                neg * z[i]
+            };
+            assert!(same(a[i], want), "σ({}) with slope {neg}: {} vs {want}", z[i], a[i]);
+            let slope = if z[i] > 0.0 { 1.0 } else { neg };
+            assert!(same(g[i], g0[i] * slope), "σ'({}) with slope {neg}", z[i]);
+        }
+    }
+    let mut s = vec![0.0; z.len()];
+    simd::scale(&z, &mut s, -1.5);
+    assert!(z.iter().zip(&s).all(|(&z, &s)| same(s, -1.5 * z)));
+
+    for n in [0, 1, 2, 3, 38, 39] {
+        let t0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+        let e0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+        let g: Vec<f64> = (0..n).map(|i| (i as f64 * 0.73).tan()).collect();
+        let (mut t, mut e) = (t0.clone(), e0.clone());
+        let bits = simd::fused_update(&mut t, &mut e, &g, 0.995, 0.3, 0.99);
+        let mut max = 0.0f64;
+        for i in 0..n {
+            let v = 0.995 * t0[i] - 0.3 * g[i];
+            assert_eq!(t[i].to_bits(), v.to_bits(), "t[{i}] of {n}");
+            assert_eq!(e[i].to_bits(), (0.99 * e0[i] + (1.0 - 0.99) * g[i]).to_bits(), "e[{i}] of {n}");
+            max = max.max(v.abs());
+        }
+        assert_eq!(simd::finite_from_bits(bits), Some(max), "max |t| of {n}");
+        assert_eq!(simd::finite_from_bits(simd::max_abs_bits(&t)), Some(max));
+        // The largest magnitude in either lane or in the tail, and every non-finite value, is found.
+        for pos in 0..n {
+            let mut w = t.clone();
+            w[pos] = -1e300;
+            assert_eq!(simd::finite_from_bits(simd::max_abs_bits(&w)), Some(1e300), "1e300 at {pos} of {n}");
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                w[pos] = bad;
+                assert_eq!(simd::finite_from_bits(simd::max_abs_bits(&w)), None, "{bad} at {pos} of {n}");
+                let mut gb = g.clone();
+                gb[pos] = bad;
+                let (mut t2, mut e2) = (t0.clone(), e0.clone());
+                assert_eq!(
+                    simd::finite_from_bits(simd::fused_update(&mut t2, &mut e2, &gb, 0.995, 0.3, 0.99)),
+                    None
+                );
+            }
+        }
+    }
+}

@@ -73,7 +73,7 @@ impl Workspace {
             if let (0, Some(sp)) = (k, span) {
                 let s = sp.s;
                 let base = sp.base_zt.as_slice().expect("span coordinates are standard layout");
-                super::par::zip2(base, contiguous_mut(zt), &|b, z| z.iter_mut().zip(b).for_each(|(z, &b)| *z = s * b));
+                super::par::zip2(base, contiguous_mut(zt), &|b, z| super::simd::scale(b, z, s));
                 matmul(zt.view_mut(), sp.p, sp.gram, 1.0, true);
             } else if k == 0 {
                 matmul(zt.view_mut(), w.view(), x.t(), 1.0, false);
