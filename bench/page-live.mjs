@@ -3,7 +3,9 @@
 // a measured window report the worker's steps/s and how often the charts were
 // redrawn from a new snapshot (spectra of every layer included). Compare the
 // steps/s with `browser` in bench/results/latest.json (the same wasm training
-// in a worker with no snapshots at all) for the cost of the live charts.
+// in a worker with no snapshots, records or state exports at all), and the
+// share of the training worker's time spent taking snapshots (or exporting
+// states for the analysis worker): the cost of the live charts alone.
 // Usage: make dist bench && node bench/page-live.mjs [seconds]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +33,7 @@ function latestBrowser(w) {
 const stepOf = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="step"]').textContent.replace(/[^0-9]/g, '')));
 const framesOf = (page) => page.evaluate(() => window.lowrankLabPerf.frames);
 const analysedOf = (page) => page.evaluate(() => window.lowrankLabPerf.analystSnapshots);
+const snapMsOf = (page) => page.evaluate(() => window.lowrankLabPerf.snapshotWorkerMs);
 
 const lab = await setup();
 const out = {};
@@ -43,9 +46,9 @@ try {
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
-    const [s0, f0, a0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), Date.now()];
+    const [s0, f0, a0, m0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), Date.now()];
     await page.waitForTimeout(seconds * 1000);
-    const [s1, f1, a1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), Date.now()];
+    const [s1, f1, a1, m1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), Date.now()];
     const analystMs = await page.evaluate(() => window.lowrankLabPerf.analystMs);
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
@@ -54,6 +57,9 @@ try {
       steps_per_s: stepsPerSec,
       chart_refresh_hz: (f1 - f0) / sec,
       analysis_worker_snapshots_hz: (a1 - a0) / sec,
+      // The training worker's own time on snapshots (or, for wide nets, on exporting
+      // states to the analysis worker): what the live charts cost training.
+      snapshot_share_of_training_worker: (m1 - m0) / (sec * 1000),
       analysis_worker_ms_per_snapshot: analystMs,
       bench_browser_steps_per_s: noCharts,
       page_over_bench: noCharts ? stepsPerSec / noCharts : null,
@@ -61,6 +67,7 @@ try {
     };
     console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, charts redrawn ${((f1 - f0) / sec).toFixed(1)} Hz` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
+      `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : ''));
     await page.click('[data-testid="pause"]').catch(() => {});
   }

@@ -534,6 +534,8 @@ function onWorkerMessage(ev) {
       onProgress(m);
       break;
     case 'snapshot':
+      // The training worker's time on snapshots (bench/page-live.mjs reports its share).
+      perf.snapshotWorkerMs += m.ms || 0;
       showSnapshot(m);
       break;
     case 'want_analyst':
@@ -541,6 +543,7 @@ function onWorkerMessage(ev) {
       else if (analystOk) send('analyst', { ok: true });
       break;
     case 'live':
+      perf.snapshotWorkerMs += m.ms || 0;
       if (analystOk) analyst.postMessage(m, [m.data.buffer]);
       else send('snapshot_ack');
       break;
@@ -857,7 +860,7 @@ function renderTables() {
 
 const dirty = new Set();
 // Drawing statistics, for people and tests curious about the main thread's load.
-const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, analystSnapshots: 0, analystMs: 0, analystError: null };
+const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
 window.lowrankLabPerf = perf;
 const visible = new Set();
 let lastDraw = 0;

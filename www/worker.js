@@ -162,7 +162,7 @@ function snapshotMessage(force) {
     live.free();
     liveCost = performance.now() - now;
     lastSnapshotAt = performance.now();
-    post({ type: 'live', runId, seq: ++snapshotSeq, config: lab.config_json(), meta, data }, [data.buffer]);
+    post({ type: 'live', runId, seq: ++snapshotSeq, config: lab.config_json(), meta, data, ms: liveCost }, [data.buffer]);
     return;
   }
   const interval = Math.max(1000 / SNAPSHOT_HZ, snapshotCost * (1 / SNAPSHOT_SHARE - 1));
@@ -179,7 +179,7 @@ function snapshotMessage(force) {
   liveVotes = snapshotCost > LIVE_MS ? liveVotes + 1 : 0;
   lastSnapshotAt = performance.now();
   awaitingAck = true;
-  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, boundaries });
+  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, boundaries, ms: snapshotCost });
 }
 
 // The full state, for restoring the run after a crash or a reload: forced when
