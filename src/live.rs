@@ -20,7 +20,7 @@ use crate::config::ValidConfig;
 use crate::net::Params;
 use crate::run::{Run, Snapshot};
 use crate::train::TrainerState;
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 
 /// The trainers' states: JSON without the matrices, and the matrices.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,13 +29,6 @@ pub struct LiveState {
     pub meta: String,
     /// The matrices' entries, in the order of the module header (row-major).
     pub data: Vec<f64>,
-}
-
-fn empty_params(depth: usize) -> Params {
-    Params {
-        w: vec![Array2::zeros((0, 0)); depth],
-        b: vec![Array1::zeros(0); depth],
-    }
 }
 
 fn push_matrix(data: &mut Vec<f64>, a: &Array2<f64>) {
@@ -58,8 +51,9 @@ pub fn encode(run: &Run) -> Result<LiveState, String> {
         let depth = st.params.depth();
         push_params(&mut data, &st.params);
         push_params(&mut data, &st.ema);
-        for p in [&mut st.params, &mut st.ema, &mut st.initial, &mut st.checkpoint] {
-            *p = empty_params(depth);
+        // initial and checkpoint come empty from live_state (the analyst has its own).
+        for p in [&mut st.params, &mut st.ema] {
+            *p = Params::empty(depth);
         }
         if let Some(sp) = &mut st.span {
             // A snapshot does not read the checkpoint: not sent, not written out by the analyst.
@@ -105,7 +99,7 @@ impl Reader<'_> {
     }
 
     fn params(&mut self, shapes: &[((usize, usize), usize)], what: &str) -> Result<Params, String> {
-        let mut p = empty_params(shapes.len());
+        let mut p = Params::empty(shapes.len());
         for (k, &(ws, bs)) in shapes.iter().enumerate() {
             p.w[k] = self.take(ws, &format!("{what}.w[{k}]"))?;
             p.b[k] = self

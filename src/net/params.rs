@@ -25,6 +25,14 @@ impl Params {
         }
     }
 
+    /// `depth` layers of 0×0 weights and empty biases: a placeholder that holds no data.
+    pub fn empty(depth: usize) -> Params {
+        Params {
+            w: vec![Array2::zeros((0, 0)); depth],
+            b: vec![Array1::zeros(0); depth],
+        }
+    }
+
     /// Number of layers L.
     pub fn depth(&self) -> usize {
         self.w.len()

@@ -207,15 +207,22 @@ impl Trainer {
     }
 
     /// [`Trainer::state`] without writing layer 1 out of span coordinates first
-    /// (the page's analysis worker gets this at every live snapshot): layer 1's
-    /// matrices may lag, the span coordinates are current, and
+    /// and without the initial weights and the checkpoint (empty [`Params`]:
+    /// the page's analysis worker gets this at every live snapshot and fills
+    /// both from its own run of the same config, so a W3 snapshot copies 4 MB
+    /// less). Layer 1's matrices may lag, the span coordinates are current, and
     /// [`Trainer::restore`] writes the matrices out of them, so the restored
     /// trainer is the same as from [`Trainer::state`] after `sync_matrices`.
     pub fn live_state(&self) -> TrainerState {
-        self.state_as_is()
+        self.state_parts(false)
     }
 
     fn state_as_is(&self) -> TrainerState {
+        self.state_parts(true)
+    }
+
+    /// The state; with `references` false, `initial` and `checkpoint` empty.
+    fn state_parts(&self, references: bool) -> TrainerState {
         let all = vec![true; self.ema.depth()];
         let (ema, ema_ready) = if self.ema.all_finite(&all) {
             (self.ema.clone(), self.ema_ready)
@@ -235,16 +242,21 @@ impl Trainer {
             };
             (ema, false)
         };
+        let (initial, checkpoint) = if references {
+            (self.init.params.clone(), self.checkpoint.clone())
+        } else {
+            (Params::empty(self.init.params.depth()), Params::empty(self.checkpoint.depth()))
+        };
         TrainerState {
             task: self.task,
             params: self.net.params.clone(),
-            initial: self.init.params.clone(),
+            initial,
             ema,
             ema_ready,
             step: self.step,
             time: self.time,
             loss: self.loss,
-            checkpoint: self.checkpoint.clone(),
+            checkpoint,
             checkpoint_at: self.checkpoint_at,
             history: self.history.clone(),
             status: self.status.clone(),
