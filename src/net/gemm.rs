@@ -15,8 +15,11 @@
 use faer::{Accum, Par};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// m·n·k from which a product is split across threads (W3's 1024×256×256 is 6.7e7; W2's 64×30×64 is 1.2e5).
-pub const PARALLEL_WORK: usize = 1 << 22;
+/// m·n·k from which a product is split across threads. W3's 1024×256×256
+/// (6.7e7) and W1's 200×100×20 (4.0e5: direct steps 12.2k → 14.1k/s, medians
+/// of 7 alternating runs of `lowrank-lab bench --workload W1 --direct`) are;
+/// W2's largest, 64×64×30 (1.2e5), and W1's span product 200×20×20 are not.
+pub const PARALLEL_WORK: usize = 1 << 18;
 
 fn as_faer<'a>(a: &'a ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
     let s = a.strides();
