@@ -42,7 +42,7 @@ const repsArg = argv.indexOf('--reps');
 const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
 const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
 const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
-const IMPLS = ['native', 'native_direct', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
+const IMPLS = ['native', 'native_direct', 'native_1t', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
 const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
 const OUT = smoke
@@ -132,19 +132,24 @@ const flag = (f) => (f ? [f] : []);
 const RUNNERS = {
   // native: the CLI's span steps (layer 1 in the span of the inputs, exact GD up to
   // rounding); native_direct: layer 1's products every step, as the page and every
-  // reference compute them (the like-for-like figure).
+  // reference compute them (the like-for-like figure); native_1t: the direct step
+  // on one thread, what the single-threaded browser is compared with. A third
+  // element {env, impl} adds environment variables and renames the output.
   native: (ws) =>
-    ws.flatMap((w) => [
-      [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]],
-      ...(w === 'S' ? [] : [[CLI, ['bench', '--workload', w, '--reps', '1', '--direct', ...flag(smoke && '--tiny')]]]),
-    ]),
+    ws.flatMap((w) => {
+      const direct = [CLI, ['bench', '--workload', w, '--reps', '1', '--direct', ...flag(smoke && '--tiny')]];
+      return [
+        [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]],
+        ...(w === 'S' ? [] : [direct, [...direct, { env: { RAYON_NUM_THREADS: '1' }, impl: 'native_1t' }]]),
+      ];
+    }),
   browser: (ws) => [['node', [path.join(HERE, 'browser_runner.mjs'), ...ws.map(dirOf), '--reps', '1']]],
   numpy: (ws) => [[PY, [path.join(HERE, 'numpy_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
   jax: (ws) => [[PY, [path.join(HERE, 'jax_ref.py'), ...ws.map(dirOf), '--reps', '1']]],
   // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
   tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
 };
-const IMPLS_OF = { native: ['native', 'native_direct'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+const IMPLS_OF = { native: ['native', 'native_direct', 'native_1t'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
 // In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
 const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
 if (THREADS) {
@@ -166,15 +171,15 @@ const unavailable = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
 function runFamily(runner, first) {
   // An implementation that disagreed (or failed) once is not timed again.
   const ws = WORKLOADS.filter((w) => !IMPLS_OF[runner].some((i) => failures[w][i]) && !IMPLS_OF[runner].every((i) => unavailable[w][i]));
-  for (const [cmd, args] of RUNNERS[runner](ws, first)) {
-    const r = run(cmd, args, ENV);
+  for (const [cmd, args, extra] of RUNNERS[runner](ws, first)) {
+    const r = run(cmd, args, { ...ENV, ...extra?.env });
     const seen = new Set();
     for (const line of r.lines) {
       const w = line.workload;
-      const impl = line.impl || runner;
+      const impl = extra?.impl || line.impl || runner;
       seen.add(w);
-      // native_direct must reach the exported (span-step) final loss like every reference.
-      if (!line.error && impl === 'native_direct') {
+      // The direct step must reach the exported (span-step) final loss like every reference.
+      if (!line.error && (impl === 'native_direct' || impl === 'native_1t')) {
         const want = metas[w].final_loss;
         const rel = Math.abs(line.final_loss - want) / Math.abs(want);
         if (!(rel <= 1e-9)) line.error = `final loss ${line.final_loss} vs native's ${want} (relative ${rel})`;
@@ -259,6 +264,7 @@ for (const w of WORKLOADS) {
     'direct/numpy': ratio(m.native_direct, m.numpy),
     'browser/native': ratio(m.browser, m.native),
     'browser_direct/native_direct': ratio(m.browser_direct, m.native_direct),
+    'browser_direct/native_1t': ratio(m.browser_direct, m.native_1t),
     'browser/tfjs_wasm': ratio(m.browser, m.tfjs_wasm),
     'browser_direct/tfjs_wasm': ratio(m.browser_direct, m.tfjs_wasm),
     'browser_nosimd/native_direct': ratio(m.browser_nosimd, m.native_direct),
@@ -281,7 +287,7 @@ const RATIO_COLS = [
   ['ours/NumPy', 'ours/numpy'],
   ['direct/NumPy', 'direct/numpy'],
   ['browser/native', 'browser/native'],
-  ['b_direct/n_direct', 'browser_direct/native_direct'],
+  ['b_direct/n_1t', 'browser_direct/native_1t'],
   ['browser/TF.js', 'browser/tfjs_wasm'],
   ['b_direct/TF.js', 'browser_direct/tfjs_wasm'],
 ];
@@ -319,7 +325,7 @@ const notes = [
   `steps per rep: ${WORKLOADS.map((w) => `${w} ${metas[w].steps}`).join(', ')}`,
   THREADS
     ? `threads: every implementation pinned to ${THREADS} (OPENBLAS/OMP/RAYON_NUM_THREADS, XLA intra-op); TF.js wasm and the browser single-threaded anyway`
-    : 'threads: each implementation with its defaults on this machine: native rayon (W3\'s large products on both cores, W1/W2/S one thread), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
+    : 'threads: each implementation with its defaults on this machine: native rayon (products of ≥ 2^18 multiply-adds on both cores: W1\'s direct step and W3; W2 and S one thread; native_1t the direct step with RAYON_NUM_THREADS=1), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
   'native and browser: span steps, as the CLI and the page run GD (layer 1 as s·B + P·X, one width×n×n product per step instead of two width×d×n ones; exact GD up to rounding, the same final loss to 1e-9); native_direct, browser_direct, browser_nosimd and every reference: the direct step. ours/… and browser/… use span steps; direct/…, b_direct/… compare like for like',
   'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
   'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1)',
