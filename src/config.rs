@@ -453,8 +453,23 @@ fn finite_in(v: f64, lo: f64, hi: f64, lo_open: bool) -> bool {
 
 impl Config {
     /// Parse JSON; unknown keys and wrong types are errors.
+    /// Type errors and unknown keys name the field (`train.lr: invalid type: …`).
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
-        serde_json::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))
+        serde_json::from_str(text).map_err(|e| {
+            let path = if e.line() > 0 {
+                crate::json_path::at(text, e.line(), e.column(), "")
+            } else {
+                String::new()
+            };
+            // serde_json's message ends in " at line L column C", which the path replaces.
+            let msg = e.to_string();
+            let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
+            ConfigError::Parse(if path.is_empty() {
+                msg.to_string()
+            } else {
+                format!("{path}: {msg}")
+            })
+        })
     }
 
     /// Pretty JSON of this config.

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod config;
 pub mod data;
 pub mod figures;
+pub mod json_path;
 pub mod live;
 pub mod merge;
 pub mod net;

@@ -125,7 +125,7 @@ pub fn apply_all(cfg: &Config, assignments: &[String]) -> Result<Config, ConfigE
 pub fn apply_patch(cfg: &Config, patch: &Value) -> Result<Config, ConfigError> {
     let mut root = serde_json::to_value(cfg).map_err(|e| ConfigError::Parse(e.to_string()))?;
     merge_json(&mut root, patch);
-    serde_json::from_value(root).map_err(|e| ConfigError::Parse(clip_message(e.to_string())))
+    config_from_value(&root)
 }
 
 fn merge_json(base: &mut Value, patch: &Value) {

@@ -33,7 +33,10 @@ impl RunState {
     pub fn from_json(text: &str) -> Result<RunState, String> {
         serde_json::from_str(text).map_err(|e| {
             if e.line() > 0 && !e.is_data() {
-                format!("run state does not parse: {}: {e}", json_path_at(text, e.line(), e.column()))
+                format!(
+                    "run state does not parse: {}: {e}",
+                    crate::json_path::at(text, e.line(), e.column(), "state")
+                )
             } else {
                 format!("run state does not parse: {e}")
             }
@@ -75,76 +78,6 @@ impl RunState {
 
 /// Most tasks a config makes (data.tasks ≤ 26).
 const MAX_TASKS: usize = 26;
-
-/// The JSON path (`state.tasks[0].params.w[1].data[7]`) of the value being read
-/// at `line`:`column` (1-based, as serde_json reports them) of `text`: a scan
-/// of the text before that point that tracks object keys and array indices.
-fn json_path_at(text: &str, line: usize, column: usize) -> String {
-    enum Frame {
-        Obj { key: Option<String>, expect_key: bool },
-        Arr(usize),
-    }
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
-    };
-    let end = line_start.saturating_add(column).min(text.len());
-    let b = text.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0;
-    while i < end {
-        match b[i] {
-            b'{' => stack.push(Frame::Obj {
-                key: None,
-                expect_key: true,
-            }),
-            b'[' => stack.push(Frame::Arr(0)),
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Arr(n)) => *n += 1,
-                Some(Frame::Obj { key, expect_key }) => {
-                    *key = None;
-                    *expect_key = true;
-                }
-                None => {}
-            },
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < end && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                if let Some(Frame::Obj { key, expect_key }) = stack.last_mut() {
-                    if *expect_key {
-                        *key = Some(String::from_utf8_lossy(&b[start..i.min(end)]).into_owned());
-                        *expect_key = false;
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut path = String::from("state");
-    for f in &stack {
-        match f {
-            Frame::Obj { key: Some(k), .. } => {
-                path.push('.');
-                path.push_str(&crate::overrides::clip(k));
-            }
-            Frame::Obj { key: None, .. } => {}
-            Frame::Arr(n) => path.push_str(&format!("[{n}]")),
-        }
-        if path.len() > 200 {
-            path.push('…');
-            break;
-        }
-    }
-    path
-}
 
 /// All tasks of one config, trained side by side.
 pub struct Run {

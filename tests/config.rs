@@ -135,20 +135,31 @@ fn cross_field_constraints() {
 
 #[test]
 fn parse_errors_name_the_problem() {
+    // Every refusal names the dotted field, as the validation messages do.
     let e = Config::from_json(r#"{"train": {"lamda": 0.1}}"#).unwrap_err().to_string();
-    assert!(e.contains("unknown field `lamda`") && e.contains("lambda"), "{e}");
+    assert!(e.contains("train.lamda: unknown field `lamda`") && e.contains("lambda"), "{e}");
     let e = Config::from_json(r#"{"bogus": 1}"#).unwrap_err().to_string();
-    assert!(e.contains("unknown field `bogus`"), "{e}");
+    assert!(e.contains("bogus: unknown field `bogus`"), "{e}");
     let e = Config::from_json(r#"{"net": {"activation": "swish"}}"#).unwrap_err().to_string();
-    assert!(e.contains("unknown variant `swish`") && e.contains("relu"), "{e}");
+    assert!(e.contains("net.activation: unknown variant `swish`") && e.contains("relu"), "{e}");
     let e = Config::from_json(r#"{"data": {"n": -3}}"#).unwrap_err().to_string();
-    assert!(e.contains("invalid value: integer `-3`"), "{e}");
-    let e = Config::from_json(r#"{"train": {"lr": "fast"}}"#).unwrap_err().to_string();
-    assert!(e.contains("invalid type: string \"fast\""), "{e}");
+    assert!(e.contains("data.n: invalid value: integer `-3`"), "{e}");
+    let e = Config::from_json("{\"train\": {\"steps\": 10,\n  \"lr\": \"fast\"}}")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "config does not parse: train.lr: invalid type: string \"fast\", expected f64");
+    let e = Config::from_json(r#"{"net": {"widths": [64, "x"]}}"#).unwrap_err().to_string();
+    assert!(e.contains("net.widths[1]: invalid type: string \"x\""), "{e}");
     assert!(Config::from_json("{").is_err());
-    assert!(Config::from_json("").is_err());
+    assert!(Config::from_json("").unwrap_err().to_string().contains("EOF while parsing"));
     let e = Config::from_json(r#"{"train": {"lr": 1e999}}"#).unwrap_err().to_string();
-    assert!(e.contains("number out of range"), "{e}");
+    assert!(e.contains("train.lr: number out of range"), "{e}");
+    // A config file patched onto a preset (the CLI's --config) names the field too.
+    let patch: Value = serde_json::from_str(r#"{"train": {"lr": "fast"}}"#).unwrap();
+    let e = lowrank_lab::overrides::apply_patch(&Config::default(), &patch)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("train.lr: invalid type: string \"fast\""), "{e}");
 }
 
 #[test]

@@ -94,7 +94,15 @@ fn each_refusal_names_what_is_wrong() {
         "config error: train.lr must be in (0, 1000], got -1"
     );
     let m = message(&format!("#v=1&c={}", b64(r#"{"trian":{}}"#)));
-    assert!(m.starts_with("config error: config does not parse: unknown field `trian`"), "{m}");
+    assert!(
+        m.starts_with("config error: config does not parse: trian: unknown field `trian`"),
+        "{m}"
+    );
+    let m = message(&format!("#v=1&c={}", b64(r#"{"train":{"lr":"fast"}}"#)));
+    assert_eq!(
+        m,
+        "config error: config does not parse: train.lr: invalid type: string \"fast\", expected f64"
+    );
     assert_eq!(
         message(&format!("#v=1&c={ok}&p=nope")),
         "the link's preset (p=) \"nope\" is not a known preset"
