@@ -107,11 +107,12 @@ pub struct Row {
     pub values: Vec<(String, f64)>,
 }
 
-/// Train one point to the end and summarise it.
-pub fn run_point(p: &Point) -> Result<Row, ConfigError> {
+/// Train one point to the end and summarise it: GD in span coordinates
+/// (`Trainer::set_span_steps`) unless `direct`, as `lowrank-lab run` does.
+pub fn run_point(p: &Point, direct: bool) -> Result<Row, ConfigError> {
     let cfg = p.config.validate()?;
     let mut run = Run::new(&cfg);
-    run.set_span_steps(true);
+    run.set_span_steps(!direct);
     run.run_to_end();
     Ok(Row {
         index: p.index,

@@ -148,6 +148,46 @@ fn sweep_shards_collect_to_the_unsharded_result() {
     assert!(d("all").join("merge_overlap.svg").exists());
 }
 
+/// `sweep --direct` computes layer 1's products every step: the same sweep up to
+/// rounding (every number to 1e-8 relative), and not the same bits (so the
+/// flag did change the computation: span steps apply here, n = 16 ≤ d = 40).
+#[test]
+fn sweep_direct_agrees_with_span_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |s: &str| dir.path().join(s);
+    let common = [
+        "--set",
+        "data.n=16",
+        "--set",
+        "data.d=40",
+        "--set",
+        "train.steps=300",
+        "--grid",
+        "train.lambda=0.01;0.03",
+    ];
+    for (name, extra) in [("span", &[][..]), ("direct", &["--direct"][..])] {
+        let o = lab(&[&["sweep"][..], &common[..], extra, &["--out", p(&d(name)), "--jobs", "1"][..]].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let read = |name: &str| std::fs::read_to_string(d(name).join("sweep.csv")).unwrap();
+    let (a, b) = (read("span"), read("direct"));
+    assert_eq!(a.lines().next(), b.lines().next(), "the same columns");
+    assert_eq!(a.lines().count(), 3);
+    let (mut compared, mut differ) = (0, 0);
+    for (la, lb) in a.lines().zip(b.lines()).skip(1) {
+        for (x, y) in la.split(',').zip(lb.split(',')) {
+            if let (Ok(x), Ok(y)) = (x.parse::<f64>(), y.parse::<f64>()) {
+                if x.is_finite() || y.is_finite() {
+                    assert!((x - y).abs() <= 1e-8 * x.abs().max(y.abs()) + 1e-12, "{x} vs {y}");
+                }
+                compared += 1;
+                differ += usize::from(x.to_bits() != y.to_bits());
+            }
+        }
+    }
+    assert!(compared > 20 && differ > 0, "{compared} numbers compared, {differ} differ");
+}
+
 #[test]
 fn bad_arguments_fail_with_one_line_and_code_2() {
     let dir = tempfile::tempdir().unwrap();

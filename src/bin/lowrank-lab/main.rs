@@ -90,6 +90,9 @@ enum Command {
         /// Run only points with index ≡ i (mod N), for job arrays.
         #[arg(long, value_name = "i/N")]
         shard: Option<String>,
+        /// GD computes layer 1's products every step instead of in span coordinates (as `run --direct`).
+        #[arg(long)]
+        direct: bool,
     },
     /// Merge the sweep.csv of shard folders into one sweep (and its charts).
     Collect {
@@ -152,12 +155,14 @@ fn main() -> ExitCode {
             out,
             jobs,
             shard,
+            direct,
         } => sweep_cmd::sweep(sweep_cmd::SweepArgs {
             base,
             grid,
             out,
             jobs,
             shard,
+            direct,
         }),
         Command::Collect { dirs, out } => sweep_cmd::collect(&dirs, &out),
         Command::Bench(args) => bench_cmd::bench(args),

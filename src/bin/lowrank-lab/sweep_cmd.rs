@@ -18,6 +18,7 @@ pub struct SweepArgs {
     pub out: PathBuf,
     pub jobs: Option<usize>,
     pub shard: Option<String>,
+    pub direct: bool,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), String> {
@@ -52,7 +53,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
     let rows: Result<Vec<Row>, String> = pool.install(|| {
         mine.par_iter()
             .map(|p| {
-                let r = sweep::run_point(p).map_err(|e| e.to_string());
+                let r = sweep::run_point(p, args.direct).map_err(|e| e.to_string());
                 bar.inc(1);
                 r
             })
@@ -67,6 +68,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
         "axes": axes.iter().map(|a| json!({"key": a.key, "values": a.values})).collect::<Vec<_>>(),
         "total_points": total,
         "shard": args.shard,
+        "direct": args.direct,
         "plot": preset.map(|p| p.plot.to_vec()).unwrap_or_default(),
     });
     write_sweep(&bundle, &meta, &axes, &rows)?;
