@@ -461,14 +461,7 @@ impl Config {
             } else {
                 String::new()
             };
-            // serde_json's message ends in " at line L column C", which the path replaces.
-            let msg = e.to_string();
-            let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
-            ConfigError::Parse(if path.is_empty() {
-                msg.to_string()
-            } else {
-                format!("{path}: {msg}")
-            })
+            ConfigError::Parse(if path.is_empty() { e.to_string() } else { format!("{path}: {e}") })
         })
     }
 

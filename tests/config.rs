@@ -147,7 +147,10 @@ fn parse_errors_name_the_problem() {
     let e = Config::from_json("{\"train\": {\"steps\": 10,\n  \"lr\": \"fast\"}}")
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "config does not parse: train.lr: invalid type: string \"fast\", expected f64");
+    assert_eq!(
+        e,
+        "config does not parse: train.lr: invalid type: string \"fast\", expected f64 at line 2 column 14"
+    );
     let e = Config::from_json(r#"{"net": {"widths": [64, "x"]}}"#).unwrap_err().to_string();
     assert!(e.contains("net.widths[1]: invalid type: string \"x\""), "{e}");
     assert!(Config::from_json("{").is_err());

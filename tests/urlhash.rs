@@ -101,7 +101,7 @@ fn each_refusal_names_what_is_wrong() {
     let m = message(&format!("#v=1&c={}", b64(r#"{"train":{"lr":"fast"}}"#)));
     assert_eq!(
         m,
-        "config error: config does not parse: train.lr: invalid type: string \"fast\", expected f64"
+        "config error: config does not parse: train.lr: invalid type: string \"fast\", expected f64 at line 1 column 21"
     );
     assert_eq!(
         message(&format!("#v=1&c={ok}&p=nope")),

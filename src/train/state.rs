@@ -203,7 +203,7 @@ impl Trainer {
     /// not ready, which continues like the trainer itself (the same JSON).
     pub fn state(&self) -> TrainerState {
         debug_assert!(self.current(), "Trainer::state after advance_deferred without sync_matrices");
-        self.state_as_is()
+        self.state_parts(true)
     }
 
     /// [`Trainer::state`] without writing layer 1 out of span coordinates first
@@ -215,10 +215,6 @@ impl Trainer {
     /// trainer is the same as from [`Trainer::state`] after `sync_matrices`.
     pub fn live_state(&self) -> TrainerState {
         self.state_parts(false)
-    }
-
-    fn state_as_is(&self) -> TrainerState {
-        self.state_parts(true)
     }
 
     /// The state; with `references` false, `initial` and `checkpoint` empty.
