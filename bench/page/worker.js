@@ -7,10 +7,11 @@ self.onmessage = async (e) => {
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
     await wasm.default();
     // V8 compiles wasm with its baseline tier first and optimises hot functions
-    // as they run: an untimed quarter-length run first, so every timed rep
-    // measures the optimised code a long training run spends its time in
-    // (first timed reps were 20–40% slower without it).
-    wasm.bench_workload(workload, Math.max(1, Math.ceil((steps || (tiny ? 10 : workload === 'W3' ? 100 : workload === 'S' ? 20 : 5000)) / 4)), tiny, !!direct);
+    // as they run: an untimed run first (a quarter of the timed length; with
+    // steps = 0 the export's default length), so every timed rep measures the
+    // optimised code a long training run spends its time in (first timed reps
+    // were 20–40% slower without it).
+    wasm.bench_workload(workload, Math.ceil(steps / 4), tiny, !!direct);
     const results = [];
     for (let r = 0; r < reps; r++) results.push(JSON.parse(wasm.bench_workload(workload, steps, tiny, !!direct)));
     self.postMessage({ ok: true, results });
