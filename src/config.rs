@@ -456,11 +456,7 @@ impl Config {
     /// Type errors and unknown keys name the field (`train.lr: invalid type: …`).
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         serde_json::from_str(text).map_err(|e| {
-            let path = if e.line() > 0 {
-                crate::json_path::at(text, e.line(), e.column(), "")
-            } else {
-                String::new()
-            };
+            let path = crate::json_path::of_error(text, &e, "");
             ConfigError::Parse(if path.is_empty() { e.to_string() } else { format!("{path}: {e}") })
         })
     }

@@ -77,6 +77,15 @@ pub fn at(text: &str, line: usize, column: usize, root: &str) -> String {
     path
 }
 
+/// The path of `e`'s position in `text` ([`at`]), empty when serde_json gave none.
+pub fn of_error(text: &str, e: &serde_json::Error, root: &str) -> String {
+    if e.line() > 0 {
+        at(text, e.line(), e.column(), root)
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::at;

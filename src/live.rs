@@ -56,17 +56,12 @@ pub fn encode(run: &Run) -> Result<LiveState, String> {
             *p = Params::empty(depth);
         }
         if let Some(sp) = &mut st.span {
-            // A snapshot does not read the checkpoint: not sent, not written out by the analyst.
-            sp.check = None;
             let none = || Array2::zeros((0, 0));
             push_matrix(&mut data, &sp.p);
             push_matrix(&mut data, &sp.q);
             sp.p = none();
             sp.q = none();
-            for a in [sp.base.as_mut(), sp.ema_base.as_mut(), sp.check.as_mut().map(|c| &mut c.1)]
-                .into_iter()
-                .flatten()
-            {
+            for a in [sp.base.as_mut(), sp.ema_base.as_mut()].into_iter().flatten() {
                 push_matrix(&mut data, a);
                 *a = none();
             }
@@ -160,9 +155,6 @@ impl Analyst {
                 }
                 if let Some(e) = sp.ema_base.as_mut() {
                     *e = r.take((m1, d), &format!("{path}.span.ema_base"))?;
-                }
-                if let Some(c) = sp.check.as_mut() {
-                    c.1 = r.take((m1, n), &format!("{path}.span.check"))?;
                 }
             }
             states.push(st);

@@ -33,10 +33,7 @@ impl RunState {
     pub fn from_json(text: &str) -> Result<RunState, String> {
         serde_json::from_str(text).map_err(|e| {
             if e.line() > 0 && !e.is_data() {
-                format!(
-                    "run state does not parse: {}: {e}",
-                    crate::json_path::at(text, e.line(), e.column(), "state")
-                )
+                format!("run state does not parse: {}: {e}", crate::json_path::of_error(text, &e, "state"))
             } else {
                 format!("run state does not parse: {e}")
             }

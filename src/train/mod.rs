@@ -542,14 +542,13 @@ impl Trainer {
                 };
                 let bias = crate::net::simd::finite_from_bits(crate::net::simd::fused_update(t, e, g, c, eta, beta));
                 self.stale = true;
-                sp.update(self.ws.first_grad_t(), c, eta, beta).zip(bias).map(|_| ())
+                let coords = sp.update(self.ws.first_grad_t(), c, eta, beta);
+                bias.is_some() && coords.is_some()
             }
-            None => Some(()),
+            None => true,
         };
-        match rest.zip(first) {
-            Some(_) => {}
-            None if !self.gradient_finite() => return Err(self.diverged("gradient")),
-            None => return Err(self.diverged("weights")),
+        if rest.is_none() || !first {
+            return Err(self.diverged(if self.gradient_finite() { "weights" } else { "gradient" }));
         }
         self.step += 1;
         self.time = eta * self.step as f64;

@@ -126,7 +126,7 @@ impl Span {
 
     /// The coordinates to export; `initial` is the initial W_1 (a base equal to it is
     /// left out); `ema_ready` false exports the EMA as not started (Q = 0, e = 0).
-    pub fn state(&self, initial: &Array2<f64>, ema_ready: bool) -> SpanState {
+    pub fn state(&self, initial: &Array2<f64>, ema_ready: bool, with_check: bool) -> SpanState {
         let ema_kept = ema_ready && self.q.iter().all(|v| v.is_finite()) && (self.e == 0.0 || self.ema_base.iter().all(|v| v.is_finite()));
         SpanState {
             base: (self.base != *initial).then(|| self.base.clone()),
@@ -139,7 +139,7 @@ impl Span {
             } else {
                 Array2::zeros(self.q.raw_dim())
             },
-            check: self.check_valid.then(|| (self.check_s, self.check_p.clone())),
+            check: (with_check && self.check_valid).then(|| (self.check_s, self.check_p.clone())),
         }
     }
 

@@ -207,7 +207,8 @@ impl Trainer {
     }
 
     /// [`Trainer::state`] without writing layer 1 out of span coordinates first
-    /// and without the initial weights and the checkpoint (empty [`Params`]:
+    /// and without the initial weights and the checkpoint (empty [`Params`], no
+    /// span checkpoint:
     /// the page's analysis worker gets this at every live snapshot and fills
     /// both from its own run of the same config, so a W3 snapshot copies 4 MB
     /// less). Layer 1's matrices may lag, the span coordinates are current, and
@@ -217,7 +218,8 @@ impl Trainer {
         self.state_parts(false)
     }
 
-    /// The state; with `references` false, `initial` and `checkpoint` empty.
+    /// The state; with `references` false, `initial` and `checkpoint` empty and
+    /// no span checkpoint.
     fn state_parts(&self, references: bool) -> TrainerState {
         let all = vec![true; self.ema.depth()];
         let (ema, ema_ready) = if self.ema.all_finite(&all) {
@@ -258,7 +260,7 @@ impl Trainer {
             status: self.status.clone(),
             sgd: self.sgd.as_ref().map(|s| (s.rng.clone(), s.perm.clone())),
             flow: self.flow.as_ref().map(|f| (f.h, f.rejected)),
-            span: self.span.as_ref().map(|sp| sp.state(&self.init.params.w[0], ema_ready)),
+            span: self.span.as_ref().map(|sp| sp.state(&self.init.params.w[0], ema_ready, references)),
         }
     }
 
