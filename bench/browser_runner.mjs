@@ -5,8 +5,10 @@
 // .cargo/config.toml turns it on, with span steps as the page runs them),
 // "browser_direct" (the same package, direct steps: the like-for-like figure
 // against the references), "browser_nosimd" (bench/pkg-nosimd: the same
-// without WebAssembly SIMD, direct steps) and "browser_simd" (bench/pkg-simd,
-// if someone builds one).
+// without WebAssembly SIMD, direct steps), "browser_simd" (bench/pkg-simd,
+// if someone builds one) and "browser_products" (bench/pkg, the direct step's
+// matrix products alone: the ceiling of browser_direct; their checksum must
+// equal the native export's products_checksum to 1e-9 relative).
 //
 //   node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]
 //   node bench/browser_runner.mjs --serve [PORT]   # serve bench/ to open page/ by hand
@@ -76,11 +78,15 @@ try {
         : meta.final_loss;
     const variants = pkgs.flatMap((pkg) =>
       pkg === 'pkg' && meta.workload !== 'S'
-        ? [{ pkg, direct: false, impl: 'browser' }, { pkg, direct: true, impl: 'browser_direct' }]
+        ? [
+            { pkg, direct: false, impl: 'browser' },
+            { pkg, direct: true, impl: 'browser_direct' },
+            ...(meta.products_checksum ? [{ pkg, direct: true, products: true, impl: 'browser_products' }] : []),
+          ]
         : [{ pkg, direct: pkg !== 'pkg', impl: IMPL[pkg] || pkg }],
     );
-    for (const { pkg, direct, impl } of variants) {
-      const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny, direct };
+    for (const { pkg, direct, products = false, impl } of variants) {
+      const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny, direct, products };
       let timed;
       try {
         timed = await page.evaluate((o) => window.runBench(o), opts);
@@ -90,10 +96,12 @@ try {
         continue;
       }
       // Every rep must end where the native core does before any speed is printed.
-      const got = timed.map((r) => (meta.workload === 'S' ? r.sum_of_top_singular_values : r.final_loss));
-      const rel = Math.max(...got.map((g) => Math.abs(g - want) / Math.abs(want)));
+      const key = meta.workload === 'S' ? 'sum_of_top_singular_values' : products ? 'products_checksum' : 'final_loss';
+      const expect = products ? meta.products_checksum : want;
+      const got = timed.map((r) => r[key]);
+      const rel = Math.max(...got.map((g) => Math.abs(g - expect) / Math.abs(expect)));
       if (!(rel <= RTOL)) {
-        console.log(JSON.stringify({ workload: meta.workload, impl, error: `wasm result ${got[0]} differs from native ${want} (relative ${rel.toExponential(3)} > ${RTOL})`, final_loss: got[0], rel_err: rel }));
+        console.log(JSON.stringify({ workload: meta.workload, impl, error: `wasm ${key} ${got[0]} differs from native ${expect} (relative ${rel.toExponential(3)} > ${RTOL})`, [key]: got[0], rel_err: rel }));
         code = 3;
         continue;
       }
@@ -109,7 +117,7 @@ try {
           seconds: timed.map((r) => r.seconds),
           steps_per_s: perS,
           median_steps_per_s: median(perS),
-          ...(meta.workload === 'S' ? { ms_per_call: timed[timed.length - 1].ms_per_call } : { final_loss: got[0] }),
+          ...(meta.workload === 'S' ? { ms_per_call: timed[timed.length - 1].ms_per_call } : { [key]: got[0] }),
           rel_err: rel,
           browser: `chromium ${browser.version()}`,
         }),

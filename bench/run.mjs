@@ -42,7 +42,7 @@ const repsArg = argv.indexOf('--reps');
 const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
 const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
 const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
-const IMPLS = ['native', 'native_direct', 'native_1t', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm'];
+const IMPLS = ['native', 'native_direct', 'native_1t', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm', 'native_products_1t', 'browser_products'];
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
 const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
 const OUT = smoke
@@ -133,14 +133,17 @@ const RUNNERS = {
   // native: the CLI's span steps (layer 1 in the span of the inputs, exact GD up to
   // rounding); native_direct: layer 1's products every step, as the page and every
   // reference compute them (the like-for-like figure); native_1t: the direct step
-  // on one thread, what the single-threaded browser is compared with. A third
+  // on one thread, what the single-threaded browser is compared with;
+  // native_products_1t: the direct step's matrix products alone on one thread
+  // (`--products`), the ceiling browser_products is compared with. A third
   // element {env, impl} adds environment variables and renames the output.
   native: (ws) =>
     ws.flatMap((w) => {
       const direct = [CLI, ['bench', '--workload', w, '--reps', '1', '--direct', ...flag(smoke && '--tiny')]];
+      const products = [CLI, ['bench', '--workload', w, '--reps', '1', '--products', ...flag(smoke && '--tiny')], { env: { RAYON_NUM_THREADS: '1' }, impl: 'native_products_1t' }];
       return [
         [CLI, ['bench', '--workload', w, '--reps', '1', ...flag(smoke && '--tiny')]],
-        ...(w === 'S' ? [] : [direct, [...direct, { env: { RAYON_NUM_THREADS: '1' }, impl: 'native_1t' }]]),
+        ...(w === 'S' ? [] : [direct, [...direct, { env: { RAYON_NUM_THREADS: '1' }, impl: 'native_1t' }], products]),
       ];
     }),
   browser: (ws) => [['node', [path.join(HERE, 'browser_runner.mjs'), ...ws.map(dirOf), '--reps', '1']]],
@@ -149,7 +152,7 @@ const RUNNERS = {
   // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
   tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
 };
-const IMPLS_OF = { native: ['native', 'native_direct', 'native_1t'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+const IMPLS_OF = { native: ['native', 'native_direct', 'native_1t', 'native_products_1t'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd', 'browser_products'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
 // In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
 const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
 if (THREADS) {
@@ -183,6 +186,11 @@ function runFamily(runner, first) {
         const want = metas[w].final_loss;
         const rel = Math.abs(line.final_loss - want) / Math.abs(want);
         if (!(rel <= 1e-9)) line.error = `final loss ${line.final_loss} vs native's ${want} (relative ${rel})`;
+      }
+      if (!line.error && impl === 'native_products_1t') {
+        const want = metas[w].products_checksum;
+        const rel = Math.abs(line.products_checksum - want) / Math.abs(want);
+        if (!(rel <= 1e-9)) line.error = `products checksum ${line.products_checksum} vs the export's ${want} (relative ${rel})`;
       }
       if (line.error) {
         failures[w][impl] = line.error;
@@ -269,6 +277,7 @@ for (const w of WORKLOADS) {
     'browser_direct/tfjs_wasm': ratio(m.browser_direct, m.tfjs_wasm),
     'browser_nosimd/native_direct': ratio(m.browser_nosimd, m.native_direct),
     'browser/browser_nosimd': ratio(m.browser, m.browser_nosimd),
+    'browser_products/native_products_1t': ratio(m.browser_products, m.native_products_1t),
   };
   const flops = metas[w].flops_per_step;
   gflops[w] = Object.fromEntries(IMPLS.map((i) => [i, m[i] === null ? null : +((m[i] * flops) / 1e9).toFixed(3)]));
@@ -290,6 +299,7 @@ const RATIO_COLS = [
   ['b_direct/n_1t', 'browser_direct/native_1t'],
   ['browser/TF.js', 'browser/tfjs_wasm'],
   ['b_direct/TF.js', 'browser_direct/tfjs_wasm'],
+  ['b_prod/n_prod_1t', 'browser_products/native_products_1t'],
 ];
 const hdr = ['workload', 'unit', ...IMPLS, ...RATIO_COLS.map(([h]) => h)];
 const widths = hdr.map((h) => Math.max(h.length, 9));
@@ -328,7 +338,8 @@ const notes = [
     : 'threads: each implementation with its defaults on this machine: native rayon (products of ≥ 2^18 multiply-adds on both cores: W1\'s direct step and W3; W2 and S one thread; native_1t the direct step with RAYON_NUM_THREADS=1), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
   'native and browser: span steps, as the CLI and the page run GD (layer 1 as s·B + P·X, one width×n×n product per step instead of two width×d×n ones; exact GD up to rounding, the same final loss to 1e-9); native_direct, browser_direct, browser_nosimd and every reference: the direct step. ours/… and browser/… use span steps; direct/…, b_direct/… compare like for like',
   'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
-  'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1)',
+  'native_products_1t, browser_products: the matrix products of one direct step alone (src/bench_products.rs, the same shapes and layouts, one thread), the ceiling of native_1t and browser_direct: b_prod/n_prod_1t bounds b_direct/n_1t while the products dominate the step',
+  'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1); products: Σ C² to 1e-9 relative',
 ];
 notes.push('browser: bench/pkg, the wasm build the page ships (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
 if (nosimdMissing) notes.push('browser_nosimd: bench/pkg-nosimd is not built (make bench-pkg-nosimd; missing or failed)');

@@ -1,6 +1,7 @@
 //! lowrank-lab: watch weight decay make neural networks low-rank, and merge
 //! nets trained on (nearly) orthogonal tasks by adding their weights.
 pub mod analysis;
+pub mod bench_products;
 pub mod bench_workloads;
 pub mod charts;
 pub mod config;

@@ -1,10 +1,11 @@
 // The benchmark page: each run gets a fresh module Web Worker (worker.js)
 // that loads one wasm package and times `reps` reps of a workload.
-// `window.runBench({pkg, workload, steps, reps, tiny, direct})` resolves to the list
-// of per-rep results (JSON objects from the Rust export `bench_workload`);
+// `window.runBench({pkg, workload, steps, reps, tiny, direct, products})` resolves to the
+// list of per-rep results (JSON objects from the Rust export `bench_workload`, or
+// `bench_products` with `products`);
 // bench/browser_runner.mjs calls it through playwright.
 
-export function runBench({ pkg = 'pkg', workload = 'W1', steps = 0, reps = 1, tiny = false, direct = false } = {}) {
+export function runBench({ pkg = 'pkg', workload = 'W1', steps = 0, reps = 1, tiny = false, direct = false, products = false } = {}) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = (e) => {
@@ -16,7 +17,7 @@ export function runBench({ pkg = 'pkg', workload = 'W1', steps = 0, reps = 1, ti
       worker.terminate();
       reject(new Error(e.message || 'worker failed to load'));
     };
-    worker.postMessage({ pkg, workload, steps, reps, tiny, direct });
+    worker.postMessage({ pkg, workload, steps, reps, tiny, direct, products });
   });
 }
 
@@ -33,6 +34,7 @@ $('form').addEventListener('submit', async (e) => {
     reps: Number($('reps').value),
     tiny: $('tiny').checked,
     direct: $('direct').checked,
+    products: $('products').checked,
   };
   $('out').textContent = `running ${JSON.stringify(opts)} …`;
   try {

@@ -1,7 +1,7 @@
 // One benchmark run: load the wasm package `pkg` (a folder next to page/,
 // built by wasm-pack --target web) and time `reps` reps of the workload.
 self.onmessage = async (e) => {
-  const { pkg, workload, steps, reps, tiny, direct } = e.data;
+  const { pkg, workload, steps, reps, tiny, direct, products } = e.data;
   try {
     if (!/^[a-z0-9-]+$/.test(pkg)) throw new Error(`bad package name ${pkg}`);
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
@@ -11,9 +11,11 @@ self.onmessage = async (e) => {
     // steps = 0 the export's default length), so every timed rep measures the
     // optimised code a long training run spends its time in (first timed reps
     // were 20–40% slower without it).
-    wasm.bench_workload(workload, Math.ceil(steps / 4), tiny, !!direct);
+    // `products`: the direct step's matrix products alone (bench_products).
+    const once = (n) => (products ? wasm.bench_products(workload, n, tiny) : wasm.bench_workload(workload, n, tiny, !!direct));
+    once(Math.ceil(steps / 4));
     const results = [];
-    for (let r = 0; r < reps; r++) results.push(JSON.parse(wasm.bench_workload(workload, steps, tiny, !!direct)));
+    for (let r = 0; r < reps; r++) results.push(JSON.parse(once(steps)));
     self.postMessage({ ok: true, results });
   } catch (err) {
     self.postMessage({ ok: false, error: String((err && err.message) || err) });

@@ -5,6 +5,7 @@
 //! against the native one before it reports a speed.
 
 use crate::analysis::spectrum::singular_values;
+use crate::bench_products::DirectProducts;
 use crate::bench_workloads::{workload_sized, Workload};
 use crate::config::ValidConfig;
 use crate::net::Net;
@@ -101,6 +102,49 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool, direct: bool) -> Resul
         "steps_per_s": f64::from(steps) / seconds,
         "final_loss": loss,
         "final_objective": objective,
+    });
+    serde_json::to_string(&out).map_err(err)
+}
+
+/// Time `steps` passes over the matrix products of one direct step of W1, W2
+/// or W3 in this build (`crate::bench_products`; `steps` = 0: 5000, W3 100;
+/// tiny: 20, W3 10). Returns JSON {workload, impl: "browser_products", tiny,
+/// unit, steps, seconds, steps_per_s, flops_per_step, products_checksum}; the
+/// runner checks the checksum against the native export's.
+#[wasm_bindgen]
+pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsError> {
+    let name = name.to_ascii_uppercase();
+    let w = match name.as_str() {
+        "W1" => Workload::W1,
+        "W2" => Workload::W2,
+        "W3" => Workload::W3,
+        _ => return Err(err(format!("workload must be one of W1, W2, W3 for products, got `{name}`"))),
+    };
+    let steps = match (steps, w, tiny) {
+        (s, _, _) if s > 0 => s,
+        (_, Workload::W3, true) => 10,
+        (_, _, true) => 20,
+        (_, Workload::W3, false) => 100,
+        _ => 5000,
+    };
+    let cfg = config(w, tiny)?;
+    let net = trainer(&cfg, true).initial_net().clone();
+    let mut products = DirectProducts::new(&cfg.layer_sizes(), &net.trained, cfg.data.n);
+    let start = now_ms();
+    for _ in 0..steps {
+        products.run();
+    }
+    let seconds = (now_ms() - start) / 1e3;
+    let out = json!({
+        "workload": name,
+        "impl": "browser_products",
+        "tiny": tiny,
+        "unit": "steps",
+        "steps": steps,
+        "seconds": seconds,
+        "steps_per_s": f64::from(steps) / seconds,
+        "flops_per_step": products.flops(),
+        "products_checksum": products.checksum(),
     });
     serde_json::to_string(&out).map_err(err)
 }

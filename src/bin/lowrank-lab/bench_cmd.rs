@@ -3,7 +3,7 @@
 //! core's own [`Trainer`] and exports their data and initial weights for the
 //! NumPy / JAX / TensorFlow.js references.
 //!
-//!     lowrank-lab bench --workload W1|W2|W3|S [--steps N] [--reps R] [--export DIR] [--tiny]
+//!     lowrank-lab bench --workload W1|W2|W3|S [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products]
 //!
 //! Prints one JSON line: {workload, unit, steps, reps, seconds:[…],
 //! steps_per_s:[…], final_loss, final_objective, …}. W1–W3: every rep starts
@@ -20,8 +20,14 @@
 //! DIR/W2_W1.npy … DIR/W3_W2.npy and each layer's singular values. `--tiny`
 //! shrinks every workload to a few units (the smoke test); the references read
 //! every size from meta.json.
+//!
+//! `--products` times only the matrix products of a direct step
+//! (`lowrank_lab::bench_products`: one "step" is one pass over them), the
+//! ceiling of the step's speed; meta.json's `products_checksum` is what every
+//! build must reproduce before its figure counts.
 
 use lowrank_lab::analysis::spectrum::singular_values;
+use lowrank_lab::bench_products::DirectProducts;
 use lowrank_lab::bench_workloads::{workload_sized, Workload};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Net;
@@ -52,8 +58,12 @@ pub struct BenchArgs {
     pub tiny: bool,
     /// Direct steps (layer 1's products every step, as the page and the references do)
     /// instead of the CLI's span steps (`Trainer::set_span_steps`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "products")]
     pub direct: bool,
+    /// Time only the matrix products of a direct step (impl "native_products"; one
+    /// step = one pass over them), not a training step.
+    #[arg(long)]
+    pub products: bool,
 }
 
 /// The default steps per rep (about 1–3 s each natively).
@@ -95,19 +105,6 @@ fn loss_and_objective(t: &Trainer) -> (f64, f64) {
     let (loss, _) = t.loss_and_gradient();
     let net = t.net();
     (loss, loss + 0.5 * t.config().train.lambda * net.params.norm_sq(&net.trained))
-}
-
-/// FLOPs of one GD step counted as GEMMs (2·m·n·k each): the forward product of
-/// every layer, ∇W of trained layers, and the backpropagated G of layers above
-/// the lowest trained one (what `Workspace::loss_and_grad` computes).
-fn flops_per_step(sizes: &[usize], trained: &[bool], n: usize) -> f64 {
-    let lowest = trained.iter().position(|&t| t).unwrap_or(trained.len());
-    (0..trained.len())
-        .map(|k| {
-            let per = 2.0 * (n * sizes[k] * sizes[k + 1]) as f64;
-            per * (1.0 + f64::from(u8::from(trained[k])) + f64::from(u8::from(k > lowest)))
-        })
-        .sum()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
@@ -170,7 +167,10 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
     }
     let sizes = cfg.layer_sizes();
     let trained: Vec<bool> = t.net().trained.clone();
-    let flops = flops_per_step(&sizes, &trained, cfg.data.n);
+    // FLOPs of a step counted as its GEMMs (2·m·n·k each).
+    let mut products = DirectProducts::new(&sizes, &trained, cfg.data.n);
+    let flops = products.flops();
+    products.run();
     let tr = &cfg.train;
     let mut meta = json!({
         "workload": name,
@@ -193,6 +193,7 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
         "final_loss": loss,
         "final_objective": objective,
         "flops_per_step": flops,
+        "products_checksum": products.checksum(),
     });
     if let Some(dir) = &args.export {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -220,6 +221,36 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
     out.insert("median_steps_per_s".into(), json!(median(&per_s)));
     out.insert("steps_per_s".into(), json!(per_s));
     Ok(meta)
+}
+
+/// `--products`: `steps` passes over a direct step's matrix products per rep.
+fn bench_products(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<Value, String> {
+    let cfg = config(w, args.tiny)?;
+    let net = trainer(&cfg, true).initial_net().clone();
+    let mut products = DirectProducts::new(&cfg.layer_sizes(), &net.trained, cfg.data.n);
+    let mut seconds = Vec::with_capacity(args.reps);
+    for _ in 0..args.reps.max(1) {
+        let start = Instant::now();
+        for _ in 0..steps {
+            products.run();
+        }
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    let per_s: Vec<f64> = seconds.iter().map(|s| steps as f64 / s).collect();
+    Ok(json!({
+        "workload": name,
+        "impl": "native_products",
+        "tiny": args.tiny,
+        "unit": "steps",
+        "steps": steps,
+        "reps": seconds.len(),
+        "seconds": seconds,
+        "steps_per_s": per_s,
+        "median_steps_per_s": median(&per_s),
+        "products": products.len(),
+        "flops_per_step": products.flops(),
+        "products_checksum": products.checksum(),
+    }))
 }
 
 /// S: one call = singular values of every layer of the W2 and the W3 net.
@@ -306,7 +337,12 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         return Err("--steps and --reps must be at least 1".into());
     }
     let out = if name == "S" {
+        if args.direct || args.products {
+            return Err("--direct and --products apply to W1, W2 and W3, not S".into());
+        }
         bench_spectra(&args, steps)?
+    } else if args.products {
+        bench_products(&name, parse_workload(&name)?, &args, steps)?
     } else {
         bench_steps(&name, parse_workload(&name)?, &args, steps)?
     };
@@ -319,9 +355,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flops_count_forward_and_backward_gemms() {
-        // W1: forward 2·n·d·m + 2·n·m, ∇W₁ 2·n·d·m, G₁ = G₂a 2·n·m (a is fixed).
-        let f = flops_per_step(&[100, 200, 1], &[true, false], 20);
-        assert_eq!(f, 4.0 * 20.0 * 100.0 * 200.0 + 4.0 * 20.0 * 200.0);
+    fn products_are_timed_and_carry_the_exported_checksum() {
+        let args = BenchArgs {
+            workload: "W2".into(),
+            steps: Some(3),
+            reps: 2,
+            export: None,
+            tiny: true,
+            direct: false,
+            products: true,
+        };
+        let p = bench_products("W2", Workload::W2, &args, 3).expect("bench");
+        let s = bench_steps(
+            "W2",
+            Workload::W2,
+            &BenchArgs {
+                products: false,
+                reps: 1,
+                ..args
+            },
+            3,
+        )
+        .expect("steps");
+        assert_eq!(p["steps_per_s"].as_array().map(Vec::len), Some(2));
+        assert_eq!(p["flops_per_step"], s["flops_per_step"]);
+        let (a, b) = (p["products_checksum"].as_f64().unwrap(), s["products_checksum"].as_f64().unwrap());
+        assert!(a > 0.0 && a == b, "{a} vs {b}");
     }
 }
