@@ -6,7 +6,8 @@
 //! (`examples/gemm_probe.rs`: 1.2–1.5× on the W1–W3 shapes).
 //!
 //! Products with m·n·k ≥ [`PARALLEL_WORK`] are cut in halves along the
-//! longer side of C and the halves run on rayon's pool (`rayon::join`, which
+//! longer side of C, as many times as it takes to give each thread one
+//! piece, and the pieces run on rayon's pool (`rayon::join`, which
 //! allocates nothing, unlike faer's own threading) when the `parallel` feature
 //! is on (native builds); smaller ones stay on one core, where splitting
 //! costs more than it saves. Each half is the same product on fewer rows or
@@ -42,30 +43,41 @@ pub fn matmul(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'
         c.nrows(),
         c.ncols()
     );
-    split(c, a, b, alpha, accumulate);
+    #[cfg(feature = "parallel")]
+    split(c, a, b, alpha, accumulate, rayon::current_num_threads());
+    #[cfg(not(feature = "parallel"))]
+    sequential(c, a, b, alpha, accumulate);
 }
 
+/// Cut into at most `pieces` parts (one per thread): each part stays one
+/// large product, which packs its operands once and runs faer's kernels on
+/// full tiles. Cutting W3's 1024×256×256 products all the way down to 2¹⁸
+/// multiply-adds made 256 pieces of 32×32×256: W3 direct steps 119 → 137
+/// steps/s with one piece per thread (medians of 5 alternating runs of
+/// `lowrank-lab bench --workload W3 --direct`; 4 pieces: 130).
 #[cfg(feature = "parallel")]
-fn split(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
+fn split(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool, pieces: usize) {
     use ndarray::Axis;
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    if m * n * k < PARALLEL_WORK || rayon::current_num_threads() < 2 {
+    if m * n * k < PARALLEL_WORK || pieces < 2 {
         return sequential(c, a, b, alpha, accumulate);
     }
+    let (p1, p2) = (pieces / 2, pieces - pieces / 2);
     if m >= n {
         let (c1, c2) = c.split_at(Axis(0), m / 2);
         let (a1, a2) = a.split_at(Axis(0), m / 2);
-        rayon::join(|| split(c1, a1, b, alpha, accumulate), || split(c2, a2, b, alpha, accumulate));
+        rayon::join(
+            || split(c1, a1, b, alpha, accumulate, p1),
+            || split(c2, a2, b, alpha, accumulate, p2),
+        );
     } else {
         let (c1, c2) = c.split_at(Axis(1), n / 2);
         let (b1, b2) = b.split_at(Axis(1), n / 2);
-        rayon::join(|| split(c1, a, b1, alpha, accumulate), || split(c2, a, b2, alpha, accumulate));
+        rayon::join(
+            || split(c1, a, b1, alpha, accumulate, p1),
+            || split(c2, a, b2, alpha, accumulate, p2),
+        );
     }
-}
-
-#[cfg(not(feature = "parallel"))]
-fn split(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
-    sequential(c, a, b, alpha, accumulate)
 }
 
 fn sequential(mut c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
@@ -117,6 +129,13 @@ mod tests {
             matmul(c1.view_mut(), a.view(), b.view(), 0.5, false);
             sequential(c2.view_mut(), a.view(), b.view(), 0.5, false);
             assert_eq!(c1, c2);
+            // Any number of pieces (uneven ones included), whatever the pool's size.
+            #[cfg(feature = "parallel")]
+            for pieces in [3, 5, 64] {
+                let mut c3 = Array2::zeros((m, n));
+                split(c3.view_mut(), a.view(), b.view(), 0.5, false, pieces);
+                assert_eq!(c3, c2, "{pieces} pieces");
+            }
         }
     }
 
