@@ -16,6 +16,7 @@
 //! and [`DirectProducts::checksum`] lets the runner check that a build computed
 //! the same products before it reports their speed.
 
+use crate::config::ValidConfig;
 use crate::net::gemm::matmul;
 use ndarray::{Array2, ArrayView2};
 
@@ -92,6 +93,12 @@ impl DirectProducts {
         Self { products }
     }
 
+    /// The products of a direct step of the net `cfg` describes (biases aside).
+    pub fn of_config(cfg: &ValidConfig) -> Self {
+        let trained: Vec<bool> = (0..cfg.depth()).map(|k| cfg.is_trained(k)).collect();
+        Self::new(&cfg.layer_sizes(), &trained, cfg.data.n)
+    }
+
     /// Run every product once (C ← A·B).
     pub fn run(&mut self) {
         for p in &mut self.products {
@@ -138,6 +145,17 @@ mod tests {
         assert_eq!(p.flops(), 4.0 * 20.0 * 100.0 * 200.0 + 4.0 * 20.0 * 200.0);
         // W2: 3 forward, 3 gradients, 2 backpropagated.
         assert_eq!(DirectProducts::new(&[50, 64, 64, 1], &[true; 3], 30).len(), 8);
+    }
+
+    #[test]
+    fn a_config_gives_its_nets_products() {
+        use crate::bench_workloads::{workload, Workload};
+        // W1's output layer is fixed: no ∇W₂.
+        let w1 = DirectProducts::of_config(&workload(Workload::W1).validate().expect("valid"));
+        assert_eq!((w1.len(), w1.flops()), (4, 4.0 * 20.0 * 100.0 * 200.0 + 4.0 * 20.0 * 200.0));
+        // W3: Z₁, ∇W₁ (d·m·n each), Z₂, ∇W₂, G₁ (m·n each); no product back into X.
+        let w3 = DirectProducts::of_config(&workload(Workload::W3).validate().expect("valid"));
+        assert_eq!((w3.len(), w3.flops()), (5, 2.0 * 256.0 * (2.0 * 256.0 * 1024.0 + 3.0 * 1024.0)));
     }
 
     #[test]

@@ -34,6 +34,19 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// `steps`, or for 0 the native defaults (lowrank-lab bench): W1/W2 5000, W3 100,
+/// S 20; tiny: W3 and S 10, else 20.
+fn steps_or_default(steps: u32, name: &str, tiny: bool) -> u32 {
+    match (steps, name, tiny) {
+        (s, _, _) if s > 0 => s,
+        (_, "W3" | "S", true) => 10,
+        (_, _, true) => 20,
+        (_, "W3", false) => 100,
+        (_, "S", false) => 20,
+        _ => 5000,
+    }
+}
+
 /// The workload's config; `tiny` shrinks it exactly as `lowrank-lab bench --tiny` does
 /// (src/bin/lowrank-lab/bench_cmd.rs), so the runner can compare final losses.
 fn config(w: Workload, tiny: bool) -> Result<ValidConfig, JsError> {
@@ -61,14 +74,7 @@ fn trainer(cfg: &ValidConfig, direct: bool) -> Trainer {
 #[wasm_bindgen]
 pub fn bench_workload(name: &str, steps: u32, tiny: bool, direct: bool) -> Result<String, JsError> {
     let name = name.to_ascii_uppercase();
-    let steps = match (steps, name.as_str(), tiny) {
-        (s, _, _) if s > 0 => s,
-        (_, "W3" | "S", true) => 10,
-        (_, _, true) => 20,
-        (_, "W3", false) => 100,
-        (_, "S", false) => 20,
-        _ => 5000,
-    };
+    let steps = steps_or_default(steps, &name, tiny);
     let w = match name.as_str() {
         "W1" => Workload::W1,
         "W2" => Workload::W2,
@@ -120,16 +126,8 @@ pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
         "W3" => Workload::W3,
         _ => return Err(err(format!("workload must be one of W1, W2, W3 for products, got `{name}`"))),
     };
-    let steps = match (steps, w, tiny) {
-        (s, _, _) if s > 0 => s,
-        (_, Workload::W3, true) => 10,
-        (_, _, true) => 20,
-        (_, Workload::W3, false) => 100,
-        _ => 5000,
-    };
-    let cfg = config(w, tiny)?;
-    let net = trainer(&cfg, true).initial_net().clone();
-    let mut products = DirectProducts::new(&cfg.layer_sizes(), &net.trained, cfg.data.n);
+    let steps = steps_or_default(steps, &name, tiny);
+    let mut products = DirectProducts::of_config(&config(w, tiny)?);
     let start = now_ms();
     for _ in 0..steps {
         products.run();

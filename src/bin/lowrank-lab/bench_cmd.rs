@@ -168,7 +168,7 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
     let sizes = cfg.layer_sizes();
     let trained: Vec<bool> = t.net().trained.clone();
     // FLOPs of a step counted as its GEMMs (2·m·n·k each).
-    let mut products = DirectProducts::new(&sizes, &trained, cfg.data.n);
+    let mut products = DirectProducts::of_config(&cfg);
     let flops = products.flops();
     products.run();
     let tr = &cfg.train;
@@ -225,9 +225,7 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
 
 /// `--products`: `steps` passes over a direct step's matrix products per rep.
 fn bench_products(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<Value, String> {
-    let cfg = config(w, args.tiny)?;
-    let net = trainer(&cfg, true).initial_net().clone();
-    let mut products = DirectProducts::new(&cfg.layer_sizes(), &net.trained, cfg.data.n);
+    let mut products = DirectProducts::of_config(&config(w, args.tiny)?);
     let mut seconds = Vec::with_capacity(args.reps);
     for _ in 0..args.reps.max(1) {
         let start = Instant::now();
