@@ -1494,6 +1494,8 @@ function installTestHooks() {
   window.__lab_test = {
     /** Make Rust panic inside the training worker. */
     crashWorker: (message = 'deliberate panic for a test') => send('debug_panic', { message }),
+    /** Make the training worker run out of wasm memory. */
+    exhaustWorkerMemory: () => send('debug_oom'),
     /** Bytes of the worker's wasm memory. */
     workerWasmBytes: () => request('mem').then((m) => m.bytes),
     /** Bytes of the page's own wasm memory (charts). */

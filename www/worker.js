@@ -21,7 +21,8 @@
 //               | 'snapshot' | 'snapshot_ack' | {type: 'analyst', ok}
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
-//               | {type: 'debug_panic', message} (tests only: panics in Rust on purpose)
+//               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
+//               running out of memory, on purpose)
 // Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
 //               paused, final, export, mem, weights, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
@@ -423,6 +424,9 @@ function handle(msg) {
       break;
     case 'debug_panic':
       wasm.debug_panic_for_tests(String(msg.message));
+      break;
+    case 'debug_oom':
+      wasm.debug_oom_for_tests();
       break;
     default:
       postError('worker', new Error(`unknown message ${JSON.stringify(msg.type)}`));

@@ -84,6 +84,21 @@ pub fn debug_panic_for_tests(message: &str) {
     panic!("{message}");
 }
 
+/// Runs this instance out of memory on purpose, for the recovery test: reserves
+/// 256 MiB blocks (never written, so they cost address space, not RAM) until
+/// the linear memory cannot grow; the allocator's failure then aborts with a
+/// trap, as a real out-of-memory would, without a Rust panic message. Only the
+/// worker calls it, on the test-only `debug_oom` message.
+#[wasm_bindgen]
+pub fn debug_oom_for_tests() {
+    loop {
+        let block = Vec::<u8>::with_capacity(256 << 20);
+        // Kept observable, so the allocation is not optimised away.
+        std::hint::black_box(block.as_ptr());
+        std::mem::forget(block);
+    }
+}
+
 /// Bytes of this instance's linear memory (it only grows), for the memory checks.
 #[wasm_bindgen]
 pub fn wasm_memory_bytes() -> f64 {

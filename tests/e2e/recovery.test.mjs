@@ -160,6 +160,35 @@ describe('nothing breaks, nothing is lost', () => {
     );
   });
 
+  it('running out of wasm memory in the worker is reported as such; a new worker restores the run', async () => {
+    const { page, log, context } = await env.newPage();
+    await context.addInitScript(() => {
+      window.__lab_enable_test_hooks = true;
+    });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-orthogonal');
+    await stepBy(page, 100, 100);
+    await page.waitForFunction(() => window.__lab_test.keptStep() === 100);
+    const before = await numbers(page);
+    // The allocator's failure traps (`unreachable`) without a Rust panic message.
+    await page.evaluate(() => window.__lab_test.exhaustWorkerMemory());
+    await page.waitForSelector('[data-testid="error"]:visible', { timeout: 60_000 });
+    const err = await text(page, 'error');
+    assert.match(err, /worker crashed/);
+    assert.match(err, /most likely out of memory/);
+    assert.match(err, /restored the run at step 100/);
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'paused');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === '100');
+    assert.deepEqual(await numbers(page), before);
+    // The new worker starts with a small memory again and trains on.
+    assert.ok((await page.evaluate(() => window.__lab_test.workerWasmBytes())) < 1 << 30, 'the new worker has a fresh memory');
+    await stepBy(page, 100, 200);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+    console.log(`# out of memory: ${err}`);
+  });
+
   it('a reload restores the paused run and the finished run', async () => {
     const { page, log } = await env.newPage();
     await page.goto(env.server.url);
