@@ -39,6 +39,18 @@ async function numbers(page) {
 }
 
 /** Number of canvas pixels that are not white (a drawn chart has many). */
+/** A new page with the test-only hooks (window.__lab_test), on the merge-orthogonal preset. */
+async function hookedPage(env) {
+  const p = await env.newPage();
+  await p.context.addInitScript(() => {
+    window.__lab_enable_test_hooks = true;
+  });
+  await p.page.goto(env.server.url);
+  await waitReady(p.page);
+  await choosePreset(p.page, 'merge-orthogonal');
+  return p;
+}
+
 async function painted(page, id) {
   return page.evaluate((i) => {
     const c = document.querySelector(`[data-testid="chart-${i}"]`);
@@ -116,13 +128,7 @@ describe('nothing breaks, nothing is lost', () => {
   });
 
   it('a Rust panic in the worker is reported with its message; a new worker restores the run', async () => {
-    const { page, log, context } = await env.newPage();
-    await context.addInitScript(() => {
-      window.__lab_enable_test_hooks = true;
-    });
-    await page.goto(env.server.url);
-    await waitReady(page);
-    await choosePreset(page, 'merge-orthogonal');
+    const { page, log } = await hookedPage(env);
     await stepBy(page, 100, 200);
     await stepBy(page, 10, 210);
     await page.waitForFunction(() => window.__lab_test.keptStep() === 210);
@@ -161,13 +167,7 @@ describe('nothing breaks, nothing is lost', () => {
   });
 
   it('running out of wasm memory in the worker is reported as such; a new worker restores the run', async () => {
-    const { page, log, context } = await env.newPage();
-    await context.addInitScript(() => {
-      window.__lab_enable_test_hooks = true;
-    });
-    await page.goto(env.server.url);
-    await waitReady(page);
-    await choosePreset(page, 'merge-orthogonal');
+    const { page, log } = await hookedPage(env);
     await stepBy(page, 100, 100);
     await page.waitForFunction(() => window.__lab_test.keptStep() === 100);
     const before = await numbers(page);
