@@ -5,7 +5,10 @@
 // steps/s with `browser` in bench/results/latest.json (the same wasm training
 // in a worker with no snapshots, records or state exports at all), and the
 // share of the training worker's time spent taking snapshots (or exporting
-// states for the analysis worker): the cost of the live charts alone.
+// states for the analysis worker): the cost of the live charts alone. Then it
+// measures that cost directly: alternate windows with the worker's live
+// snapshots off and on (a test hook), and report 1 − (steps/s on)/(steps/s off),
+// medians over the pairs.
 // Usage: make dist bench && node bench/page-live.mjs [seconds]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +16,9 @@ import { setup, waitReady, ROOT } from '../tests/e2e/helpers.mjs';
 
 const seconds = Number(process.argv[2] || 20);
 const WARMUP_MS = 4000;
+const PAIRS = 3;
+const SETTLE_MS = 1000;
+const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const base = { seed: 2026, train: { steps: 10_000_000 } };
 const configs = {
   W2: { ...base, data: { d: 50, n: 30 }, net: { widths: [64, 64] }, train: { ...base.train, lr: 0.5, lambda: 5e-3 } },
@@ -39,7 +45,10 @@ const lab = await setup();
 const out = {};
 try {
   for (const [w, cfg] of Object.entries(configs)) {
-    const { page } = await lab.newPage();
+    const { page, context } = await lab.newPage();
+    await context.addInitScript(() => {
+      window.__lab_enable_test_hooks = true;
+    });
     const hash = `#v=1&c=${Buffer.from(JSON.stringify(cfg)).toString('base64url')}`;
     await page.goto(lab.server.url + hash);
     await waitReady(page);
@@ -53,6 +62,19 @@ try {
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
     const noCharts = latestBrowser(w.split('_')[0]);
+    // The same page with its live snapshots off and on, alternating.
+    const rates = { off: [], on: [] };
+    const win = Math.max(2, seconds / PAIRS) * 1000;
+    for (let i = 0; i < PAIRS; i++) {
+      for (const mode of ['off', 'on']) {
+        await page.evaluate((on) => window.__lab_test.setLiveSnapshots(on), mode === 'on');
+        await page.waitForTimeout(SETTLE_MS);
+        const [a, ta] = [await stepOf(page), Date.now()];
+        await page.waitForTimeout(win);
+        rates[mode].push((await stepOf(page) - a) / ((Date.now() - ta) / 1000));
+      }
+    }
+    const [on, off] = [median(rates.on), median(rates.off)];
     out[w] = {
       steps_per_s: stepsPerSec,
       chart_refresh_hz: (f1 - f0) / sec,
@@ -63,12 +85,16 @@ try {
       analysis_worker_ms_per_snapshot: analystMs,
       bench_browser_steps_per_s: noCharts,
       page_over_bench: noCharts ? stepsPerSec / noCharts : null,
+      steps_per_s_live_on: rates.on,
+      steps_per_s_live_off: rates.off,
+      live_charts_slowdown: 1 - on / off,
       seconds: sec,
     };
     console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, charts redrawn ${((f1 - f0) / sec).toFixed(1)} Hz` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
-      (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : ''));
+      (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : '') +
+      `; live snapshots off/on in the same page, ${PAIRS} alternating pairs: ${off.toFixed(1)} / ${on.toFixed(1)} steps/s (medians), the live charts slow training by ${(100 * (1 - on / off)).toFixed(1)}%`);
     await page.click('[data-testid="pause"]').catch(() => {});
   }
 } finally {

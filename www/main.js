@@ -1496,6 +1496,8 @@ function installTestHooks() {
     crashWorker: (message = 'deliberate panic for a test') => send('debug_panic', { message }),
     /** Make the training worker run out of wasm memory. */
     exhaustWorkerMemory: () => send('debug_oom'),
+    /** Turn the training worker's live snapshots off (false) or on (forced ones still go out). */
+    setLiveSnapshots: (on) => send('debug_live', { on: !!on }),
     /** Bytes of the worker's wasm memory. */
     workerWasmBytes: () => request('mem').then((m) => m.bytes),
     /** Bytes of the page's own wasm memory (charts). */

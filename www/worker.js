@@ -22,7 +22,8 @@
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
-//               running out of memory, on purpose)
+//               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
+//               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
 // Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
 //               paused, final, export, mem, weights, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
@@ -55,6 +56,7 @@ let generation = 0; // bumped on init/reset so stale loops stop
 let lastSnapshotAt = -Infinity;
 let snapshotCost = 0;
 let snapshotSeq = 0;
+let liveSnapshots = true; // off only through the test hook (forced snapshots still go out)
 let analystReady = false; // the page has an analysis worker for live snapshots
 let analystAsked = false;
 let liveCost = 0;
@@ -145,6 +147,7 @@ function progressMessage(force) {
 }
 
 function snapshotMessage(force) {
+  if (!force && !liveSnapshots) return;
   const now = performance.now();
   const live = !force && !planar && liveVotes >= LIVE_VOTES;
   if (live && !analystReady) {
@@ -427,6 +430,9 @@ function handle(msg) {
       break;
     case 'debug_oom':
       wasm.debug_oom_for_tests();
+      break;
+    case 'debug_live':
+      liveSnapshots = !!msg.on;
       break;
     default:
       postError('worker', new Error(`unknown message ${JSON.stringify(msg.type)}`));
