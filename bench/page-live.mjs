@@ -1,11 +1,12 @@
 // Live charts against training speed in the page: for the W2- and W3-shaped
 // workloads, open the page with that config (URL hash), press play, and over
-// a measured window report the worker's steps/s and how often the charts were
-// redrawn from a new snapshot (spectra of every layer included). Compare the
-// steps/s with `browser` in bench/results/latest.json (the same wasm training
-// in a worker with no snapshots, records or state exports at all), and the
-// share of the training worker's time spent taking snapshots (or exporting
-// states for the analysis worker): the cost of the live charts alone. Then it
+// a measured window report the worker's steps/s and how many new snapshots
+// (spectra of every layer included) the page showed per second, and the
+// frames it drew. Compare the steps/s with `browser` in
+// bench/results/latest.json (the same wasm training in a worker with no
+// snapshots, records or state exports at all), and the share of the training
+// worker's time spent taking snapshots (or exporting states for the analysis
+// worker): the worker's own part of the live charts' cost. Then it
 // measures that cost directly: alternate windows with the worker's live
 // snapshots off and on (a test hook), and report 1 − (steps/s on)/(steps/s off),
 // medians over the pairs.
@@ -38,6 +39,7 @@ function latestBrowser(w) {
 
 const stepOf = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="step"]').textContent.replace(/[^0-9]/g, '')));
 const framesOf = (page) => page.evaluate(() => window.lowrankLabPerf.frames);
+const shownOf = (page) => page.evaluate(() => window.lowrankLabPerf.snapshots);
 const analysedOf = (page) => page.evaluate(() => window.lowrankLabPerf.analystSnapshots);
 const snapMsOf = (page) => page.evaluate(() => window.lowrankLabPerf.snapshotWorkerMs);
 
@@ -55,9 +57,9 @@ try {
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
-    const [s0, f0, a0, m0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), Date.now()];
+    const [s0, f0, a0, m0, h0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), Date.now()];
     await page.waitForTimeout(seconds * 1000);
-    const [s1, f1, a1, m1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), Date.now()];
+    const [s1, f1, a1, m1, h1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), Date.now()];
     const analystMs = await page.evaluate(() => window.lowrankLabPerf.analystMs);
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
@@ -77,7 +79,10 @@ try {
     const [on, off] = [median(rates.on), median(rates.off)];
     out[w] = {
       steps_per_s: stepsPerSec,
-      chart_refresh_hz: (f1 - f0) / sec,
+      // New snapshots shown (each marks every chart for redrawing) and frames drawn
+      // (a snapshot's charts may take more than one frame's drawing budget).
+      snapshots_shown_hz: (h1 - h0) / sec,
+      chart_frames_hz: (f1 - f0) / sec,
       analysis_worker_snapshots_hz: (a1 - a0) / sec,
       // The training worker's own time on snapshots (or, for wide nets, on exporting
       // states to the analysis worker): what the live charts cost training.
@@ -90,7 +95,7 @@ try {
       live_charts_slowdown: 1 - on / off,
       seconds: sec,
     };
-    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, charts redrawn ${((f1 - f0) / sec).toFixed(1)} Hz` +
+    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s)` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : '') +

@@ -860,7 +860,7 @@ function renderTables() {
 
 const dirty = new Set();
 // Drawing statistics, for people and tests curious about the main thread's load.
-const perf = { byChart: {}, frames: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
+const perf = { byChart: {}, frames: 0, snapshots: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
 window.lowrankLabPerf = perf;
 const visible = new Set();
 let lastDraw = 0;
@@ -1370,6 +1370,7 @@ function showSnapshot(m) {
   }
   lastSnapshotSeq = m.seq;
   snapshotText = m.snapshot;
+  perf.snapshots += 1;
   perf.snapshotBytes = m.snapshot.length;
   snapshotObj = JSON.parse(m.snapshot);
   perf.snapshotStep = snapshotObj.tasks[0].current.step;
