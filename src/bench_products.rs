@@ -1,6 +1,6 @@
 //! The matrix products of one direct GD step, alone: the ceiling a build's
 //! step speed has while these products take most of its time (in `make
-//! bench`, products alone run at 1.02–1.10× the direct step's rate in
+//! bench`, products alone run at 1.00–1.10× the direct step's rate in
 //! Chromium and 1.05–1.17× natively on one thread, W1–W3). `make bench` times
 //! them natively on one thread and in the wasm build, so "how close can the
 //! browser get to native" is a ratio measured in the same run rather than an
