@@ -17,6 +17,7 @@ pub mod presets;
 pub mod rng;
 pub mod run;
 pub mod serde_nan;
+pub mod snapshot_delta;
 pub mod summary;
 pub mod sweep;
 pub mod train;

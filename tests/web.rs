@@ -168,6 +168,47 @@ fn the_analysis_worker_snapshot_equals_the_labs() {
     assert!(analyst.snapshot(&lab.config_json(), "junk", &[]).is_err());
 }
 
+#[wasm_bindgen_test]
+fn the_chart_store_follows_the_workers_deltas() {
+    let cfg = r#"{"seed":7,"data":{"tasks":2,"generator":"mixing","n":10,"d":14},"net":{"widths":[18]},"train":{"steps":400,"record_every":2,"history_len":16}}"#;
+    let mut lab = web::Lab::new(cfg).unwrap();
+    let mut analyst = web::Analyst::new();
+    let mut store = web::ChartStore::new();
+    assert!(!store.has_snapshot() && store.svg("loss", 300, 200).is_err());
+    store.apply(&lab.snapshot_delta(false).unwrap()).unwrap();
+    let mut sizes = Vec::new();
+    for n in 0..20 {
+        lab.advance(9).unwrap();
+        // Alternately the training worker's deltas and the analysis worker's.
+        let delta = if n % 2 == 0 {
+            lab.snapshot_delta(false).unwrap()
+        } else {
+            let mut live = lab.live_state().unwrap();
+            let (meta, data) = (live.meta(), live.take_data());
+            analyst.snapshot_delta(&lab.config_json(), &meta, &data).unwrap()
+        };
+        // Each sender's deltas continue what it sent; the store holds newer points from both.
+        store.apply(&delta).unwrap();
+        sizes.push(delta.len());
+        let full = lab.snapshot().unwrap();
+        assert_eq!(store.snapshot_json().unwrap(), full, "round {n}");
+        // The store draws what a chart of the whole snapshot draws.
+        let whole = web::ChartData::new("loss", &full).unwrap();
+        for chart in ["loss", "spectrum_over_time"] {
+            assert_eq!(store.svg(chart, 300, 200).unwrap(), whole.svg(chart, 300, 200).unwrap(), "{chart}");
+        }
+    }
+    let c = canvas(400, 300);
+    store.draw(c.clone(), "spectrum", 1.0).unwrap();
+    assert!(painted(&c) > 5_000);
+    assert!(store.apply("{not json").is_err());
+    // Most deltas are a small part of the snapshot (history_len 16 decimates every ~4 rounds).
+    let full_len = lab.snapshot().unwrap().len();
+    assert!(sizes.iter().filter(|&&b| b * 2 < full_len).count() >= 10, "{sizes:?} vs {full_len}");
+    store.clear();
+    assert!(!store.has_snapshot());
+}
+
 /// The tested module is the shipped one: built with simd128 (.cargo/config.toml),
 /// with gemm's SIMD kernels switched on at start-up; the pinned run above checks
 /// that the SIMD products agree with native ones to 1e-9.

@@ -2,10 +2,11 @@
 // worker, on the other core (src/live.rs). The training worker exports its
 // trainers' states (Lab.live_state: JSON plus the matrices as a Float64Array, a few ms); the page
 // hands them here; Analyst.snapshot restores them into a run of the same
-// config and returns the snapshot JSON the training worker would have taken.
-// Only the newest request is kept while one is being computed.
+// config and returns the snapshot the training worker would have taken, as a
+// delta against the ones it sent before (Analyst.snapshot_delta; 'resync' makes
+// the next one full). Only the newest request is kept while one is being computed.
 //
-// Messages in:  {type: 'live', runId, seq, config, meta, data}
+// Messages in:  {type: 'live', runId, seq, config, meta, data} | 'resync'
 // Messages out: loaded | {type: 'snapshot', runId, seq, snapshot, ms}
 //               | {type: 'error', runId, seq, message, fatal} (fatal: this worker is unusable)
 
@@ -23,7 +24,7 @@ function work() {
   if (!m || !analyst || dead) return;
   try {
     const t0 = performance.now();
-    const snapshot = analyst.snapshot(m.config, m.meta, m.data);
+    const snapshot = analyst.snapshot_delta(m.config, m.meta, m.data);
     post({ type: 'snapshot', runId: m.runId, seq: m.seq, snapshot, ms: performance.now() - t0 });
   } catch (e) {
     // A trap (a Rust panic, out of memory) leaves the instance unusable.
@@ -44,6 +45,8 @@ self.onmessage = (ev) => {
   if (ev.data && ev.data.type === 'live') {
     next = ev.data;
     if (analyst) setTimeout(work, 0);
+  } else if (ev.data && ev.data.type === 'resync' && analyst && !dead) {
+    analyst.resync_deltas();
   }
 };
 

@@ -46,7 +46,11 @@ let currentRunId = 0;
 let lastState = null; // {text, step, config}: the current run's last exported RunState and its config
 const crashTimes = []; // recent worker crashes (restarting stops if they come in a burst)
 const MAX_IMPORT_BYTES = 1 << 30;
-let snapshotText = null;
+// The live snapshot: the charts draw from `snapshots` (a wasm ChartStore that the
+// workers' deltas update, src/snapshot_delta.rs); `snapshotObj` is the last delta
+// parsed here, whose current metrics, merge report and overlap fill the tables
+// (its histories hold only the newest points).
+let snapshots = null;
 let snapshotObj = null;
 let boundariesText = null;
 let sweepData = null; // merge_overlap chart JSON
@@ -374,7 +378,7 @@ function clearRunView(live = []) {
   playing = false;
   runEnded = false;
   progress = null;
-  snapshotText = null;
+  if (snapshots) snapshots.clear();
   snapshotObj = null;
   boundariesText = null;
   liveChanges.length = 0;
@@ -536,7 +540,7 @@ function onWorkerMessage(ev) {
     case 'snapshot':
       // The training worker's time on snapshots (bench/page-live.mjs reports its share).
       perf.snapshotWorkerMs += m.ms || 0;
-      showSnapshot(m);
+      showSnapshot(m, worker);
       break;
     case 'want_analyst':
       if (!analyst) startAnalyst();
@@ -860,7 +864,7 @@ function renderTables() {
 
 const dirty = new Set();
 // Drawing statistics, for people and tests curious about the main thread's load.
-const perf = { byChart: {}, frames: 0, snapshots: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
+const perf = { byChart: {}, frames: 0, snapshots: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, fullSnapshots: 0, partialBytes: null, resyncs: 0, resyncLast: null, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
 window.lowrankLabPerf = perf;
 const visible = new Set();
 let lastDraw = 0;
@@ -870,25 +874,26 @@ function chartCards() {
   return $$('figure.chart[data-chart]');
 }
 
-function chartJson(card) {
-  const id = card.dataset.chart;
-  if (id === 'merge_overlap') return sweepData;
-  if (id.startsWith('boundaries_')) return boundariesText;
-  return snapshotText;
+/** Whether chart `id` has something to draw. */
+function chartReady(id) {
+  if (id === 'merge_overlap') return !!sweepData;
+  if (id.startsWith('boundaries_')) return !!boundariesText;
+  return snapshotObj !== null;
 }
 
-// One parsed ChartData per source text: a snapshot is parsed once in Rust
-// and drawn into every chart from it.
+/** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
+function chartSource(id) {
+  if (id === 'merge_overlap') return chartData(id, sweepData);
+  if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
+  return snapshots;
+}
+
+// Boundary and overlap-sweep data: parsed once per text in Rust and drawn into
+// every chart from it (the snapshot charts draw from `snapshots`).
 const parsedSources = new Map(); // source name -> { text, data }
 
-function sourceName(id) {
-  if (id === 'merge_overlap') return 'merge_overlap';
-  if (id.startsWith('boundaries_')) return 'boundaries';
-  return 'snapshot';
-}
-
 function chartData(id, json) {
-  const name = sourceName(id);
+  const name = id === 'merge_overlap' ? 'merge_overlap' : 'boundaries';
   const cached = parsedSources.get(name);
   if (cached && cached.text === json) return cached.data;
   if (cached) {
@@ -906,10 +911,9 @@ function markAllStale() {
 
 function drawCard(card) {
   const id = card.dataset.chart;
-  const json = chartJson(card);
   const note = $('.chart-note', card);
   const canvas = $('canvas', card);
-  if (!json) {
+  if (!chartReady(id)) {
     const ctx = canvas.getContext('2d');
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     return;
@@ -922,7 +926,7 @@ function drawCard(card) {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   try {
-    const report = JSON.parse(chartData(id, json).draw(canvas, id, dpr));
+    const report = JSON.parse(chartSource(id).draw(canvas, id, dpr));
     note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
     note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
     if (firstChartMs === null) {
@@ -1048,8 +1052,7 @@ function stem() {
 
 function downloadChart(card, kind) {
   const id = card.dataset.chart;
-  const json = chartJson(card);
-  if (!json) {
+  if (!chartReady(id)) {
     showError(`download ${id}`, 'nothing to draw yet');
     return;
   }
@@ -1064,7 +1067,7 @@ function downloadChart(card, kind) {
   try {
     const box = $('.canvas-box', card).getBoundingClientRect();
     const scale = Math.max(1, 900 / Math.max(1, box.width));
-    const svg = chartData(id, json).svg(id, Math.round(box.width * scale), Math.round(box.height * scale));
+    const svg = chartSource(id).svg(id, Math.round(box.width * scale), Math.round(box.height * scale));
     download(new Blob([svg], { type: 'image/svg+xml' }), `${stem()}_${id}.svg`);
   } catch (e) {
     showError(`download ${id}`, errorText(e));
@@ -1094,7 +1097,11 @@ function downloadCsv() {
     showError('download metrics', 'no snapshot yet');
     return;
   }
-  download(new Blob([historyCsv(snapshotObj)], { type: 'text/csv' }), `${stem()}_metrics.csv`);
+  try {
+    download(new Blob([historyCsv(JSON.parse(snapshots.snapshot_json()))], { type: 'text/csv' }), `${stem()}_metrics.csv`);
+  } catch (e) {
+    showError('download metrics', errorText(e));
+  }
 }
 
 /** "Export run": the run's full state (Lab.export_state, exactly as Rust wrote it) as one JSON file. */
@@ -1362,17 +1369,32 @@ function loadFromHash(savedRun = null) {
   }
 }
 
-/** A snapshot from the training worker or the analysis worker; an older one than shown is dropped. */
-function showSnapshot(m) {
+/**
+ * A snapshot delta from the training worker or the analysis worker (`from`, which
+ * gets 'resync' if the delta does not continue the held snapshot: it then sends a
+ * full one); an older one than shown is dropped.
+ */
+function showSnapshot(m, from) {
   if (m.seq <= lastSnapshotSeq) {
     send('snapshot_ack');
     return;
   }
+  try {
+    snapshots.apply(m.snapshot);
+  } catch (e) {
+    // It continues a snapshot this page dropped or never had: nothing is drawn from it.
+    perf.resyncs += 1;
+    perf.resyncLast = errorText(e);
+    from.postMessage({ type: 'resync' });
+    send('snapshot_ack');
+    return;
+  }
   lastSnapshotSeq = m.seq;
-  snapshotText = m.snapshot;
   perf.snapshots += 1;
   perf.snapshotBytes = m.snapshot.length;
   snapshotObj = JSON.parse(m.snapshot);
+  if (snapshotObj.tasks.every((t) => t.history.from === 0)) perf.fullSnapshots += 1;
+  else perf.partialBytes = m.snapshot.length;
   perf.snapshotStep = snapshotObj.tasks[0].current.step;
   if (m.boundaries) boundariesText = m.boundaries;
   renderTables();
@@ -1421,7 +1443,7 @@ function onAnalystMessage(ev) {
     perf.analystSnapshots += 1;
     perf.analystMs = Math.round(m.ms);
     send('analyst', { ok: true, ms: m.ms });
-    if (m.runId === currentRunId) showSnapshot(m);
+    if (m.runId === currentRunId) showSnapshot(m, analyst);
     else send('snapshot_ack');
   } else if (m.type === 'error') {
     if (m.fatal) analystDown(m.message);
@@ -1505,6 +1527,8 @@ function installTestHooks() {
     pageWasmBytes: () => wasm.wasm_memory_bytes(),
     /** Step of the last state the page keeps for crash recovery. */
     keptStep: () => (lastState ? lastState.step : null),
+    /** Length of the JSON of the snapshot the charts draw from (the deltas applied so far). */
+    heldSnapshotBytes: () => (snapshots && snapshots.has_snapshot() ? snapshots.snapshot_json().length : null),
     /** Length of that state's JSON text. */
     keptStateBytes: () => (lastState ? lastState.text.length : null),
   };
@@ -1524,6 +1548,7 @@ async function boot() {
   startWorker();
   try {
     wasm = await import('../pkg/lowrank_lab.js');
+    snapshots = new wasm.ChartStore();
   } catch (e) {
     setStatus('error');
     showError('loading the wasm module', errorText(e));

@@ -15,10 +15,16 @@
 // are still taken here. Every snapshot carries a sequence number, so the page
 // never shows an older one after a newer one.
 //
+// Snapshots are deltas (Lab.snapshot_delta, src/snapshot_delta.rs): their
+// histories hold only the points added since the last one, so a long run's
+// history is not serialised, posted and parsed 15 times a second. Forced
+// snapshots are full. When the page cannot apply a delta (it dropped an older
+// one) it sends 'resync' and the next snapshot is full.
+//
 // Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context}
 //               | 'play' | 'pause' | {type: 'step', n} | {type: 'reset', runId}
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
-//               | 'snapshot' | 'snapshot_ack' | {type: 'analyst', ok}
+//               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
@@ -173,7 +179,7 @@ function snapshotMessage(force) {
   if (!force && now - lastSnapshotAt < interval) return;
   if (!force && awaitingAck && now - lastSnapshotAt < ACK_TIMEOUT_MS) return;
   const t0 = performance.now();
-  const snapshot = lab.snapshot();
+  const snapshot = lab.snapshot_delta(force);
   let boundaries = null;
   if (planar && (force || now - lastBoundaryAt >= 1000 / BOUNDARY_HZ)) {
     boundaries = lab.boundaries();
@@ -392,6 +398,9 @@ function handle(msg) {
       break;
     case 'snapshot_ack':
       awaitingAck = false;
+      break;
+    case 'resync':
+      if (lab) lab.resync_deltas();
       break;
     case 'analyst':
       analystReady = !!msg.ok;

@@ -4,6 +4,11 @@
 //! exceeds its capacity, every other point is dropped and the stride doubles,
 //! so the kept points stay evenly spaced over the whole run and the memory
 //! (and the cost of drawing it) stays bounded however long training goes.
+//!
+//! Between decimations the history only grows at its end, which lets live
+//! snapshots send just the new points (`crate::snapshot_delta`): `revision`
+//! counts every other kind of change, so a receiver can tell whether the
+//! points it holds are still a prefix of these.
 
 use super::Metrics;
 use serde::{Deserialize, Serialize};
@@ -15,6 +20,12 @@ pub struct History {
     /// Current spacing multiplier (a power of two).
     pub stride: u64,
     pub capacity: usize,
+    /// Bumped by every change that is not an append at the end (decimation,
+    /// clearing, truncation, replacing the last point): points held from an
+    /// earlier view with the same revision are a prefix of these. Travels in
+    /// saved states (absent in older ones: 0), so a restored history keeps it.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl History {
@@ -23,6 +34,7 @@ impl History {
             points: Vec::with_capacity(capacity + 1),
             stride: 1,
             capacity,
+            revision: 0,
         }
     }
 
@@ -35,6 +47,7 @@ impl History {
     pub fn push(&mut self, m: Metrics) {
         if self.points.last().is_some_and(|p| p.step == m.step) {
             *self.points.last_mut().expect("non-empty") = m;
+            self.revision += 1;
             return;
         }
         self.points.push(m);
@@ -46,11 +59,22 @@ impl History {
                 keep
             });
             self.stride *= 2;
+            self.revision += 1;
         }
     }
 
     pub fn clear(&mut self) {
         self.points.clear();
         self.stride = 1;
+        self.revision += 1;
+    }
+
+    /// Drop the points after `step` (training went back to a checkpoint there).
+    pub fn truncate_after(&mut self, step: u64) {
+        let keep = self.points.partition_point(|p| p.step <= step);
+        if keep < self.points.len() {
+            self.points.truncate(keep);
+            self.revision += 1;
+        }
     }
 }

@@ -424,7 +424,7 @@ impl Trainer {
         self.rebase();
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
-        self.history.points.retain(|p| p.step <= keep);
+        self.history.truncate_after(keep);
         if !self.ema.all_finite(&self.net.trained) {
             self.ema_ready = false;
         }

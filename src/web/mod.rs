@@ -14,6 +14,7 @@ mod bench;
 use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
+use crate::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
 use crate::{data, figures, merge, npy, presets, summary, urlhash};
 use backend::PageBackend;
 use plotters::coord::Shift;
@@ -179,6 +180,8 @@ pub fn data_hash(config_json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub struct Lab {
     run: Run,
+    /// What [`Lab::snapshot_delta`] sent last.
+    deltas: DeltaEncoder,
 }
 
 #[wasm_bindgen]
@@ -189,7 +192,10 @@ impl Lab {
     pub fn new(config_json: &str) -> Result<Lab, JsError> {
         let mut run = Run::new(&parse(config_json)?);
         run.set_span_steps(true);
-        Ok(Lab { run })
+        Ok(Lab {
+            run,
+            deltas: DeltaEncoder::new(),
+        })
     }
 
     /// Advance every task by at most `max_steps`; returns a small progress JSON
@@ -222,6 +228,19 @@ impl Lab {
     pub fn snapshot(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
         serde_json::to_string(&self.run.snapshot()).map_err(err)
+    }
+
+    /// The snapshot as a [`SnapshotDelta`] JSON: the histories hold only the points
+    /// added since the last delta (all of them if `full`, after a decimation, a
+    /// reset or a rollback). The page's [`ChartStore`] applies it.
+    pub fn snapshot_delta(&mut self, full: bool) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        serde_json::to_string(&self.deltas.encode(&self.run, full)).map_err(err)
+    }
+
+    /// The next [`Lab::snapshot_delta`] is full (the page could not apply one).
+    pub fn resync_deltas(&mut self) {
+        self.deltas.reset();
     }
 
     /// Stationarity residual of task a (cheap: no SVD), for the gauge.
@@ -300,7 +319,10 @@ impl Lab {
         let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
         // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
         run.set_span_steps(true);
-        Ok(Lab { run })
+        Ok(Lab {
+            run,
+            deltas: DeltaEncoder::new(),
+        })
     }
 
     /// Every trainer's state for the analysis worker ([`Analyst`]), without writing layer 1
@@ -347,6 +369,7 @@ impl LiveState {
 #[wasm_bindgen]
 pub struct Analyst {
     inner: crate::live::Analyst,
+    deltas: DeltaEncoder,
 }
 
 #[wasm_bindgen]
@@ -355,6 +378,7 @@ impl Analyst {
     pub fn new() -> Analyst {
         Analyst {
             inner: crate::live::Analyst::new(),
+            deltas: DeltaEncoder::new(),
         }
     }
 
@@ -365,6 +389,19 @@ impl Analyst {
         let cfg = parse(config_json)?;
         let snap = self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))?;
         serde_json::to_string(&snap).map_err(err)
+    }
+
+    /// The same snapshot as a [`SnapshotDelta`] JSON against the deltas this
+    /// analyst sent before (see [`Lab::snapshot_delta`]).
+    pub fn snapshot_delta(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        let cfg = parse(config_json)?;
+        let snap = self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))?;
+        serde_json::to_string(&self.deltas.encode_snapshot(snap, false)).map_err(err)
+    }
+
+    /// The next [`Analyst::snapshot_delta`] is full (the page could not apply one).
+    pub fn resync_deltas(&mut self) {
+        self.deltas.reset();
     }
 }
 
@@ -413,6 +450,11 @@ fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: 
         Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
         Parsed::Snapshot(s) => s,
     };
+    draw_snapshot_chart(area, chart, s)
+}
+
+/// The charts drawn from a snapshot.
+fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
     let r = match chart {
         "loss" => charts::draw_loss(area, &figures::loss_data(s)),
         "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(s, 0)),
@@ -438,22 +480,24 @@ fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: 
     r.map_err(err)
 }
 
-fn draw_on_canvas(canvas: HtmlCanvasElement, chart: &str, parsed: &Parsed) -> Result<String, JsError> {
+type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
+
+fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String, JsError> {
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
     let area = PageBackend::Canvas(backend).into_drawing_area();
-    let report = draw_parsed(&area, chart, parsed)?;
+    let report = draw(&area)?;
     area.present().map_err(err)?;
     serde_json::to_string(&report).map_err(err)
 }
 
-fn svg_of(chart: &str, parsed: &Parsed, width: u32, height: u32) -> Result<String, JsError> {
+fn svg_of(width: u32, height: u32, draw: Drawer<'_>) -> Result<String, JsError> {
     if width == 0 || height == 0 {
         return Err(err(charts::ChartError::EmptySize(width, height)));
     }
     let mut buf = String::new();
     {
         let area = PageBackend::Svg(SVGBackend::with_string(&mut buf, (width, height))).into_drawing_area();
-        draw_parsed(&area, chart, parsed)?;
+        draw(&area)?;
         area.present().map_err(err)?;
     }
     Ok(buf)
@@ -481,12 +525,75 @@ impl ChartData {
     /// `pixel_ratio` is the canvas's device pixels per CSS pixel (window.devicePixelRatio),
     /// so text keeps its size on HiDPI screens.
     pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
-        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, chart, &self.parsed))
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| draw_parsed(a, chart, &self.parsed)))
     }
 
     /// The same chart as an SVG document.
     pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
-        svg_of(chart, &self.parsed, width, height)
+        svg_of(width, height, &|a| draw_parsed(a, chart, &self.parsed))
+    }
+}
+
+/// The page's live snapshot, kept in Rust and updated by the workers'
+/// [`SnapshotDelta`]s, so a snapshot's history is parsed once when its points
+/// arrive, not with every snapshot; the snapshot charts draw from it.
+#[wasm_bindgen]
+pub struct ChartStore {
+    store: SnapshotStore,
+}
+
+#[wasm_bindgen]
+impl ChartStore {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> ChartStore {
+        ChartStore {
+            store: SnapshotStore::new(),
+        }
+    }
+
+    /// Apply a delta JSON ([`Lab::snapshot_delta`], [`Analyst::snapshot_delta`]).
+    /// Throws, keeping the held snapshot, if it does not parse or does not
+    /// continue the held histories (the sender must then send a full one).
+    pub fn apply(&mut self, delta_json: &str) -> Result<(), JsError> {
+        let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
+        self.store.apply(d).map_err(|e| JsError::new(&e))
+    }
+
+    /// Forget the held snapshot (a new run follows).
+    pub fn clear(&mut self) {
+        self.store.clear();
+    }
+
+    /// Whether a snapshot is held.
+    pub fn has_snapshot(&self) -> bool {
+        self.store.snapshot().is_some()
+    }
+
+    /// The held snapshot as JSON (as [`Lab::snapshot`]), e.g. for the metrics CSV.
+    pub fn snapshot_json(&self) -> Result<String, JsError> {
+        serde_json::to_string(self.held()?).map_err(err)
+    }
+
+    /// Draw snapshot chart `chart` onto `canvas` (as [`ChartData::draw`]).
+    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
+        let s = self.held()?;
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| draw_snapshot_chart(a, chart, s)))
+    }
+
+    /// The same chart as an SVG document.
+    pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
+        let s = self.held()?;
+        svg_of(width, height, &|a| draw_snapshot_chart(a, chart, s))
+    }
+
+    fn held(&self) -> Result<&Snapshot, JsError> {
+        self.store.snapshot().ok_or_else(|| JsError::new("no snapshot yet"))
+    }
+}
+
+impl Default for ChartStore {
+    fn default() -> Self {
+        ChartStore::new()
     }
 }
 
@@ -496,11 +603,13 @@ impl ChartData {
 /// [`ChartData`] to draw several charts from one snapshot.
 #[wasm_bindgen]
 pub fn draw_chart(canvas: HtmlCanvasElement, chart: &str, json_text: &str) -> Result<String, JsError> {
-    draw_on_canvas(canvas, chart, &parse_for(chart, json_text)?)
+    let parsed = parse_for(chart, json_text)?;
+    draw_on_canvas(canvas, &|a| draw_parsed(a, chart, &parsed))
 }
 
 /// The same chart as an SVG document (for "download SVG").
 #[wasm_bindgen]
 pub fn chart_svg(chart: &str, json_text: &str, width: u32, height: u32) -> Result<String, JsError> {
-    svg_of(chart, &parse_for(chart, json_text)?, width, height)
+    let parsed = parse_for(chart, json_text)?;
+    svg_of(width, height, &|a| draw_parsed(a, chart, &parsed))
 }
