@@ -10,14 +10,15 @@
 // measures that cost directly: alternate windows with the worker's live
 // snapshots off and on (a test hook), and report 1 − (steps/s on)/(steps/s off),
 // medians over the pairs.
-// Usage: make dist bench && node bench/page-live.mjs [seconds]
+// Usage: make dist bench && node bench/page-live.mjs [seconds] [pairs] [workloads, e.g. W2,W3]
 import fs from 'node:fs';
 import path from 'node:path';
 import { setup, waitReady, ROOT } from '../tests/e2e/helpers.mjs';
 
 const seconds = Number(process.argv[2] || 20);
 const WARMUP_MS = 4000;
-const PAIRS = 3;
+const PAIRS = Number(process.argv[3] || 3);
+const ONLY = process.argv[4] ? process.argv[4].split(',') : null;
 const SETTLE_MS = 1000;
 const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const base = { seed: 2026, train: { steps: 10_000_000 } };
@@ -42,11 +43,13 @@ const framesOf = (page) => page.evaluate(() => window.lowrankLabPerf.frames);
 const shownOf = (page) => page.evaluate(() => window.lowrankLabPerf.snapshots);
 const analysedOf = (page) => page.evaluate(() => window.lowrankLabPerf.analystSnapshots);
 const snapMsOf = (page) => page.evaluate(() => window.lowrankLabPerf.snapshotWorkerMs);
+const drawMsOf = (page) => page.evaluate(() => window.lowrankLabPerf.drawMsTotal);
 
 const lab = await setup();
 const out = {};
 try {
   for (const [w, cfg] of Object.entries(configs)) {
+    if (ONLY && !ONLY.includes(w)) continue;
     const { page, context } = await lab.newPage();
     await context.addInitScript(() => {
       window.__lab_enable_test_hooks = true;
@@ -57,9 +60,9 @@ try {
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
-    const [s0, f0, a0, m0, h0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), Date.now()];
+    const [s0, f0, a0, m0, h0, d0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), Date.now()];
     await page.waitForTimeout(seconds * 1000);
-    const [s1, f1, a1, m1, h1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), Date.now()];
+    const [s1, f1, a1, m1, h1, d1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), Date.now()];
     const analystMs = await page.evaluate(() => window.lowrankLabPerf.analystMs);
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
@@ -88,6 +91,8 @@ try {
       // states to the analysis worker): what the live charts cost training.
       snapshot_share_of_training_worker: (m1 - m0) / (sec * 1000),
       analysis_worker_ms_per_snapshot: analystMs,
+      // The page's main thread drawing charts (ms per second).
+      page_draw_share: (d1 - d0) / (sec * 1000),
       bench_browser_steps_per_s: noCharts,
       page_over_bench: noCharts ? stepsPerSec / noCharts : null,
       steps_per_s_live_on: rates.on,
@@ -95,7 +100,7 @@ try {
       live_charts_slowdown: 1 - on / off,
       seconds: sec,
     };
-    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s)` +
+    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s, drawing ${((100 * (d1 - d0)) / (sec * 1000)).toFixed(1)}% of the page's main thread)` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : '') +

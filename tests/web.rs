@@ -209,6 +209,38 @@ fn the_chart_store_follows_the_workers_deltas() {
     assert!(!store.has_snapshot());
 }
 
+fn pixels(c: &HtmlCanvasElement) -> Vec<u8> {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap().data().0
+}
+
+/// The page's backend sets a rectangle's fill colour only when it changes
+/// (src/web/backend.rs): the pixels are plotters-canvas's own.
+#[wasm_bindgen_test]
+fn the_page_backend_paints_what_plotters_canvas_paints() {
+    use plotters::prelude::IntoDrawingArea;
+    let mut lab = trained_lab(r#"{"net":{"widths":[24,16]},"train":{"steps":300,"record_every":2}}"#, 300);
+    let text = lab.snapshot().unwrap();
+    let snap: lowrank_lab::run::Snapshot = serde_json::from_str(&text).unwrap();
+    let data = web::ChartData::new("loss", &text).unwrap();
+    for chart in ["spectrum_over_time", "loss"] {
+        let ours = canvas(520, 420);
+        data.draw(ours.clone(), chart, 1.0).unwrap();
+        let theirs = canvas(520, 420);
+        let area = plotters_canvas::CanvasBackend::with_canvas_object(theirs.clone())
+            .unwrap()
+            .into_drawing_area();
+        if chart == "loss" {
+            lowrank_lab::charts::draw_loss(&area, &lowrank_lab::figures::loss_data(&snap)).unwrap();
+        } else {
+            lowrank_lab::charts::draw_spectrum_strips(&area, &lowrank_lab::figures::spectrum_history(&snap, 0)).unwrap();
+        }
+        area.present().unwrap();
+        assert!(painted(&ours) > 20_000, "{chart}");
+        assert!(pixels(&ours) == pixels(&theirs), "{chart}: the pixels differ");
+    }
+}
+
 /// The tested module is the shipped one: built with simd128 (.cargo/config.toml),
 /// with gemm's SIMD kernels switched on at start-up; the pinned run above checks
 /// that the SIMD products agree with native ones to 1e-9.

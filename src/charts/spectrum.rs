@@ -265,6 +265,8 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, da
         }
     };
     let plot = chart.plotting_area();
+    // (level, row, first column, column after the last)
+    let mut runs: Vec<(i64, usize, usize, usize)> = Vec::new();
     for i in 0..n_max {
         let mut j = 0;
         while j < m {
@@ -274,13 +276,19 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, da
                 k += 1;
             }
             if let Some(l) = level {
-                let z = STRIP_FLOOR + (l as f64 / LEVELS) * -STRIP_FLOOR;
-                let y0 = i as f64 + 0.5;
-                plot.draw(&Rectangle::new([(edges[j], y0), (edges[k], y0 + 1.0)], viridis(z).filled()))
-                    .ce()?;
+                runs.push((l, i, j, k));
             }
             j = k;
         }
+    }
+    // Colour by colour: the cells do not overlap, and a canvas then sets each
+    // fill colour once, not once per cell (src/web/backend.rs).
+    runs.sort_by_key(|r| r.0);
+    for (l, i, j, k) in runs {
+        let z = STRIP_FLOOR + (l as f64 / LEVELS) * -STRIP_FLOOR;
+        let y0 = i as f64 + 0.5;
+        plot.draw(&Rectangle::new([(edges[j], y0), (edges[k], y0 + 1.0)], viridis(z).filled()))
+            .ce()?;
     }
     drop(chart);
     colour_bar(&bar_area, &lay.fonts)?;

@@ -16,10 +16,9 @@ use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
 use crate::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
 use crate::{data, figures, merge, npy, presets, summary, urlhash};
-use backend::PageBackend;
+use backend::{PageBackend, PageCanvas};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
-use plotters_canvas::CanvasBackend;
 use serde_json::json;
 use std::sync::{Mutex, Once};
 use wasm_bindgen::prelude::*;
@@ -483,7 +482,7 @@ fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, 
 type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
 
 fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String, JsError> {
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
+    let backend = PageCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
     let area = PageBackend::Canvas(backend).into_drawing_area();
     let report = draw(&area)?;
     area.present().map_err(err)?;
