@@ -378,6 +378,7 @@ function clearRunView(live = []) {
   playing = false;
   runEnded = false;
   progress = null;
+  progressPending = null;
   if (snapshots) snapshots.clear();
   snapshotObj = null;
   boundariesText = null;
@@ -611,9 +612,30 @@ function setStatus(text) {
   el.dataset.state = text.split(' ')[0];
 }
 
+// While training, the progress line, gauge and status are redrawn at most every
+// PROGRESS_MS (the worker reports after every ~20 ms budget): each DOM change costs
+// the page a style, layout, paint and commit, which on two cores competes with
+// training. The newest report waits in `progressPending` and frame() shows it.
+const PROGRESS_MS = 100;
+let progressShownAt = -Infinity;
+let progressPending = null;
+
 function onProgress(m) {
   const p = m.progress;
   progress = p;
+  if (!runEnded && !p.running) runEnded = true;
+  if (p.running) runEnded = false;
+  if (m.playing && performance.now() - progressShownAt < PROGRESS_MS) {
+    progressPending = m;
+    return;
+  }
+  showProgress(m);
+}
+
+function showProgress(m) {
+  const p = m.progress;
+  progressPending = null;
+  progressShownAt = performance.now();
   const gf = p.optimizer === 'gf';
   $('#step-count').textContent = String(p.step);
   $('#step-total').textContent = gf ? '' : ` / ${fmtInt(p.total_steps)}`;
@@ -631,8 +653,6 @@ function onProgress(m) {
   }
   renderGauge(m.stationarity);
   renderDivergence(p);
-  if (!runEnded && !p.running) runEnded = true;
-  if (p.running) runEnded = false;
   setStatus(statusText());
   updateButtons();
 }
@@ -947,6 +967,7 @@ function drawCard(card) {
 // the page stays responsive; then tell the worker we are ready for more.
 function frame(now) {
   requestAnimationFrame(frame);
+  if (progressPending && performance.now() - progressShownAt >= PROGRESS_MS) showProgress(progressPending);
   if (now - lastDraw < FRAME_MS) return;
   let pendingVisible = false;
   if (dirty.size) {
