@@ -54,15 +54,20 @@ try {
     await context.addInitScript(() => {
       window.__lab_enable_test_hooks = true;
     });
+    // The page's main thread: seconds busy running tasks (script, style, layout, paint, commit).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const busyOf = async () => (await cdp.send('Performance.getMetrics')).metrics.find((x) => x.name === 'TaskDuration').value;
     const hash = `#v=1&c=${Buffer.from(JSON.stringify(cfg)).toString('base64url')}`;
     await page.goto(lab.server.url + hash);
     await waitReady(page);
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
-    const [s0, f0, a0, m0, h0, d0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), Date.now()];
+    const [s0, f0, a0, m0, h0, d0, b0, t0] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), await busyOf(), Date.now()];
     await page.waitForTimeout(seconds * 1000);
-    const [s1, f1, a1, m1, h1, d1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), Date.now()];
+    const [s1, f1, a1, m1, h1, d1, b1, t1] = [await stepOf(page), await framesOf(page), await analysedOf(page), await snapMsOf(page), await shownOf(page), await drawMsOf(page), await busyOf(), Date.now()];
+    const byChart = await page.evaluate(() => Object.assign({}, window.lowrankLabPerf.byChart));
     const analystMs = await page.evaluate(() => window.lowrankLabPerf.analystMs);
     const sec = (t1 - t0) / 1000;
     const stepsPerSec = (s1 - s0) / sec;
@@ -93,6 +98,9 @@ try {
       analysis_worker_ms_per_snapshot: analystMs,
       // The page's main thread drawing charts (ms per second).
       page_draw_share: (d1 - d0) / (sec * 1000),
+      page_main_thread_busy: (b1 - b0) / sec,
+      // The last drawing time of each chart (ms).
+      draw_ms_by_chart: byChart,
       bench_browser_steps_per_s: noCharts,
       page_over_bench: noCharts ? stepsPerSec / noCharts : null,
       steps_per_s_live_on: rates.on,
@@ -100,7 +108,7 @@ try {
       live_charts_slowdown: 1 - on / off,
       seconds: sec,
     };
-    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s, drawing ${((100 * (d1 - d0)) / (sec * 1000)).toFixed(1)}% of the page's main thread)` +
+    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s, drawing ${((100 * (d1 - d0)) / (sec * 1000)).toFixed(1)}% of the page's main thread, which is busy ${((100 * (b1 - b0)) / sec).toFixed(0)}% of the time; last draw in ms ${JSON.stringify(byChart)})` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : '') +
