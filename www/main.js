@@ -1550,6 +1550,8 @@ function installTestHooks() {
     keptStep: () => (lastState ? lastState.step : null),
     /** Length of the JSON of the snapshot the charts draw from (the deltas applied so far). */
     heldSnapshotBytes: () => (snapshots && snapshots.has_snapshot() ? snapshots.snapshot_json().length : null),
+    /** That snapshot's JSON. */
+    heldSnapshot: () => (snapshots && snapshots.has_snapshot() ? snapshots.snapshot_json() : null),
     /** Length of that state's JSON text. */
     keptStateBytes: () => (lastState ? lastState.text.length : null),
   };
