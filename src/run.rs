@@ -80,27 +80,53 @@ const MAX_TASKS: usize = 26;
 pub struct Run {
     cfg: ValidConfig,
     data: Dataset,
+    /// SHA-256 of `data` (every snapshot carries it; the data never change).
+    data_hash: String,
     trainers: Vec<Trainer>,
 }
 
-/// One task's state in a snapshot.
+/// One task's state in a snapshot; `H` is its history ([`History`], or the
+/// part of it a live snapshot sends: `snapshot_delta::HistoryDelta`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskSnapshot {
+pub struct TaskSnapshot<H = History> {
     pub task: String,
     pub status: Status,
     pub current: Metrics,
-    pub history: History,
+    pub history: H,
 }
 
 /// Numbers only: everything a chart or a report needs, serialisable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub struct Snapshot<H = History> {
     pub config: crate::config::Config,
     pub data_hash: String,
     pub overlap: OverlapStats,
-    pub tasks: Vec<TaskSnapshot>,
+    pub tasks: Vec<TaskSnapshot<H>>,
     /// Present when there are at least two tasks.
     pub merge: Option<MergeReport>,
+}
+
+impl<H> Snapshot<H> {
+    /// The same snapshot with task `i`'s history replaced by `f(i, history)`.
+    pub fn map_histories<G>(self, mut f: impl FnMut(usize, H) -> G) -> Snapshot<G> {
+        Snapshot {
+            config: self.config,
+            data_hash: self.data_hash,
+            overlap: self.overlap,
+            tasks: self
+                .tasks
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| TaskSnapshot {
+                    task: t.task,
+                    status: t.status,
+                    current: t.current,
+                    history: f(i, t.history),
+                })
+                .collect(),
+            merge: self.merge,
+        }
+    }
 }
 
 impl Run {
@@ -115,6 +141,7 @@ impl Run {
             .collect();
         Run {
             cfg: cfg.clone(),
+            data_hash: data::data_hash(&data),
             data,
             trainers,
         }
@@ -254,18 +281,25 @@ impl Run {
 
     /// Everything, as numbers.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_with(|_, h| h.clone())
+    }
+
+    /// As [`Run::snapshot`], with task `i`'s history given by `history(i, its History)`
+    /// (live snapshots send only its new points without copying the rest).
+    pub fn snapshot_with<H>(&self, mut history: impl FnMut(usize, &History) -> H) -> Snapshot<H> {
         Snapshot {
             config: self.cfg.config().clone(),
-            data_hash: data::data_hash(&self.data),
+            data_hash: self.data_hash.clone(),
             overlap: self.data.overlap.clone(),
             tasks: self
                 .trainers
                 .iter()
-                .map(|t| TaskSnapshot {
+                .enumerate()
+                .map(|(i, t)| TaskSnapshot {
                     task: data::task_name(t.task()),
                     status: t.status().clone(),
                     current: t.metrics(),
-                    history: t.history().clone(),
+                    history: history(i, t.history()),
                 })
                 .collect(),
             merge: self.merge_report(),

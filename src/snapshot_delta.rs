@@ -20,11 +20,8 @@
 //! small and sent whole. The store's snapshot equals [`Run::snapshot`] at the
 //! delta's step (tests below, and tests/snapshot_delta.rs on trained runs).
 
-use crate::config::Config;
-use crate::data::{self, OverlapStats};
-use crate::merge::MergeReport;
 use crate::run::{Run, Snapshot, TaskSnapshot};
-use crate::train::{History, Metrics, Status};
+use crate::train::{History, Metrics};
 use serde::{Deserialize, Serialize};
 
 /// The points of one task's history from index `from` on, and what the
@@ -45,24 +42,12 @@ pub struct HistoryDelta {
     pub points: Vec<Metrics>,
 }
 
-/// One task in a [`SnapshotDelta`]: as [`TaskSnapshot`], with the history as a delta.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskDelta {
-    pub task: String,
-    pub status: Status,
-    pub current: Metrics,
-    pub history: HistoryDelta,
-}
+/// One task in a [`SnapshotDelta`]: a [`TaskSnapshot`] with its history as a delta.
+pub type TaskDelta = TaskSnapshot<HistoryDelta>;
 
-/// A [`Snapshot`] whose histories hold only the points the receiver lacks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotDelta {
-    pub config: Config,
-    pub data_hash: String,
-    pub overlap: OverlapStats,
-    pub tasks: Vec<TaskDelta>,
-    pub merge: Option<MergeReport>,
-}
+/// A [`Snapshot`] whose histories hold only the points the receiver lacks
+/// (the same JSON, each `history` a [`HistoryDelta`]).
+pub type SnapshotDelta = Snapshot<HistoryDelta>;
 
 impl SnapshotDelta {
     /// Whether every history is sent whole (the delta is a full snapshot).
@@ -99,55 +84,23 @@ impl DeltaEncoder {
     /// (whole histories if `full`, or for tasks whose history changed other
     /// than by appending). Matrices must be current (`Run::sync_matrices`).
     pub fn encode(&mut self, run: &Run, full: bool) -> SnapshotDelta {
-        let trainers = run.trainers();
-        self.sent.resize(trainers.len(), None);
-        let tasks = trainers
-            .iter()
-            .zip(self.sent.iter_mut())
-            .map(|(t, sent)| TaskDelta {
-                task: data::task_name(t.task()),
-                status: t.status().clone(),
-                current: t.metrics(),
-                history: delta_of(t.history(), if full { None } else { *sent }, sent),
-            })
-            .collect();
-        SnapshotDelta {
-            config: run.config().config().clone(),
-            data_hash: data::data_hash(run.data()),
-            overlap: run.data().overlap.clone(),
-            tasks,
-            merge: run.merge_report(),
-        }
+        self.sent.resize(run.trainers().len(), None);
+        run.snapshot_with(|i, h| delta_of(h, full, &mut self.sent[i]))
     }
 
     /// As [`DeltaEncoder::encode`], for a snapshot already taken (the analysis
     /// worker's, which restores a whole history each time).
     pub fn encode_snapshot(&mut self, snap: Snapshot, full: bool) -> SnapshotDelta {
         self.sent.resize(snap.tasks.len(), None);
-        let tasks = snap
-            .tasks
-            .into_iter()
-            .zip(self.sent.iter_mut())
-            .map(|(t, sent)| TaskDelta {
-                history: delta_of(&t.history, if full { None } else { *sent }, sent),
-                task: t.task,
-                status: t.status,
-                current: t.current,
-            })
-            .collect();
-        SnapshotDelta {
-            config: snap.config,
-            data_hash: snap.data_hash,
-            overlap: snap.overlap,
-            tasks,
-            merge: snap.merge,
-        }
+        snap.map_histories(|i, h| delta_of(&h, full, &mut self.sent[i]))
     }
 }
 
-fn delta_of(h: &History, last: Option<Sent>, sent: &mut Option<Sent>) -> HistoryDelta {
-    let from = match last {
-        Some(s) if s.revision == h.revision && s.stride == h.stride && s.len <= h.points.len() => s.len,
+/// The delta of `h` against what `sent` says went out last (all of it if
+/// `full`), and `sent` updated to `h`.
+fn delta_of(h: &History, full: bool, sent: &mut Option<Sent>) -> HistoryDelta {
+    let from = match *sent {
+        Some(s) if !full && s.revision == h.revision && s.stride == h.stride && s.len <= h.points.len() => s.len,
         _ => 0,
     };
     *sent = Some(Sent {
@@ -226,39 +179,16 @@ impl SnapshotStore {
             .map(|s| s.tasks.into_iter().map(|t| t.history).collect())
             .unwrap_or_default();
         old.resize_with(d.tasks.len(), || History::new(0));
-        let tasks = d
-            .tasks
-            .into_iter()
-            .zip(old)
-            .map(|(t, mut h)| {
-                let HistoryDelta {
-                    revision,
-                    stride,
-                    capacity,
-                    from,
-                    points,
-                    ..
-                } = t.history;
-                h.points.truncate(from);
-                h.points.extend(points);
-                h.revision = revision;
-                h.stride = stride;
-                h.capacity = capacity;
-                TaskSnapshot {
-                    task: t.task,
-                    status: t.status,
-                    current: t.current,
-                    history: h,
-                }
-            })
-            .collect();
-        self.snap = Some(Snapshot {
-            config: d.config,
-            data_hash: d.data_hash,
-            overlap: d.overlap,
-            tasks,
-            merge: d.merge,
-        });
+        let mut old = old.into_iter();
+        self.snap = Some(d.map_histories(|_, delta| {
+            let mut h = old.next().expect("one held history per task (resized above)");
+            h.points.truncate(delta.from);
+            h.points.extend(delta.points);
+            h.revision = delta.revision;
+            h.stride = delta.stride;
+            h.capacity = delta.capacity;
+            h
+        }));
         Ok(())
     }
 }

@@ -385,22 +385,24 @@ impl Analyst {
     /// [`LiveState`]'s parts), trained with `config_json` ([`Lab::config_json`]); refuses
     /// states that do not parse or do not fit the config.
     pub fn snapshot(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
-        let cfg = parse(config_json)?;
-        let snap = self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))?;
-        serde_json::to_string(&snap).map_err(err)
+        serde_json::to_string(&self.take(config_json, meta, data)?).map_err(err)
     }
 
     /// The same snapshot as a [`SnapshotDelta`] JSON against the deltas this
     /// analyst sent before (see [`Lab::snapshot_delta`]).
     pub fn snapshot_delta(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
-        let cfg = parse(config_json)?;
-        let snap = self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))?;
+        let snap = self.take(config_json, meta, data)?;
         serde_json::to_string(&self.deltas.encode_snapshot(snap, false)).map_err(err)
     }
 
     /// The next [`Analyst::snapshot_delta`] is full (the page could not apply one).
     pub fn resync_deltas(&mut self) {
         self.deltas.reset();
+    }
+
+    fn take(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<Snapshot, JsError> {
+        let cfg = parse(config_json)?;
+        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))
     }
 }
 
