@@ -338,7 +338,7 @@ const notes = [
     : 'threads: each implementation with its defaults on this machine: native rayon (products of ≥ 2^18 multiply-adds on both cores: W1\'s direct step and W3; W2 and S one thread; native_1t the direct step with RAYON_NUM_THREADS=1), NumPy OpenBLAS and JAX XLA pools (2), TF.js wasm and the browser one thread',
   'native and browser: span steps, as the CLI and the page run GD (layer 1 as s·B + P·X, one width×n×n product per step instead of two width×d×n ones; exact GD up to rounding, the same final loss to 1e-9); native_direct, browser_direct, browser_nosimd and every reference: the direct step. ours/… and browser/… use span steps; direct/…, b_direct/… compare like for like',
   'S: one call = singular values of every layer of the W2 and the W3 net; TF.js has no SVD; JAX one jitted SVD per matrix (jax_fused n/a)',
-  'native_products_1t, browser_products: the matrix products of one direct step alone (src/bench_products.rs, the same shapes and layouts, one thread), the ceiling of native_1t and browser_direct: b_prod/n_prod_1t bounds b_direct/n_1t while the products dominate the step',
+  'native_products_1t, browser_products: the matrix products of one direct step alone (src/bench/products.rs, the same shapes and layouts, one thread), the ceiling of native_1t and browser_direct: b_prod/n_prod_1t bounds b_direct/n_1t while the products dominate the step',
   'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1); products: Σ C² to 1e-9 relative',
 ];
 notes.push('browser: bench/pkg, the wasm build the page ships (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');

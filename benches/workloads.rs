@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the standard workloads (issue: speed).
 //! W1 shallow, W2 deep, W3 wide: full-batch GD steps per second; S: spectra.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
 

@@ -1,26 +1,41 @@
 //! lowrank-lab: watch weight decay make neural networks low-rank, and merge
 //! nets trained on (nearly) orthogonal tasks by adding their weights.
+//!
+//! # Module map
+//!
+//! Layers, from the input to the outputs; a module uses only those above it
+//! (and `rng`, `io`).
+//!
+//! | module | job |
+//! |---|---|
+//! | [`config`] | the one contract: raw [`config::Config`] → `validate()` → [`config::ValidConfig`]; dotted-key overrides, the URL hash, JSON error paths |
+//! | [`presets`] | named experiments (a config patch, a sweep grid, what you should see) |
+//! | [`rng`] | seeded, portable randomness (one stream per purpose) |
+//! | [`data`] | the K tasks' inputs and labels, their overlap statistics, data hashes |
+//! | [`net`] | the network, its forward/backward pass and the matrix kernels |
+//! | [`train`] | the [`train::Trainer`]: GD / SGD / gradient flow, span steps, history, checkpoints, state |
+//! | [`analysis`] | spectra, ranks, layer balance, curvature, the derived bounds |
+//! | [`merge`] | merging K nets (sum, mean, task arithmetic) and the merge report |
+//! | [`run`] | a [`run::Run`] of all tasks and its [`run::Snapshot`]; the `final` summary, the metrics CSV, sweeps |
+//! | [`live`] | the page's live snapshots: history deltas, and the analysis worker's snapshots |
+//! | [`charts`] | every chart as `draw_x<DB: DrawingBackend>(area, data)`, plain data in |
+//! | [`figures`] | the chart registry ([`figures::ChartId`]): which charts exist, what each draws from, and the CLI's SVGs |
+//! | [`io`] | `.npy` files, JSON floats that may be NaN |
+//! | [`bench`] | the benchmark's workloads and matrix products |
+//! | `web` | the browser boundary (wasm32 only): everything JavaScript calls |
 pub mod analysis;
-pub mod bench_products;
-pub mod bench_workloads;
+pub mod bench;
 pub mod charts;
 pub mod config;
 pub mod data;
 pub mod figures;
-pub mod json_path;
+pub mod io;
 pub mod live;
 pub mod merge;
 pub mod net;
-pub mod npy;
-pub mod overrides;
 pub mod presets;
 pub mod rng;
 pub mod run;
-pub mod serde_nan;
-pub mod snapshot_delta;
-pub mod summary;
-pub mod sweep;
 pub mod train;
-pub mod urlhash;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

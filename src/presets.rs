@@ -6,8 +6,8 @@
 //! plot. `see` states what you should see, with a number that
 //! `tests/presets.rs` asserts on a shortened run.
 
+use crate::config::overrides;
 use crate::config::{Config, ConfigError};
-use crate::overrides;
 
 /// One named experiment.
 #[derive(Debug, Clone, Copy)]

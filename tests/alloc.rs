@@ -6,7 +6,7 @@
 //! from a pool thread, as `Trainer::advance` arranges itself (from outside,
 //! rayon's global job queue allocates a block per few dozen injected jobs).
 
-use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;

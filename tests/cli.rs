@@ -72,12 +72,12 @@ fn run_writes_a_complete_bundle_and_json() {
     assert_eq!(run["final"], fin);
     assert!(!run["history"]["a"]["points"].as_array().unwrap().is_empty());
     // Weights have shape (fan_out, fan_in) and reproduce the merged net.
-    let w1 = lowrank_lab::npy::from_bytes(&std::fs::read(out.join("weights/a/W1.npy")).unwrap()).unwrap();
+    let w1 = lowrank_lab::io::npy::from_bytes(&std::fs::read(out.join("weights/a/W1.npy")).unwrap()).unwrap();
     assert_eq!(w1.dim(), (64, 40));
     let (wa, wb, ws) = (
         w1,
-        lowrank_lab::npy::from_bytes(&std::fs::read(out.join("weights/b/W1.npy")).unwrap()).unwrap(),
-        lowrank_lab::npy::from_bytes(&std::fs::read(out.join("weights/sum/W1.npy")).unwrap()).unwrap(),
+        lowrank_lab::io::npy::from_bytes(&std::fs::read(out.join("weights/b/W1.npy")).unwrap()).unwrap(),
+        lowrank_lab::io::npy::from_bytes(&std::fs::read(out.join("weights/sum/W1.npy")).unwrap()).unwrap(),
     );
     assert_eq!(&wa + &wb, ws);
     // The same command again replaces the bundle; the result is identical.

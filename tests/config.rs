@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Validation: every invalid field gets its own message naming the field,
 //! the allowed range and the value received.
-use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, ConfigError, BROWSER_MEMORY_BUDGET};
 use serde_json::{json, Value};
 
@@ -159,7 +159,7 @@ fn parse_errors_name_the_problem() {
     assert!(e.contains("train.lr: number out of range"), "{e}");
     // A config file patched onto a preset (the CLI's --config) names the field too.
     let patch: Value = serde_json::from_str(r#"{"train": {"lr": "fast"}}"#).unwrap();
-    let e = lowrank_lab::overrides::apply_patch(&Config::default(), &patch)
+    let e = lowrank_lab::config::overrides::apply_patch(&Config::default(), &patch)
         .unwrap_err()
         .to_string();
     assert!(e.contains("train.lr: invalid type: string \"fast\""), "{e}");

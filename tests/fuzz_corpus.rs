@@ -13,9 +13,10 @@
 //!
 //! Files the fuzzer found (crash reproducers, `crash-*`, `slow-*`) are copied
 //! into the same folders by hand and are replayed for "no panic, bounded time".
+use lowrank_lab::config::{overrides, urlhash};
 use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET};
+use lowrank_lab::io::npy;
 use lowrank_lab::run::{Run, RunState};
-use lowrank_lab::{npy, overrides, urlhash};
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Live snapshots (`live`): the analysis worker's snapshot of an encoded
+//! Live snapshots (`live::analyst`): the analysis worker's snapshot of an encoded
 //! state equals the training run's own snapshot, JSON for JSON, for GD in
 //! span steps left deferred (layer 1's matrices lagging), SGD, gradient flow
 //! and two tasks with their merge report; bad bytes are refused.
 use lowrank_lab::config::{Config, Generator, Optimizer};
-use lowrank_lab::live::{encode, Analyst};
+use lowrank_lab::live::analyst::{encode, Analyst};
 use lowrank_lab::run::Run;
 
 fn config(opt: Optimizer, tasks: usize) -> Config {

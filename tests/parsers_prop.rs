@@ -8,9 +8,12 @@
 #[path = "../fuzz/fuzz_targets/edits.rs"]
 #[allow(dead_code)]
 mod edits;
+use lowrank_lab::config::{overrides, urlhash};
 use lowrank_lab::config::{Config, BROWSER_MEMORY_BUDGET};
+use lowrank_lab::figures;
+use lowrank_lab::io::npy;
+use lowrank_lab::run::sweep;
 use lowrank_lab::run::{Run, RunState};
-use lowrank_lab::{figures, npy, overrides, sweep, urlhash};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

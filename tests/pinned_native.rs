@@ -4,8 +4,8 @@ mod pinned;
 
 use lowrank_lab::config::Config;
 use lowrank_lab::data::{self, PINNED};
+use lowrank_lab::run::summary;
 use lowrank_lab::run::Run;
-use lowrank_lab::summary;
 
 #[test]
 fn pinned_run_metrics_are_reproduced() {

@@ -1,10 +1,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Each preset's "what you should see" number, asserted on a (where
 //! possible shortened) run through the same code the CLI uses.
-use lowrank_lab::overrides;
+use lowrank_lab::config::overrides;
 use lowrank_lab::presets::{self, PRESETS};
+use lowrank_lab::run::summary::{self, lookup};
 use lowrank_lab::run::Run;
-use lowrank_lab::summary::{self, lookup};
 use serde_json::Value;
 
 fn run(name: &str, sets: &[&str]) -> Run {

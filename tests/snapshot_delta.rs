@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Live snapshot deltas (`snapshot_delta`) on real runs, sent through JSON as
+//! Live snapshot deltas (`live::delta`) on real runs, sent through JSON as
 //! the page gets them: the receiver's snapshot equals the run's own, JSON for
 //! JSON, through decimations, a divergence (training goes back to its
 //! checkpoint and drops the later points), a change of η that reopens the run,
@@ -7,9 +7,9 @@
 //! which skips states), where a delta that no longer fits is refused and a
 //! forced full snapshot puts the receiver right.
 use lowrank_lab::config::{Config, Generator};
-use lowrank_lab::live::{encode, Analyst};
+use lowrank_lab::live::analyst::{encode, Analyst};
+use lowrank_lab::live::delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
 use lowrank_lab::run::Run;
-use lowrank_lab::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
 use lowrank_lab::train::Status;
 
 fn config() -> Config {

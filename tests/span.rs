@@ -7,8 +7,8 @@ mod pinned;
 
 use lowrank_lab::config::{Activation, Config, Generator, Loss, Optimizer, OutputLayer, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Params;
+use lowrank_lab::run::summary;
 use lowrank_lab::run::{Run, RunState};
-use lowrank_lab::summary;
 use lowrank_lab::train::Status;
 use serde_json::Value;
 

@@ -1,11 +1,11 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The URL hash (`lowrank_lab::urlhash`): round trips, and one test per refusal
+//! The URL hash (`lowrank_lab::config::urlhash`): round trips, and one test per refusal
 //! asserting its exact message.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use lowrank_lab::config::urlhash::{decode, encode, Decoded, MAX_HASH_LEN};
 use lowrank_lab::config::Config;
-use lowrank_lab::urlhash::{decode, encode, Decoded, MAX_HASH_LEN};
 
 fn b64(s: &str) -> String {
     URL_SAFE_NO_PAD.encode(s.as_bytes())

@@ -6,8 +6,9 @@ mod pinned;
 
 use lowrank_lab::config::Config;
 use lowrank_lab::data::{self, PINNED};
+use lowrank_lab::run::summary;
 use lowrank_lab::run::Run;
-use lowrank_lab::{summary, web};
+use lowrank_lab::web;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};

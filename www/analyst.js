@@ -1,5 +1,5 @@
 // The analysis worker: live snapshots of wide nets taken off the training
-// worker, on the other core (src/live.rs). The training worker exports its
+// worker, on the other core (src/live/analyst.rs). The training worker exports its
 // trainers' states (Lab.live_state: JSON plus the matrices as a Float64Array, a few ms); the page
 // hands them here; Analyst.snapshot restores them into a run of the same
 // config and returns the snapshot the training worker would have taken, as a

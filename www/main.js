@@ -47,7 +47,7 @@ let lastState = null; // {text, step, config}: the current run's last exported R
 const crashTimes = []; // recent worker crashes (restarting stops if they come in a burst)
 const MAX_IMPORT_BYTES = 1 << 30;
 // The live snapshot: the charts draw from `snapshots` (a wasm ChartStore that the
-// workers' deltas update, src/snapshot_delta.rs); `snapshotObj` is the last delta
+// workers' deltas update, src/live/delta.rs); `snapshotObj` is the last delta
 // parsed here, whose current metrics, merge report and overlap fill the tables
 // (its histories hold only the newest points).
 let snapshots = null;

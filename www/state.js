@@ -3,7 +3,7 @@
 // science: every config check happens in Rust. Importable from Node (tests).
 
 // The URL hash (`#v=1&c=<base64url JSON>&p=<preset>`) is read and written by
-// Rust (src/urlhash.rs, exported as decode_hash / encode_hash), which also
+// Rust (src/config/urlhash.rs, exported as decode_hash / encode_hash), which also
 // validates the config, so a bad link is refused with Rust's message.
 
 // ---- control values -> JSON text for set_config_key ----------------------------

@@ -15,7 +15,7 @@
 // are still taken here. Every snapshot carries a sequence number, so the page
 // never shows an older one after a newer one.
 //
-// Snapshots are deltas (Lab.snapshot_delta, src/snapshot_delta.rs): their
+// Snapshots are deltas (Lab.snapshot_delta, src/live/delta.rs): their
 // histories hold only the points added since the last one, so a long run's
 // history is not serialised, posted and parsed 15 times a second. Forced
 // snapshots are full. When the page cannot apply a delta (it dropped an older

@@ -5,7 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use lowrank_lab::analysis::{ranks, spectrum};
-use lowrank_lab::npy;
+use lowrank_lab::io::npy;
 
 fuzz_target!(|data: &[u8]| {
     match npy::from_bytes(data) {

@@ -6,7 +6,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use lowrank_lab::config::Config;
-use lowrank_lab::overrides;
+use lowrank_lab::config::overrides;
 
 fn clear(m: &str) {
     assert!(!m.is_empty() && m.len() < 2000, "unclear message ({} bytes): {m}", m.len());

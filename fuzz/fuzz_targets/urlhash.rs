@@ -4,7 +4,7 @@
 //! Run: see the comment at the top of fuzz/Cargo.toml (target `urlhash`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use lowrank_lab::urlhash;
+use lowrank_lab::config::urlhash;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(hash) = std::str::from_utf8(data) else {

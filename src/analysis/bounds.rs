@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 pub struct RankBound {
     /// "product" (√Π s_k, all layers trained) or "fixed_outer" (s(W_1) with a fixed outer layer).
     pub kind: String,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub measured: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub bound: f64,
 }
 

@@ -22,12 +22,12 @@ pub struct NetOnTask {
     /// "a", "b", … for individual nets; "sum", "mean", "task_arithmetic" for merges.
     pub net: String,
     pub task: String,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub loss: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub accuracy: f64,
     /// max over the task's inputs of |f_net(x) − f_task's own net(x)| (0 for the own net).
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub max_output_change: f64,
 }
 
@@ -38,7 +38,7 @@ pub struct PairValue {
     pub b: String,
     /// 1-based layer index (0 when not layer-specific).
     pub layer: usize,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub value: f64,
 }
 
@@ -47,10 +47,10 @@ pub struct PairValue {
 pub struct BoundCheck {
     pub task: String,
     /// max over x ∈ X_task of |f_sum(x) − f_task(x)|.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub max_change: f64,
     /// max over x of the bound at x.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub max_bound: f64,
     /// Whether |change(x)| ≤ bound(x) at every x (with slack 1e-12·(bound(x) + |f_own(x)|) for rounding).
     pub holds: bool,

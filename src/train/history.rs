@@ -6,7 +6,7 @@
 //! (and the cost of drawing it) stays bounded however long training goes.
 //!
 //! Between decimations the history only grows at its end, which lets live
-//! snapshots send just the new points (`crate::snapshot_delta`): `revision`
+//! snapshots send just the new points (`crate::live::delta`): `revision`
 //! counts every other kind of change, so a receiver can tell whether the
 //! points it holds are still a prefix of these.
 

@@ -14,10 +14,10 @@ pub struct LayerMetrics {
     /// Whether the layer trains (fixed and frozen layers report geometry only).
     pub trained: bool,
     /// ‖W_k‖_F.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub frobenius: f64,
     /// λ‖W_k‖²_F, the left side of the norm identity.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub norm_identity_lhs: f64,
     /// cos(W_k, −∇_{W_k}L), instantaneous; null when a norm is 0 or the layer is fixed.
     pub alignment_cos: Option<f64>,
@@ -25,13 +25,13 @@ pub struct LayerMetrics {
     pub alignment_cos_avg: Option<f64>,
     /// Singular values, descending.
     pub singular_values: Vec<f64>,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub stable_rank: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub effective_rank: f64,
     pub numerical_rank: usize,
     /// The numerical-rank tolerance max(rows, cols)·ε·σ₁.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub rank_tolerance: f64,
     /// ‖D_k‖_F with D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (null for the last layer).
     pub balance: Option<f64>,
@@ -44,24 +44,24 @@ pub struct LayerMetrics {
 pub struct Metrics {
     pub step: u64,
     /// Time t: η·step for GD/SGD, integrated time for gradient flow.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub time: f64,
     /// Training loss L (full batch).
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub loss: f64,
     /// F = L + (λ/2)‖θ_trained‖².
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub objective: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub accuracy: f64,
     /// ‖∇L + λθ‖ / ‖λθ‖ (at λ = 0: ‖∇L‖/‖θ‖), trained parameters.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub stationarity: f64,
     /// (1/n)Σ⟨−∂ℓ/∂fᵢ, fᵢ⟩, the right side of the norm identity.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub norm_identity_rhs: f64,
     /// ‖W_1(I − P_X)‖_F / ‖W_1‖_F.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub outside_span: f64,
     pub layers: Vec<LayerMetrics>,
     /// The derived stable-rank bound (logistic loss, homogeneous σ, no bias, λ > 0), else null.

@@ -55,7 +55,7 @@ pub enum Status {
     Diverged {
         step: u64,
         quantity: String,
-        #[serde(default, deserialize_with = "crate::serde_nan::f64_or_null")]
+        #[serde(default, deserialize_with = "crate::io::serde_nan::f64_or_null")]
         suggested_lr: f64,
     },
     /// Gradient flow could not meet its tolerance: the step size fell to `step_size` at time `time`.

@@ -31,7 +31,7 @@ pub struct TrainerState {
     pub ema_ready: bool,
     pub step: u64,
     pub time: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub loss: f64,
     pub checkpoint: Params,
     pub checkpoint_at: (u64, f64),
@@ -388,7 +388,7 @@ impl Trainer {
 
 /// serde's message with a long middle (a quoted value) cut out.
 fn clip(m: String) -> String {
-    crate::overrides::clip_message(m)
+    crate::config::overrides::clip_message(m)
 }
 
 fn de<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<(), String> {
@@ -472,7 +472,7 @@ fn explain(v: &Value, path: &str) -> Result<(), String> {
             other => {
                 return Err(format!(
                     "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, history, status, sgd, flow, span)",
-                    crate::overrides::clip(other)
+                    crate::config::overrides::clip(other)
                 ))
             }
         }

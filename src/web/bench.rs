@@ -1,12 +1,12 @@
 //! The browser side of `make bench` (bench/page/, driven by
 //! bench/browser_runner.mjs): the standard workloads of
-//! [`crate::bench_workloads`] timed in wasm with the same [`Trainer`] the
+//! [`crate::bench::workloads`] timed in wasm with the same [`Trainer`] the
 //! native `lowrank-lab bench` times, so the runner can check the final loss
 //! against the native one before it reports a speed.
 
 use crate::analysis::spectrum::singular_values;
-use crate::bench_products::DirectProducts;
-use crate::bench_workloads::{workload_sized, Workload};
+use crate::bench::products::DirectProducts;
+use crate::bench::workloads::{workload_sized, Workload};
 use crate::config::ValidConfig;
 use crate::net::Net;
 use crate::run::Run;
@@ -113,7 +113,7 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool, direct: bool) -> Resul
 }
 
 /// Time `steps` passes over the matrix products of one direct step of W1, W2
-/// or W3 in this build (`crate::bench_products`; `steps` = 0: 5000, W3 100;
+/// or W3 in this build (`crate::bench::products`; `steps` = 0: 5000, W3 100;
 /// tiny: 20, W3 10). Returns JSON {workload, impl: "browser_products", tiny,
 /// unit, steps, seconds, steps_per_s, flops_per_step, products_checksum}; the
 /// runner checks the checksum against the native export's.

@@ -12,10 +12,13 @@ mod backend;
 #[cfg(feature = "bench-exports")]
 mod bench;
 use crate::charts::{self, BoundaryData, ChartReport};
+use crate::config::urlhash;
 use crate::config::{Config, ValidConfig};
+use crate::io::npy;
+use crate::live::delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
+use crate::run::summary;
 use crate::run::{Run, Snapshot};
-use crate::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
-use crate::{data, figures, merge, npy, presets, summary, urlhash};
+use crate::{data, figures, merge, presets};
 use backend::{PageBackend, PageCanvas};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
@@ -105,7 +108,7 @@ pub fn wasm_memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) as f64) * 65536.0
 }
 
-/// The URL hash (`#v=1&c=…[&p=preset]`) of a config JSON (see [`crate::urlhash`]).
+/// The URL hash (`#v=1&c=…[&p=preset]`) of a config JSON (see [`crate::config::urlhash`]).
 #[wasm_bindgen]
 pub fn encode_hash(config_json: &str, preset: Option<String>) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(err)?;
@@ -165,7 +168,7 @@ pub fn validate_config(config_json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub fn set_config_key(config_json: &str, key: &str, value_json: &str) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(err)?;
-    let cfg = crate::overrides::apply(&cfg, key, crate::overrides::parse_value(value_json)).map_err(err)?;
+    let cfg = crate::config::overrides::apply(&cfg, key, crate::config::overrides::parse_value(value_json)).map_err(err)?;
     Ok(cfg.validate().map_err(err)?.config().to_json())
 }
 
@@ -328,7 +331,7 @@ impl Lab {
     /// out of span coordinates first (`live::encode`: JSON without the matrices, and the
     /// matrices as raw f64; a few ms for W3).
     pub fn live_state(&self) -> Result<LiveState, JsError> {
-        crate::live::encode(&self.run)
+        crate::live::analyst::encode(&self.run)
             .map(|inner| LiveState { inner })
             .map_err(|e| JsError::new(&e))
     }
@@ -347,7 +350,7 @@ impl Lab {
 /// [`Lab::live_state`]'s two parts.
 #[wasm_bindgen]
 pub struct LiveState {
-    inner: crate::live::LiveState,
+    inner: crate::live::analyst::LiveState,
 }
 
 #[wasm_bindgen]
@@ -367,7 +370,7 @@ impl LiveState {
 /// training worker (on the other core), equal to what [`Lab::snapshot`] would give.
 #[wasm_bindgen]
 pub struct Analyst {
-    inner: crate::live::Analyst,
+    inner: crate::live::analyst::Analyst,
     deltas: DeltaEncoder,
 }
 
@@ -376,7 +379,7 @@ impl Analyst {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Analyst {
         Analyst {
-            inner: crate::live::Analyst::new(),
+            inner: crate::live::analyst::Analyst::new(),
             deltas: DeltaEncoder::new(),
         }
     }

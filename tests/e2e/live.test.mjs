@@ -2,7 +2,7 @@
 // its snapshots keep coming while training runs, and after a pause the page
 // shows the snapshot of the step it stopped at (never an older one that was
 // still being computed). A small net's live snapshots are deltas
-// (src/snapshot_delta.rs) that the page applies to the snapshot it holds: while
+// (src/live/delta.rs) that the page applies to the snapshot it holds: while
 // training, that snapshot's history stays whole (every recorded step, evenly
 // spaced, none missing or repeated) with no delta refused; the test hook that
 // bench/page-live.mjs uses turns live snapshots off and on.

@@ -11,7 +11,7 @@ import {
   widthsJson,
 } from '../../www/state.js';
 
-// The URL hash is Rust's (src/urlhash.rs): tests/urlhash.rs tests it, lab.test.mjs tests the page's use of it.
+// The URL hash is Rust's (src/config/urlhash.rs): tests/urlhash.rs tests it, lab.test.mjs tests the page's use of it.
 
 test('typed numbers stay as typed; anything else becomes a JSON string for Rust to refuse', () => {
   assert.equal(numberJson('-1'), '-1');

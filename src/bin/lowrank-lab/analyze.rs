@@ -3,7 +3,7 @@
 use crate::bundle::Bundle;
 use lowrank_lab::analysis::{layers, ranks, spectrum};
 use lowrank_lab::charts::{self, LayerSpectrum, SpectrumData};
-use lowrank_lab::npy;
+use lowrank_lab::io::npy;
 use serde_json::json;
 use std::path::Path;
 

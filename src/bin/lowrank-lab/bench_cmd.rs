@@ -1,5 +1,5 @@
 //! `lowrank-lab bench` (hidden; driven by `make bench`, see bench/run.mjs):
-//! times the standard workloads of `lowrank_lab::bench_workloads` with the
+//! times the standard workloads of `lowrank_lab::bench::workloads` with the
 //! core's own [`Trainer`] and exports their data and initial weights for the
 //! NumPy / JAX / TensorFlow.js references.
 //!
@@ -22,16 +22,16 @@
 //! every size from meta.json.
 //!
 //! `--products` times only the matrix products of a direct step
-//! (`lowrank_lab::bench_products`: one "step" is one pass over them), the
+//! (`lowrank_lab::bench::products`: one "step" is one pass over them), the
 //! ceiling of the step's speed; meta.json's `products_checksum` is what every
 //! build must reproduce before its figure counts.
 
 use lowrank_lab::analysis::spectrum::singular_values;
-use lowrank_lab::bench_products::DirectProducts;
-use lowrank_lab::bench_workloads::{workload_sized, Workload};
+use lowrank_lab::bench::products::DirectProducts;
+use lowrank_lab::bench::workloads::{workload_sized, Workload};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
+use lowrank_lab::io::npy;
 use lowrank_lab::net::Net;
-use lowrank_lab::npy;
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
 use ndarray::Array2;

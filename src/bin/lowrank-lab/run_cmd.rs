@@ -3,10 +3,13 @@
 use crate::bundle::Bundle;
 use crate::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
+use lowrank_lab::config::overrides;
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
+use lowrank_lab::io::npy;
 use lowrank_lab::net::Net;
+use lowrank_lab::run::summary;
 use lowrank_lab::run::Run;
-use lowrank_lab::{data, figures, merge, npy, overrides, presets, summary};
+use lowrank_lab::{data, figures, merge, presets};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -87,14 +90,14 @@ fn metrics_csv(run: &Run) -> String {
     for (t, task) in run.trainers().iter().zip(&run.data().tasks) {
         for m in &t.history().points {
             let v = serde_json::to_value(m).unwrap_or_default();
-            rows.push(lowrank_lab::sweep::Row {
+            rows.push(lowrank_lab::run::sweep::Row {
                 index: rows.len(),
                 assignments: vec![("task".into(), task.name.clone())],
                 values: summary::flatten(&v),
             });
         }
     }
-    lowrank_lab::sweep::to_csv(&rows)
+    lowrank_lab::run::sweep::to_csv(&rows)
 }
 
 pub fn run(args: RunArgs) -> Result<(), String> {

@@ -7,7 +7,7 @@ use crate::ConfigArgs;
 use indicatif::ProgressBar;
 use lowrank_lab::charts::{self, MergeOverlapData, Series, SweepData};
 use lowrank_lab::presets;
-use lowrank_lab::sweep::{self, Axis, Row};
+use lowrank_lab::run::sweep::{self, Axis, Row};
 use rayon::prelude::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};

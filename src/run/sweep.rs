@@ -5,11 +5,11 @@
 //! A point's result depends only on its config, so running every N-th point
 //! on N machines and collecting the rows gives exactly the unsharded table.
 
+use crate::config::overrides;
 use crate::config::{Config, ConfigError};
-use crate::overrides;
 use crate::presets::Preset;
+use crate::run::summary;
 use crate::run::Run;
-use crate::summary;
 use serde_json::Value;
 use std::fmt::Write as _;
 

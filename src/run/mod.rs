@@ -2,6 +2,9 @@
 //! the merge report. This is what the CLI and the browser drive, and its
 //! [`Snapshot`] is the one structured object that comes out.
 
+pub mod summary;
+pub mod sweep;
+
 use crate::config::ValidConfig;
 use crate::data::{self, Dataset, OverlapStats};
 use crate::merge::{self, MergeReport};
@@ -33,7 +36,10 @@ impl RunState {
     pub fn from_json(text: &str) -> Result<RunState, String> {
         serde_json::from_str(text).map_err(|e| {
             if e.line() > 0 && !e.is_data() {
-                format!("run state does not parse: {}: {e}", crate::json_path::of_error(text, &e, "state"))
+                format!(
+                    "run state does not parse: {}: {e}",
+                    crate::config::json_path::of_error(text, &e, "state")
+                )
             } else {
                 format!("run state does not parse: {e}")
             }
@@ -48,11 +54,11 @@ impl RunState {
         if let Some(k) = obj.keys().find(|k| *k != "config" && *k != "tasks") {
             return Err(format!(
                 "state: unknown field `{}` (expected config, tasks)",
-                crate::overrides::clip(k)
+                crate::config::overrides::clip(k)
             ));
         }
         let config = obj.get("config").ok_or("state: missing field `config`")?;
-        let config = crate::overrides::config_from_value(config).map_err(|e| match e {
+        let config = crate::config::overrides::config_from_value(config).map_err(|e| match e {
             crate::config::ConfigError::Parse(m) => format!("state.config: {m}"),
             e => format!("state.config: {e}"),
         })?;

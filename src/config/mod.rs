@@ -8,6 +8,10 @@
 //! Objective (our convention): F(θ) = L(θ) + (λ/2)‖θ‖². The paper writes
 //! λ‖θ‖², so its λ is half of ours.
 
+pub mod json_path;
+pub mod overrides;
+pub mod urlhash;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Deref;
@@ -456,7 +460,7 @@ impl Config {
     /// Type errors and unknown keys name the field (`train.lr: invalid type: …`).
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         serde_json::from_str(text).map_err(|e| {
-            let path = crate::json_path::of_error(text, &e, "");
+            let path = crate::config::json_path::of_error(text, &e, "");
             ConfigError::Parse(if path.is_empty() { e.to_string() } else { format!("{path}: {e}") })
         })
     }

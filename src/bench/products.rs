@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn a_config_gives_its_nets_products() {
-        use crate::bench_workloads::{workload, Workload};
+        use crate::bench::workloads::{workload, Workload};
         // W1's output layer is fixed: no ∇W₂.
         let w1 = DirectProducts::of_config(&workload(Workload::W1).validate().expect("valid"));
         assert_eq!((w1.len(), w1.flops()), (4, 4.0 * 20.0 * 100.0 * 200.0 + 4.0 * 20.0 * 200.0));
