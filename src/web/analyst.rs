@@ -1,0 +1,57 @@
+//! The analysis worker's [`Analyst`]: snapshots of a [`super::Lab`]'s
+//! trainer states, taken on the other core.
+
+use super::config::parse;
+use super::err;
+use crate::live::delta::DeltaEncoder;
+use crate::run::Snapshot;
+use wasm_bindgen::prelude::*;
+
+/// The page's analysis worker: snapshots of [`Lab::live_state`], taken off the
+/// training worker (on the other core), equal to what [`Lab::snapshot`] would give.
+#[wasm_bindgen]
+pub struct Analyst {
+    inner: crate::live::analyst::Analyst,
+    deltas: DeltaEncoder,
+}
+
+#[wasm_bindgen]
+impl Analyst {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Analyst {
+        Analyst {
+            inner: crate::live::analyst::Analyst::new(),
+            deltas: DeltaEncoder::new(),
+        }
+    }
+
+    /// The snapshot JSON (as [`Lab::snapshot`]) of the run in `meta` and `data` (a
+    /// [`LiveState`]'s parts), trained with `config_json` ([`Lab::config_json`]); refuses
+    /// states that do not parse or do not fit the config.
+    pub fn snapshot(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        serde_json::to_string(&self.take(config_json, meta, data)?).map_err(err)
+    }
+
+    /// The same snapshot as a [`SnapshotDelta`] JSON against the deltas this
+    /// analyst sent before (see [`Lab::snapshot_delta`]).
+    pub fn snapshot_delta(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        let snap = self.take(config_json, meta, data)?;
+        serde_json::to_string(&self.deltas.encode_snapshot(snap, false)).map_err(err)
+    }
+
+    /// The next [`Analyst::snapshot_delta`] is full (the page could not apply one).
+    pub fn resync_deltas(&mut self) {
+        self.deltas.reset();
+    }
+
+    fn take(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<Snapshot, JsError> {
+        let cfg = parse(config_json)?;
+        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))
+    }
+}
+
+impl Default for Analyst {
+    fn default() -> Self {
+        Analyst::new()
+    }
+}

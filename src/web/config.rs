@@ -1,0 +1,73 @@
+//! Config exports: validation, dotted-key edits, the URL hash, presets and
+//! data hashes. Every refusal is the Rust message (field, range, value).
+
+use super::err;
+use crate::config::urlhash;
+use crate::config::{Config, ValidConfig};
+use crate::{data, presets};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+/// The URL hash (`#v=1&c=…[&p=preset]`) of a config JSON (see [`crate::config::urlhash`]).
+#[wasm_bindgen]
+pub fn encode_hash(config_json: &str, preset: Option<String>) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    Ok(urlhash::encode(&cfg, preset.as_deref()))
+}
+
+/// Read a URL hash: JSON `{config, preset}` (config validated, preset a known
+/// preset or null), or an Error naming what is wrong with the link.
+#[wasm_bindgen]
+pub fn decode_hash(hash: &str) -> Result<String, JsError> {
+    let d = urlhash::decode(hash).map_err(err)?;
+    serde_json::to_string(&json!({ "config": d.config, "preset": d.preset })).map_err(err)
+}
+
+/// The preset table as JSON: [{name, see, explain, config, grid}], config fully filled in.
+#[wasm_bindgen]
+pub fn presets_json() -> Result<String, JsError> {
+    let list: Vec<serde_json::Value> = presets::PRESETS
+        .iter()
+        .map(|p| {
+            Ok(json!({
+                "name": p.name,
+                "see": p.see,
+                "explain": p.explain,
+                "config": p.config().map_err(err)?,
+                "grid": p.grid,
+            }))
+        })
+        .collect::<Result<_, JsError>>()?;
+    serde_json::to_string(&list).map_err(err)
+}
+
+/// The default config as JSON.
+#[wasm_bindgen]
+pub fn default_config() -> String {
+    Config::default().to_json()
+}
+
+pub(crate) fn parse(config_json: &str) -> Result<ValidConfig, JsError> {
+    Config::from_json(config_json).map_err(err)?.validate().map_err(err)
+}
+
+/// Validate a config; returns it normalised (every field present) or throws
+/// an Error whose message names the field, the allowed range and the value.
+#[wasm_bindgen]
+pub fn validate_config(config_json: &str) -> Result<String, JsError> {
+    Ok(parse(config_json)?.config().to_json())
+}
+
+/// Set a dotted key (e.g. `train.lambda`) to a JSON value in a config; validates the result.
+#[wasm_bindgen]
+pub fn set_config_key(config_json: &str, key: &str, value_json: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    let cfg = crate::config::overrides::apply(&cfg, key, crate::config::overrides::parse_value(value_json)).map_err(err)?;
+    Ok(cfg.validate().map_err(err)?.config().to_json())
+}
+
+/// SHA-256 of the data a config generates (the same value natively and in wasm).
+#[wasm_bindgen]
+pub fn data_hash(config_json: &str) -> Result<String, JsError> {
+    Ok(data::data_hash(&data::generate(&parse(config_json)?)))
+}
