@@ -1,11 +1,13 @@
 //! The `final` object of a run (what `run --json` prints and `run.json`
-//! stores) and its flattening into dotted keys for CSV rows.
+//! stores), its flattening into dotted keys for CSV rows, and the metrics
+//! history as CSV (the CLI's `metrics.csv` and the page's download).
 //!
 //! Single-task fields sit at the top level (task `a`); runs with K ≥ 2 tasks
 //! add `tasks.<name>.…` for every task and `merge.<method>.<task>.{loss,
 //! accuracy, max_output_change}` plus the overlap statistics.
 
-use crate::run::Run;
+use crate::run::sweep::{self, Row};
+use crate::run::{Run, Snapshot};
 use crate::train::{Metrics, Status};
 use serde_json::{json, Map, Value};
 
@@ -131,6 +133,24 @@ fn walk(v: &Value, prefix: String, out: &mut Vec<(String, f64)>) {
         Value::Null => out.push((prefix, f64::NAN)),
         Value::String(_) => {}
     }
+}
+
+/// The metrics history of every task as CSV: one row per task per recorded
+/// point (tasks in order, points in step order), columns `index`, `task` and
+/// every point's [`flatten`]ed keys in first-seen order ([`sweep::to_csv`]).
+pub fn metrics_csv(snapshot: &Snapshot) -> String {
+    let mut rows = Vec::new();
+    for t in &snapshot.tasks {
+        for m in &t.history.points {
+            let v = serde_json::to_value(m).unwrap_or_default();
+            rows.push(Row {
+                index: rows.len(),
+                assignments: vec![("task".into(), t.task.clone())],
+                values: flatten(&v),
+            });
+        }
+    }
+    sweep::to_csv(&rows)
 }
 
 /// Look up a dotted key in a JSON value (`merge.sum.a.accuracy`, `layers.1.stable_rank`).

@@ -7,7 +7,7 @@ use super::err;
 use crate::charts::{self, BoundaryData, ChartReport};
 use crate::figures;
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
-use crate::run::Snapshot;
+use crate::run::{summary, Snapshot};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
@@ -161,7 +161,13 @@ impl ChartStore {
         self.store.snapshot().is_some()
     }
 
-    /// The held snapshot as JSON (as [`Lab::snapshot`]), e.g. for the metrics CSV.
+    /// The held snapshot's metrics history as CSV, byte for byte what the CLI
+    /// writes as `metrics.csv` for that history ([`summary::metrics_csv`]).
+    pub fn metrics_csv(&self) -> Result<String, JsError> {
+        Ok(summary::metrics_csv(self.held()?))
+    }
+
+    /// The held snapshot as JSON (as [`super::Lab::snapshot`]).
     pub fn snapshot_json(&self) -> Result<String, JsError> {
         serde_json::to_string(self.held()?).map_err(err)
     }

@@ -85,21 +85,6 @@ pub fn write_net(bundle: &Bundle, dir: &str, net: &Net) -> Result<(), String> {
     Ok(())
 }
 
-fn metrics_csv(run: &Run) -> String {
-    let mut rows = Vec::new();
-    for (t, task) in run.trainers().iter().zip(&run.data().tasks) {
-        for m in &t.history().points {
-            let v = serde_json::to_value(m).unwrap_or_default();
-            rows.push(lowrank_lab::run::sweep::Row {
-                index: rows.len(),
-                assignments: vec![("task".into(), task.name.clone())],
-                values: summary::flatten(&v),
-            });
-        }
-    }
-    lowrank_lab::run::sweep::to_csv(&rows)
-}
-
 pub fn run(args: RunArgs) -> Result<(), String> {
     let mut cfg = build_config(&args.base)?;
     if let Some(s) = args.seed {
@@ -132,7 +117,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         "run.json",
         serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?.as_bytes(),
     )?;
-    bundle.write("metrics.csv", metrics_csv(&run).as_bytes())?;
+    bundle.write("metrics.csv", summary::metrics_csv(&snapshot).as_bytes())?;
     for (name, svg) in figures::run_svgs(&run, &snapshot).map_err(|e| e.to_string())? {
         bundle.write(&format!("{name}.svg"), svg.as_bytes())?;
     }
