@@ -353,7 +353,8 @@ describe('lowrank-lab page', () => {
     assert.deepEqual(doc.config, await pageConfig(page));
     const csv = await grab('[data-testid="download-csv"]');
     const lines = csv.bytes.toString('utf8').trim().split('\n');
-    assert.match(lines[0], /^task,step,time,loss,/);
+    // Rust's metrics.csv (the CLI writes the same columns): index, task, then the flattened point.
+    assert.match(lines[0], /^index,task,step,time,loss,/);
     // The page's snapshot (built from the workers' deltas) holds every recorded point of the run's own.
     const points = doc.snapshot.tasks.reduce((k, t) => k + t.history.points.length, 0);
     assert.ok(points > 5);

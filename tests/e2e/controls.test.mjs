@@ -1,15 +1,8 @@
-// Unit tests of the page's pure helpers (www/state.js): no browser needed.
+// Unit tests of the page's pure helpers (www/controls.js, www/format.js): no browser needed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  flatten,
-  historyCsv,
-  lambdaAtPosition,
-  LAMBDA_POSITIONS,
-  numberJson,
-  positionOfLambda,
-  widthsJson,
-} from '../../www/state.js';
+import { lambdaAtPosition, LAMBDA_POSITIONS, numberJson, positionOfLambda, widthsJson } from '../../www/controls.js';
+import { fileStem, fmt } from '../../www/format.js';
 
 // The URL hash is Rust's (src/config/urlhash.rs): tests/urlhash.rs tests it, lab.test.mjs tests the page's use of it.
 
@@ -37,15 +30,13 @@ test('the λ slider: position 0 is λ = 0, the rest are tenths of a decade', () 
   assert.equal(positionOfLambda(1000), LAMBDA_POSITIONS);
 });
 
-test('metrics CSV flattens like the CLI: layers indexed from 1, spectra skipped, null as NaN', () => {
-  const point = { step: 10, loss: 0.5, rank_bound: null, layers: [{ frobenius: 2, singular_values: [2, 1], trained: true }] };
-  assert.deepEqual(flatten(point), [
-    ['step', 10],
-    ['loss', 0.5],
-    ['rank_bound', NaN],
-    ['layers.1.frobenius', 2],
-    ['layers.1.trained', 1],
-  ]);
-  const csv = historyCsv({ tasks: [{ task: 'a', history: { points: [point, { ...point, step: 20 }] } }] });
-  assert.equal(csv, 'task,step,loss,rank_bound,layers.1.frobenius,layers.1.trained\na,10,0.5,NaN,2,1\na,20,0.5,NaN,2,1\n');
+test('numbers and file names for display', () => {
+  assert.equal(fmt(null), '—');
+  assert.equal(fmt(0.123456), '0.1235');
+  assert.equal(fmt(1e-7), '1.00e-7');
+  assert.equal(fmt(NaN), 'NaN');
+  assert.equal(fmt(-Infinity), '−∞');
+  assert.equal(fileStem('merge-orthogonal', 2000), 'merge-orthogonal_step2000');
+  assert.equal(fileStem(null, 0), 'custom_step0');
+  assert.equal(fileStem('a b/c', 1), 'a-b-c_step1');
 });

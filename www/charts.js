@@ -1,0 +1,244 @@
+// The charts: one card (figure, canvas, note, PNG/SVG buttons) per chart,
+// drawn by Rust (plotters on the canvas) from the data Rust holds: the live
+// snapshot in a ChartStore (the workers' deltas update it), the decision
+// boundaries and the overlap sweep. Cards are drawn when their data changed
+// (dirty), only while on screen, oldest first, within a small time budget per
+// animation frame, so the page stays responsive; drawing needs `window`, so
+// it happens here, never in a worker.
+
+import { $, $$, download, errorText, showError } from './dom.js';
+import { perf } from './perf.js';
+
+const FRAME_MS = 33; // redraw at most ~30 times per second
+const FRAME_BUDGET_MS = 14; // drawing time per frame (at least one chart)
+
+let wasm = null;
+/** The live snapshot the charts draw from (a wasm ChartStore). */
+export let snapshots = null;
+let boundariesText = null;
+let sweepData = null; // merge_overlap chart JSON
+let hooks = { frame: () => {}, drawn: () => {}, stem: () => 'custom' };
+const dirty = new Set();
+const visible = new Set();
+let lastDraw = 0;
+let firstChartMs = null;
+const T0 = performance.now();
+
+/** `h`: frame() (every animation frame), drawn() (every visible chart is drawn), stem() (download file stem). */
+export function initCharts(wasmModule, h) {
+  wasm = wasmModule;
+  snapshots = new wasm.ChartStore();
+  hooks = h;
+  for (const card of chartCards()) watchCard(card);
+  requestAnimationFrame(frame);
+}
+
+function chartCards() {
+  return $$('figure.chart[data-chart]');
+}
+
+/** Whether chart `id` has something to draw. */
+function chartReady(id) {
+  if (id === 'merge_overlap') return !!sweepData;
+  if (id.startsWith('boundaries_')) return !!boundariesText;
+  return snapshots !== null && snapshots.has_snapshot();
+}
+
+/** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
+function chartSource(id) {
+  if (id === 'merge_overlap') return chartData(id, sweepData);
+  if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
+  return snapshots;
+}
+
+// Boundary and overlap-sweep data: parsed once per text in Rust and drawn into
+// every chart from it (the snapshot charts draw from `snapshots`).
+const parsedSources = new Map(); // source name -> { text, data }
+
+function chartData(id, json) {
+  const name = id === 'merge_overlap' ? 'merge_overlap' : 'boundaries';
+  const cached = parsedSources.get(name);
+  if (cached && cached.text === json) return cached.data;
+  if (cached) {
+    parsedSources.delete(name);
+    cached.data.free();
+  }
+  const data = new wasm.ChartData(id, json);
+  parsedSources.set(name, { text: json, data });
+  return data;
+}
+
+/** New boundary panels (JSON) from the worker. */
+export function setBoundaries(text) {
+  boundariesText = text;
+}
+
+/** The overlap sweep's chart data (JSON), or null when there is none. */
+export function setSweep(text) {
+  sweepData = text;
+  const card = $('#sweep-chart');
+  card.hidden = text === null;
+  if (text !== null) dirty.add(card);
+}
+
+export function hasSweep() {
+  return sweepData !== null;
+}
+
+/** Forget the run's chart data (a new or restored run follows). */
+export function clearRun() {
+  if (snapshots) snapshots.clear();
+  boundariesText = null;
+}
+
+/** Every chart is redrawn when next on screen. */
+export function markAllStale() {
+  for (const c of chartCards()) dirty.add(c);
+}
+
+function drawCard(card) {
+  const id = card.dataset.chart;
+  const note = $('.chart-note', card);
+  const canvas = $('canvas', card);
+  if (!chartReady(id)) {
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    return;
+  }
+  const box = $('.canvas-box', card).getBoundingClientRect();
+  if (box.width < 10 || box.height < 10) return;
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(box.width * dpr);
+  const h = Math.round(box.height * dpr);
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  try {
+    const report = JSON.parse(chartSource(id).draw(canvas, id, dpr));
+    note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
+    note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
+    if (firstChartMs === null) {
+      // Milliseconds since navigation started (performance.now()'s origin).
+      firstChartMs = Math.round(performance.now());
+      document.body.dataset.firstChartMs = String(firstChartMs);
+      document.body.dataset.scriptStartMs = String(Math.round(T0));
+      $('#timing').textContent = `first chart ${firstChartMs} ms after navigation`;
+    }
+  } catch (e) {
+    note.textContent = errorText(e);
+    note.classList.add('warn');
+  }
+}
+
+// Draw dirty, visible charts, oldest first, within a small time budget per
+// frame (the snapshot is parsed once per new snapshot, then each chart draws
+// from it); then tell the caller every visible chart is drawn.
+function frame(now) {
+  requestAnimationFrame(frame);
+  hooks.frame();
+  if (now - lastDraw < FRAME_MS) return;
+  let pendingVisible = false;
+  if (dirty.size) {
+    const t0 = performance.now();
+    let n = 0;
+    for (const card of Array.from(dirty)) {
+      if (card.closest('[hidden]') || !visible.has(card)) continue;
+      if (n > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
+        pendingVisible = true;
+        break;
+      }
+      dirty.delete(card);
+      const c0 = performance.now();
+      drawCard(card);
+      perf.byChart[card.dataset.chart] = Math.round(performance.now() - c0);
+      n += 1;
+    }
+    if (n) {
+      lastDraw = now;
+      const ms = performance.now() - t0;
+      perf.frames += 1;
+      perf.drawMsLast = ms;
+      perf.drawMsMax = Math.max(perf.drawMsMax, ms);
+      perf.drawMsTotal += ms;
+    }
+  }
+  if (!pendingVisible) hooks.drawn();
+}
+
+const io = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting) visible.add(e.target);
+      else visible.delete(e.target);
+    }
+  },
+  { rootMargin: '200px' },
+);
+const ro = new ResizeObserver(() => markAllStale());
+
+function watchCard(card) {
+  io.observe(card);
+  ro.observe($('.canvas-box', card));
+  for (const b of $$('button[data-dl]', card)) b.addEventListener('click', () => downloadChart(card, b.dataset.dl));
+}
+
+/** One decision-boundary card per planar task (none for other generators). */
+export function renderBoundaryCards(config) {
+  const box = $('#boundary-charts');
+  box.textContent = '';
+  if (config.data.generator !== 'planar') return;
+  for (let i = 0; i < config.data.tasks; i++) {
+    const t = String.fromCharCode(97 + i);
+    const fig = document.createElement('figure');
+    fig.className = 'chart boundary';
+    fig.dataset.chart = `boundaries_${t}`;
+    const cap = document.createElement('figcaption');
+    const title = document.createElement('span');
+    title.textContent = `Decision boundaries on task ${t}'s plane (net ${t}${config.data.tasks > 1 ? ', other nets and merges' : ''})`;
+    const dl = document.createElement('span');
+    dl.className = 'dl';
+    for (const kind of ['png', 'svg']) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.dl = kind;
+      b.textContent = kind.toUpperCase();
+      dl.append(b);
+    }
+    cap.append(title, dl);
+    const cb = document.createElement('div');
+    cb.className = 'canvas-box';
+    const canvas = document.createElement('canvas');
+    canvas.dataset.testid = `chart-boundaries_${t}`;
+    cb.append(canvas);
+    const note = document.createElement('p');
+    note.className = 'chart-note';
+    fig.append(cap, cb, note);
+    box.append(fig);
+    watchCard(fig);
+    dirty.add(fig);
+  }
+}
+
+function downloadChart(card, kind) {
+  const id = card.dataset.chart;
+  if (!chartReady(id)) {
+    showError(`download ${id}`, 'nothing to draw yet');
+    return;
+  }
+  const stem = hooks.stem();
+  if (kind === 'png') {
+    const canvas = $('canvas', card);
+    canvas.toBlob((blob) => {
+      if (blob) download(blob, `${stem}_${id}.png`);
+      else showError(`download ${id}`, 'the canvas could not be encoded as PNG');
+    }, 'image/png');
+    return;
+  }
+  try {
+    const box = $('.canvas-box', card).getBoundingClientRect();
+    const scale = Math.max(1, 900 / Math.max(1, box.width));
+    const svg = chartSource(id).svg(id, Math.round(box.width * scale), Math.round(box.height * scale));
+    download(new Blob([svg], { type: 'image/svg+xml' }), `${stem}_${id}.svg`);
+  } catch (e) {
+    showError(`download ${id}`, errorText(e));
+  }
+}

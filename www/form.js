@@ -1,0 +1,384 @@
+// The config form: the controls, the preset picker with its explanation, the
+// config editor, the URL hash and the config saved for the next visit. It
+// holds the page's config (as Rust normalised it) and the preset it came
+// from; every check of a value is Rust's (set_config_key, validate_config),
+// and a refused value stays in its control with Rust's message next to it.
+//
+// Two hooks connect it to the rest of the page (main.js wires them):
+// onShown(config, previous) after the shown config changed (charts, weights
+// picker, sweep button follow it), and onCommit(previousText, nextText,
+// fromPreset) when a new config should reach the run.
+
+import { $, $$, errorText, showError, showNotice, hideNotice } from './dom.js';
+import * as store from './store.js';
+import { getKey, lambdaAtPosition, numberJson, positionOfLambda, widthsJson, widthsText } from './controls.js';
+
+/** The page's config. `text` is Rust's normalised JSON, `obj` the same parsed once. */
+export const form = {
+  text: null,
+  obj: null,
+  preset: null, // the preset the config came from
+  modified: false, // changed since it was chosen
+};
+
+let wasm = null;
+let presets = [];
+let hooks = { onShown: () => {}, onCommit: () => {} };
+const invalid = new Map(); // key -> value JSON the user typed that Rust refused
+
+export function initForm(wasmModule, presetList, h) {
+  wasm = wasmModule;
+  presets = presetList;
+  hooks = h;
+  renderPresets();
+  for (const el of controls()) {
+    const ev = el.dataset.kind === 'lambda' ? 'input' : 'change';
+    el.addEventListener(ev, () => onControl(el));
+  }
+  $('#controls').addEventListener('submit', (e) => e.preventDefault());
+  $('#config-apply').addEventListener('click', applyEditor);
+}
+
+// ---------------------------------------------------------------- controls
+
+function controls() {
+  return $$('#controls [data-key]');
+}
+
+function setFieldError(key, message) {
+  const slot = $(`[data-error-for="${CSS.escape(key)}"]`);
+  if (slot) slot.textContent = message || '';
+  for (const el of $$(`#controls [data-key="${CSS.escape(key)}"]`)) {
+    if (message) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+  }
+}
+
+/** The JSON text a control's current value stands for. */
+function controlJson(el) {
+  switch (el.dataset.kind) {
+    case 'number':
+      return numberJson(el.value);
+    case 'widths':
+      return widthsJson(el.value);
+    case 'select':
+      return JSON.stringify(el.value);
+    case 'bool':
+      return el.checked ? 'true' : 'false';
+    case 'lambda':
+      return lambdaAtPosition(el.value);
+    case 'methods':
+      return JSON.stringify(
+        $$('#controls [data-kind="methods"]')
+          .filter((c) => c.checked)
+          .map((c) => c.value),
+      );
+    default:
+      throw new Error(`unknown control kind ${el.dataset.kind}`);
+  }
+}
+
+/** Show the config in every control (except keys the user left invalid). */
+function fillControls() {
+  for (const el of controls()) {
+    const key = el.dataset.key;
+    if (invalid.has(key)) continue;
+    const v = getKey(form.obj, key);
+    switch (el.dataset.kind) {
+      case 'number':
+        el.value = String(v);
+        break;
+      case 'widths':
+        el.value = widthsText(v);
+        break;
+      case 'select':
+        el.value = v;
+        break;
+      case 'bool':
+        el.checked = !!v;
+        break;
+      case 'lambda':
+        el.value = String(positionOfLambda(v));
+        break;
+      case 'methods':
+        el.checked = v.includes(el.value);
+        break;
+      default:
+        break;
+    }
+  }
+  updateVisibility();
+  $('#config-json').textContent = form.text;
+}
+
+/** Whether a `data-when` rule ("key=v1|v2" or "key>N") holds for the config. */
+export function whenHolds(expr) {
+  const gt = expr.match(/^([\w.]+)>(\d+)$/);
+  if (gt) return Number(getKey(form.obj, gt[1])) > Number(gt[2]);
+  const [key, values] = expr.split('=');
+  return values.split('|').includes(String(getKey(form.obj, key)));
+}
+
+/** Fields, sections and charts shown only for some configs (`data-when`). */
+function updateVisibility() {
+  for (const el of $$('[data-when]')) {
+    if (el.id === 'sweep-chart') continue;
+    el.hidden = !whenHolds(el.dataset.when);
+  }
+}
+
+function onControl(el) {
+  const key = el.dataset.key;
+  const value = controlJson(el);
+  let next;
+  try {
+    next = wasm.set_config_key(form.text, key, value);
+  } catch (e) {
+    invalid.set(key, value);
+    setFieldError(key, errorText(e));
+    return;
+  }
+  invalid.delete(key);
+  setFieldError(key, '');
+  // A value refused earlier may be fine now (e.g. d raised for planar tasks).
+  for (const [k, v] of Array.from(invalid)) {
+    try {
+      next = wasm.set_config_key(next, k, v);
+      invalid.delete(k);
+      setFieldError(k, '');
+    } catch (e) {
+      setFieldError(k, errorText(e));
+    }
+  }
+  if (key === 'train.lambda') {
+    // Keep the slider and the box in step with each other.
+    const lam = JSON.parse(next).train.lambda;
+    for (const c of $$('#controls [data-key="train.lambda"]')) {
+      if (c !== el) c.value = c.dataset.kind === 'lambda' ? String(positionOfLambda(lam)) : String(lam);
+    }
+  }
+  commitConfig(next);
+}
+
+function clearInvalid() {
+  for (const k of Array.from(invalid.keys())) setFieldError(k, '');
+  invalid.clear();
+}
+
+/**
+ * Set one key (JSON value) as if typed in its control: Rust checks it; the
+ * result is committed, or the error shown under `context`. Returns whether it was.
+ */
+export function setKey(key, valueJson) {
+  let next;
+  try {
+    next = wasm.set_config_key(form.text, key, valueJson);
+  } catch (e) {
+    showError(key, errorText(e));
+    return false;
+  }
+  invalid.delete(key);
+  setFieldError(key, '');
+  commitConfig(next);
+  return true;
+}
+
+function applyEditor() {
+  const text = $('#config-editor').value;
+  try {
+    const next = wasm.validate_config(text);
+    $('#config-editor-error').textContent = '';
+    clearInvalid();
+    commitConfig(next);
+  } catch (e) {
+    $('#config-editor-error').textContent = errorText(e);
+  }
+}
+
+// ---------------------------------------------------------------- config
+
+function updateHash() {
+  let h;
+  try {
+    h = wasm.encode_hash(form.text, form.preset || undefined);
+  } catch (e) {
+    showError('link', errorText(e));
+    return;
+  }
+  if (location.hash !== h) history.replaceState(null, '', h);
+  $('#link').value = location.href;
+}
+
+/** Show `next` (normalised by Rust) as the config: controls, link, preset, saved config. */
+function showConfig(next) {
+  const prev = form.obj;
+  form.text = next;
+  form.obj = JSON.parse(next);
+  fillControls();
+  updateHash();
+  updatePresetPicker();
+  hooks.onShown(form.obj, prev);
+  store.saveConfig({ config: form.text, preset: form.preset, presetModified: form.modified });
+  return prev;
+}
+
+/**
+ * Make `next` (normalised by Rust) the config and hand it to the run
+ * (onCommit), unless `run` is false (the run already has this config).
+ */
+function commitConfig(next, { fromPreset = false, run = true } = {}) {
+  if (fromPreset) form.modified = false;
+  else if (form.preset) form.modified = true;
+  const prevText = form.text;
+  showConfig(next);
+  if (run) hooks.onCommit(prevText, next, fromPreset);
+}
+
+/**
+ * A run restored from a saved or imported state brings its own config (λ and η
+ * as they were last set): show it, with `preset` (undefined: the preset it matches).
+ */
+export function adoptRunConfig(configText, preset, modified) {
+  if (configText === form.text) return;
+  form.preset = preset !== undefined ? preset : presetMatching(configText);
+  form.modified = !!modified;
+  clearInvalid();
+  showConfig(configText);
+}
+
+// ---------------------------------------------------------------- presets
+
+function choosePreset(name) {
+  const p = presets.find((x) => x.name === name);
+  if (!p) return;
+  let next;
+  try {
+    next = wasm.validate_config(JSON.stringify(p.config));
+  } catch (e) {
+    showError(`preset ${name}`, errorText(e));
+    return;
+  }
+  form.preset = name;
+  clearInvalid();
+  commitConfig(next, { fromPreset: true });
+}
+
+/** The preset whose config is exactly `configText`, else null. */
+function presetMatching(configText) {
+  for (const p of presets) {
+    try {
+      if (wasm.validate_config(JSON.stringify(p.config)) === configText) return p.name;
+    } catch (e) {
+      // A preset Rust refuses matches nothing.
+    }
+  }
+  return null;
+}
+
+function renderPresets() {
+  const box = $('#presets');
+  box.textContent = '';
+  for (const p of presets) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'preset';
+    b.dataset.preset = p.name;
+    b.dataset.testid = `preset-${p.name}`;
+    b.setAttribute('role', 'radio');
+    b.setAttribute('aria-checked', 'false');
+    const n = document.createElement('span');
+    n.className = 'preset-name';
+    n.textContent = p.name;
+    const s = document.createElement('span');
+    s.className = 'preset-see';
+    s.textContent = p.see;
+    b.append(n, s);
+    b.addEventListener('click', () => choosePreset(p.name));
+    box.append(b);
+  }
+}
+
+function updatePresetPicker() {
+  for (const el of $$('#presets [data-preset]')) {
+    const on = el.dataset.preset === form.preset;
+    el.classList.toggle('selected', on);
+    el.setAttribute('aria-checked', on ? 'true' : 'false');
+    el.classList.toggle('modified', on && form.modified);
+  }
+  const p = presets.find((x) => x.name === form.preset);
+  if (p) {
+    $('#explain-title').textContent = form.modified ? `${p.name} (modified)` : p.name;
+    $('#explain-see').textContent = `You should see: ${p.see}`;
+    $('#explain-text').textContent = p.explain;
+    $('#explain-grid').textContent = p.grid.length
+      ? `On the command line this preset sweeps ${p.grid.join(' × ')}: lowrank-lab sweep --preset ${p.name} --out out`
+      : '';
+  } else {
+    $('#explain-title').textContent = 'Default configuration';
+    $('#explain-see').textContent = 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.';
+    $('#explain-text').textContent =
+      'Pick an experiment on the left to load a config that shows one phenomenon, or change the controls. Press play to train; the charts follow live.';
+    $('#explain-grid').textContent = '';
+  }
+}
+
+// ---------------------------------------------------------------- the link
+
+/**
+ * The config of the URL hash (read and validated by Rust): null for no hash,
+ * {error} for a link Rust refuses (its message), else {config, preset}.
+ */
+function configFromHash() {
+  const raw = location.hash;
+  if (raw === '' || raw === '#') return null;
+  try {
+    const d = JSON.parse(wasm.decode_hash(raw));
+    return { config: wasm.validate_config(JSON.stringify(d.config)), preset: d.preset };
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+/**
+ * Load the config of the link, or (no link) the one saved at the last visit,
+ * or the defaults. Returns whether `savedRun` (a run saved at the last visit,
+ * from IndexedDB) has exactly this config, so the caller restores it instead
+ * of starting a run.
+ */
+export function loadFromHash(savedRun = null) {
+  hideNotice();
+  const h = configFromHash();
+  let next = null;
+  let preset = null;
+  let modified = null;
+  if (h && h.error) {
+    showNotice(`This link could not be read (${h.error}); showing the default config instead.`);
+  } else if (h) {
+    next = h.config;
+    preset = h.preset;
+  } else {
+    const saved = store.loadConfig();
+    if (saved) {
+      try {
+        next = wasm.validate_config(saved.config);
+        preset = saved.preset && presets.some((p) => p.name === saved.preset) ? saved.preset : null;
+        modified = !!saved.presetModified;
+      } catch (e) {
+        next = null; // saved by another version: the defaults instead
+      }
+    }
+  }
+  if (next === null) next = wasm.validate_config(wasm.default_config());
+  clearInvalid();
+  form.preset = preset;
+  form.modified = false;
+  if (preset) {
+    const p = presets.find((x) => x.name === preset);
+    form.modified = modified !== null ? modified : wasm.validate_config(JSON.stringify(p.config)) !== next;
+  }
+  const restore = !!savedRun && savedRun.config === next;
+  commitConfig(next, { fromPreset: !form.modified, run: !restore });
+  form.modified = !!preset && form.modified;
+  updatePresetPicker();
+  return restore;
+}

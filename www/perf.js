@@ -1,0 +1,24 @@
+// The page's drawing and snapshot statistics, for people and tests curious
+// about the main thread's load (window.lowrankLabPerf; bench/page-live.mjs
+// and the e2e tests read it).
+
+export const perf = {
+  byChart: {}, // chart id -> ms of its last draw
+  frames: 0,
+  snapshots: 0,
+  drawMsLast: 0,
+  drawMsMax: 0,
+  drawMsTotal: 0,
+  snapshotBytes: 0,
+  fullSnapshots: 0,
+  partialBytes: null,
+  resyncs: 0,
+  resyncLast: null,
+  snapshotStep: null,
+  snapshotWorkerMs: 0, // the training worker's time on snapshots
+  analystSnapshots: 0,
+  analystMs: 0,
+  analystError: null,
+};
+
+window.lowrankLabPerf = perf;

@@ -1,0 +1,366 @@
+// The run: the training worker (www/worker.js), its message protocol, and
+// the one object that says where the run stands (`run`). It keeps the run's
+// last exported state: a worker that crashes is replaced and the run
+// restored from it, and a paused or finished run is saved (IndexedDB,
+// store.js) and restored after a reload.
+//
+// What the worker reports goes to the modules that show it, through the
+// handlers main.js passes to startRun: progress (the run bar), snapshots and
+// live states (live.js), sweep messages (sweep.js), a restored run's config
+// (the form). Requests that expect an answer (final, export, weights, mem)
+// return promises.
+
+import { $, showError, showNotice } from './dom.js';
+import * as store from './store.js';
+
+/** Where the run stands. Only this module writes it. */
+export const run = {
+  ready: false, // the wasm module is loaded and a worker is there
+  id: 0, // the page's id of the current run (states of an earlier one are not kept)
+  progress: null, // the worker's last progress report
+  playing: false,
+  ended: false,
+  depth: 0, // layers of the current net
+  kept: null, // {text, step, config}: the run's last exported state and its config
+  liveChanges: [], // λ/η changes made while it trained ("λ → 0.02 at step 100")
+  config: null, // the config text the worker's run was made with
+};
+
+let worker = null;
+let loaded = false;
+let runSeq = 0;
+let requestSeq = 0;
+const requests = new Map();
+const pendingRestores = new Map();
+const crashTimes = []; // recent crashes (restarting stops if they come in a burst)
+let on = null; // the handlers of startRun
+
+/** Post a message to the training worker. */
+export function send(type, extra) {
+  worker.postMessage(Object.assign({ type }, extra || {}));
+}
+
+/** A request the worker answers with a message carrying the same requestId. */
+export function request(type, extra) {
+  const requestId = ++requestSeq;
+  return new Promise((resolve, reject) => {
+    requests.set(requestId, { resolve, reject });
+    send(type, Object.assign({ requestId }, extra || {}));
+  });
+}
+
+/**
+ * Start the training worker. `handlers` (main.js): workerStarted(worker),
+ * progress(m), depth(n), snapshot(m, worker), wantAnalyst(), live(m), sweep(m),
+ * status(text or null: from the progress), changed() (buttons to redraw),
+ * cleared() (the page's view of the run is reset), newRun(), restoredRun(),
+ * restoredConfig(config, record), importing(), resetView(), liveChanged(),
+ * crashed(), savedRecord() (the form's part of a saved run).
+ */
+export function startRun(handlers) {
+  on = handlers;
+  startWorker();
+}
+
+function startWorker() {
+  loaded = false;
+  worker = new Worker(new URL('./worker.js', import.meta.url));
+  worker.onmessage = onWorkerMessage;
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const message = e.message || 'the worker failed';
+    if (!loaded) showError('worker', `${message} (the training worker did not start)`);
+    else onWorkerCrash(message);
+  };
+  worker.onmessageerror = () => onWorkerCrash('a message from the worker could not be read');
+  on.workerStarted(worker);
+}
+
+/** The page's wasm module is loaded: the run can take configs. */
+export function setReady() {
+  run.ready = true;
+}
+
+// ---------------------------------------------------------------- runs
+
+/** Forget the page's view of the run (a new or restored run follows). */
+function clearRunView(live = []) {
+  run.playing = false;
+  run.ended = false;
+  run.progress = null;
+  run.liveChanges = live.slice();
+  on.cleared();
+}
+
+/** A new run id; the kept state and the saved run belong to the previous one. */
+function newRun() {
+  run.id = ++runSeq;
+  run.kept = null;
+  document.body.dataset.stateStep = '';
+  store.clearRun().then(() => {
+    if (run.kept === null) document.body.dataset.savedStep = '';
+  });
+  return run.id;
+}
+
+/** Start a new run of `config` (text, as Rust normalised it). */
+export function initRun(config) {
+  run.config = config;
+  clearRunView();
+  on.newRun();
+  on.status('initialising');
+  send('init', { config, runId: newRun() });
+  on.changed();
+}
+
+/** Flat changed keys of two config objects (dotted). */
+function changedKeys(a, b, prefix = '') {
+  const out = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const x = a[k];
+    const y = b[k];
+    if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x)) out.push(...changedKeys(x, y, key));
+    else if (JSON.stringify(x) !== JSON.stringify(y)) out.push(key);
+  }
+  return out;
+}
+
+const LIVE_KEYS = ['train.lambda', 'train.lr'];
+
+/**
+ * The form's config changed from `prevText` to `nextText`: λ and η reach the
+ * running Lab live; any other change (or a chosen preset) starts a new run.
+ */
+export function applyConfig(prevText, nextText, fromPreset) {
+  if (!prevText || !run.ready) {
+    initRun(nextText);
+    return;
+  }
+  const prev = JSON.parse(prevText);
+  const next = JSON.parse(nextText);
+  const changed = changedKeys(prev, next);
+  if (changed.length === 0 && !fromPreset) return;
+  if (changed.every((k) => LIVE_KEYS.includes(k)) && !fromPreset) {
+    run.config = nextText;
+    for (const k of changed) {
+      const value = k === 'train.lambda' ? next.train.lambda : next.train.lr;
+      send(k === 'train.lambda' ? 'set_lambda' : 'set_lr', { value });
+      const step = run.progress ? run.progress.step : 0;
+      if (step > 0) run.liveChanges.push(`${k === 'train.lambda' ? 'λ' : 'η'} → ${value} at step ${step}`);
+    }
+    on.liveChanged();
+    return;
+  }
+  initRun(nextText);
+}
+
+export function play() {
+  run.playing = true;
+  send('play');
+  on.status('running');
+  on.changed();
+}
+
+export function pause() {
+  send('pause');
+  run.playing = false;
+  on.changed();
+}
+
+export function step(n) {
+  send('step', { n });
+}
+
+/** Back to the same initial weights (the run keeps its config). */
+export function reset() {
+  run.playing = false;
+  run.ended = false;
+  run.liveChanges = [];
+  on.liveChanged();
+  on.resetView();
+  send('reset', { runId: newRun() });
+  on.changed();
+}
+
+// ---------------------------------------------------------------- restore
+
+/**
+ * Continue a run from exported RunState text in the worker (Lab.from_state):
+ * after a reload ('reload'), a worker crash ('crash') or from a file ('import').
+ * The worker answers 'restored' (the page then shows the run and its config)
+ * or 'restore_failed' with Rust's message (an import keeps the current run).
+ */
+export function requestRestore(text, context, extra = {}) {
+  const runId = ++runSeq;
+  pendingRestores.set(runId, Object.assign({ text, context }, extra));
+  if (context !== 'import') on.status('restoring');
+  send('restore', { state: text, runId, context });
+}
+
+function onRestored(m) {
+  const r = pendingRestores.get(m.runId);
+  pendingRestores.delete(m.runId);
+  if (!r) return;
+  if (r.context === 'import') on.importing();
+  clearRunView(r.liveChanges || []);
+  on.restoredRun();
+  run.id = m.runId;
+  run.config = m.config;
+  run.kept = { text: r.text, step: m.step, config: m.config };
+  document.body.dataset.stateStep = String(m.step);
+  on.restoredConfig(m.config, r);
+  if (r.context === 'import') {
+    $('#import-status').textContent = `imported ${r.name ? `“${r.name}” ` : ''}at step ${m.step}`;
+  }
+  persistRun();
+  on.changed();
+}
+
+function onRestoreFailed(m) {
+  const r = pendingRestores.get(m.runId);
+  pendingRestores.delete(m.runId);
+  if (!r) return;
+  if (r.context === 'import') {
+    showError('import run', m.message);
+    $('#import-status').textContent = '';
+    return;
+  }
+  showNotice(`The ${r.context === 'crash' ? 'crashed' : 'saved'} run could not be restored (${m.message}); starting it again from its config.`);
+  initRun(run.config);
+}
+
+/** Save the current run (its last state) for a reload. */
+function persistRun() {
+  if (!run.kept) return;
+  const record = Object.assign(on.savedRecord(), {
+    config: run.kept.config,
+    liveChanges: run.liveChanges.slice(),
+    state: run.kept.text,
+    step: run.kept.step,
+    savedAt: Date.now(),
+  });
+  store.saveRun(record).then((written) => {
+    if (written) document.body.dataset.savedStep = String(written.step);
+  });
+}
+
+// ---------------------------------------------------------------- messages
+
+function onWorkerMessage(ev) {
+  const m = ev.data;
+  switch (m.type) {
+    case 'loaded':
+      loaded = true;
+      $('#version').textContent = `lowrank-lab ${m.version}${m.simd ? ' · wasm SIMD' : ''}`;
+      break;
+    case 'state':
+      if (m.runId !== run.id) break;
+      run.kept = { text: m.state, step: m.step, config: m.config };
+      document.body.dataset.stateStep = String(m.step);
+      persistRun();
+      break;
+    case 'restored':
+      onRestored(m);
+      break;
+    case 'restore_failed':
+      onRestoreFailed(m);
+      break;
+    case 'crash':
+      onWorkerCrash(m.message);
+      break;
+    case 'ready':
+      run.depth = m.depth;
+      on.depth(m.depth);
+      break;
+    case 'progress':
+      run.progress = m.progress;
+      if (!run.ended && !m.progress.running) run.ended = true;
+      if (m.progress.running) run.ended = false;
+      on.progress(m);
+      break;
+    case 'snapshot':
+      on.snapshot(m, worker);
+      break;
+    case 'want_analyst':
+      on.wantAnalyst();
+      break;
+    case 'live':
+      on.live(m);
+      break;
+    case 'done':
+      run.playing = false;
+      run.ended = true;
+      on.changed();
+      on.status(null);
+      break;
+    case 'paused':
+      run.playing = false;
+      on.changed();
+      on.status(null);
+      break;
+    case 'final':
+    case 'export':
+    case 'mem':
+    case 'weights': {
+      const r = requests.get(m.requestId);
+      if (r) {
+        requests.delete(m.requestId);
+        r.resolve(m);
+      }
+      break;
+    }
+    case 'sweep_progress':
+    case 'sweep_done':
+    case 'sweep_cancelled':
+      on.sweep(m);
+      break;
+    case 'error':
+      for (const [, r] of requests) r.reject(new Error(m.message));
+      requests.clear();
+      showError(m.context, m.message);
+      if (m.context === 'init') on.status('error');
+      break;
+    default:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- crashes
+
+/**
+ * The worker's wasm instance trapped (a Rust panic, out of memory) or the
+ * worker failed: say so, start a new worker, and restore the run from its last
+ * exported state (or start it again from the config if none was kept yet).
+ */
+function onWorkerCrash(message) {
+  const now = Date.now();
+  crashTimes.push(now);
+  while (crashTimes.length && now - crashTimes[0] > 30_000) crashTimes.shift();
+  worker.onmessage = null;
+  worker.onerror = null;
+  worker.onmessageerror = null;
+  worker.terminate();
+  for (const [, r] of requests) r.reject(new Error(`the worker crashed: ${message}`));
+  requests.clear();
+  pendingRestores.clear();
+  run.playing = false;
+  on.crashed();
+  if (crashTimes.length > 3) {
+    run.ready = false;
+    on.status('error');
+    on.changed();
+    showError('worker crashed', `${message}. It crashed ${crashTimes.length} times in 30 s, so it is not restarted; reload the page to try again.`);
+    return;
+  }
+  const kept = run.kept;
+  startWorker();
+  if (kept) {
+    showError('worker crashed', `${message}. A new worker restored the run at step ${kept.step} with its config.`);
+    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice() });
+  } else {
+    showError('worker crashed', `${message}. A new worker started the run again from its config.`);
+    initRun(run.config);
+  }
+  on.changed();
+}

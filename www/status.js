@@ -1,0 +1,198 @@
+// The run bar: status, step counter, progress bar, steps/s and ETA, the
+// stationarity gauge, the divergence banner with its "continue with a smaller
+// η" button, the η hint, the line of live λ/η changes, and which run buttons
+// are enabled. It shows what run.js holds; it decides nothing about the run.
+//
+// While training, the progress line, gauge and status are redrawn at most
+// every PROGRESS_MS (the worker reports after every ~20 ms budget): each DOM
+// change costs the page a style, layout, paint and commit, which on two cores
+// competes with training. The newest report waits and flush() (called every
+// animation frame) shows it.
+
+import { $ } from './dom.js';
+import { fmt, fmtDuration, fmtInt } from './format.js';
+import { run } from './run.js';
+
+const PROGRESS_MS = 100;
+let shownAt = -Infinity;
+let pending = null;
+let view = null;
+
+/**
+ * `v`: taskNames() (of the shown snapshot, or []), keptStep(task) (its step
+ * in the shown snapshot, or null), lr() (the config's η), continueWith(lr)
+ * (the divergence button).
+ */
+export function initStatus(v) {
+  view = v;
+}
+
+/** The status word(s) the progress implies. */
+function statusText() {
+  const progress = run.progress;
+  if (!progress) return 'initialising';
+  const st = progress.status || [];
+  const div = st.find((s) => s.state === 'diverged');
+  if (div) return `diverged at step ${div.step}`;
+  if (st.some((s) => s.state === 'stalled')) return 'stalled';
+  if (!progress.running) return 'done';
+  if (run.playing) return 'running';
+  return progress.step === 0 ? 'ready' : 'paused';
+}
+
+/** Show `text` as the status (null: what the progress implies). */
+export function setStatus(text) {
+  const t = text === null ? statusText() : text;
+  const el = $('#status');
+  el.textContent = t;
+  el.dataset.state = t.split(' ')[0];
+}
+
+/** A progress report from the worker: shown now, or at the next flush while training. */
+export function onProgress(m) {
+  if (m.playing && performance.now() - shownAt < PROGRESS_MS) {
+    pending = m;
+    return;
+  }
+  showProgress(m);
+}
+
+/** Show the waiting progress report once PROGRESS_MS have passed. */
+export function flush() {
+  if (pending && performance.now() - shownAt >= PROGRESS_MS) showProgress(pending);
+}
+
+/** Drop a waiting report (a new run follows). */
+export function clearPending() {
+  pending = null;
+}
+
+function showProgress(m) {
+  const p = m.progress;
+  pending = null;
+  shownAt = performance.now();
+  const gf = p.optimizer === 'gf';
+  $('#step-count').textContent = String(p.step);
+  $('#step-total').textContent = gf ? '' : ` / ${fmtInt(p.total_steps)}`;
+  $('#time-line').textContent = gf ? `t = ${fmt(p.time)} / ${fmt(p.total_time)}` : `t = ${fmt(p.time)}`;
+  const bar = $('#progress');
+  bar.max = gf ? p.total_time : p.total_steps;
+  bar.value = gf ? p.time : p.step;
+  const rate = m.stepsPerSec;
+  $('#rate').textContent = rate ? `${fmtInt(rate)} steps/s` : '';
+  if (p.running && rate && m.playing) {
+    const left = gf ? null : (p.total_steps - p.step) / rate;
+    $('#eta').textContent = left === null ? '' : `ETA ${fmtDuration(left)}`;
+  } else {
+    $('#eta').textContent = '';
+  }
+  renderGauge(m.stationarity);
+  renderDivergence(p);
+  setStatus(null);
+  updateButtons();
+}
+
+function renderGauge(v) {
+  $('#gauge-value').textContent = v === null || v === undefined ? '—' : fmt(v, 3);
+  // Fill: 0 at residual ≥ 1, full at ≤ 1e-8 (log scale).
+  const fill = $('#gauge-fill');
+  let frac = 0;
+  if (typeof v === 'number' && v > 0 && Number.isFinite(v)) frac = Math.min(1, Math.max(0, -Math.log10(v) / 8));
+  else if (v === 0) frac = 1;
+  fill.style.width = `${(frac * 100).toFixed(1)}%`;
+  fill.dataset.level = frac > 0.5 ? 'good' : frac > 0.2 ? 'mid' : 'low';
+}
+
+function renderDivergence(p) {
+  const el = $('#divergence');
+  const st = p.status || [];
+  const shown = view.taskNames();
+  const names = shown.length ? shown : st.map((_, i) => String.fromCharCode(97 + i));
+  const div = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'diverged');
+  const stalled = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'stalled');
+  if (!div.length) renderLrHint(null);
+  if (!div.length && !stalled.length) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.textContent = '';
+  if (div.length) {
+    const [s, task] = div[0];
+    // Rust estimates the curvature h at the last finite state: η < 2/(h + λ) is stable there.
+    const curv = Number.isFinite(s.suggested_lr) && s.suggested_lr > 0;
+    const suggestion = String(Number((curv ? s.suggested_lr : view.lr() / 4).toPrecision(3)));
+    const why = curv ? 'below 2/(h + λ), with h the loss curvature at the last finite state' : 'η/4';
+    // Where θ was put back to (the last checkpoint with a finite loss and gradient).
+    const own = view.keptStep(task);
+    const kept = task === names[0] || own === null ? p.step : own;
+    const msg = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = `Training diverged at step ${s.step}`;
+    msg.append(
+      strong,
+      document.createTextNode(
+        `: the ${s.quantity} of task ${task}${div.length > 1 ? ` (and ${div.length - 1} more task${div.length > 2 ? 's' : ''})` : ''} became non-finite (NaN or ∞). ` +
+          `Training stopped there and kept the last finite state, at step ${kept}; the charts show it. ` +
+          `Continue from it with a smaller step size, e.g. η = ${suggestion} (${why}).`,
+      ),
+    );
+    el.append(msg);
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = `Continue from step ${kept} with η = ${suggestion}`;
+    b.dataset.testid = 'use-smaller-lr';
+    b.addEventListener('click', () => view.continueWith(suggestion));
+    el.append(b);
+    renderLrHint(suggestion, s.step);
+  } else {
+    const [s, task] = stalled[0];
+    const msg = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = `Gradient flow stalled at time t = ${fmt(s.time)}`;
+    msg.append(
+      strong,
+      document.createTextNode(
+        ` (task ${task}): the adaptive step size fell to ${fmt(s.step_size, 3)} without meeting the tolerance. ` +
+          'The dynamics are too stiff here: try a smaller λ or time budget, a looser train.rtol, or gradient descent with a small η.',
+      ),
+    );
+    el.append(msg);
+  }
+}
+
+/** The suggested η next to the η control after a divergence (null clears it). */
+function renderLrHint(suggestion, step) {
+  const el = $('#lr-hint');
+  if (!el) return;
+  el.textContent = suggestion === null ? '' : `diverged at step ${step}: try η = ${suggestion}`;
+  el.dataset.value = suggestion === null ? '' : String(suggestion);
+}
+
+/** No divergence banner and no η hint (a reset, a new run, or continuing). */
+export function clearDivergence() {
+  $('#divergence').hidden = true;
+  renderLrHint(null);
+}
+
+/** The line of λ/η changes made while training. */
+export function renderLiveChanges() {
+  const changes = run.liveChanges;
+  const el = $('#live');
+  el.hidden = changes.length === 0;
+  el.textContent = changes.length ? `changed live: ${changes.slice(-2).join('; ')}${changes.length > 2 ? ' …' : ''}` : '';
+  el.title = changes.length
+    ? `Changed while training: ${changes.join('; ')}. The link holds the current values, so it reproduces a run with them from step 0, not this one.`
+    : '';
+}
+
+/** Which run buttons can be pressed now. */
+export function updateButtons() {
+  const ready = run.ready && !!run.progress;
+  const running = !!(run.progress && run.progress.running);
+  $('#play').disabled = !ready || run.playing || !running;
+  $('#pause').disabled = !ready || !run.playing;
+  $('#step').disabled = !ready || run.playing || !running;
+  $('#reset').disabled = !ready;
+  $('#new-seed').disabled = !ready;
+}

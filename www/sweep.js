@@ -1,0 +1,134 @@
+// The overlap sweep: the page's config trained to the end for several
+// overlaps ρ (mixing generator) in the training worker, one run after the
+// other; then its table and the merge_overlap chart (output change of the
+// summed net against the measured overlap, with the derived bound).
+
+import { $, cell, fillTable, numCell } from './dom.js';
+import { run, send } from './run.js';
+import * as charts from './charts.js';
+
+const SWEEP_KEY = 'data.rho';
+const SWEEP_VALUES = ['0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8'];
+
+let wasmLoaded = false;
+let config = null; // the form's config object
+let configText = null;
+
+export function initSweep() {
+  wasmLoaded = true;
+  $('#sweep').addEventListener('click', start);
+  $('#sweep-cancel').addEventListener('click', () => send('cancel_sweep'));
+}
+
+function running() {
+  return !$('#sweep-cancel').hidden;
+}
+
+/** The button and its help follow the config (mixing generator, K ≥ 2). */
+export function followConfig(obj, text) {
+  config = obj;
+  configText = text;
+  const sweepOk = obj.data.tasks > 1 && obj.data.generator === 'mixing';
+  $('#sweep').disabled = !sweepOk || !wasmLoaded;
+  $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
+  if (!charts.hasSweep() && !running()) {
+    $('#sweep-status').textContent = sweepOk ? '' : 'Available with the mixing generator (data.generator = mixing), e.g. the merge-overlap preset.';
+  }
+}
+
+function setRunning(on) {
+  $('#sweep').disabled = on;
+  $('#sweep-cancel').hidden = !on;
+  $('#sweep-progress').hidden = !on;
+}
+
+function start() {
+  if (run.playing) send('pause');
+  setRunning(true);
+  $('#sweep-status').textContent = 'starting…';
+  send('sweep', { config: configText, key: SWEEP_KEY, values: SWEEP_VALUES });
+}
+
+/** A new run: a running sweep stops, and a finished one (of the previous config) goes. */
+export function newRun() {
+  cancel();
+  if (charts.hasSweep()) {
+    charts.setSweep(null);
+    $('#sweep-table').textContent = '';
+    $('#sweep-status').textContent = '';
+    followConfig(config, configText);
+  }
+}
+
+/** Stop a running sweep (an imported run replaces the current one). */
+export function cancel() {
+  if (running()) send('cancel_sweep');
+}
+
+/** The worker crashed: a running sweep is lost. */
+export function crashed() {
+  if (running()) {
+    setRunning(false);
+    $('#sweep-status').textContent = 'sweep stopped: the worker crashed';
+  }
+}
+
+/** sweep_progress, sweep_done and sweep_cancelled from the worker. */
+export function onMessage(m) {
+  if (m.type === 'sweep_progress') {
+    const bar = $('#sweep-progress');
+    bar.max = m.total;
+    bar.value = m.done;
+    $('#sweep-status').textContent = `${m.done} / ${m.total} runs trained`;
+  } else if (m.type === 'sweep_done') {
+    done(m);
+  } else if (m.type === 'sweep_cancelled') {
+    setRunning(false);
+    $('#sweep-status').textContent = 'sweep cancelled';
+  }
+}
+
+function done(m) {
+  setRunning(false);
+  followConfig(config, configText);
+  const finals = m.results.map((r) => JSON.parse(r));
+  const points = [];
+  const bound = [];
+  const rows = [];
+  finals.forEach((f, i) => {
+    const pair = f.overlap && f.overlap.pairs && f.overlap.pairs[0];
+    const b = f.merge_bound && f.merge_bound[0];
+    const acc = f.merge && f.merge.sum && f.merge.sum.a ? f.merge.sum.a.accuracy : null;
+    if (pair && b) {
+      points.push([pair.max_abs_inner, b.max_change]);
+      bound.push([pair.max_abs_inner, b.max_bound]);
+    }
+    rows.push([
+      cell('th', `ρ = ${m.values[i]}`, { scope: 'row' }),
+      numCell(pair ? pair.max_abs_inner : null, null, 3),
+      numCell(b ? b.max_change : null, `sweep-${i}-change`, 3),
+      numCell(b ? b.max_bound : null, `sweep-${i}-bound`, 3),
+      cell('td', b ? (b.holds ? 'holds' : 'VIOLATED') : '—', { class: b ? (b.holds ? 'ok' : 'bad') : '' }),
+      numCell(acc, null),
+    ]);
+  });
+  fillTable($('#sweep-table'), ['run', 'max |⟨x_a, x_b⟩|', 'max |f_sum − f_a| on a', 'derived bound', 'check', 'sum accuracy on a'], rows);
+  if (!points.length) {
+    $('#sweep-status').textContent =
+      'No bound to plot: the derived merge bound needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0.';
+    charts.setSweep(null);
+    return;
+  }
+  $('#sweep-status').textContent = `${finals.length} runs trained (ρ = ${SWEEP_VALUES[0]} … ${SWEEP_VALUES[SWEEP_VALUES.length - 1]})`;
+  charts.setSweep(
+    JSON.stringify({
+      title: 'Summed net: output change on task a vs input overlap',
+      x_label: 'max |⟨x_a, x_b⟩| (measured input overlap)',
+      y_label: 'max |f_sum(x) − f_a(x)| on task a',
+      points,
+      bound,
+      log_x: false,
+      log_y: false,
+    }),
+  );
+}
