@@ -29,10 +29,20 @@ pub struct LayerMetrics {
     pub stable_rank: f64,
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub effective_rank: f64,
-    pub numerical_rank: usize,
+    /// #{σᵢ > rank_tolerance}; null when some σᵢ lies within `svd_error` of
+    /// the tolerance, so rounding decides it (the range is then min..=max).
+    pub numerical_rank: Option<usize>,
+    /// The smallest and largest numerical rank the SVD's rounding allows (equal when decided).
+    #[serde(default)]
+    pub numerical_rank_min: usize,
+    #[serde(default)]
+    pub numerical_rank_max: usize,
     /// The numerical-rank tolerance max(rows, cols)·ε·σ₁.
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub rank_tolerance: f64,
+    /// How far a computed σᵢ may be from the exact one (`spectrum::svd_error`).
+    #[serde(default, deserialize_with = "crate::serde_nan::f64_or_null")]
+    pub svd_error: f64,
     /// ‖D_k‖_F with D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (null for the last layer).
     pub balance: Option<f64>,
     /// ‖diag D_k‖₂, the per-neuron part (what the theory covers for ReLU).
@@ -111,6 +121,7 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
             };
             let trained = mask[k];
             let s1 = s.first().copied().unwrap_or(0.0);
+            let (rank_lo, rank_hi) = spectrum::numerical_rank_range(&s, w.nrows(), w.ncols());
             LayerMetrics {
                 trained,
                 frobenius: libm::sqrt(fro_sq),
@@ -127,8 +138,11 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
                 },
                 stable_rank: ranks::stable_rank(&s),
                 effective_rank: ranks::effective_rank(&s),
-                numerical_rank: spectrum::numerical_rank(&s, w.nrows(), w.ncols()),
+                numerical_rank: (rank_lo == rank_hi).then_some(rank_lo),
+                numerical_rank_min: rank_lo,
+                numerical_rank_max: rank_hi,
                 rank_tolerance: spectrum::rank_tolerance(s1, w.nrows(), w.ncols()),
+                svd_error: spectrum::svd_error(s1, w.nrows(), w.ncols()),
                 singular_values: s,
                 balance,
                 balance_diag,

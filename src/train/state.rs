@@ -164,12 +164,16 @@ fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Resul
                     r.min(c)
                 ));
             }
-            if l.numerical_rank > r.min(c) {
-                return Err(format!(
-                    "{p}.layers[{k}].numerical_rank {} exceeds min(rows, cols) = {} of a {r}×{c} layer",
-                    l.numerical_rank,
-                    r.min(c)
-                ));
+            for (name, v) in [
+                ("numerical_rank", l.numerical_rank.unwrap_or(0)),
+                ("numerical_rank_max", l.numerical_rank_max),
+            ] {
+                if v > r.min(c) {
+                    return Err(format!(
+                        "{p}.layers[{k}].{name} {v} exceeds min(rows, cols) = {} of a {r}×{c} layer",
+                        r.min(c)
+                    ));
+                }
             }
         }
     }

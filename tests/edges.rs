@@ -1,0 +1,79 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The numbers at the edges (issue 15): each example of the issue, run with
+//! the exact command it gives, through the `lowrank-lab` binary.
+//!
+//! Reference values not produced by this code are marked with where they
+//! come from (60-digit mpmath on the exported `.npy` files).
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lowrank-lab"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// `run ARGS --out DIR --json`: the `final` object and the bundle's `run.json`.
+fn run(args: &[&str], out: &Path) -> (Value, Value, String) {
+    let mut all: Vec<&str> = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--json"]);
+    let o = lab(&all);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{stderr}");
+    let fin: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    (fin, doc, stderr)
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Example 1: task c, layer 1 has σ₁ = 1.90 and σ₂ = 2.937e-15 (60-digit
+/// mpmath on weights/c/W1.npy); the tolerance 64·ε·σ₁ = 2.7e-14. faer's QR
+/// step gave 5.2e-14 and numerical rank 2.
+#[test]
+fn small_singular_values_are_accurate_and_the_rank_uses_the_stated_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ex1");
+    let (fin, _, _) = run(
+        &[
+            "--preset",
+            "merge-deep",
+            "--set",
+            r#"merge.methods=["sum","mean","task_arithmetic"]"#,
+            "--set",
+            "merge.shared_init=true",
+            "--set",
+            "merge.alpha=0.7",
+            "--set",
+            "data.tasks=3",
+            "--set",
+            "net.bias=true",
+        ],
+        &out,
+    );
+    let l = &fin["tasks"]["c"]["layers"][0];
+    let s: Vec<f64> = l["singular_values"].as_array().unwrap().iter().map(f).collect();
+    let (tol, err) = (f(&l["rank_tolerance"]), f(&l["svd_error"]));
+    assert!((s[0] - 1.901289836983462).abs() < 1e-14, "{s:?}");
+    assert!((s[1] - 2.936873458444006e-15).abs() < 5.0 * f64::EPSILON * s[0], "σ₂ = {:e}", s[1]);
+    assert_eq!(tol, 64.0 * f64::EPSILON * s[0]);
+    assert!(err > 0.0 && err < tol / 2.0 && s[1] < tol - err);
+    assert_eq!(l["numerical_rank"], 1, "{l}");
+    assert_eq!(
+        (l["numerical_rank_min"].clone(), l["numerical_rank_max"].clone()),
+        (1.into(), 1.into())
+    );
+    // `analyze` on the exported weights reports the same.
+    let o = lab(&["analyze", "--weights", out.join("weights/c").to_str().unwrap()]);
+    assert!(o.status.success());
+    let a: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let al = &a["layers"][0];
+    assert_eq!(f(&al["singular_values"][1]), s[1]);
+    assert_eq!(al["numerical_rank"], 1);
+    assert_eq!(f(&al["rank_tolerance"]), tol);
+}
