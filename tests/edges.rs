@@ -77,3 +77,63 @@ fn small_singular_values_are_accurate_and_the_rank_uses_the_stated_tolerance() {
     assert_eq!(al["numerical_rank"], 1);
     assert_eq!(f(&al["rank_tolerance"]), tol);
 }
+
+/// Example 2: the run diverges at step 5; the weights went back to step 0
+/// but the gradient's average did not (entries ~3e214), so both layers
+/// reported `alignment_cos_avg` = −0.0. The kept state is step 0, before any
+/// average exists: the averaged cosine is the instantaneous one there.
+#[test]
+fn after_a_divergence_everything_reported_comes_from_the_kept_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ex2");
+    let (fin, doc, _) = run(
+        &[
+            "--set",
+            "train.lr=500",
+            "--set",
+            "data.d=10",
+            "--set",
+            "net.widths=[8]",
+            "--set",
+            "train.loss=squared",
+            "--set",
+            "train.steps=100",
+        ],
+        &out,
+    );
+    assert_eq!(fin["diverged"]["step"], 5, "{}", fin["diverged"]);
+    assert_eq!(fin["step"], 0);
+    for l in fin["layers"].as_array().unwrap() {
+        let (c, a) = (f(&l["alignment_cos"]), f(&l["alignment_cos_avg"]));
+        assert!(c.abs() > 0.1 && a == c, "{l}");
+    }
+    // The kept weights are the initial ones, and the history ends there.
+    for k in 1..=2 {
+        let w = std::fs::read(out.join(format!("weights/a/W{k}.npy"))).unwrap();
+        let w0 = std::fs::read(out.join(format!("weights_init/a/W{k}.npy"))).unwrap();
+        assert_eq!(w, w0, "W{k}");
+    }
+    let h = doc["history"]["a"]["points"].as_array().unwrap();
+    assert!(h.iter().all(|p| p["step"] == 0), "{h:?}");
+}
+
+/// Example 2, second half: merge-overlap at η = 500 with the squared loss kept
+/// a checkpoint at step 96 with loss 1.3e271 (task a; 7.9e284 for task b). A
+/// checkpoint whose loss jumped more than 10× over the last kept one is not
+/// kept: here the loss had jumped by step 32, so both tasks keep step 0.
+#[test]
+fn a_checkpoint_whose_loss_jumped_is_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fin, doc, _) = run(
+        &["--preset", "merge-overlap", "--set", "train.lr=500", "--set", "train.loss=squared"],
+        &dir.path().join("ex2b"),
+    );
+    for t in ["a", "b"] {
+        let task = &fin["tasks"][t];
+        assert!(task["diverged"]["step"].as_u64().unwrap() > 64, "{}", task["diverged"]);
+        assert_eq!(task["step"], 0, "task {t}");
+        let l = f(&task["loss"]);
+        let l0 = f(&doc["history"][t]["points"][0]["loss"]);
+        assert!(l.is_finite() && l <= 10.0 * l0, "task {t}: kept loss {l}, initial {l0}");
+    }
+}
