@@ -137,3 +137,33 @@ fn a_checkpoint_whose_loss_jumped_is_not_kept() {
         assert!(l.is_finite() && l <= 10.0 * l0, "task {t}: kept loss {l}, initial {l0}");
     }
 }
+
+/// Example 3: in that run (merge-overlap at η = 500, squared loss) the state
+/// at step 96, before the divergence, has W₁ ~ 1e136: finite weights whose
+/// squares' squares overflow, and `balance`, `balance_diag` came out null.
+/// Here D₁ = W₂ᵀW₂ − W₁W₁ᵀ ≈ −W₁W₁ᵀ (W₂ is the fixed ±1/√m layer), so
+/// σ₁(W₁)² ≤ ‖D₁‖_F ≤ ‖W₁‖²_F, both sides from the scaled SVD and norm.
+#[test]
+fn metrics_of_huge_finite_weights_are_finite() {
+    use lowrank_lab::{overrides, presets, run::Run};
+    let p = presets::find("merge-overlap").unwrap();
+    let sets = ["train.lr=500".to_string(), "train.loss=squared".to_string()];
+    let cfg = overrides::apply_all(&p.config().unwrap(), &sets).unwrap().validate().unwrap();
+    let mut run = Run::new(&cfg);
+    run.advance(96);
+    for t in run.trainers() {
+        assert_eq!(t.step_count(), 96, "{:?}", t.status());
+        let m = t.metrics();
+        let l = &m.layers[0];
+        assert!(l.frobenius > 1e130 && l.frobenius.is_finite(), "‖W₁‖ = {:e}", l.frobenius);
+        let (d, dd) = (l.balance.expect("balance"), l.balance_diag.expect("balance_diag"));
+        let s1 = l.singular_values[0];
+        assert!(d.is_finite() && dd.is_finite() && d > 1e260, "‖D‖ = {d:e}, ‖diag D‖ = {dd:e}");
+        assert!(
+            s1 * s1 <= d * (1.0 + 1e-12) && d <= l.frobenius * l.frobenius * (1.0 + 1e-12),
+            "{s1:e}² vs {d:e}"
+        );
+        assert!(dd <= d * (1.0 + 1e-12));
+        assert!(l.alignment_cos.is_some_and(|c| c.abs() <= 1.0) && m.stationarity.is_finite());
+    }
+}

@@ -4,4 +4,5 @@ pub mod bounds;
 pub mod curvature;
 pub mod layers;
 pub mod ranks;
+pub mod scaled;
 pub mod spectrum;

@@ -1,7 +1,7 @@
 //! The metrics recorded over training (see `analysis` for each formula).
 
 use crate::analysis::bounds::{self, RankBound};
-use crate::analysis::{layers, ranks, spectrum};
+use crate::analysis::{layers, ranks, scaled, spectrum};
 use crate::config::Activation;
 use crate::config::Loss;
 use crate::net::{loss, Net, Params};
@@ -100,19 +100,14 @@ pub struct MetricsInput<'a> {
 pub fn compute(m: &MetricsInput<'_>) -> Metrics {
     let p = &m.net.params;
     let mask = &m.net.trained;
-    let theta_sq = p.norm_sq(mask);
-    let resid_sq = m.grad.norm_sq_of_sum(m.lambda, p, mask);
-    let stationarity = if m.lambda > 0.0 {
-        libm::sqrt(resid_sq) / (m.lambda * libm::sqrt(theta_sq))
-    } else {
-        libm::sqrt(resid_sq) / libm::sqrt(theta_sq)
-    };
+    let theta = p.sum_sq(mask);
+    let stationarity = stationarity_of(m.grad, p, mask, m.lambda);
     let depth = m.net.depth();
     let layers = (0..depth)
         .map(|k| {
             let w = p.w[k].view();
             let s = spectrum::singular_values(w);
-            let fro_sq: f64 = w.iter().map(|v| v * v).sum();
+            let fro = scaled::sum_sq(w.iter().copied());
             let (balance, balance_diag) = if k + 1 < depth {
                 let (a, b) = layers::balance(w, p.w[k + 1].view());
                 (Some(a), Some(b))
@@ -124,8 +119,8 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
             let (rank_lo, rank_hi) = spectrum::numerical_rank_range(&s, w.nrows(), w.ncols());
             LayerMetrics {
                 trained,
-                frobenius: libm::sqrt(fro_sq),
-                norm_identity_lhs: m.lambda * fro_sq,
+                frobenius: fro.norm(),
+                norm_identity_lhs: m.lambda * fro.norm_sq(),
                 alignment_cos: if trained {
                     layers::cos_with_negative(w, m.grad.w[k].view())
                 } else {
@@ -163,13 +158,25 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
         step: m.step,
         time: m.time,
         loss: m.loss,
-        objective: m.loss + 0.5 * m.lambda * theta_sq,
+        objective: m.loss + 0.5 * m.lambda * theta.norm_sq(),
         accuracy: loss::accuracy(m.outputs, m.y),
         stationarity,
         norm_identity_rhs: loss::norm_identity_rhs(m.loss_kind, m.outputs, m.y),
         outside_span: layers::outside_span_fraction(p.w[0].view(), m.span_basis),
         layers,
         rank_bound,
+    }
+}
+
+/// ‖∇L + λθ‖ / ‖λθ‖ over the trained parameters (at λ = 0: ‖∇L‖/‖θ‖), from
+/// scaled sums of squares (finite for any finite θ and ∇L).
+pub fn stationarity_of(grad: &Params, theta: &Params, mask: &[bool], lambda: f64) -> f64 {
+    let r = grad.sum_sq_of_sum(lambda, theta, mask).norm();
+    let t = theta.sum_sq(mask).norm();
+    if lambda > 0.0 {
+        r / (lambda * t)
+    } else {
+        r / t
     }
 }
 

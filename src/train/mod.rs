@@ -761,15 +761,7 @@ impl Trainer {
     /// Stationarity residual ‖∇L + λθ‖/‖λθ‖ at the current θ, without spectra.
     pub fn stationarity(&self) -> f64 {
         let (_, g) = self.loss_and_gradient();
-        let mask = &self.net.trained;
-        let lambda = self.cfg.train.lambda;
-        let r = libm::sqrt(g.norm_sq_of_sum(lambda, &self.net.params, mask));
-        let t = libm::sqrt(self.net.params.norm_sq(mask));
-        if lambda > 0.0 {
-            r / (lambda * t)
-        } else {
-            r / t
-        }
+        metrics::stationarity_of(&g, &self.net.params, &self.net.trained, self.cfg.train.lambda)
     }
 }
 

@@ -49,7 +49,7 @@ pub fn analyze(dir: &Path, out: Option<&Path>) -> Result<(), String> {
         layer_docs.push(json!({
             "name": format!("W{}", k + 1),
             "shape": [w.nrows(), w.ncols()],
-            "frobenius": w.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            "frobenius": lowrank_lab::analysis::scaled::sum_sq(w.iter().copied()).norm(),
             "spectral_norm": s[0],
             "stable_rank": ranks::stable_rank(&s),
             "effective_rank": ranks::effective_rank(&s),
