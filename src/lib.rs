@@ -6,6 +6,7 @@ pub mod bench_workloads;
 pub mod charts;
 pub mod config;
 pub mod data;
+pub mod definitions;
 pub mod figures;
 pub mod json_path;
 pub mod live;

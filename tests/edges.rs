@@ -202,3 +202,243 @@ fn gradient_flow_rejects_a_non_finite_trial_instead_of_diverging() {
     let h = t.state().flow.unwrap().0;
     assert!(h < 0.01, "the step size shrank from 1 to {h:e}");
 }
+
+/// Cosines of W_k with −∇_{W_k}L at θ and at θ moved by one rounding unit
+/// (each entry times 1 ± 2⁻⁵², signs from a fixed pattern).
+fn cosines_and_ulp_moved(
+    net: &lowrank_lab::net::Net,
+    x: ndarray::ArrayView2<f64>,
+    y: ndarray::ArrayView2<f64>,
+    loss: lowrank_lab::config::Loss,
+) -> Vec<(f64, f64)> {
+    use lowrank_lab::analysis::layers::cos_with_negative;
+    use lowrank_lab::net::{Params, Workspace};
+    let grad_at = |n: &lowrank_lab::net::Net| {
+        let mut g = Params::zeros_like(&n.params);
+        Workspace::default().loss_and_grad(n, x, y, loss, &mut g);
+        g
+    };
+    let mut moved = net.clone();
+    for (k, w) in moved.params.w.iter_mut().enumerate() {
+        for (i, v) in w.iter_mut().enumerate() {
+            *v *= 1.0 + if (i * 7 + k * 3) % 5 < 2 { 1.0 } else { -1.0 } * f64::EPSILON;
+        }
+    }
+    let (g, gm) = (grad_at(net), grad_at(&moved));
+    (0..net.depth())
+        .map(|k| {
+            let c = cos_with_negative(net.params.w[k].view(), g.w[k].view()).unwrap();
+            let cm = cos_with_negative(moved.params.w[k].view(), gm.w[k].view()).unwrap();
+            (c, cm)
+        })
+        .collect()
+}
+
+/// Example 5: an exactly interpolating net at λ = 0 (a linear net on n = 5
+/// points in d = 20, squared loss: loss 9.6e-32, ‖∇_{W_k}L‖ ≈ 2.2e-16, ~1/100 of its
+/// rounding bound 2–3e-14). The cosines printed before, 0.326 and 0.920 (the exact
+/// gradient of the stored weights, 50-digit mpmath: 0.316 and 0.906), change
+/// completely when θ moves by one rounding unit; they are now null with
+/// `gradient_at_rounding_level`, in `final` and in metrics.csv, and so is the
+/// stationarity residual. A net that learned (rank-vs-lambda at λ = 0.01) keeps
+/// its numbers, which one rounding unit does not move.
+#[test]
+fn values_at_rounding_level_are_flagged_not_printed() {
+    use lowrank_lab::{config::Config, overrides, presets, run::Run};
+    let sets = [
+        "data.n=5",
+        "data.d=20",
+        "net.widths=[16]",
+        "net.activation=linear",
+        "train.loss=squared",
+        "train.lambda=0",
+        "train.lr=0.2",
+        "train.steps=20000",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ex5");
+    let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", s]).collect();
+    let (fin, _, _) = run(&args, &out);
+    assert!(f(&fin["loss"]) < 1e-30);
+    assert_eq!(fin["stationarity"], Value::Null);
+    assert_eq!(fin["stationarity_at_rounding_level"], true);
+    for l in fin["layers"].as_array().unwrap() {
+        assert_eq!((&l["alignment_cos"], &l["alignment_cos_avg"]), (&Value::Null, &Value::Null), "{l}");
+        assert_eq!(
+            (&l["gradient_at_rounding_level"], &l["gradient_avg_at_rounding_level"]),
+            (&Value::Bool(true), &Value::Bool(true))
+        );
+        assert!(f(&l["gradient_norm"]) * 10.0 < f(&l["gradient_noise"]), "{l}");
+    }
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let last: Vec<&str> = lines.last().unwrap().split(',').collect();
+    let col = |k: &str| last[header.iter().position(|h| *h == k).unwrap_or_else(|| panic!("no column {k}"))];
+    assert_eq!(
+        (col("layers.1.alignment_cos"), col("layers.1.gradient_at_rounding_level")),
+        ("NaN", "1")
+    );
+    assert_eq!((col("stationarity"), col("stationarity_at_rounding_level")), ("NaN", "1"));
+    // Why: one rounding unit of θ moves these cosines by more than 0.1 …
+    let cfg = overrides::apply_all(&Config::default(), &sets.map(String::from))
+        .unwrap()
+        .validate()
+        .unwrap();
+    let mut r = Run::new(&cfg);
+    r.run_to_end();
+    let t = &r.trainers()[0];
+    let cs = cosines_and_ulp_moved(t.net(), t.inputs(), t.targets(), cfg.train.loss);
+    assert!(cs.iter().any(|(c, cm)| (c - cm).abs() > 0.1), "{cs:?}");
+    // … and the cosines of a net that learned by less than 1e-9, and are reported.
+    let p = presets::find("rank-vs-lambda").unwrap();
+    let cfg = overrides::apply_all(&p.config().unwrap(), &["train.steps=3000".into()])
+        .unwrap()
+        .validate()
+        .unwrap();
+    let mut r = Run::new(&cfg);
+    r.run_to_end();
+    let t = &r.trainers()[0];
+    for ((c, cm), l) in cosines_and_ulp_moved(t.net(), t.inputs(), t.targets(), cfg.train.loss)
+        .iter()
+        .zip(&t.metrics().layers)
+    {
+        assert!((c - cm).abs() < 1e-9, "{c} vs {cm}");
+        assert!(!l.gradient_at_rounding_level && l.alignment_cos == Some(*c));
+    }
+}
+
+/// Example 6: `rank-vs-lambda` at λ = 0.1 reported effective rank 1.03 while
+/// ‖W₁‖_F = 1.6e-30 and the loss was ln 2: the net collapsed to zero. Now
+/// `final.collapsed` says so and the CLI warns; the sweep warns and leaves the
+/// point out of its rank charts, and the preset's claim stops at λ = 0.05.
+#[test]
+fn a_collapsed_net_is_reported_not_counted_as_low_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fin, _, stderr) = run(
+        &["--preset", "rank-vs-lambda", "--set", "train.lambda=0.1"],
+        &dir.path().join("ex6"),
+    );
+    assert_eq!(fin["collapsed"], true);
+    assert!(f(&fin["theta_norm"]) < 1e-25 && f(&fin["initial_theta_norm"]) > 1.0);
+    assert!((f(&fin["loss"]) - f(&fin["zero_output_loss"])).abs() < 1e-15);
+    assert!(
+        stderr.contains("warning: task a collapsed to zero") && stderr.contains("not evidence of low-rank bias"),
+        "{stderr}"
+    );
+    let out = dir.path().join("sweep");
+    let o = lab(&[
+        "sweep",
+        "--preset",
+        "rank-vs-lambda",
+        "--grid",
+        "train.lambda=0.01;0.1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && err.contains("1 of 2 points have a net that collapsed to zero (train.lambda=0.1)"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let c = rows[0].iter().position(|h| *h == "collapsed").unwrap();
+    assert_eq!((rows[1][c], rows[2][c]), ("0", "1"));
+    // The rank chart has the λ = 0.01 point only (the note names the left-out one).
+    let svg = std::fs::read_to_string(out.join("sweep_layers_1_effective_rank.svg")).unwrap();
+    assert!(
+        svg.contains("collapsed nets left out: train.lambda=0.1"),
+        "no note of the collapsed point"
+    );
+}
+
+fn npy(path: &Path) -> ndarray::Array2<f64> {
+    use ndarray_npy::ReadNpyExt;
+    ndarray::Array2::<f64>::read_npy(std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// Example 7: a bundle holds what a reader needs to recompute its numbers,
+/// and says how (`definitions`). Here, from the `.npy` files alone (read with
+/// ndarray-npy): the averaged cosine from W_k and the exported averaged
+/// gradient, the effective rank and rank tolerance from the spectrum,
+/// cross-talk from W₁ᵇ and X_a, task arithmetic from θ₀ = weights_init/a; and
+/// λ‖W₂‖² of the fixed output layer is n/a (null).
+#[test]
+fn a_bundle_is_checkable_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ex7");
+    let (fin, doc, _) = run(
+        &[
+            "--preset",
+            "merge-orthogonal",
+            "--steps",
+            "300",
+            "--set",
+            r#"merge.methods=["sum","task_arithmetic"]"#,
+            "--set",
+            "merge.alpha=0.7",
+            "--set",
+            "merge.shared_init=true",
+        ],
+        &out,
+    );
+    let defs = doc["definitions"].as_object().unwrap();
+    for k in [
+        "effective_rank",
+        "numerical_rank",
+        "outside_span",
+        "hidden_overlap",
+        "cross_talk",
+        "merge",
+        "merge_bound",
+        "overlap",
+        "gradient_avg",
+        "collapsed",
+    ] {
+        assert!(
+            defs.get(k).and_then(Value::as_str).is_some_and(|t| t.len() > 40),
+            "definition of {k}"
+        );
+    }
+    assert!(defs["outside_span"].as_str().unwrap().contains("1e-12") && defs["hidden_overlap"].as_str().unwrap().contains("1e-3"));
+    assert!(defs["overlap"].as_str().unwrap().contains("1e-10") && defs["merge_bound"].as_str().unwrap().contains("1e-12"));
+    let cos = |a: &ndarray::Array2<f64>, b: &ndarray::Array2<f64>| -(a * b).sum() / ((a * a).sum().sqrt() * (b * b).sum().sqrt());
+    for t in ["a", "b"] {
+        let task = &fin["tasks"][t];
+        let (w1, g1) = (
+            npy(&out.join(format!("weights/{t}/W1.npy"))),
+            npy(&out.join(format!("gradient_avg/{t}/G1.npy"))),
+        );
+        let want = f(&task["layers"][0]["alignment_cos_avg"]);
+        assert!((cos(&w1, &g1) - want).abs() < 1e-12, "task {t}: {} vs {want}", cos(&w1, &g1));
+        let l = &task["layers"][0];
+        let s: Vec<f64> = l["singular_values"].as_array().unwrap().iter().map(f).collect();
+        let total: f64 = s.iter().sum();
+        let h: f64 = s.iter().filter(|&&v| v > 0.0).map(|&v| -(v / total) * (v / total).ln()).sum();
+        assert!((h.exp() - f(&l["effective_rank"])).abs() < 1e-12);
+        assert_eq!(f(&l["rank_tolerance"]), w1.nrows().max(w1.ncols()) as f64 * f64::EPSILON * s[0]);
+        // The fixed ±1/√m output layer: not part of the norm identity.
+        assert_eq!(
+            (&task["layers"][1]["trained"], &task["layers"][1]["norm_identity_lhs"]),
+            (&Value::Bool(false), &Value::Null)
+        );
+    }
+    let x_a = npy(&out.join("data/X_a.npy"));
+    let w1b = npy(&out.join("weights/b/W1.npy"));
+    let ct = fin["cross_talk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["a"] == "a" && c["b"] == "b")
+        .unwrap();
+    let m = w1b.dot(&x_a.t());
+    assert!(((m.mapv(|v| v * v).sum()).sqrt() - f(&ct["value"])).abs() <= 1e-12 * f(&ct["value"]).max(1e-300));
+    let th0 = npy(&out.join("weights_init/a/W1.npy"));
+    let ta = &th0 + &((&npy(&out.join("weights/a/W1.npy")) - &th0 + &w1b - &th0) * 0.7);
+    let got = npy(&out.join("weights/task_arithmetic/W1.npy"));
+    assert!(
+        (&got - &ta).iter().all(|d| d.abs() < 1e-12),
+        "task arithmetic's θ₀ is weights_init/a"
+    );
+}

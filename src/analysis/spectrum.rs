@@ -164,6 +164,10 @@ pub fn rank_tolerance(sigma1: f64, rows: usize, cols: usize) -> f64 {
     rows.max(cols) as f64 * f64::EPSILON * sigma1
 }
 
+/// Directions of a task's inputs with σᵢ at or below this fraction of σ₁ are
+/// left out of the bases whose principal angles are measured.
+pub const ANGLE_BASIS_REL_TOL: f64 = 1e-10;
+
 /// Orthonormal basis (as columns, d × r) of the span of the *rows* of `x` (n × d),
 /// keeping directions whose singular value exceeds `rel_tol`·σ₁.
 pub fn row_space_basis(x: ArrayView2<f64>, rel_tol: f64) -> Array2<f64> {
@@ -179,7 +183,7 @@ pub fn row_space_basis(x: ArrayView2<f64>, rel_tol: f64) -> Array2<f64> {
 /// (n_a × d) and of `b` (n_b × d): arccos of the singular values of Q_AᵀQ_B.
 /// There are min(rank A, rank B) of them.
 pub fn principal_angles(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Vec<f64> {
-    let rel = 1e-10;
+    let rel = ANGLE_BASIS_REL_TOL;
     let qa = row_space_basis(a, rel);
     let qb = row_space_basis(b, rel);
     if qa.ncols() == 0 || qb.ncols() == 0 {

@@ -706,7 +706,9 @@ impl Trainer {
             grad: &self.grad,
             ema: &self.ema,
             outputs: self.ws.outputs(),
+            x: self.x.view(),
             y: self.y.view(),
+            initial_norm: self.initial_norm(),
             span_basis: self.span_basis.view(),
             loss_kind: self.cfg.train.loss,
             loss: self.loss,
@@ -728,7 +730,9 @@ impl Trainer {
             grad: &grad,
             ema: if self.ema_ready { &self.ema } else { &grad },
             outputs: ws.outputs(),
+            x: self.x.view(),
             y: self.y.view(),
+            initial_norm: self.initial_norm(),
             span_basis: self.span_basis.view(),
             loss_kind: self.cfg.train.loss,
             loss,
@@ -739,10 +743,25 @@ impl Trainer {
         })
     }
 
+    /// ‖θ₀‖ over the trained layers.
+    fn initial_norm(&self) -> f64 {
+        self.init.params.sum_sq(&self.net.trained).norm()
+    }
+
     fn record_final(&mut self) {
         let m = self.metrics();
         if m.loss.is_finite() {
             self.history.push(m);
+        }
+    }
+
+    /// The gradient's average as the metrics use it: the EMA once it has
+    /// started, else (step 0) the current full-batch gradient.
+    pub fn gradient_average(&self) -> Params {
+        if self.ema_ready {
+            self.gradient_ema().clone()
+        } else {
+            self.loss_and_gradient().1
         }
     }
 
