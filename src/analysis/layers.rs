@@ -2,17 +2,17 @@
 //!
 //! - alignment cos(W_k, −∇_{W_k}L) = −⟨W_k, G_k⟩ / (‖W_k‖_F‖G_k‖_F); at a
 //!   stationary point of F = L + (λ/2)‖θ‖², ∇L = −λθ, so it equals 1 for every
-//!   trained layer (λ > 0);
+//!   trained layer (λ > 0) (the paper's alignment statement);
 //! - stationarity residual ρ = ‖∇L + λθ‖ / ‖λθ‖ over trained parameters
 //!   (at λ = 0: ‖∇L‖ / ‖θ‖);
-//! - balance D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (width_k × width_k). Under
-//!   gradient flow of homogeneous nets dD_k/dt = −2λD_k for linear nets, and
+//! - balance D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (width_k × width_k). Derived
+//!   here: under gradient flow dD_k/dt = −2λD_k for linear nets, and
 //!   for ReLU nets the same holds for its diagonal (per-neuron incoming vs
 //!   outgoing squared norms), so ‖D_k(t)‖ = e^{−2λt}‖D_k(0)‖;
 //! - fraction of W_1 outside the span of the training inputs,
 //!   ‖W_1(I − P)‖_F / ‖W_1‖_F with P the projector onto span{xᵢ}: the
 //!   gradient of L w.r.t. W_1 lies in that span, so under GD the outside
-//!   part shrinks exactly by (1 − ηλ) per step.
+//!   part shrinks exactly by (1 − ηλ) per step (derived here).
 //!
 //! Every sum of squares here is scaled first (`scaled`), so weights far from
 //! 1 (1e140 on the way to a divergence, 1e-30 after a collapse) give finite,

@@ -7,10 +7,13 @@
 //! - `task_arithmetic`: θ₀ + α·Σ_t (θ_t − θ₀) from the shared initialisation θ₀
 //!   (Ilharco et al. 2023).
 //!
-//! Why `sum` works (the paper's mechanism, reconstructed): with weight decay,
+//! Why `sum` works (the paper states that it does for shallow ReLU nets under
+//! GD and deep linear nets under gradient flow; this mechanism is derived
+//! here): with weight decay,
 //! ∇_{W_1}L_t lies in span(X_t), and at stationarity W_1^t = −∇_{W_1}L_t/λ, so
 //! W_1^t's rows lie in span(X_t). If X_A ⟂ X_B then W_1^B x_A = 0 and the
-//! summed net computes f_A on task A exactly (shallow, fixed outer layer).
+//! summed net computes f_A on task A exactly (shallow, with the fixed outer
+//! layer this lab assumes).
 
 pub mod bound;
 pub mod report;

@@ -1,5 +1,6 @@
-//! Span steps: full-batch GD on the first layer in the coordinates the
-//! low-rank-bias argument uses (paper, claim 3), exact up to rounding.
+//! Span steps: full-batch GD on the first layer in the coordinates of the
+//! low-rank argument (derived here: W_1's rows move only within span(X), the
+//! rest shrinks by (1 − ηλ) per step), exact up to rounding.
 //!
 //! With inputs X (n × d), ∇_{W_1} L = G_1ᵀ X, so GD with weight decay,
 //! W_1 ← c_t·W_1 − η_t·G_1ᵀ X (c_t = 1 − η_t λ_t), keeps
