@@ -12,6 +12,7 @@ pub mod json_path;
 pub mod live;
 pub mod merge;
 pub mod net;
+pub mod notes;
 pub mod npy;
 pub mod overrides;
 pub mod presets;

@@ -246,6 +246,33 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
     }
 }
 
+/// [`stationarity_of`] and whether ‖∇L + λθ‖ is at rounding level (then the
+/// value is NaN): the gauge's check, with `f` the outputs of the pass that gave `grad`.
+#[allow(clippy::too_many_arguments)]
+pub fn stationarity_checked(
+    net: &Net,
+    grad: &Params,
+    x: ArrayView2<f64>,
+    f: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    loss: Loss,
+    lambda: f64,
+) -> (f64, bool) {
+    let mask = &net.trained;
+    let resid = grad.sum_sq_of_sum(lambda, &net.params, mask).norm();
+    let theta = net.params.sum_sq(mask).norm();
+    let noise_of = |noise: &[f64]| libm::sqrt(noise.iter().map(|v| v * v).sum::<f64>()) + 2.0 * f64::EPSILON * lambda * theta;
+    let mut noise = noise_of(&rounding::gradient_noise_bound(net, x, f, y, loss));
+    if noise * rounding::MEANINGFUL >= resid {
+        noise = noise_of(&rounding::gradient_noise(net, x, y, loss));
+    }
+    if noise * rounding::MEANINGFUL >= resid {
+        (f64::NAN, true)
+    } else {
+        (stationarity_of(grad, &net.params, mask, lambda), false)
+    }
+}
+
 /// ‖∇L + λθ‖ / ‖λθ‖ over the trained parameters (at λ = 0: ‖∇L‖/‖θ‖), from
 /// scaled sums of squares (finite for any finite θ and ∇L).
 pub fn stationarity_of(grad: &Params, theta: &Params, mask: &[bool], lambda: f64) -> f64 {

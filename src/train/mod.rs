@@ -777,6 +777,16 @@ impl Trainer {
         (loss, grad)
     }
 
+    /// [`Trainer::stationarity`] and whether it is at rounding level (then NaN,
+    /// not a number to show: `notes::ROUNDING_LEVEL`).
+    pub fn stationarity_checked(&self) -> (f64, bool) {
+        let mut ws = Workspace::default();
+        let mut grad = Params::zeros_like(&self.net.params);
+        let (x, y, loss) = (self.x.view(), self.y.view(), self.cfg.train.loss);
+        ws.loss_and_grad(&self.net, x, y, loss, &mut grad);
+        metrics::stationarity_checked(&self.net, &grad, x, ws.outputs(), y, loss, self.cfg.train.lambda)
+    }
+
     /// Stationarity residual ‖∇L + λθ‖/‖λθ‖ at the current θ, without spectra.
     pub fn stationarity(&self) -> f64 {
         let (_, g) = self.loss_and_gradient();
