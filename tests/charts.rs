@@ -172,6 +172,7 @@ fn alignment_data() -> AlignmentData {
         title: String::new(),
         x_label: "step".into(),
         layers: vec![layer("W1", 0.02), layer("W2", 0.01)],
+        notes: vec![],
     }
 }
 
@@ -183,6 +184,7 @@ fn stationarity_data() -> StationarityData {
             Series::new("W1", (0..300).map(|s| (s as f64, 10.0 * (-(s as f64) * 0.03).exp())).collect()),
             Series::new("W2", (0..300).map(|s| (s as f64, 5.0 * (-(s as f64) * 0.02).exp())).collect()),
         ],
+        notes: vec![],
     }
 }
 
@@ -1386,4 +1388,19 @@ fn text_scales_with_the_pixel_ratio() {
     let two = with_pixel_ratio(2.0, || render_svg(1800, 1080, |a| draw_loss(a, &data))).unwrap();
     let (f1, f2) = (max_font(&one), max_font(&two));
     assert!(f1 > 0.0 && (f2 / f1 - 2.0).abs() < 0.05, "{f1} vs {f2}");
+}
+
+/// Points left out as not meaningful (issue 15) are said so under the charts.
+#[test]
+fn alignment_and_stationarity_charts_say_what_they_left_out() {
+    let note = format!("cos(W_k, −∇L): 3 points {}", lowrank_lab::notes::ROUNDING_LEVEL);
+    let mut a = alignment_data();
+    a.notes = vec![note.clone()];
+    let (svg, report) = render!(draw_alignment, a);
+    assert_eq!(report.skipped, vec![note.clone()]);
+    assert_has(&svg, "not meaningful: gradient at rounding level");
+    let mut s = stationarity_data();
+    s.notes = vec![note.clone()];
+    let (_, report) = render!(draw_stationarity, s);
+    assert_eq!(report.skipped, vec![note]);
 }

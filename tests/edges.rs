@@ -290,6 +290,19 @@ fn values_at_rounding_level_are_flagged_not_printed() {
     let t = &r.trainers()[0];
     let cs = cosines_and_ulp_moved(t.net(), t.inputs(), t.targets(), cfg.train.loss);
     assert!(cs.iter().any(|(c, cm)| (c - cm).abs() > 0.1), "{cs:?}");
+    // The page's charts leave those points out and say so; the snapshot's notes say why.
+    let snap = r.snapshot();
+    let (align, stat) = lowrank_lab::figures::alignment_data(&snap, 0);
+    assert!(
+        align.notes[0].ends_with("not meaningful: gradient at rounding level"),
+        "{:?}",
+        align.notes
+    );
+    assert!(stat.notes[0].contains("points not meaningful") && stat.series[0].points.iter().all(|p| p.1.is_finite()));
+    assert_eq!(
+        snap.tasks[0].notes.stationarity.as_deref(),
+        Some(lowrank_lab::notes::ROUNDING_LEVEL)
+    );
     // … and the cosines of a net that learned by less than 1e-9, and are reported.
     let p = presets::find("rank-vs-lambda").unwrap();
     let cfg = overrides::apply_all(&p.config().unwrap(), &["train.steps=3000".into()])
