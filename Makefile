@@ -76,12 +76,12 @@ screenshot: dist $(CLI)
 # ---- Sweeps on a real Slurm (in `make test`; as root: installs slurm-wlm and munge if
 # missing, starts a one-node cluster of its own in a temporary folder, stops it by pid) ----
 .PHONY: test-slurm test-slurm-scale
-# The --slurm job: submission, afterok collect, a shard cancelled mid-run and resumed (~50 s).
+# The --slurm job: submission, afterok collect, a shard cancelled mid-run and resumed (35-50 s).
 test-slurm: $(CLI)
 	bash tests/slurm/test.sh
 
 # 1,000 points through Slurm, collected to the unsharded table; prints wall times and
-# collect's peak memory for runs 25x apart in length (~40 s).
+# collect's peak memory for runs 25x apart in length (40-60 s).
 test-slurm-scale: $(CLI)
 	bash tests/slurm/scale.sh
 
