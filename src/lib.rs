@@ -22,6 +22,7 @@ pub mod serde_nan;
 pub mod snapshot_delta;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_record;
 pub mod train;
 pub mod urlhash;
 #[cfg(target_arch = "wasm32")]
