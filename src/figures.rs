@@ -305,7 +305,7 @@ pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>,
             ));
         }
         let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = crate::merge::merged_nets(run.config(), &nets, run.trainers()[0].initial_net());
+        let merged = run.merged_nets();
         let mut panels: Vec<(String, &Net)> = nets.iter().enumerate().map(|(i, n)| (crate::data::task_name(i), n)).collect();
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         for (i, set) in boundary_data(run.data(), &panels).into_iter().enumerate() {

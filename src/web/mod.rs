@@ -273,11 +273,7 @@ impl Lab {
     pub fn boundaries(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = if nets.len() >= 2 {
-            merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
-        } else {
-            Vec::new()
-        };
+        let merged = self.run.merged_nets();
         let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
@@ -289,7 +285,9 @@ impl Lab {
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
         let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
             Some((_, n)) => n.clone(),
-            None => merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
+            None => self
+                .run
+                .merged_nets()
                 .into_iter()
                 .find(|(name, _)| name == net)
                 .map(|(_, n)| n)
