@@ -61,6 +61,39 @@ fn short_run_matches_native_metrics() {
 }
 
 #[wasm_bindgen_test]
+fn new_merges_diagnostics_and_digits_match_native_pinned_values() {
+    for (config, pins) in [
+        (pinned::METHODS_CONFIG, pinned::METHODS_FINAL),
+        (pinned::DIGITS_CONFIG, pinned::DIGITS_FINAL),
+    ] {
+        let cfg = Config::from_json(config).unwrap().validate().unwrap();
+        let mut r = Run::new(&cfg);
+        r.run_to_end();
+        let f = summary::final_summary(&r);
+        for (k, want) in pins {
+            let got = summary::lookup(&f, k).and_then(|v| v.as_f64()).unwrap();
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-300),
+                "{k}: wasm {got} vs native {want}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn digits_file_and_decoded_data_hash_as_pinned() {
+    use lowrank_lab::data::digits::{self, pinned as digits_pinned};
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| -> String { Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    assert_eq!(hex(include_bytes!("../data/digits/digits.csv.gz")), digits_pinned::SOURCE_SHA256);
+    assert_eq!(hex(&digits::dataset().bytes()), digits_pinned::DECODED_SHA256);
+    assert_eq!(
+        digits_pinned::DECODED_SHA256,
+        "87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826"
+    );
+}
+
+#[wasm_bindgen_test]
 fn bad_config_throws_an_error_with_the_rust_message() {
     let e = web::validate_config(r#"{"train": {"lr": -1}}"#).err().expect("refused");
     let v: wasm_bindgen::JsValue = e.into();

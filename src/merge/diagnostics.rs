@@ -10,12 +10,16 @@
 //! - top-n energy of each τ_k^t and of W_k^t: Σ_{i≤n}σᵢ²/Σσᵢ² with n the
 //!   task's sample count, the rank ≤ n that weight decay gives W_k at a
 //!   stationary point (trivially 1 when n ≥ min(rows, cols));
-//! - singular-subspace overlap of τ_k^a and τ_k^b, on the input side (right
-//!   singular vectors V, in the layer's input space: for k = 1, where the data
-//!   live) and the output side (U): with Q_a, Q_b the top r_a, r_b directions
-//!   (r = min(n, #{σᵢ > 10⁻³σ₁})), the largest cosine ‖Q_aᵀQ_b‖₂ and the mean
-//!   squared cosine ‖Q_aᵀQ_b‖²_F/min(r_a, r_b) of the principal angles; when
-//!   r_a + r_b exceeds the dimension a shared direction is forced (`forced`);
+//! - singular-subspace overlap of the weights W_k^a and W_k^b (the matrices
+//!   the paper's sum adds), on the input side (right singular vectors V, in
+//!   the layer's input space: for k = 1 where the data live, and at a
+//!   stationary point inside span(X_t)) and the output side (U): with Q_a, Q_b
+//!   the top r_a, r_b directions (r = min(n, #{σᵢ > 10⁻³σ₁})), the largest
+//!   cosine ‖Q_aᵀQ_b‖₂ and the mean squared cosine ‖Q_aᵀQ_b‖²_F/min(r_a, r_b)
+//!   of the principal angles; when r_a + r_b exceeds the dimension a shared
+//!   direction is forced (`forced`). (On the task matrices instead, a random
+//!   θ₀ that weight decay erases would fill every direction and make any two
+//!   subspaces overlap: the task cosine already shows that.)
 //!
 //! and, for every ordered pair, the loss of task a and of task b along the
 //! interference path θ(t) = θ_a + t·(θ_b − θ₀^b), t ∈ [0, 1] (adding b's task
@@ -51,16 +55,16 @@ pub struct LayerPair {
     /// Fraction of commonly nonzero entries with opposite signs (NaN when there are none).
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub sign_conflicts: f64,
-    /// Largest principal cosine between the input-side singular subspaces.
+    /// Largest principal cosine between the weights' input-side singular subspaces.
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub input_overlap: f64,
-    /// Mean squared principal cosine between the input-side singular subspaces.
+    /// Mean squared principal cosine between the weights' input-side singular subspaces.
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub input_overlap_mean: f64,
-    /// Largest principal cosine between the output-side singular subspaces.
+    /// Largest principal cosine between the weights' output-side singular subspaces.
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub output_overlap: f64,
-    /// Mean squared principal cosine between the output-side singular subspaces.
+    /// Mean squared principal cosine between the weights' output-side singular subspaces.
     #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
     pub output_overlap_mean: f64,
     /// Directions r_a, r_b in the compared subspaces.
@@ -175,7 +179,7 @@ struct LayerSvd {
     v: Array2<f64>,
 }
 
-/// Top directions of a task matrix: r = min(n, #{σᵢ > SUBSPACE_REL_TOL·σ₁}).
+/// Top singular directions of a matrix: r = min(n, #{σᵢ > SUBSPACE_REL_TOL·σ₁}).
 fn top_directions(svd: Option<&spectrum::Svd>, n: usize, shape: (usize, usize)) -> LayerSvd {
     match svd {
         Some(svd) => {
@@ -225,7 +229,7 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
     let k = nets.len();
     let mut out = Diagnostics::default();
     let trained: Vec<usize> = (0..depth).filter(|&l| nets[0].trained[l]).collect();
-    // Per net, per trained layer: task matrix and its top directions.
+    // Per net, per trained layer: the task matrix and the weights' top directions.
     let mut taus: Vec<Vec<Array2<f64>>> = Vec::with_capacity(k);
     let mut dirs: Vec<Vec<LayerSvd>> = Vec::with_capacity(k);
     for t in 0..k {
@@ -235,11 +239,11 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
         for &l in &trained {
             let w = &nets[t].params.w[l];
             let tau = w - &inits[t].params.w[l];
-            let svd = spectrum::thin_svd(tau.view());
+            let svd = spectrum::thin_svd(w.view());
             let full = w.nrows().min(w.ncols());
             let top = n.min(full);
-            let task_energy = svd.as_ref().map_or(f64::NAN, |s| top_energy(&s.s, top));
-            let weight_energy = top_energy(&spectrum::singular_values(w.view()), top);
+            let task_energy = top_energy(&spectrum::singular_values(tau.view()), top);
+            let weight_energy = svd.as_ref().map_or(f64::NAN, |s| top_energy(&s.s, top));
             out.energy.push(LayerEnergy {
                 net: task_name(t),
                 layer: l + 1,
@@ -248,7 +252,7 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
                 task_energy,
                 weight_energy,
             });
-            dl.push(top_directions(svd.as_ref(), n, tau.dim()));
+            dl.push(top_directions(svd.as_ref(), n, w.dim()));
             tl.push(tau);
         }
         taus.push(tl);

@@ -6,6 +6,7 @@ use crate::run_cmd::build_config;
 use crate::ConfigArgs;
 use indicatif::ProgressBar;
 use lowrank_lab::charts::{self, MergeOverlapData, Series, SweepData};
+use lowrank_lab::figures::{self, SweepPoint};
 use lowrank_lab::presets;
 use lowrank_lab::sweep::{self, Axis, Row};
 use rayon::prelude::*;
@@ -85,7 +86,11 @@ fn write_sweep(bundle: &Bundle, meta: &serde_json::Value, axes: &[Axis], rows: &
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
         .unwrap_or_default();
-    for (name, svg) in sweep_charts(axes, rows, &plot)? {
+    let methods: Vec<String> = meta["base_config"]["merge"]["methods"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    for (name, svg) in sweep_charts(axes, rows, &plot, &methods)? {
         bundle.write(&format!("{name}.svg"), svg.as_bytes())?;
     }
     Ok(())
@@ -96,7 +101,7 @@ fn value(r: &Row, key: &str) -> f64 {
 }
 
 /// One chart per plotted key against the first axis, a series per combination of the other axes.
-fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<(String, String)>, String> {
+fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String], methods: &[String]) -> Result<Vec<(String, String)>, String> {
     let first = &axes[0];
     let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok());
     let x_of = |r: &Row| -> f64 {
@@ -124,6 +129,25 @@ fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<(Str
     } else {
         plot.to_vec()
     };
+    let (templates, keys): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| k.contains(figures::METHOD));
+    if !templates.is_empty() {
+        let points: Vec<SweepPoint> = rows
+            .iter()
+            .map(|r| SweepPoint {
+                x: x_of(r),
+                group: r.assignments[1..]
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                values: r.values.clone(),
+            })
+            .collect();
+        let data = figures::method_sweep(&x_label, positive && spread >= 20.0, methods, &templates, &points);
+        let h = 360 * data.panels.len() as u32;
+        let svg = charts::render_svg(900, h, |a| charts::draw_method_sweep(a, &data)).map_err(|e| e.to_string())?;
+        out.push(("merge_methods".into(), svg));
+    }
     for key in &keys {
         let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         for r in rows {
