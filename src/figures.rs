@@ -233,7 +233,7 @@ pub fn merge_path_data(report: &MergeReport) -> SweepData {
         for (task, losses) in [(&p.a, &p.loss_a), (&p.b, &p.loss_b)] {
             series.push(Series::new(
                 format!("task {task} on {path}"),
-                p.t.iter().copied().zip(losses.iter().copied()).collect(),
+                p.t.iter().copied().zip(losses.iter().map(|l| l.unwrap_or(f64::NAN))).collect(),
             ));
         }
     }

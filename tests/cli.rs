@@ -296,7 +296,7 @@ fn merge_methods_sweep_chart_and_digits_run() {
     for key in [
         "merge.regmean.a.accuracy",
         "merge_diagnostics.pairs.1.task_cosine",
-        "merge_methods.5.kept",
+        "merge_methods.5.ties.kept",
     ] {
         assert!(csv.lines().next().unwrap().split(',').any(|h| h == key), "{key} not in sweep.csv");
     }

@@ -49,24 +49,18 @@ pub struct LayerPair {
     pub b: String,
     /// 1-based layer index.
     pub layer: usize,
-    /// cos(τ_a, τ_b) (NaN when a task matrix is zero, e.g. before training).
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub task_cosine: f64,
-    /// Fraction of commonly nonzero entries with opposite signs (NaN when there are none).
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub sign_conflicts: f64,
+    /// cos(τ_a, τ_b) (None when a task matrix is zero, e.g. before training).
+    pub task_cosine: Option<f64>,
+    /// Fraction of commonly nonzero entries with opposite signs (None when there are none).
+    pub sign_conflicts: Option<f64>,
     /// Largest principal cosine between the weights' input-side singular subspaces.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub input_overlap: f64,
+    pub input_overlap: Option<f64>,
     /// Mean squared principal cosine between the weights' input-side singular subspaces.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub input_overlap_mean: f64,
+    pub input_overlap_mean: Option<f64>,
     /// Largest principal cosine between the weights' output-side singular subspaces.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub output_overlap: f64,
+    pub output_overlap: Option<f64>,
     /// Mean squared principal cosine between the weights' output-side singular subspaces.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub output_overlap_mean: f64,
+    pub output_overlap_mean: Option<f64>,
     /// Directions r_a, r_b in the compared subspaces.
     pub rank_a: usize,
     pub rank_b: usize,
@@ -85,11 +79,9 @@ pub struct LayerEnergy {
     /// Whether n ≥ min(rows, cols), so both energies are 1 by construction.
     pub trivial: bool,
     /// Energy of the task matrix τ in its top n singular directions.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub task_energy: f64,
+    pub task_energy: Option<f64>,
     /// Energy of the weights W in their top n singular directions.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub weight_energy: f64,
+    pub weight_energy: Option<f64>,
 }
 
 /// Losses along one interference path for an ordered pair.
@@ -102,15 +94,18 @@ pub struct InterferencePath {
     /// "task_vector": θ_a + t(θ_b − θ₀^b); "weights": θ_a + tθ_b.
     pub path: String,
     pub t: Vec<f64>,
-    /// Loss on task a at each t.
-    pub loss_a: Vec<f64>,
+    /// Loss on task a at each t (None where it is not finite).
+    pub loss_a: Vec<Option<f64>>,
     /// Loss on task b at each t.
-    pub loss_b: Vec<f64>,
-    /// max_t of the loss above its chord, on task a and on task b.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub barrier_a: f64,
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
-    pub barrier_b: f64,
+    pub loss_b: Vec<Option<f64>>,
+    /// max_t of the loss above its chord, on task a and on task b (None if a loss is not finite).
+    pub barrier_a: Option<f64>,
+    pub barrier_b: Option<f64>,
+}
+
+/// `Some(x)` for finite x: JSON has no NaN, so an undefined value travels as `null`.
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 /// Every diagnostic of a run's nets.
@@ -249,8 +244,8 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
                 layer: l + 1,
                 top,
                 trivial: top == full,
-                task_energy,
-                weight_energy,
+                task_energy: finite(task_energy),
+                weight_energy: finite(weight_energy),
             });
             dl.push(top_directions(svd.as_ref(), n, w.dim()));
             tl.push(tau);
@@ -270,12 +265,12 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
                     a: task_name(a),
                     b: task_name(b),
                     layer: l + 1,
-                    task_cosine: cosine(ta, tb),
-                    sign_conflicts: sign_conflicts(ta, tb),
-                    input_overlap: in_max,
-                    input_overlap_mean: in_mean,
-                    output_overlap: out_max,
-                    output_overlap_mean: out_mean,
+                    task_cosine: finite(cosine(ta, tb)),
+                    sign_conflicts: finite(sign_conflicts(ta, tb)),
+                    input_overlap: finite(in_max),
+                    input_overlap_mean: finite(in_mean),
+                    output_overlap: finite(out_max),
+                    output_overlap_mean: finite(out_mean),
                     rank_a: ra,
                     rank_b: rb,
                     forced: [ra + rb > ta.ncols(), ra + rb > ta.nrows()],
@@ -299,11 +294,11 @@ pub fn diagnose(data: &Dataset, nets: &[&Net], inits: &[&Net], loss_kind: crate:
                     a: task_name(a),
                     b: task_name(b),
                     path: name.to_string(),
-                    barrier_a: barrier(&la, &ts),
-                    barrier_b: barrier(&lb, &ts),
+                    barrier_a: finite(barrier(&la, &ts)),
+                    barrier_b: finite(barrier(&lb, &ts)),
                     t: ts.clone(),
-                    loss_a: la,
-                    loss_b: lb,
+                    loss_a: la.into_iter().map(finite).collect(),
+                    loss_b: lb.into_iter().map(finite).collect(),
                 });
             }
         }

@@ -41,48 +41,67 @@ pub struct MergeInputs<'a> {
     pub inputs: Vec<ArrayView2<'a, f64>>,
 }
 
-/// What a method did, beyond its weights (the page and `run.json` show it).
+/// What a method did, beyond its weights (the page and `run.json` show it):
+/// `method` and the one section that method fills. (A struct rather than a
+/// tagged enum: a tagged enum's deserializer would cost the page's wasm
+/// module several KB.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum MergeDetail {
-    Sum,
-    Mean,
-    TaskArithmetic {
-        alpha: f64,
-    },
-    Regmean {
-        layers: Vec<regmean::RegmeanLayer>,
-    },
-    Ties(ties::TiesInfo),
-    Dare(dare::DareInfo),
-    /// The rank kept per net (outer, task order) and layer (inner; 0 for untrained layers).
-    Spectral {
-        ranks: Vec<Vec<usize>>,
-    },
+pub struct MergeDetail {
+    pub method: MergeMethod,
+    /// task_arithmetic, ties, dare: the scale α of the merged task vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// regmean: per trained layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regmean: Option<Vec<regmean::RegmeanLayer>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ties: Option<ties::TiesInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dare: Option<dare::DareInfo>,
+    /// spectral: the rank kept per net (outer, task order) and layer (inner; 0 for untrained layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spectral_ranks: Option<Vec<Vec<usize>>>,
+}
+
+impl MergeDetail {
+    fn of(method: MergeMethod) -> MergeDetail {
+        MergeDetail {
+            method,
+            alpha: None,
+            regmean: None,
+            ties: None,
+            dare: None,
+            spectral_ranks: None,
+        }
+    }
 }
 
 /// Merge by `method` with the parameters of `mc`.
 pub fn merge_with(method: MergeMethod, mc: &MergeConfig, inp: &MergeInputs) -> (Net, MergeDetail) {
     let nets = &inp.nets;
     let init = inp.inits[0];
-    match method {
-        MergeMethod::Sum => (arithmetic::sum(nets), MergeDetail::Sum),
-        MergeMethod::Mean => (arithmetic::mean(nets), MergeDetail::Mean),
-        MergeMethod::TaskArithmetic => (
-            arithmetic::task_arithmetic(nets, init, mc.alpha),
-            MergeDetail::TaskArithmetic { alpha: mc.alpha },
-        ),
+    let mut d = MergeDetail::of(method);
+    let net = match method {
+        MergeMethod::Sum => arithmetic::sum(nets),
+        MergeMethod::Mean => arithmetic::mean(nets),
+        MergeMethod::TaskArithmetic => {
+            d.alpha = Some(mc.alpha);
+            arithmetic::task_arithmetic(nets, init, mc.alpha)
+        }
         MergeMethod::Regmean => {
             let (net, layers) = regmean::regmean(nets, &inp.inputs, mc.regmean_ridge);
-            (net, MergeDetail::Regmean { layers })
+            d.regmean = Some(layers);
+            net
         }
         MergeMethod::Ties => {
             let (net, info) = ties::ties(nets, init, mc.ties_k, mc.alpha);
-            (net, MergeDetail::Ties(info))
+            (d.alpha, d.ties) = (Some(mc.alpha), Some(info));
+            net
         }
         MergeMethod::Dare => {
             let (net, info) = dare::dare(nets, init, mc.dare_p, mc.dare_seed, mc.alpha);
-            (net, MergeDetail::Dare(info))
+            (d.alpha, d.dare) = (Some(mc.alpha), Some(info));
+            net
         }
         MergeMethod::Spectral => {
             let rule = if mc.spectral_rank > 0 {
@@ -91,9 +110,11 @@ pub fn merge_with(method: MergeMethod, mc: &MergeConfig, inp: &MergeInputs) -> (
                 spectral::RankRule::Energy(mc.spectral_energy)
             };
             let (net, ranks) = spectral::spectral(nets, rule);
-            (net, MergeDetail::Spectral { ranks })
+            d.spectral_ranks = Some(ranks);
+            net
         }
-    }
+    };
+    (net, d)
 }
 
 /// Merge `nets` by `method` without task inputs (every method but RegMean)

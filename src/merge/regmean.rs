@@ -31,7 +31,7 @@
 
 use crate::analysis::spectrum;
 use crate::net::Net;
-use ndarray::{concatenate, s, Array2, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// What RegMean solved, per trained layer.
@@ -47,12 +47,17 @@ pub struct RegmeanLayer {
     pub ridge: f64,
 }
 
-fn with_ones(a: Array2<f64>, bias: bool) -> Array2<f64> {
-    if bias {
-        concatenate![Axis(1), a, Array2::ones((a.nrows(), 1))]
-    } else {
-        a
+/// The row blocks `parts` stacked (all of one width), with a column of ones appended if `ones`.
+fn stack(parts: &[Array2<f64>], ones: bool) -> Array2<f64> {
+    let width = parts[0].ncols();
+    let rows = parts.iter().map(|p| p.nrows()).sum();
+    let mut out = Array2::ones((rows, width + usize::from(ones)));
+    let mut r = 0;
+    for p in parts {
+        out.slice_mut(s![r..r + p.nrows(), ..width]).assign(p);
+        r += p.nrows();
     }
+    out
 }
 
 /// The RegMean merge of `nets`, net i's layer inputs coming from `inputs[i]`
@@ -64,26 +69,19 @@ pub fn regmean(nets: &[&Net], inputs: &[ArrayView2<f64>], ridge: f64) -> (Net, V
     let mut info = Vec::new();
     for l in 0..out.depth() {
         if out.trained[l] {
-            let a = concatenate(Axis(0), &acts.iter().map(|x| x.view()).collect::<Vec<_>>()).expect("layer inputs share their width");
-            let a = with_ones(a, bias);
-            let y = concatenate(
-                Axis(0),
-                &acts
-                    .iter()
-                    .zip(nets)
-                    .map(|(x, n)| {
-                        let mut z = x.dot(&n.params.w[l].t());
-                        if bias {
-                            z += &n.params.b[l];
-                        }
-                        z
-                    })
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(|z| z.view())
-                    .collect::<Vec<_>>(),
-            )
-            .expect("layer outputs share their width");
+            let a = stack(&acts, bias);
+            let outs: Vec<Array2<f64>> = acts
+                .iter()
+                .zip(nets)
+                .map(|(x, n)| {
+                    let mut z = x.dot(&n.params.w[l].t());
+                    if bias {
+                        z += &n.params.b[l];
+                    }
+                    z
+                })
+                .collect();
+            let y = stack(&outs, false);
             let (wt, layer) = solve(a.view(), y.view(), ridge);
             let fan_in = out.params.w[l].ncols();
             out.params.w[l].assign(&wt.slice(s![..fan_in, ..]).t());

@@ -34,7 +34,8 @@ pub struct TiesInfo {
 /// Indices of the `keep` largest |v|, as a mask (ties: lower index first).
 fn top_mask(v: &[f64], keep: usize) -> Vec<bool> {
     let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&i, &j| v[j].abs().total_cmp(&v[i].abs()).then(i.cmp(&j)));
+    // A total order (ties broken by index), so an unstable sort is deterministic.
+    idx.sort_unstable_by(|&i, &j| v[j].abs().total_cmp(&v[i].abs()).then(i.cmp(&j)));
     let mut mask = vec![false; v.len()];
     for &i in idx.iter().take(keep) {
         mask[i] = true;

@@ -15,7 +15,7 @@ use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
 use crate::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
-use crate::{data, figures, merge, npy, presets, summary, urlhash};
+use crate::{data, figures, npy, presets, summary, urlhash};
 use backend::{PageBackend, PageCanvas};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
