@@ -626,7 +626,7 @@ impl Config {
                     d.digit_pairs.len() >= d.tasks,
                     "data.digit_pairs",
                     &format!("at least one pair per task (data.tasks = {})", d.tasks),
-                    format!("{} pairs", d.digit_pairs.len())
+                    format!("{} pair{}", d.digit_pairs.len(), if d.digit_pairs.len() == 1 { "" } else { "s" })
                 );
                 for (t, &[p, q]) in d.digit_pairs.iter().enumerate().take(d.tasks) {
                     let field = format!("data.digit_pairs[{t}]");

@@ -47,7 +47,7 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 }
 
 /// The `merge-methods` claim, with the numbers `tests/presets.rs` asserts.
-const SEE_MERGE_METHODS: &str = "at ρ = 0 the sum (exactly) and RegMean (to 2e-12) reproduce each net on its task, while task arithmetic, TIES and DARE reach only 0.53, 0.67 and 0.70 accuracy on task a against its net's 0.93 (their task vectors carry the erased random θ₀); as ρ grows to 0.8 RegMean keeps the smallest output change on task a (0.22, against 0.44 for the sum, 0.45 spectral, 0.48 task arithmetic, 0.51 DARE and mean, 0.66 TIES)";
+const SEE_MERGE_METHODS: &str = "at ρ = 0 the sum (to 1e-16) and RegMean (to 2e-12) reproduce each net on its task, while task arithmetic, TIES and DARE reach only 0.53, 0.67 and 0.70 accuracy on task a against its net's 0.93 (their task vectors carry the erased random θ₀); as ρ grows to 0.8 RegMean keeps the smallest output change on task a (0.22, against 0.44 for the sum, 0.45 spectral, 0.48 task arithmetic, 0.51 DARE and mean, 0.66 TIES)";
 
 /// The `merge-digits` claim, with the numbers `tests/presets.rs` asserts.
 const SEE_MERGE_DIGITS: &str = "real digits on all 64 pixels overlap (mean |⟨x_a, x_b⟩| = 0.66): the summed net drops task a (0 vs 1) from 1.00 to 0.96 accuracy with an output change of 0.98, RegMean keeps 0.993; with each task on its own half of the pixels (overlap exactly 0) the sum equals each net to 1e-15, same accuracy (0.993 and 0.947)";

@@ -118,6 +118,7 @@ fn every_chart_changes_canvas_pixels() {
         "balance",
         "merge_loss",
         "merge_accuracy",
+        "merge_path",
     ];
     for chart in charts {
         let c = canvas(600, 400);
@@ -143,6 +144,27 @@ fn every_chart_changes_canvas_pixels() {
     let single = trained_lab(r#"{"train":{"steps":5}}"#, 5).snapshot().unwrap();
     assert!(web::draw_chart(canvas(100, 100), "merge_loss", &single).is_err());
     assert!(web::draw_chart(canvas(100, 100), "nonsense", &single).is_err());
+}
+
+#[wasm_bindgen_test]
+fn merge_methods_chart_draws_every_method_from_in_page_sweep_finals() {
+    let base = r#"{"seed":2,"data":{"generator":"mixing","tasks":2,"n":10,"d":20,"rho":RHO},"net":{"widths":[16],"output":"fixed"},"train":{"steps":40},"merge":{"methods":["sum","regmean","ties"],"shared_init":true}}"#;
+    let finals: Vec<String> = ["0", "0.5"]
+        .iter()
+        .map(|rho| web::run_to_end(&base.replace("RHO", rho)).unwrap())
+        .collect();
+    let input = format!(
+        r#"{{"key":"overlap ρ","values":[0,0.5],"methods":["sum","regmean","ties"],"finals":[{}]}}"#,
+        finals.join(",")
+    );
+    let c = canvas(700, 700);
+    web::draw_chart(c.clone(), "merge_methods", &input).unwrap();
+    assert!(painted(&c) > 10_000);
+    let svg = web::chart_svg("merge_methods", &input, 700, 700).unwrap();
+    for m in ["sum", "regmean", "ties", "accuracy on task a", "overlap ρ"] {
+        assert!(svg.contains(m), "{m} missing");
+    }
+    assert!(web::draw_chart(canvas(100, 100), "merge_methods", "{}").is_err());
 }
 
 #[wasm_bindgen_test]
