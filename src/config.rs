@@ -6,7 +6,8 @@
 //! Modelled on linfa's `ParamGuard`: serde never builds the checked type.
 //!
 //! Objective (our convention): F(θ) = L(θ) + (λ/2)‖θ‖². The paper writes
-//! λ‖θ‖², so its λ is half of ours.
+//! λ‖θ‖², so its λ is half of ours (the convention is known from secondary
+//! summaries of the paper, not its text).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -214,7 +215,7 @@ impl Activation {
     }
 }
 
-/// The output layer: trained, or fixed at random ±1/√m (the paper's shallow setting).
+/// The output layer: trained, or fixed at random ±1/√m (this lab's assumed shallow setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputLayer {
@@ -289,7 +290,7 @@ pub struct TrainConfig {
     pub optimizer: Optimizer,
     /// Step size η for gd/sgd, in (0, 1000]. Gradient flow uses it as its first trial step.
     pub lr: f64,
-    /// Weight decay λ ≥ 0 (ours; the paper's λ is λ/2), at most 1000.
+    /// Weight decay λ ≥ 0 (ours; the paper's λ is λ/2, a convention from secondary summaries), at most 1000.
     pub lambda: f64,
     /// SGD batch size, 1–n.
     pub batch_size: usize,
@@ -333,7 +334,7 @@ impl Default for TrainConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MergeMethod {
-    /// The paper's: trained layers added, fixed layers copied once.
+    /// The paper's merge (weights added): trained layers added, fixed layers copied once.
     Sum,
     /// Trained layers averaged.
     Mean,

@@ -111,16 +111,48 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
                 .collect(),
         })
         .collect();
+    // Points computed from a gradient at rounding level are left out, and said so.
+    let flagged = |f: &dyn Fn(&Metrics) -> bool, tasks: &[&crate::run::TaskSnapshot], what: &str| {
+        let n: usize = tasks.iter().map(|t| t.history.points.iter().filter(|m| f(m)).count()).sum();
+        (n > 0).then(|| {
+            format!(
+                "{what}: {n} point{} {}",
+                if n == 1 { "" } else { "s" },
+                crate::notes::ROUNDING_LEVEL
+            )
+        })
+    };
+    let all: Vec<&crate::run::TaskSnapshot> = s.tasks.iter().collect();
     let stationarity = StationarityData {
         title: "Distance from a stationary point ‖∇L + λθ‖ / ‖λθ‖".into(),
         x_label: x_label(s),
-        series: per_task(s, |m| m.stationarity),
+        series: s
+            .tasks
+            .iter()
+            .map(|t| {
+                let kept = t.history.points.iter().filter(|m| !m.stationarity_at_rounding_level);
+                Series::new(format!("task {}", t.task), kept.map(|m| (x_of(s, m), m.stationarity)).collect())
+            })
+            .collect(),
+        notes: flagged(&|m| m.stationarity_at_rounding_level, &all, "‖∇L + λθ‖ / ‖λθ‖")
+            .into_iter()
+            .collect(),
     };
+    let notes = flagged(
+        &|m| {
+            m.layers
+                .iter()
+                .any(|l| l.gradient_at_rounding_level || l.gradient_avg_at_rounding_level)
+        },
+        &[t],
+        "cos(W_k, −∇L)",
+    );
     (
         AlignmentData {
             title: format!("Alignment cos(W_k, −∇L), task {}: 1 at a stationary point", t.task),
             x_label: x_label(s),
             layers,
+            notes: notes.into_iter().collect(),
         },
         stationarity,
     )

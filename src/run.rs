@@ -92,6 +92,9 @@ pub struct TaskSnapshot<H = History> {
     pub task: String,
     pub status: Status,
     pub current: Metrics,
+    /// What to show instead of `current`'s numbers that are not ones (`notes`).
+    #[serde(default)]
+    pub notes: crate::notes::TaskNotes,
     pub history: H,
 }
 
@@ -121,6 +124,7 @@ impl<H> Snapshot<H> {
                     task: t.task,
                     status: t.status,
                     current: t.current,
+                    notes: t.notes,
                     history: f(i, t.history),
                 })
                 .collect(),
@@ -314,11 +318,16 @@ impl Run {
                 .trainers
                 .iter()
                 .enumerate()
-                .map(|(i, t)| TaskSnapshot {
-                    task: data::task_name(t.task()),
-                    status: t.status().clone(),
-                    current: t.metrics(),
-                    history: history(i, t.history()),
+                .map(|(i, t)| {
+                    let current = t.metrics();
+                    let task = data::task_name(t.task());
+                    TaskSnapshot {
+                        notes: crate::notes::task_notes(&task, &current),
+                        task,
+                        status: t.status().clone(),
+                        current,
+                        history: history(i, t.history()),
+                    }
                 })
                 .collect(),
             merge: self.merge_report(),

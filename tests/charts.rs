@@ -172,6 +172,7 @@ fn alignment_data() -> AlignmentData {
         title: String::new(),
         x_label: "step".into(),
         layers: vec![layer("W1", 0.02), layer("W2", 0.01)],
+        notes: vec![],
     }
 }
 
@@ -183,6 +184,7 @@ fn stationarity_data() -> StationarityData {
             Series::new("W1", (0..300).map(|s| (s as f64, 10.0 * (-(s as f64) * 0.03).exp())).collect()),
             Series::new("W2", (0..300).map(|s| (s as f64, 5.0 * (-(s as f64) * 0.02).exp())).collect()),
         ],
+        notes: vec![],
     }
 }
 
@@ -1445,4 +1447,19 @@ fn method_sweep_panels_share_series_and_report_what_they_skip() {
     };
     let (_, report) = render!(draw_method_sweep, nan, 300, 200);
     assert!(!report.skipped.is_empty());
+}
+
+/// Points left out as not meaningful (issue 15) are said so under the charts.
+#[test]
+fn alignment_and_stationarity_charts_say_what_they_left_out() {
+    let note = format!("cos(W_k, −∇L): 3 points {}", lowrank_lab::notes::ROUNDING_LEVEL);
+    let mut a = alignment_data();
+    a.notes = vec![note.clone()];
+    let (svg, report) = render!(draw_alignment, a);
+    assert_eq!(report.skipped, vec![note.clone()]);
+    assert_has(&svg, "not meaningful: gradient at rounding level");
+    let mut s = stationarity_data();
+    s.notes = vec![note.clone()];
+    let (_, report) = render!(draw_stationarity, s);
+    assert_eq!(report.skipped, vec![note]);
 }

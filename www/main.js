@@ -176,6 +176,7 @@ function fillControls() {
   }
   updateVisibility();
   $('#config-json').textContent = config;
+  $('#paper-lambda').textContent = wasm.paper_lambda_text(configObj.train.lambda);
 }
 
 function whenHolds(expr) {
@@ -670,8 +671,10 @@ function showProgress(m) {
   updateButtons();
 }
 
-function renderGauge(v) {
-  $('#gauge-value').textContent = v === null || v === undefined ? '—' : fmt(v, 3);
+// `g` is Rust's gauge reading {value, note}; the note, when present, says why there is no number.
+function renderGauge(g) {
+  const v = g ? g.value : null;
+  $('#gauge-value').textContent = g && g.note ? g.note : v === null || v === undefined ? '—' : fmt(v, 3);
   // Fill: 0 at residual ≥ 1, full at ≤ 1e-8 (log scale).
   const fill = $('#gauge-fill');
   let frac = 0;
@@ -795,6 +798,11 @@ function numCell(value, testid, digits) {
   return td;
 }
 
+/** A cell with Rust's note (why there is no number) if there is one, else `number()`. */
+function noteOr(note, number, testid) {
+  return note ? cell('td', note, { class: 'note', 'data-testid': testid }) : number();
+}
+
 function fillTable(table, head, rows) {
   table.textContent = '';
   const thead = document.createElement('thead');
@@ -813,10 +821,14 @@ function fillTable(table, head, rows) {
 function renderTables() {
   const s = snapshotObj;
   if (!s) return;
+  const collapsed = s.tasks.map((t) => t.notes && t.notes.collapsed).filter(Boolean);
+  $('#collapse-warning').hidden = !collapsed.length;
+  $('#collapse-warning').textContent = collapsed.join(' ');
   // Current metrics per task.
   const rows = s.tasks.map((t) => {
     const c = t.current;
     const l1 = c.layers[0];
+    const notes = t.notes || { numerical_rank: [] };
     const rb = c.rank_bound;
     return [
       cell('th', t.task, { scope: 'row' }),
@@ -824,12 +836,16 @@ function renderTables() {
       numCell(c.loss, `task-${t.task}-loss`),
       numCell(c.objective, `task-${t.task}-objective`),
       numCell(c.accuracy, `task-${t.task}-accuracy`),
-      numCell(c.stationarity, `task-${t.task}-stationarity`, 3),
-      numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`),
-      numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`),
-      numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+      noteOr(notes.stationarity, () => numCell(c.stationarity, `task-${t.task}-stationarity`, 3), `task-${t.task}-stationarity`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`), `task-${t.task}-stable-rank`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`), `task-${t.task}-effective-rank`),
+      noteOr(
+        notes.ranks || (l1 && l1.numerical_rank === null && notes.numerical_rank[0]),
+        () => numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+        `task-${t.task}-numerical-rank`,
+      ),
       numCell(c.outside_span, `task-${t.task}-outside-span`, 3),
-      cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' }),
+      noteOr(notes.ranks, () => cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' })),
     ];
   });
   fillTable(

@@ -3,10 +3,13 @@
 //! source: `arithmetic` (sum, mean, task_arithmetic), `regmean`, `ties`,
 //! `dare`, `spectral`; `task_vector` holds what the task-vector methods share.
 //!
-//! Why `sum` works (the paper's mechanism, reconstructed): with weight decay,
+//! Why `sum` works (the paper states that it does for shallow ReLU nets under
+//! GD and deep linear nets under gradient flow; this mechanism is derived
+//! here): with weight decay,
 //! ∇_{W_1}L_t lies in span(X_t), and at stationarity W_1^t = −∇_{W_1}L_t/λ, so
 //! W_1^t's rows lie in span(X_t). If X_A ⟂ X_B then W_1^B x_A = 0 and the
-//! summed net computes f_A on task A exactly (shallow, fixed outer layer).
+//! summed net computes f_A on task A exactly (shallow, with the fixed outer
+//! layer this lab assumes).
 //!
 //! `diagnostics` measures, for every pair of nets, what decides whether a
 //! merge can work (task-vector cosine, sign conflicts, low-rank energy,

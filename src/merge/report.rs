@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 /// hidden subspace (they are what weight decay is still shrinking).
 pub const SUBSPACE_REL_TOL: f64 = 1e-3;
 
+/// Relative slack of the bound check: |change(x)| ≤ bound(x)·(1 + s) + s·|f_own(x)| (rounding).
+pub const BOUND_SLACK: f64 = 1e-12;
+
 /// One net evaluated on one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetOnTask {
@@ -147,7 +150,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net])
                     a: task_name(a),
                     b: task_name(b),
                     layer: 1,
-                    value: libm::sqrt(m.iter().map(|v| v * v).sum()),
+                    value: crate::analysis::scaled::sum_sq(m.iter().copied()).norm(),
                 });
             }
         }
@@ -200,7 +203,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net])
                 .iter()
                 .zip(b_total.iter())
                 .zip(&scale)
-                .all(|((&c, &bd), &f)| c <= bd * (1.0 + 1e-12) + 1e-12 * f + 1e-300);
+                .all(|((&c, &bd), &f)| c <= bd * (1.0 + BOUND_SLACK) + BOUND_SLACK * f + 1e-300);
             checks.push(BoundCheck {
                 task: ta.name.clone(),
                 max_change: per_x.iter().cloned().fold(0.0, f64::max),

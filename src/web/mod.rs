@@ -144,6 +144,12 @@ pub fn presets_json() -> Result<String, JsError> {
     serde_json::to_string(&list).map_err(err)
 }
 
+/// The paper's λ for our λ, as the text shown next to the λ control (`notes::paper_lambda`).
+#[wasm_bindgen]
+pub fn paper_lambda_text(lambda: f64) -> String {
+    crate::notes::paper_lambda(lambda)
+}
+
 /// The default config as JSON.
 #[wasm_bindgen]
 pub fn default_config() -> String {
@@ -246,6 +252,14 @@ impl Lab {
     pub fn stationarity(&mut self) -> f64 {
         self.run.sync_matrices();
         self.run.trainers()[0].stationarity()
+    }
+
+    /// The gauge's reading of task a as JSON {"value": ρ or null, "note": null or
+    /// why ρ is not shown (`notes::ROUNDING_LEVEL`)}.
+    pub fn stationarity_gauge(&mut self) -> String {
+        self.run.sync_matrices();
+        let (v, rounding) = self.run.trainers()[0].stationarity_checked();
+        json!({"value": if rounding { None } else { Some(v) }, "note": rounding.then_some(crate::notes::ROUNDING_LEVEL)}).to_string()
     }
 
     /// The `final` object (same as the CLI's `run --json`).

@@ -63,6 +63,19 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
     bar.finish_and_clear();
     let mut rows = rows?;
     rows.sort_by_key(|r| r.index);
+    let collapsed: Vec<String> = rows
+        .iter()
+        .filter(|r| r.values.iter().any(|(k, v)| k.ends_with("collapsed") && *v == 1.0))
+        .map(|r| r.assignments.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
+        .collect();
+    if !collapsed.is_empty() {
+        eprintln!(
+            "warning: {} of {} points have a net that collapsed to zero ({}): their ranks are trivial and not plotted (`collapsed` in sweep.csv)",
+            collapsed.len(),
+            rows.len(),
+            collapsed.join("; ")
+        );
+    }
     let meta = json!({
         "preset": args.base.preset,
         "base_config": base,
@@ -98,6 +111,20 @@ fn write_sweep(bundle: &Bundle, meta: &serde_json::Value, axes: &[Axis], rows: &
 
 fn value(r: &Row, key: &str) -> f64 {
     r.values.iter().find(|(k, _)| k == key).map(|(_, v)| *v).unwrap_or(f64::NAN)
+}
+
+/// `value`, except that a rank of a net that collapsed to zero is left out (NaN): it is trivial.
+fn plotted(r: &Row, key: &str) -> f64 {
+    let task = key
+        .strip_prefix("tasks.")
+        .and_then(|k| k.split_once('.'))
+        .map(|(t, _)| format!("tasks.{t}."));
+    let collapsed = value(r, &format!("{}collapsed", task.unwrap_or_default())) == 1.0;
+    if key.contains("rank") && collapsed {
+        f64::NAN
+    } else {
+        value(r, key)
+    }
 }
 
 /// One chart per plotted key against the first axis, a series per combination of the other axes.
@@ -158,12 +185,22 @@ fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String], methods: &[String]
                 .join(", ");
             let label = if label.is_empty() { key.clone() } else { label };
             match groups.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, pts)) => pts.push((x_of(r), value(r, key))),
-                None => groups.push((label, vec![(x_of(r), value(r, key))])),
+                Some((_, pts)) => pts.push((x_of(r), plotted(r, key))),
+                None => groups.push((label, vec![(x_of(r), plotted(r, key))])),
             }
         }
+        let left_out: Vec<String> = rows
+            .iter()
+            .filter(|r| plotted(r, key).is_nan() && !value(r, key).is_nan())
+            .map(|r| r.assignments.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
+            .collect();
+        let title = if left_out.is_empty() {
+            format!("{key} across the sweep")
+        } else {
+            format!("{key} across the sweep (collapsed nets left out: {})", left_out.join("; "))
+        };
         let data = SweepData {
-            title: format!("{key} across the sweep"),
+            title,
             x_label: x_label.clone(),
             y_label: key.clone(),
             log_x: positive && spread >= 20.0,
