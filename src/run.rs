@@ -209,7 +209,26 @@ impl Run {
             return None;
         }
         let nets: Vec<_> = self.trainers.iter().map(|t| t.net().clone()).collect();
-        Some(merge::evaluate(&self.cfg, &self.data, &nets, self.trainers[0].initial_net()))
+        Some(merge::evaluate(&self.cfg, &self.data, &nets, &self.initial_nets()))
+    }
+
+    /// Each task's initial net θ₀ᵗ, in task order.
+    pub fn initial_nets(&self) -> Vec<&crate::net::Net> {
+        self.trainers.iter().map(|t| t.initial_net()).collect()
+    }
+
+    /// Every merge of the config at the current weights, named (empty for one task).
+    pub fn merged_nets(&self) -> Vec<(String, crate::net::Net)> {
+        if self.trainers.len() < 2 {
+            return Vec::new();
+        }
+        let nets: Vec<_> = self.trainers.iter().map(|t| t.net().clone()).collect();
+        let inits = self.initial_nets();
+        let inp = merge::report::inputs(&self.data, &nets, &inits);
+        merge::merged_nets(&self.cfg, &inp)
+            .into_iter()
+            .map(|(name, net, _)| (name, net))
+            .collect()
     }
 
     /// Change λ on every trainer (no reset).

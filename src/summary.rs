@@ -3,7 +3,8 @@
 //!
 //! Single-task fields sit at the top level (task `a`); runs with K ≥ 2 tasks
 //! add `tasks.<name>.…` for every task and `merge.<method>.<task>.{loss,
-//! accuracy, max_output_change}` plus the overlap statistics.
+//! accuracy, max_output_change}` plus the overlap statistics, what each merge
+//! method did (`merge_methods`) and the pairwise diagnostics (`merge_diagnostics`).
 
 use crate::run::Run;
 use crate::train::{Metrics, Status};
@@ -104,6 +105,11 @@ pub fn final_summary(run: &Run) -> Value {
                 serde_json::to_value(&report.hidden_overlap).unwrap_or(Value::Null),
             );
             out.insert("merge_bound".into(), serde_json::to_value(&report.bound).unwrap_or(Value::Null));
+            out.insert("merge_methods".into(), serde_json::to_value(&report.methods).unwrap_or(Value::Null));
+            out.insert(
+                "merge_diagnostics".into(),
+                serde_json::to_value(&report.diagnostics).unwrap_or(Value::Null),
+            );
         }
         out.insert("overlap".into(), serde_json::to_value(&run.data().overlap).unwrap_or(Value::Null));
     }

@@ -40,6 +40,8 @@ fn all_presets_are_covered_here() {
         "merge-deep",
         "merge-deep-gf",
         "merge-many",
+        "merge-methods",
+        "merge-digits",
         "assumptions",
     ];
     for p in PRESETS {
@@ -205,6 +207,82 @@ fn assumptions() {
     assert!(num(&variant("sgd", &[]), "layers.1.alignment_cos_avg") < 0.999);
     assert!(num(&variant("early_stop", &[]), "layers.1.alignment_cos_avg") < 0.95);
     assert!(num(&base, "layers.1.alignment_cos_avg") > 0.9999);
+}
+
+const METHODS: [&str; 7] = ["sum", "mean", "task_arithmetic", "regmean", "ties", "dare", "spectral"];
+
+#[test]
+fn merge_methods() {
+    let p = presets::find("merge-methods").unwrap();
+    assert!(p.plot.iter().all(|k| k.contains("{method}")));
+    let f = fin("merge-methods", &["data.rho=0"]);
+    for t in ["a", "b"] {
+        let own = num(&f, &format!("merge.{t}.{t}.accuracy"));
+        for m in ["sum", "regmean"] {
+            let change = num(&f, &format!("merge.{m}.{t}.max_output_change"));
+            assert!(change <= 1e-9, "{m} on {t}: {change:e}");
+            assert_eq!(num(&f, &format!("merge.{m}.{t}.accuracy")), own);
+        }
+    }
+    let own = num(&f, "merge.a.a.accuracy");
+    assert!((own - 0.933).abs() < 0.01, "{own}");
+    for (m, acc) in [("task_arithmetic", 0.53), ("ties", 0.67), ("dare", 0.70)] {
+        let got = num(&f, &format!("merge.{m}.a.accuracy"));
+        assert!((got - acc).abs() < 0.01, "{m}: {got}");
+    }
+    // Exactly orthogonal inputs: the weights' input subspaces are orthogonal, the task vectors are not.
+    assert!(num(&f, "merge_diagnostics.pairs.1.input_overlap") < 1e-12);
+    assert!(num(&f, "merge_diagnostics.pairs.1.task_cosine") > 0.9);
+    // From ρ = 0.1 on, RegMean has the smallest output change on task a of all seven.
+    let mut at_08 = Vec::new();
+    for rho in [0.1, 0.2, 0.4, 0.6, 0.8] {
+        let f = fin("merge-methods", &[&format!("data.rho={rho}")]);
+        let change = |m: &str| num(&f, &format!("merge.{m}.a.max_output_change"));
+        for m in METHODS.iter().filter(|&&m| m != "regmean") {
+            assert!(
+                change("regmean") < change(m),
+                "ρ = {rho}: regmean {} vs {m} {}",
+                change("regmean"),
+                change(m)
+            );
+        }
+        if rho == 0.8 {
+            at_08 = METHODS.iter().map(|m| change(m)).collect();
+        }
+    }
+    // ρ = 0.8: regmean 0.22, sum 0.44, spectral 0.45, task arithmetic 0.48, DARE and mean 0.51, TIES 0.66.
+    for (got, want) in at_08.iter().zip([0.44, 0.51, 0.48, 0.22, 0.66, 0.51, 0.45]) {
+        assert!((got - want).abs() < 0.01, "{at_08:?}");
+    }
+}
+
+#[test]
+fn merge_digits() {
+    let p = presets::find("merge-digits").unwrap();
+    let variant = |name: &str| {
+        let patch: Value = serde_json::from_str(p.variant(name).unwrap()).unwrap();
+        let cfg = overrides::apply_patch(&p.config().unwrap(), &patch).unwrap().validate().unwrap();
+        let mut r = Run::new(&cfg);
+        r.run_to_end();
+        summary::final_summary(&r)
+    };
+    let all = variant("all");
+    let mean_overlap = num(&all, "overlap.pairs.1.mean_abs_inner");
+    assert!((mean_overlap - 0.66).abs() < 0.005, "{mean_overlap}");
+    assert_eq!(num(&all, "merge.a.a.accuracy"), 1.0);
+    let (sum_a, change) = (num(&all, "merge.sum.a.accuracy"), num(&all, "merge.sum.a.max_output_change"));
+    assert!((sum_a - 0.96).abs() < 0.005 && (change - 0.98).abs() < 0.01, "{sum_a} {change}");
+    assert!((num(&all, "merge.regmean.a.accuracy") - 0.993).abs() < 0.002);
+    assert!(num(&all, "merge_diagnostics.pairs.1.input_overlap") > 0.5);
+    let disjoint = variant("disjoint");
+    assert_eq!(num(&disjoint, "overlap.pairs.1.max_abs_inner"), 0.0);
+    for (t, acc) in [("a", 0.993), ("b", 0.947)] {
+        assert!(num(&disjoint, &format!("merge.sum.{t}.max_output_change")) <= 1e-15);
+        let own = num(&disjoint, &format!("merge.{t}.{t}.accuracy"));
+        assert_eq!(num(&disjoint, &format!("merge.sum.{t}.accuracy")), own);
+        assert!((own - acc).abs() < 0.002, "{t}: {own}");
+    }
+    assert!(num(&disjoint, "merge_diagnostics.pairs.1.input_overlap") < 1e-12);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Net;
 use lowrank_lab::run::Run;
-use lowrank_lab::{data, figures, merge, npy, overrides, presets, summary};
+use lowrank_lab::{data, figures, npy, overrides, presets, summary};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -169,7 +169,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         )?;
     }
     if nets.len() >= 2 {
-        for (name, net) in merge::merged_nets(&cfg, &nets, run.trainers()[0].initial_net()) {
+        for (name, net) in run.merged_nets() {
             write_net(&bundle, &format!("weights/{name}"), &net)?;
         }
     }

@@ -11,6 +11,7 @@ use crate::ConfigArgs;
 use indicatif::ProgressBar;
 use lowrank_lab::charts::{self, MergeOverlapData, Series, SweepData};
 use lowrank_lab::config::Config;
+use lowrank_lab::figures::{self, SweepPoint};
 use lowrank_lab::presets::{self, Preset};
 use lowrank_lab::sweep::{self, Axis, Point, Row};
 use lowrank_lab::sweep_record::Record;
@@ -156,11 +157,19 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
 }
 
 /// The value keys the sweep charts read (the rest of a row is not kept for them).
-pub fn chart_keys(plot: &[String]) -> Vec<String> {
+pub fn chart_keys(plot: &[String], methods: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = if plot.is_empty() {
         vec!["loss".into(), "accuracy".into()]
     } else {
-        plot.to_vec()
+        plot.iter()
+            .flat_map(|k| {
+                if k.contains(figures::METHOD) {
+                    methods.iter().map(|m| k.replace(figures::METHOD, m)).collect()
+                } else {
+                    vec![k.clone()]
+                }
+            })
+            .collect()
     };
     if keys.iter().any(|k| k == "merge_bound.1.max_bound") {
         keys.extend(
@@ -191,7 +200,7 @@ fn plotted(r: &Row, key: &str) -> f64 {
 }
 
 /// One chart per plotted key against the first axis, a series per combination of the other axes.
-pub fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<(String, String)>, String> {
+pub fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String], methods: &[String]) -> Result<Vec<(String, String)>, String> {
     let first = &axes[0];
     let numeric = first.values.iter().all(|v| v.parse::<f64>().is_ok());
     let x_of = |r: &Row| -> f64 {
@@ -219,6 +228,25 @@ pub fn sweep_charts(axes: &[Axis], rows: &[Row], plot: &[String]) -> Result<Vec<
     } else {
         plot.to_vec()
     };
+    let (templates, keys): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| k.contains(figures::METHOD));
+    if !templates.is_empty() {
+        let points: Vec<SweepPoint> = rows
+            .iter()
+            .map(|r| SweepPoint {
+                x: x_of(r),
+                group: r.assignments[1..]
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                values: r.values.clone(),
+            })
+            .collect();
+        let data = figures::method_sweep(&x_label, positive && spread >= 20.0, methods, &templates, &points);
+        let h = 360 * data.panels.len() as u32;
+        let svg = charts::render_svg(900, h, |a| charts::draw_method_sweep(a, &data)).map_err(|e| e.to_string())?;
+        out.push(("merge_methods".into(), svg));
+    }
     for key in &keys {
         let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         for r in rows {

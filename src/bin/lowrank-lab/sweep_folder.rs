@@ -130,7 +130,11 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
         return Err("sweep.json has no axes".into());
     }
     let plot = plot_keys(meta);
-    let charted = crate::sweep_cmd::chart_keys(&plot);
+    let methods: Vec<String> = meta["base_config"]["merge"]["methods"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let charted = crate::sweep_cmd::chart_keys(&plot, &methods);
     let mut columns = Columns::default();
     for &i in indices {
         columns.add(&row(i)?);
@@ -161,7 +165,7 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
             collapsed.join("; ")
         );
     }
-    for (name, svg) in crate::sweep_cmd::sweep_charts(&axes, &chart_rows, &plot)? {
+    for (name, svg) in crate::sweep_cmd::sweep_charts(&axes, &chart_rows, &plot, &methods)? {
         write_atomic(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
     }
     Ok(())
