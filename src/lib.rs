@@ -11,15 +11,15 @@
 //! | [`config`] | the one contract: raw [`config::Config`] → `validate()` → [`config::ValidConfig`]; dotted-key overrides, the URL hash, JSON error paths |
 //! | [`presets`] | named experiments (a config patch, a sweep grid, what you should see) |
 //! | [`rng`] | seeded, portable randomness (one stream per purpose) |
-//! | [`data`] | the K tasks' inputs and labels, their overlap statistics, data hashes |
+//! | [`data`] | the K tasks' inputs and labels (generators and the digits), their overlap statistics, data hashes |
 //! | [`net`] | the network, its forward/backward pass and the matrix kernels |
 //! | [`train`] | the [`train::Trainer`]: GD / SGD / gradient flow, span steps, history, checkpoints, state |
-//! | [`analysis`] | spectra, ranks, layer balance, curvature, the derived bounds |
-//! | [`merge`] | merging K nets (sum, mean, task arithmetic) and the merge report |
-//! | [`run`] | a [`run::Run`] of all tasks and its [`run::Snapshot`]; the `final` summary, the metrics CSV, sweeps |
+//! | [`analysis`] | spectra, ranks, layer balance, curvature, the derived bounds; rounding levels, collapse, scaled norms |
+//! | [`merge`] | merging K nets (sum, mean, task arithmetic, TIES, DARE, RegMean, spectral), pair diagnostics and the merge report |
+//! | [`run`] | a [`run::Run`] of all tasks and its [`run::Snapshot`] (with its notes: what to show instead of a number that is not one); the `final` summary, the metrics CSV, `run.json`'s definitions, sweeps and their per-point records |
 //! | [`live`] | the page's live snapshots: history deltas, and the analysis worker's snapshots |
 //! | [`charts`] | every chart as `draw_x<DB: DrawingBackend>(area, data)`, plain data in |
-//! | [`figures`] | the chart registry ([`figures::ChartId`]): which charts exist, what each draws from, and the CLI's SVGs |
+//! | [`figures`] | which charts exist by name, the data each draws from a snapshot, and the CLI's SVGs |
 //! | [`io`] | `.npy` files, JSON floats that may be NaN |
 //! | [`bench`] | the benchmark's workloads and matrix products |
 //! | `web` | the browser boundary (wasm32 only): everything JavaScript calls |

@@ -1,7 +1,8 @@
 // The charts: one card (figure, canvas, note, PNG/SVG buttons) per chart,
 // drawn by Rust (plotters on the canvas) from the data Rust holds: the live
 // snapshot in a ChartStore (the workers' deltas update it), the decision
-// boundaries and the overlap sweep. Cards are drawn when their data changed
+// boundaries and the overlap sweep (the summed net's bound, and every merge
+// method's accuracy and output change). Cards are drawn when their data changed
 // (dirty), only while on screen, oldest first, within a small time budget per
 // animation frame, so the page stays responsive; drawing needs `window`, so
 // it happens here, never in a worker.
@@ -17,6 +18,7 @@ let wasm = null;
 export let snapshots = null;
 let boundariesText = null;
 let sweepData = null; // merge_overlap chart JSON
+let methodsSweepData = null; // merge_methods chart input JSON ({key, values, methods, finals})
 let hooks = { frame: () => {}, drawn: () => {}, stem: () => 'custom' };
 const dirty = new Set();
 const visible = new Set();
@@ -40,6 +42,7 @@ function chartCards() {
 /** Whether chart `id` has something to draw. */
 function chartReady(id) {
   if (id === 'merge_overlap') return !!sweepData;
+  if (id === 'merge_methods') return !!methodsSweepData;
   if (id.startsWith('boundaries_')) return !!boundariesText;
   return snapshots !== null && snapshots.has_snapshot();
 }
@@ -47,6 +50,7 @@ function chartReady(id) {
 /** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
 function chartSource(id) {
   if (id === 'merge_overlap') return chartData(id, sweepData);
+  if (id === 'merge_methods') return chartData(id, methodsSweepData);
   if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
   return snapshots;
 }
@@ -56,7 +60,7 @@ function chartSource(id) {
 const parsedSources = new Map(); // source name -> { text, data }
 
 function chartData(id, json) {
-  const name = id === 'merge_overlap' ? 'merge_overlap' : 'boundaries';
+  const name = id === 'merge_overlap' || id === 'merge_methods' ? id : 'boundaries';
   const cached = parsedSources.get(name);
   if (cached && cached.text === json) return cached.data;
   if (cached) {
@@ -81,8 +85,16 @@ export function setSweep(text) {
   if (text !== null) dirty.add(card);
 }
 
+/** The in-page sweep's merge_methods chart input (JSON {key, values, methods, finals}), or null when there is none. */
+export function setMethodsSweep(text) {
+  methodsSweepData = text;
+  const card = $('#methods-sweep-chart');
+  card.hidden = text === null;
+  if (text !== null) dirty.add(card);
+}
+
 export function hasSweep() {
-  return sweepData !== null;
+  return sweepData !== null || methodsSweepData !== null;
 }
 
 /** Forget the run's chart data (a new or restored run follows). */

@@ -11,7 +11,7 @@
 
 import { $, $$, errorText, showError, showNotice, hideNotice } from './dom.js';
 import * as store from './store.js';
-import { getKey, lambdaAtPosition, numberJson, positionOfLambda, widthsJson, widthsText } from './controls.js';
+import { getKey, lambdaAtPosition, numberJson, pairsJson, pairsText, positionOfLambda, widthsJson, widthsText } from './controls.js';
 
 /** The page's config. `text` is Rust's normalised JSON, `obj` the same parsed once. */
 export const form = {
@@ -61,6 +61,8 @@ function controlJson(el) {
       return numberJson(el.value);
     case 'widths':
       return widthsJson(el.value);
+    case 'pairs':
+      return pairsJson(el.value);
     case 'select':
       return JSON.stringify(el.value);
     case 'bool':
@@ -91,6 +93,9 @@ function fillControls() {
       case 'widths':
         el.value = widthsText(v);
         break;
+      case 'pairs':
+        el.value = pairsText(v);
+        break;
       case 'select':
         el.value = v;
         break;
@@ -109,12 +114,15 @@ function fillControls() {
   }
   updateVisibility();
   $('#config-json').textContent = form.text;
+  $('#paper-lambda').textContent = wasm.paper_lambda_text(form.obj.train.lambda);
 }
 
-/** Whether a `data-when` rule ("key=v1|v2" or "key>N") holds for the config. */
+/** Whether a `data-when` rule ("key=v1|v2", "key>N" or "key~item": a list holds item) holds for the config. */
 export function whenHolds(expr) {
   const gt = expr.match(/^([\w.]+)>(\d+)$/);
   if (gt) return Number(getKey(form.obj, gt[1])) > Number(gt[2]);
+  const has = expr.match(/^([\w.]+)~(\w+)$/);
+  if (has) return (getKey(form.obj, has[1]) || []).includes(has[2]);
   const [key, values] = expr.split('=');
   return values.split('|').includes(String(getKey(form.obj, key)));
 }
@@ -122,7 +130,7 @@ export function whenHolds(expr) {
 /** Fields, sections and charts shown only for some configs (`data-when`). */
 function updateVisibility() {
   for (const el of $$('[data-when]')) {
-    if (el.id === 'sweep-chart') continue;
+    if (el.id === 'sweep-chart' || el.id === 'methods-sweep-chart') continue;
     el.hidden = !whenHolds(el.dataset.when);
   }
 }

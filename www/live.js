@@ -73,7 +73,12 @@ export function showSnapshot(m, from) {
   perf.snapshotBytes = m.snapshot.length;
   latest = JSON.parse(m.snapshot);
   if (latest.tasks.every((t) => t.history.from === 0)) perf.fullSnapshots += 1;
-  else perf.partialBytes = m.snapshot.length;
+  else {
+    perf.partialBytes = m.snapshot.length;
+    // The last 16 deltas' sizes, for the long-run test: one delta's size
+    // depends on how many steps the worker ran while the page drew.
+    perf.partialRecent = perf.partialRecent.slice(-15).concat([m.snapshot.length]);
+  }
   perf.snapshotStep = latest.tasks[0].current.step;
   if (m.boundaries) charts.setBoundaries(m.boundaries);
   onShown(latest);

@@ -12,6 +12,7 @@ export const perf = {
   snapshotBytes: 0,
   fullSnapshots: 0,
   partialBytes: null,
+  partialRecent: [], // the last 16 deltas' sizes (a delta's size follows how many steps the worker ran while the page drew)
   resyncs: 0,
   resyncLast: null,
   snapshotStep: null,

@@ -92,8 +92,10 @@ function showProgress(m) {
   updateButtons();
 }
 
-function renderGauge(v) {
-  $('#gauge-value').textContent = v === null || v === undefined ? '—' : fmt(v, 3);
+// `g` is Rust's gauge reading {value, note}; the note, when present, says why there is no number.
+function renderGauge(g) {
+  const v = g ? g.value : null;
+  $('#gauge-value').textContent = g && g.note ? g.note : v === null || v === undefined ? '—' : fmt(v, 3);
   // Fill: 0 at residual ≥ 1, full at ≤ 1e-8 (log scale).
   const fill = $('#gauge-fill');
   let frac = 0;

@@ -1,7 +1,8 @@
 // The overlap sweep: the page's config trained to the end for several
 // overlaps ρ (mixing generator) in the training worker, one run after the
 // other; then its table and the merge_overlap chart (output change of the
-// summed net against the measured overlap, with the derived bound).
+// summed net against the measured overlap, with the derived bound), and every
+// selected merge method's accuracy and output change on task a (merge_methods).
 
 import { $, cell, fillTable, numCell } from './dom.js';
 import { run, send } from './run.js';
@@ -54,7 +55,9 @@ export function newRun() {
   cancel();
   if (charts.hasSweep()) {
     charts.setSweep(null);
+    charts.setMethodsSweep(null);
     $('#sweep-table').textContent = '';
+    $('#methods-sweep-table').textContent = '';
     $('#sweep-status').textContent = '';
     followConfig(config, configText);
   }
@@ -113,6 +116,7 @@ function done(m) {
     ]);
   });
   fillTable($('#sweep-table'), ['run', 'max |⟨x_a, x_b⟩|', 'max |f_sum − f_a| on a', 'derived bound', 'check', 'sum accuracy on a'], rows);
+  showMethodsSweep(m.values, finals);
   if (!points.length) {
     $('#sweep-status').textContent =
       'No bound to plot: the derived merge bound needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0.';
@@ -131,4 +135,21 @@ function done(m) {
       log_y: false,
     }),
   );
+}
+
+/** Every selected merge method's accuracy and output change on task a across the sweep (chart and table). */
+function showMethodsSweep(values, finals) {
+  const methods = config.merge.methods;
+  charts.setMethodsSweep(JSON.stringify({ key: `overlap ρ (${SWEEP_KEY})`, values: values.map(Number), methods, finals }));
+  const head = ['run'];
+  for (const meth of methods) head.push(`${meth}: acc a`, `${meth}: Δf a`);
+  const rows = finals.map((f, i) => {
+    const r = [cell('th', `ρ = ${values[i]}`, { scope: 'row' })];
+    for (const meth of methods) {
+      const e = f.merge && f.merge[meth] && f.merge[meth].a;
+      r.push(numCell(e ? e.accuracy : null, `msweep-${i}-${meth}-accuracy`, 3), numCell(e ? e.max_output_change : null, `msweep-${i}-${meth}-change`, 3));
+    }
+    return r;
+  });
+  fillTable($('#methods-sweep-table'), head, rows);
 }

@@ -1,18 +1,29 @@
 // The tables of the current numbers: every task's metrics, every net on
-// every task, the overlap of the tasks' inputs and of the trained nets, and
-// the derived merge bound. Filled from the snapshot the page shows; every
+// every task, what each merge method did and the pair diagnostics, the
+// overlap of the tasks' inputs and of the trained nets, and the derived merge
+// bound. Where Rust's notes say a number is not one (rounding level,
+// ambiguous rank, collapsed net), the note is shown instead. Filled from the snapshot the page shows; every
 // number is Rust's, shown with its exact value in data-value.
 
 import { $, cell, fillTable, numCell } from './dom.js';
-import { fmt } from './format.js';
+import { fmt, fmtInt } from './format.js';
+
+/** A cell with Rust's note (why there is no number) if there is one, else `number()`. */
+function noteOr(note, number, testid) {
+  return note ? cell('td', note, { class: 'note', 'data-testid': testid }) : number();
+}
 
 /** Fill the tables from snapshot `s` (its current metrics and merge report). */
 export function renderTables(s) {
   if (!s) return;
+  const collapsed = s.tasks.map((t) => t.notes && t.notes.collapsed).filter(Boolean);
+  $('#collapse-warning').hidden = !collapsed.length;
+  $('#collapse-warning').textContent = collapsed.join(' ');
   // Current metrics per task.
   const rows = s.tasks.map((t) => {
     const c = t.current;
     const l1 = c.layers[0];
+    const notes = t.notes || { numerical_rank: [] };
     const rb = c.rank_bound;
     return [
       cell('th', t.task, { scope: 'row' }),
@@ -20,12 +31,16 @@ export function renderTables(s) {
       numCell(c.loss, `task-${t.task}-loss`),
       numCell(c.objective, `task-${t.task}-objective`),
       numCell(c.accuracy, `task-${t.task}-accuracy`),
-      numCell(c.stationarity, `task-${t.task}-stationarity`, 3),
-      numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`),
-      numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`),
-      numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+      noteOr(notes.stationarity, () => numCell(c.stationarity, `task-${t.task}-stationarity`, 3), `task-${t.task}-stationarity`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`), `task-${t.task}-stable-rank`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`), `task-${t.task}-effective-rank`),
+      noteOr(
+        notes.ranks || (l1 && l1.numerical_rank === null && notes.numerical_rank[0]),
+        () => numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+        `task-${t.task}-numerical-rank`,
+      ),
       numCell(c.outside_span, `task-${t.task}-outside-span`, 3),
-      cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' }),
+      noteOr(notes.ranks, () => cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' })),
     ];
   });
   fillTable(
@@ -56,6 +71,8 @@ export function renderTables(s) {
     return r;
   });
   fillTable($('#merge-table'), head, mrows);
+  renderMergeDetails(merge);
+  renderDiagnostics(merge.diagnostics);
 
   // Overlap statistics of the inputs and of the trained nets.
   const orows = s.overlap.pairs.map((p) => {
@@ -87,4 +104,78 @@ export function renderTables(s) {
   } else {
     fillTable($('#bound-table'), ['derived merge bound'], [[cell('td', 'not applicable: it needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0')]]);
   }
+}
+
+/** One line per merge method: what it did (counts and ranks as Rust reported them). */
+function methodText(d) {
+  if (d.regmean) {
+    return d.regmean.map((l) => `W${l.layer}: ΣG used in ${l.rank} of ${l.dim} directions, ridge ε = ${fmt(l.ridge, 2)}`).join('; ');
+  }
+  if (d.ties) {
+    const t = d.ties;
+    return `kept the top ${fmtInt(t.kept)} of ${fmtInt(t.entries)} entries of each task vector; ${fmtInt(t.conflicts)} entries had kept values of both signs (sign elected); ${fmtInt(t.untouched)} left at θ₀; α = ${fmt(d.alpha)}`;
+  }
+  if (d.dare) {
+    return `kept ${d.dare.kept.map(fmtInt).join(', ')} of ${fmtInt(d.dare.entries)} entries (per task), rescaled by 1/(1 − p); α = ${fmt(d.alpha)}`;
+  }
+  if (d.spectral_ranks) {
+    return d.spectral_ranks
+      .map((ranks, t) => `net ${String.fromCharCode(97 + t)}: ` + ranks.map((r, l) => (r ? `W${l + 1} rank ${r}` : null)).filter((x) => x).join(', '))
+      .join('; ');
+  }
+  if (d.alpha !== undefined && d.alpha !== null) return `θ₀ + α·Σ(θ_t − θ₀), α = ${fmt(d.alpha)}`;
+  return d.method === 'sum' ? 'trained layers added, fixed layers copied once' : 'trained layers averaged';
+}
+
+function renderMergeDetails(merge) {
+  const rows = (merge.methods || []).map((d) => [
+    cell('th', d.method, { scope: 'row', class: 'merged' }),
+    cell('td', methodText(d), { 'data-testid': `method-${d.method}` }),
+  ]);
+  fillTable($('#methods-table'), ['method', 'what it did'], rows);
+}
+
+/** The pair diagnostics: task-vector cosines and sign conflicts, subspace overlaps, top-n energy, interference paths. */
+function renderDiagnostics(diag) {
+  if (!diag) return;
+  const prow = diag.pairs.map((p) => {
+    const id = `diag-${p.a}-${p.b}-${p.layer}`;
+    return [
+      cell('th', `${p.a} – ${p.b}, W${p.layer}`, { scope: 'row' }),
+      numCell(p.task_cosine, `${id}-cosine`, 3),
+      numCell(p.sign_conflicts, `${id}-signs`, 3),
+      numCell(p.input_overlap, `${id}-input`, 3),
+      numCell(p.input_overlap_mean, `${id}-input-mean`, 3),
+      numCell(p.output_overlap, `${id}-output`, 3),
+      numCell(p.output_overlap_mean, `${id}-output-mean`, 3),
+      cell('td', `${p.rank_a}, ${p.rank_b}${p.forced[0] ? ' (input forced)' : ''}${p.forced[1] ? ' (output forced)' : ''}`, { class: 'num' }),
+    ];
+  });
+  fillTable(
+    $('#diag-table'),
+    ['pair, layer', 'cos(τₐ, τ_b)', 'sign conflicts', 'input overlap (max cos)', 'input overlap (mean cos²)', 'output overlap (max cos)', 'output overlap (mean cos²)', 'directions rₐ, r_b'],
+    prow,
+  );
+  const erow = diag.energy.map((e) => [
+    cell('th', `net ${e.net}, W${e.layer}`, { scope: 'row' }),
+    cell('td', e.trivial ? `${e.top} (all: trivially 1)` : String(e.top), { class: 'num' }),
+    numCell(e.task_energy, `energy-${e.net}-${e.layer}-task`, 4),
+    numCell(e.weight_energy, `energy-${e.net}-${e.layer}-weight`, 4),
+  ]);
+  fillTable($('#energy-table'), ['net, layer', 'top n', 'energy of τ = W − W₀', 'energy of W'], erow);
+  const last = (xs) => (xs && xs.length ? xs[xs.length - 1] : null);
+  const trow = diag.paths.map((p) => {
+    const name = p.path === 'weights' ? `θ${p.a} + t·θ${p.b}` : `θ${p.a} + t·(θ${p.b} − θ₀)`;
+    const id = `path-${p.a}-${p.b}-${p.path}`;
+    return [
+      cell('th', name, { scope: 'row' }),
+      numCell(p.loss_a[0], `${id}-a0`, 3),
+      numCell(last(p.loss_a), `${id}-a1`, 3),
+      numCell(p.barrier_a, `${id}-barrier-a`, 3),
+      numCell(p.loss_b[0], `${id}-b0`, 3),
+      numCell(last(p.loss_b), `${id}-b1`, 3),
+      numCell(p.barrier_b, `${id}-barrier-b`, 3),
+    ];
+  });
+  fillTable($('#path-table'), ['path θ_start + t·(…)', 'start net’s task: loss at t = 0', 't = 1', 'barrier', 'added net’s task: loss at t = 0', 't = 1', 'barrier'], trow);
 }

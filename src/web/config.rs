@@ -41,6 +41,12 @@ pub fn presets_json() -> Result<String, JsError> {
     serde_json::to_string(&list).map_err(err)
 }
 
+/// The paper's λ for our λ, as the text shown next to the λ control (`notes::paper_lambda`).
+#[wasm_bindgen]
+pub fn paper_lambda_text(lambda: f64) -> String {
+    crate::run::notes::paper_lambda(lambda)
+}
+
 /// The default config as JSON.
 #[wasm_bindgen]
 pub fn default_config() -> String {

@@ -13,11 +13,44 @@ use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-/// Chart input parsed once: a snapshot (most charts), boundary panels, or overlap-sweep data.
+/// Chart input parsed once: a snapshot (most charts), boundary panels,
+/// overlap-sweep data, or every merge method across a sweep.
 enum Parsed {
     Snapshot(Box<Snapshot>),
     Boundaries(Vec<Vec<BoundaryData>>),
     Overlap(charts::MergeOverlapData),
+    Methods(charts::MethodSweepData),
+}
+
+/// The page's in-page sweep, as the `merge_methods` chart reads it: the swept
+/// key, its values (numbers), the config's merge methods and each point's
+/// `final` object (`run_to_end`).
+#[derive(serde::Deserialize)]
+struct MethodSweepInput {
+    key: String,
+    values: Vec<f64>,
+    methods: Vec<String>,
+    finals: Vec<serde_json::Value>,
+}
+
+/// One accuracy and one output-change panel on `task` a, a line per merge
+/// method of the sweep's config ([`figures::method_sweep`]).
+fn method_sweep_of(input: MethodSweepInput) -> charts::MethodSweepData {
+    let points: Vec<figures::SweepPoint> = input
+        .values
+        .iter()
+        .zip(&input.finals)
+        .map(|(&x, f)| figures::SweepPoint {
+            x,
+            group: String::new(),
+            values: summary::flatten(f),
+        })
+        .collect();
+    let templates = [
+        "merge.{method}.a.accuracy".to_string(),
+        "merge.{method}.a.max_output_change".to_string(),
+    ];
+    figures::method_sweep(&input.key, false, &input.methods, &templates, &points)
 }
 
 fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
@@ -25,6 +58,8 @@ fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
         Parsed::Boundaries(serde_json::from_str(json_text).map_err(err)?)
     } else if chart == "merge_overlap" {
         Parsed::Overlap(serde_json::from_str(json_text).map_err(err)?)
+    } else if chart == "merge_methods" {
+        Parsed::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?))
     } else {
         Parsed::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?))
     })
@@ -40,6 +75,7 @@ fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: 
             return charts::draw_boundaries(area, set).map_err(err);
         }
         Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
+        Parsed::Methods(d) => return charts::draw_method_sweep(area, d).map_err(err),
         Parsed::Snapshot(s) => s,
     };
     draw_snapshot_chart(area, chart, s)
@@ -57,15 +93,19 @@ fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, 
         }
         "norms" => charts::draw_norms(area, &figures::norms_data(s, 0).0),
         "balance" => charts::draw_balance(area, &figures::norms_data(s, 0).1),
-        "merge_loss" | "merge_accuracy" => {
+        "merge_loss" | "merge_accuracy" | "merge_path" => {
             let report = s
                 .merge
                 .as_ref()
                 .ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
-            charts::draw_merge_bars(
-                area,
-                &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
-            )
+            if chart == "merge_path" {
+                charts::draw_sweep(area, &figures::merge_path_data(report))
+            } else {
+                charts::draw_merge_bars(
+                    area,
+                    &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
+                )
+            }
         }
         other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
     };

@@ -8,7 +8,7 @@ use crate::io::npy;
 use crate::live::delta::DeltaEncoder;
 use crate::run::summary;
 use crate::run::Run;
-use crate::{data, figures, merge};
+use crate::{data, figures};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
@@ -85,6 +85,14 @@ impl Lab {
         self.run.trainers()[0].stationarity()
     }
 
+    /// The gauge's reading of task a as JSON {"value": ρ or null, "note": null or
+    /// why ρ is not shown (`notes::ROUNDING_LEVEL`)}.
+    pub fn stationarity_gauge(&mut self) -> String {
+        self.run.sync_matrices();
+        let (v, rounding) = self.run.trainers()[0].stationarity_checked();
+        json!({"value": if rounding { None } else { Some(v) }, "note": rounding.then_some(crate::run::notes::ROUNDING_LEVEL)}).to_string()
+    }
+
     /// The `final` object (same as the CLI's `run --json`).
     pub fn final_summary(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
@@ -110,11 +118,7 @@ impl Lab {
     pub fn boundaries(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = if nets.len() >= 2 {
-            merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
-        } else {
-            Vec::new()
-        };
+        let merged = self.run.merged_nets();
         let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
@@ -126,7 +130,9 @@ impl Lab {
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
         let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
             Some((_, n)) => n.clone(),
-            None => merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
+            None => self
+                .run
+                .merged_nets()
                 .into_iter()
                 .find(|(name, _)| name == net)
                 .map(|(_, n)| n)

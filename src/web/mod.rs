@@ -18,7 +18,7 @@ mod lab;
 mod sweep;
 
 pub use analyst::Analyst;
-pub use config::{data_hash, decode_hash, default_config, encode_hash, presets_json, set_config_key, validate_config};
+pub use config::{data_hash, decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
 pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
 pub use lab::{Lab, LiveState};
 pub use sweep::run_to_end;
