@@ -356,8 +356,12 @@ describe('lowrank-lab page', () => {
     assert.deepEqual(doc.config, await pageConfig(page));
     const csv = await grab('[data-testid="download-csv"]');
     const lines = csv.bytes.toString('utf8').trim().split('\n');
-    // Rust's metrics.csv (the CLI writes the same columns): index, task, then the flattened point.
-    assert.match(lines[0], /^index,task,step,time,loss,/);
+    // Rust's metrics.csv (summary::metrics_csv, what the CLI writes): index, task, then the
+    // flattened point's keys in Rust's (sorted) order; the old JS flattening kept JS key order.
+    const cols = lines[0].split(',');
+    assert.deepEqual(cols.slice(0, 2), ['index', 'task']);
+    assert.deepEqual(cols.slice(2), [...cols.slice(2)].sort());
+    for (const c of ['step', 'time', 'loss', 'layers.1.stable_rank']) assert.ok(cols.includes(c), c);
     // The page's snapshot (built from the workers' deltas) holds every recorded point of the run's own.
     const points = doc.snapshot.tasks.reduce((k, t) => k + t.history.points.length, 0);
     assert.ok(points > 5);
