@@ -138,7 +138,6 @@ async function boot() {
       const own = live.latest && live.latest.tasks.find((t) => t.task === task);
       return own ? own.current.step : null;
     },
-    lr: () => form.obj.train.lr,
     continueWith: continueWithLr,
   });
   sweep.initSweep();

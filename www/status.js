@@ -20,7 +20,7 @@ let view = null;
 
 /**
  * `v`: taskNames() (of the shown snapshot, or []), keptStep(task) (its step
- * in the shown snapshot, or null), lr() (the config's η), continueWith(lr)
+ * in the shown snapshot, or null), continueWith(lr)
  * (the divergence button).
  */
 export function initStatus(v) {
@@ -121,10 +121,11 @@ function renderDivergence(p) {
   el.textContent = '';
   if (div.length) {
     const [s, task] = div[0];
-    // Rust estimates the curvature h at the last finite state: η < 2/(h + λ) is stable there.
-    const curv = Number.isFinite(s.suggested_lr) && s.suggested_lr > 0;
-    const suggestion = String(Number((curv ? s.suggested_lr : view.lr() / 4).toPrecision(3)));
-    const why = curv ? 'below 2/(h + λ), with h the loss curvature at the last finite state' : 'η/4';
+    // Rust decides the step size to continue with (Trainer::suggest_lr: min(0.9·2/(h + λ), η/2),
+    // h the loss curvature at the last finite state); a state saved before it has none (null).
+    const suggested = typeof s.suggested_lr === 'number' && Number.isFinite(s.suggested_lr) && s.suggested_lr > 0;
+    const suggestion = suggested ? String(Number(s.suggested_lr.toPrecision(3))) : null;
+    const why = 'min(0.9·2/(h + λ), η/2), with h the loss curvature at the last finite state';
     // Where θ was put back to (the last checkpoint with a finite loss and gradient).
     const own = view.keptStep(task);
     const kept = task === names[0] || own === null ? p.step : own;
@@ -136,17 +137,20 @@ function renderDivergence(p) {
       document.createTextNode(
         `: the ${s.quantity} of task ${task}${div.length > 1 ? ` (and ${div.length - 1} more task${div.length > 2 ? 's' : ''})` : ''} became non-finite (NaN or ∞). ` +
           `Training stopped there and kept the last finite state, at step ${kept}; the charts show it. ` +
-          `Continue from it with a smaller step size, e.g. η = ${suggestion} (${why}).`,
+          (suggestion === null
+            ? 'Continue from it with a smaller step size.'
+            : `Continue from it with a smaller step size, e.g. η = ${suggestion} (${why}).`),
       ),
     );
     el.append(msg);
+    renderLrHint(suggestion, s.step);
+    if (suggestion === null) return;
     const b = document.createElement('button');
     b.type = 'button';
     b.textContent = `Continue from step ${kept} with η = ${suggestion}`;
     b.dataset.testid = 'use-smaller-lr';
     b.addEventListener('click', () => view.continueWith(suggestion));
     el.append(b);
-    renderLrHint(suggestion, s.step);
   } else {
     const [s, task] = stalled[0];
     const msg = document.createElement('p');

@@ -91,7 +91,7 @@ describe('nothing breaks, nothing is lost', () => {
     const kept = Number(msg.match(/kept the last finite state, at step (\d+)/)[1]);
     assert.ok(kept >= 96 && kept < divStep, `kept step ${kept}`);
     assert.equal(await stepOf(page), kept, 'the counter shows the kept step');
-    const sug = msg.match(/e\.g\. η = (\S+) \(below 2\/\(h \+ λ\)/);
+    const sug = msg.match(/e\.g\. η = (\S+) \(min\(0\.9·2\/\(h \+ λ\), η\/2\)/);
     assert.ok(sug, msg);
     const eta = Number(sug[1]);
     assert.ok(eta > 0 && eta <= 500, `suggested η ${eta}`);
