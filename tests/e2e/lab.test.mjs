@@ -292,7 +292,7 @@ describe('lowrank-lab page', () => {
     const msg = await text(page, 'divergence');
     assert.match(msg, new RegExp(`diverged at step ${step}`));
     assert.match(msg, /the (loss|gradient|weights) of task a/);
-    const sug = msg.match(/η = (\S+) \(below 2\/\(h \+ λ\)/);
+    const sug = msg.match(/η = (\S+) \(min\(0\.9·2\/\(h \+ λ\), η\/2\)/);
     assert.ok(sug, msg);
     assert.ok(Number(sug[1]) > 0 && Number(sug[1]) <= 500, `suggested η ${sug[1]}`);
     // The CLI agrees on where it diverged.
