@@ -514,7 +514,7 @@ function onWorkerMessage(ev) {
   switch (m.type) {
     case 'loaded':
       workerLoaded = true;
-      $('#version').textContent = `lowrank-lab ${m.version}${m.simd ? ' · wasm SIMD' : ''}`;
+      onWorkerLoaded(m);
       break;
     case 'state':
       if (m.runId !== currentRunId) break;
@@ -566,6 +566,7 @@ function onWorkerMessage(ev) {
     case 'final':
     case 'export':
     case 'mem':
+    case 'split_report':
     case 'weights': {
       const r = requests.get(m.requestId);
       if (r) {
@@ -1432,7 +1433,7 @@ let analystOk = false;
 let lastSnapshotSeq = 0; // per training worker: its snapshots are numbered
 
 function startAnalyst() {
-  analyst = new Worker(new URL('./analyst.js', import.meta.url));
+  analyst = new Worker(new URL('./analyst.js', import.meta.url), { name: `lowrank-lab analysis build=${analystBuild}` });
   analyst.onmessage = onAnalystMessage;
   analyst.onerror = (e) => {
     e.preventDefault();
@@ -1477,10 +1478,35 @@ function onAnalystMessage(ev) {
 
 // ---------------------------------------------------------------- worker faults
 
+// The wasm build the training worker runs (www/builds.js): its mode line,
+// the single-thread build the analysis worker must load to compute the same
+// numbers, and the channel the threaded build's pool workers report a trap on
+// (the training worker then sleeps waiting for them, so it cannot).
+let analystBuild = 'st';
+let poolChannel = null;
+
+function onWorkerLoaded(m) {
+  $('#version').textContent = `lowrank-lab ${m.version} · ${m.mode}`;
+  document.body.dataset.wasmBuild = m.build;
+  document.body.dataset.threads = String(m.threads);
+  analystBuild = m.analystBuild || 'st';
+  if (poolChannel) poolChannel.close();
+  poolChannel = null;
+  if (m.threads > 1 && m.poolChannel && typeof BroadcastChannel === 'function') {
+    const mine = worker;
+    poolChannel = new BroadcastChannel(m.poolChannel);
+    poolChannel.onmessage = (e) => {
+      if (worker === mine && e.data && e.data.type === 'pool_crash') onWorkerCrash(`a thread of the training worker crashed: ${e.data.message}`);
+    };
+  }
+}
+
 function startWorker() {
   workerLoaded = false;
   lastSnapshotSeq = 0;
-  worker = new Worker(new URL('./worker.js', import.meta.url));
+  // ?build=NAME asks for one wasm build (www/builds.js; tests use it).
+  const asked = new URLSearchParams(location.search).get('build');
+  worker = new Worker(new URL('./worker.js', import.meta.url), { name: `lowrank-lab training${asked ? ` build=${asked}` : ''}` });
   worker.onmessage = onWorkerMessage;
   worker.onerror = (e) => {
     e.preventDefault();
@@ -1542,6 +1568,14 @@ function installTestHooks() {
     exhaustWorkerMemory: () => send('debug_oom'),
     /** Turn the training worker's live snapshots off (false) or on (forced ones still go out). */
     setLiveSnapshots: (on) => send('debug_live', { on: !!on }),
+    /** How the training worker's steps split work across threads: 'auto', 'never' or 'always'. */
+    setSplit: (how) => send('debug_split', { how }),
+    /** What the split tuners measured (an array, one report per task). */
+    splitReport: () => request('split_report').then((m) => JSON.parse(m.report)),
+    /** Make Rust panic on a thread of the threaded build's pool while the training worker waits for it. */
+    crashPoolThread: (message = 'deliberate pool panic for a test') => send('debug_pool_panic', { message }),
+    /** The run's exported state (JSON text), as Export run saves it. */
+    exportState: () => request('export').then((m) => m.state),
     /** Bytes of the worker's wasm memory. */
     workerWasmBytes: () => request('mem').then((m) => m.bytes),
     /** Bytes of the page's own wasm memory (charts). */

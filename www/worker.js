@@ -30,10 +30,19 @@
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
 //               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
+//               | {type: 'debug_split', how} (tests: every trainer's split across threads
+//               "never", "always" or "auto") | {type: 'debug_pool_panic', message} (tests: a
+//               panic on a pool thread of the threaded build) | 'split_report'
+// The wasm build (threads, relaxed SIMD) is chosen at load (www/builds.js);
+// 'loaded' says which, with the page's mode line and the build the analysis
+// worker must load to compute the same numbers.
+//
 // Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
-//               paused, final, export, mem, weights, sweep_progress, sweep_done,
+//               paused, final, export, mem, weights, split_report, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
+
+import { chooseBuild, loadBuild, modeText } from './builds.js';
 
 const BUDGET_MS = 20; // work per budget, between yields
 const SNAPSHOT_HZ = 15;
@@ -443,6 +452,15 @@ function handle(msg) {
     case 'debug_live':
       liveSnapshots = !!msg.on;
       break;
+    case 'debug_split':
+      if (lab) lab.debug_split_for_tests(String(msg.how));
+      break;
+    case 'debug_pool_panic':
+      wasm.debug_pool_panic_for_tests(String(msg.message));
+      break;
+    case 'split_report':
+      post({ type: 'split_report', requestId: msg.requestId, report: lab ? lab.split_report() : '[]' });
+      break;
     default:
       postError('worker', new Error(`unknown message ${JSON.stringify(msg.type)}`));
   }
@@ -466,10 +484,39 @@ self.onmessage = (ev) => {
   handleSafely(ev.data);
 };
 
-import('../pkg/lowrank_lab.js').then(
-  (m) => {
+// Load the build this browser runs best (www/builds.js): with threads, start
+// the pool first (its workers report a trap on poolChannel, which the page
+// listens to: this worker would be asleep waiting for them). If the threaded
+// build cannot start, the single-thread one runs and the mode line says why.
+async function load() {
+  let build = await chooseBuild();
+  let m;
+  try {
+    m = await loadBuild(build.name);
+    if (build.threads > 1) await m.init_thread_pool(build.threads, poolChannel);
+  } catch (e) {
+    if (build.threads === 1) throw e;
+    build = { ...build, name: build.analyst, threads: 1, why: `the threaded build did not start: ${errorMessage(e)}` };
+    m = await loadBuild(build.name);
+  }
+  return { m, build };
+}
+
+const poolChannel = `lowrank-lab-pool-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+
+load().then(
+  ({ m, build }) => {
     wasm = m;
-    post({ type: 'loaded', version: m.version(), simd: m.simd_build() });
+    post({
+      type: 'loaded',
+      version: m.version(),
+      simd: m.simd_build(),
+      build: build.name,
+      threads: JSON.parse(m.build_info()).threads,
+      mode: modeText(build),
+      analystBuild: build.analyst,
+      poolChannel,
+    });
     for (const msg of queue.splice(0)) handleSafely(msg);
   },
   (e) => postError('loading the wasm module', e),

@@ -8,6 +8,10 @@
 //! is unwrapped.
 
 mod backend;
+// Threads (the `wasm-threads` build) and the split tuner's clock.
+mod pool;
+#[cfg(feature = "wasm-threads")]
+pub use pool::{init_thread_pool, pool_thread_run, PoolBuilder};
 // The browser benchmark's export (`bench/pkg`); not in the page's module.
 #[cfg(feature = "bench-exports")]
 mod bench;
@@ -61,6 +65,7 @@ pub fn start() {
     });
     // gemm keeps its wasm SIMD kernels behind a run-time switch (off by default).
     gemm_common::set_wasm_simd128(cfg!(target_feature = "simd128"));
+    pool::install_clock();
 }
 
 /// Whether this module was built with WebAssembly SIMD (simd128) and uses it for matrix products.
