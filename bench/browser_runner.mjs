@@ -135,6 +135,7 @@ try {
           rel_err: rel,
           browser: `chromium ${browser.version()}`,
           ...(timed[0].threads ? { threads: timed[0].threads } : {}),
+          ...(timed[0].handoff_us != null ? { handoff_us: timed.map((r) => r.handoff_us) } : {}),
           ...(timed[0].split ? { split: timed.map((r) => r.split.chosen ?? null), split_report: timed[timed.length - 1].split } : {}),
         }),
       );

@@ -152,6 +152,39 @@ pub(crate) fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send,
     }
 }
 
+/// Mean seconds for one hand-off of a half to another pool thread and back,
+/// timed over `n` joins whose second half must be stolen (the first waits
+/// for it to start): what a split costs beyond its arithmetic, the bound on
+/// splitting small products. Runs on the pool; None without a second thread
+/// or a clock (`tune::now`).
+#[cfg(feature = "parallel")]
+pub fn handoff_seconds(n: u32) -> Option<f64> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if threads() < 2 || n == 0 {
+        return None;
+    }
+    let run = || {
+        let start = super::tune::now()?;
+        for _ in 0..n {
+            let started = AtomicBool::new(false);
+            rayon::join(
+                || {
+                    while !started.load(Ordering::Acquire) {
+                        std::hint::spin_loop();
+                    }
+                },
+                || started.store(true, Ordering::Release),
+            );
+        }
+        Some((super::tune::now()? - start) / f64::from(n))
+    };
+    if rayon::current_thread_index().is_some() {
+        run()
+    } else {
+        rayon::scope(|_| run())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,8 +158,21 @@ pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
         "flops_per_step": products.flops(),
         "products_checksum": products.checksum(),
         "threads": crate::net::par::threads(),
+        "handoff_us": handoff_us(),
     });
     serde_json::to_string(&out).map_err(err)
+}
+
+/// µs per hand-off of a split's half to another thread (`net::par::handoff_seconds`), if threaded.
+fn handoff_us() -> Option<f64> {
+    #[cfg(feature = "wasm-threads")]
+    {
+        crate::net::par::handoff_seconds(2000).map(|s| s * 1e6)
+    }
+    #[cfg(not(feature = "wasm-threads"))]
+    {
+        None
+    }
 }
 
 fn spectra(calls: u32, tiny: bool) -> Result<String, JsError> {

@@ -267,6 +267,7 @@ fn bench_products(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Resu
         "products": products.len(),
         "flops_per_step": products.flops(),
         "products_checksum": products.checksum(),
+        "handoff_us": lowrank_lab::net::par::handoff_seconds(2000).map(|s| s * 1e6),
     }))
 }
 
