@@ -51,6 +51,12 @@ const SNAPSHOT_HZ = 15;
 // (2 Hz) and costs training at most 10%; small nets stay at SNAPSHOT_HZ.
 const SNAPSHOT_SHARE = 0.1;
 const LIVE_MS = 40;
+// With threads (training on every core), the analysis worker's live snapshots
+// and their export here take at most this share of all cores: W3 (~120 ms a
+// snapshot in Chromium) then gets about one a second, and training slows by
+// at most ~10% (bench/page-live.mjs); on one thread it runs at its own pace
+// on the other core, ~4 a second.
+const LIVE_SHARE_THREADED = 0.06;
 const LIVE_VOTES = 2; // in-worker snapshots in a row above LIVE_MS (the first call of a run is slower)
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
@@ -61,6 +67,7 @@ const STATIONARITY_SHARE = 0.05;
 const STATE_MS = 2000; // full state for crash recovery, at most this often while training
 
 let wasm = null;
+let threads = 1; // the loaded build's pool size
 let lab = null;
 let runId = 0; // the page's id of the current run, echoed in state messages
 let planar = false;
@@ -173,7 +180,11 @@ function snapshotMessage(force) {
     // The analysis worker takes the snapshot: only the state export costs this
     // worker. States go out at the analysis worker's pace without waiting for
     // the page (it keeps only the newest), so it always has a fresh one to start on.
-    const interval = Math.max(1000 / SNAPSHOT_HZ, liveCost * (1 / SNAPSHOT_SHARE - 1), 0.9 * analystMs);
+    // With threads, training uses every core, so whatever the analysis worker
+    // computes is taken from training: its snapshots (and this export) are
+    // held to LIVE_SHARE_THREADED of all cores. Without, it has the other core.
+    const paced = threads > 1 ? (analystMs + liveCost) / (LIVE_SHARE_THREADED * threads) : 0.9 * analystMs;
+    const interval = Math.max(1000 / SNAPSHOT_HZ, liveCost * (1 / SNAPSHOT_SHARE - 1), paced);
     if (now - lastSnapshotAt < interval) return;
     const live = lab.live_state();
     const meta = live.meta();
@@ -507,12 +518,13 @@ const poolChannel = `lowrank-lab-pool-${Math.random().toString(36).slice(2)}-${D
 load().then(
   ({ m, build }) => {
     wasm = m;
+    threads = JSON.parse(m.build_info()).threads;
     post({
       type: 'loaded',
       version: m.version(),
       simd: m.simd_build(),
       build: build.name,
-      threads: JSON.parse(m.build_info()).threads,
+      threads,
       mode: modeText(build),
       analystBuild: build.analyst,
       poolChannel,
