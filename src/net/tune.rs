@@ -16,7 +16,8 @@
 //! step's sites (counted during the first step; rungs without a site would
 //! give the same step as the next rung up). It alternates the arms in
 //! samples of a few steps (about [`TARGET_SAMPLE_S`] each), drops an arm
-//! that is clearly slower after two samples, and from [`MIN_SAMPLES`]
+//! that is clearly slower after two samples (twice as slow: after one, its
+//! sample cut short), and from [`MIN_SAMPLES`]
 //! samples each runs the arm with the lowest median time per step. It keeps
 //! re-timing the other arms, one sample each (three when that one beats the
 //! chosen arm), every [`FIRST_RECHECK`] samples, an interval that doubles
@@ -80,6 +81,9 @@ pub const MAX_RECHECK: u32 = 512;
 const DROP_RATIO: f64 = 1.3;
 /// The chosen arm's median this much above its median when chosen: recheck the others now.
 const SLOWED_RATIO: f64 = 1.25;
+/// An arm this much slower than the best stops being explored after one
+/// sample, and a sample of it running this long is cut short.
+const CUT_RATIO: f64 = 2.0;
 /// A new choice this much faster than the old one restarts frequent rechecks.
 const MOVED_RATIO: f64 = 1.1;
 /// Arms slower than DROP_RATIO × the chosen one are rechecked every this many rechecks.
@@ -242,10 +246,22 @@ impl SplitTuner {
 
     /// After each step: closes the sample once it has its steps.
     pub fn after_step(&mut self) {
-        if self.start.is_some() {
-            self.steps += 1;
-            if self.steps >= self.batch || self.mode == Mode::Survey {
-                self.close();
+        let Some(start) = self.start else {
+            return;
+        };
+        self.steps += 1;
+        if self.steps >= self.batch || self.mode == Mode::Survey {
+            self.close();
+            return;
+        }
+        // A sample of an arm other than the fastest known that already took
+        // twice the fastest arm's whole sample ends now: it has said enough,
+        // and a split that stalls on a busy core must not cost a whole sample.
+        if self.mode == Mode::Tuning && self.arm != self.best {
+            if let (Some(b), Some(t)) = (self.median_of(self.best), now()) {
+                if t - start - self.excluded > CUT_RATIO * b * f64::from(self.batch) {
+                    self.close();
+                }
             }
         }
     }
@@ -424,7 +440,9 @@ impl SplitTuner {
             let best = self.best_arm();
             if let Some(b) = self.median_of(best) {
                 for a in 0..self.n_arms {
-                    if a != best && self.filled[a] >= 2 && self.fastest_of(a) > DROP_RATIO * b {
+                    let clearly = self.filled[a] >= 2 && self.fastest_of(a) > DROP_RATIO * b;
+                    let at_once = self.filled[a] >= 1 && self.fastest_of(a) > CUT_RATIO * b;
+                    if a != best && (clearly || at_once) {
                         self.dropped[a] = true;
                     }
                 }
@@ -546,6 +564,15 @@ mod tests {
         // From now on the chosen arm runs, apart from rechecks.
         let later = feed(&mut t, FIRST_RECHECK as usize, cost);
         assert!(later.iter().all(|&a| a == 1), "{later:?}");
+    }
+
+    #[test]
+    fn an_arm_twice_as_slow_is_dropped_after_one_sample() {
+        let mut t = tuning(&[1]);
+        // Splitting stalls (the other core is busy): five times slower.
+        let explored = feed(&mut t, 4, |thr| if thr.is_some() { 5e-4 } else { 1e-4 });
+        assert_eq!(t.report().chosen, None, "{explored:?}");
+        assert_eq!(explored.iter().filter(|&&a| a == 1).count(), 1, "{explored:?}");
     }
 
     #[test]
