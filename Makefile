@@ -2,7 +2,7 @@
 #
 #   make start      build everything (release) and serve the page on http://127.0.0.1:8080
 #   make dist       the static site in dist/ (index.html, JS, wasm; no server code)
-#   make test       test-native + test-wasm + test-e2e
+#   make test       test-native + test-wasm + test-e2e + bench-smoke + the Slurm tests
 #
 # Build steps skip work when their outputs are newer than their inputs.
 
@@ -37,7 +37,7 @@ MT_FLAGS := -C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals \
 MT_BUILD := RUSTUP_TOOLCHAIN=nightly wasm-pack build --profile wasm-release --target web
 MT_STD := -Z build-std=panic_abort,std
 
-test: test-native test-wasm test-e2e bench-smoke
+test: test-native test-wasm test-e2e bench-smoke test-slurm test-slurm-scale
 
 test-native:
 	$(CARGO) test --release
@@ -112,6 +112,18 @@ test-long: dist
 
 screenshot: dist $(CLI)
 	UPDATE_SCREENSHOT=1 node --test --test-name-pattern='merge-orthogonal' tests/e2e/lab.test.mjs
+
+# ---- Sweeps on a real Slurm (in `make test`; as root: installs slurm-wlm and munge if
+# missing, starts a one-node cluster of its own in a temporary folder, stops it by pid) ----
+.PHONY: test-slurm test-slurm-scale
+# The --slurm job: submission, afterok collect, a shard cancelled mid-run and resumed (35-50 s).
+test-slurm: $(CLI)
+	bash tests/slurm/test.sh
+
+# 1,000 points through Slurm, collected to the unsharded table; prints wall times and
+# collect's peak memory for runs 25x apart in length (40-60 s).
+test-slurm-scale: $(CLI)
+	bash tests/slurm/scale.sh
 
 clean-web:
 	rm -rf dist pkg pkg-web test-output

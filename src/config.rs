@@ -6,7 +6,8 @@
 //! Modelled on linfa's `ParamGuard`: serde never builds the checked type.
 //!
 //! Objective (our convention): F(θ) = L(θ) + (λ/2)‖θ‖². The paper writes
-//! λ‖θ‖², so its λ is half of ours.
+//! λ‖θ‖², so its λ is half of ours (the convention is known from secondary
+//! summaries of the paper, not its text).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -102,6 +103,21 @@ pub enum Generator {
     Whitened,
     /// 2-D data sets lifted to x = R_task·(p₁, p₂, 1).
     Planar,
+    /// The UCI 8×8 handwritten digits (1,797 real images, d = 64): task t
+    /// separates the two digits of `data.digit_pairs[t]`.
+    Digits,
+}
+
+/// Which pixels a `digits` task sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigitPixels {
+    /// Every task sees all 64 pixels (real, overlapping inputs).
+    All,
+    /// Task t keeps only the t-th of K contiguous blocks of pixels in row-major
+    /// order (for K = 2: the top and the bottom half) and sees zeros elsewhere:
+    /// exactly orthogonal real inputs.
+    Disjoint,
 }
 
 /// Shape of a planar task.
@@ -152,6 +168,11 @@ pub struct DataConfig {
     pub teacher_width: usize,
     /// Scale non-planar inputs to unit norm.
     pub unit_norm: bool,
+    /// `digits` only: the two digits (0–9, distinct) task t separates, labels +1
+    /// for the first and −1 for the second; at least one pair per task (extra pairs unused).
+    pub digit_pairs: Vec<[u8; 2]>,
+    /// `digits` only: every task on all pixels, or each on its own block of them.
+    pub digit_pixels: DigitPixels,
 }
 
 impl Default for DataConfig {
@@ -169,6 +190,8 @@ impl Default for DataConfig {
             labels: Labels::Random,
             teacher_width: 8,
             unit_norm: true,
+            digit_pairs: vec![[0, 1], [7, 9]],
+            digit_pixels: DigitPixels::All,
         }
     }
 }
@@ -192,7 +215,7 @@ impl Activation {
     }
 }
 
-/// The output layer: trained, or fixed at random ±1/√m (the paper's shallow setting).
+/// The output layer: trained, or fixed at random ±1/√m (this lab's assumed shallow setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputLayer {
@@ -267,7 +290,7 @@ pub struct TrainConfig {
     pub optimizer: Optimizer,
     /// Step size η for gd/sgd, in (0, 1000]. Gradient flow uses it as its first trial step.
     pub lr: f64,
-    /// Weight decay λ ≥ 0 (ours; the paper's λ is λ/2), at most 1000.
+    /// Weight decay λ ≥ 0 (ours; the paper's λ is λ/2, a convention from secondary summaries), at most 1000.
     pub lambda: f64,
     /// SGD batch size, 1–n.
     pub batch_size: usize,
@@ -306,26 +329,62 @@ impl Default for TrainConfig {
     }
 }
 
-/// A merge method (how K nets become one).
+/// A merge method (how K nets become one). Each one's formula and source
+/// is in its file under `src/merge/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MergeMethod {
-    /// The paper's: trained layers added, fixed layers copied once.
+    /// The paper's merge (weights added): trained layers added, fixed layers copied once.
     Sum,
     /// Trained layers averaged.
     Mean,
     /// θ₀ + α·Σ(θ_k − θ₀) from the shared initialisation θ₀.
     TaskArithmetic,
+    /// Per layer, the least-squares fit to every net's outputs on its own
+    /// task's layer inputs: W = (Σᵢ WᵢGᵢ)(Σᵢ Gᵢ + εI)⁻¹ (Jin et al. 2023).
+    Regmean,
+    /// Trim each task vector to its top k%, elect signs, disjoint mean (Yadav et al. 2023).
+    Ties,
+    /// Drop a fraction p of each task vector's entries (seeded mask), rescale by
+    /// 1/(1 − p), then task arithmetic (Yu et al. 2024).
+    Dare,
+    /// Each net's trained layers truncated to their top-r singular directions, then summed.
+    Spectral,
 }
 
 impl MergeMethod {
+    /// Every method, in the order the page and the CLI list them.
+    pub const ALL: [MergeMethod; 7] = [
+        MergeMethod::Sum,
+        MergeMethod::Mean,
+        MergeMethod::TaskArithmetic,
+        MergeMethod::Regmean,
+        MergeMethod::Ties,
+        MergeMethod::Dare,
+        MergeMethod::Spectral,
+    ];
+
     /// The name used in files, JSON and on the page.
     pub fn name(self) -> &'static str {
         match self {
             MergeMethod::Sum => "sum",
             MergeMethod::Mean => "mean",
             MergeMethod::TaskArithmetic => "task_arithmetic",
+            MergeMethod::Regmean => "regmean",
+            MergeMethod::Ties => "ties",
+            MergeMethod::Dare => "dare",
+            MergeMethod::Spectral => "spectral",
         }
+    }
+
+    /// The method called `name` ([`MergeMethod::name`]).
+    pub fn from_name(name: &str) -> Option<MergeMethod> {
+        MergeMethod::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Whether the method works on task vectors θ_t − θ₀ (so needs `merge.shared_init`).
+    pub fn needs_shared_init(self) -> bool {
+        matches!(self, MergeMethod::TaskArithmetic | MergeMethod::Ties | MergeMethod::Dare)
     }
 }
 
@@ -334,10 +393,23 @@ impl MergeMethod {
 #[serde(deny_unknown_fields, default)]
 pub struct MergeConfig {
     pub methods: Vec<MergeMethod>,
-    /// Task-arithmetic scale α, in (0, 10].
+    /// Scale α of the merged task vector (task_arithmetic, ties, dare), in (0, 10].
     pub alpha: f64,
     /// Start every task's net from the same trained-layer initialisation.
     pub shared_init: bool,
+    /// TIES: percent of each task vector's entries kept (largest |value|), in (0, 100].
+    pub ties_k: f64,
+    /// DARE: fraction p of each task vector's entries dropped, in [0, 1).
+    pub dare_p: f64,
+    /// DARE: seed of the drop masks, 0 to 2^53 − 1.
+    pub dare_seed: u64,
+    /// Spectral: singular directions kept per layer of each net, 1–1000000, or 0 to use `spectral_energy`.
+    pub spectral_rank: usize,
+    /// Spectral rank rule (when `spectral_rank` = 0): the smallest r whose top-r
+    /// singular values hold this fraction of Σσᵢ², in (0, 1].
+    pub spectral_energy: f64,
+    /// RegMean ridge ε as a fraction of the largest eigenvalue of Σᵢ Gᵢ, in [0, 1].
+    pub regmean_ridge: f64,
 }
 
 impl Default for MergeConfig {
@@ -346,6 +418,12 @@ impl Default for MergeConfig {
             methods: vec![MergeMethod::Sum],
             alpha: 1.0,
             shared_init: false,
+            ties_k: 20.0,
+            dare_p: 0.5,
+            dare_seed: 0,
+            spectral_rank: 0,
+            spectral_energy: 0.9,
+            regmean_ridge: 1e-12,
         }
     }
 }
@@ -541,6 +619,33 @@ impl Config {
                 );
                 check!(d.out_dim == 1, "data.out_dim", "1 for planar tasks", d.out_dim);
             }
+            Generator::Digits => {
+                use crate::data::digits::{CLASS_COUNTS, PIXELS};
+                check!(d.d == PIXELS, "data.d", "64 for the digits generator (8 × 8 pixels)", d.d);
+                check!(d.out_dim == 1, "data.out_dim", "1 for digits tasks (labels ±1)", d.out_dim);
+                check!(
+                    d.digit_pairs.len() >= d.tasks,
+                    "data.digit_pairs",
+                    &format!("at least one pair per task (data.tasks = {})", d.tasks),
+                    format!("{} pair{}", d.digit_pairs.len(), if d.digit_pairs.len() == 1 { "" } else { "s" })
+                );
+                for (t, &[p, q]) in d.digit_pairs.iter().enumerate().take(d.tasks) {
+                    let field = format!("data.digit_pairs[{t}]");
+                    check!(
+                        p <= 9 && q <= 9 && p != q,
+                        &field,
+                        "two different digits in [0, 9]",
+                        format!("[{p}, {q}]")
+                    );
+                    let available = CLASS_COUNTS[p as usize] + CLASS_COUNTS[q as usize];
+                    check!(
+                        d.n <= available,
+                        "data.n",
+                        &format!("at most {available} for task {t} (digits {p} and {q} have that many images)"),
+                        d.n
+                    );
+                }
+            }
         }
 
         let n = &c.net;
@@ -640,12 +745,51 @@ impl Config {
 
         let m = &c.merge;
         check!(finite_in(m.alpha, 0.0, 10.0, true), "merge.alpha", "in (0, 10]", Num(m.alpha));
-        if m.methods.contains(&MergeMethod::TaskArithmetic) && !m.shared_init {
+        for (i, meth) in m.methods.iter().enumerate() {
+            if m.methods[..i].contains(meth) {
+                return Err(conflict("merge.methods", format!("{} is listed twice", meth.name())));
+            }
+        }
+        if let Some(meth) = m.methods.iter().find(|x| x.needs_shared_init()).filter(|_| !m.shared_init) {
             return Err(conflict(
                 "merge.methods",
-                "task_arithmetic needs merge.shared_init = true (it measures each net's change from a shared θ₀)",
+                format!(
+                    "{} needs merge.shared_init = true (it measures each net's change from a shared θ₀)",
+                    meth.name()
+                ),
             ));
         }
+        check!(
+            finite_in(m.ties_k, 0.0, 100.0, true),
+            "merge.ties_k",
+            "in (0, 100] (percent of each task vector kept)",
+            Num(m.ties_k)
+        );
+        check!(
+            finite_in(m.dare_p, 0.0, 1.0, false) && m.dare_p < 1.0,
+            "merge.dare_p",
+            "in [0, 1) (fraction of each task vector dropped)",
+            Num(m.dare_p)
+        );
+        check!(m.dare_seed <= MAX_SEED, "merge.dare_seed", "in [0, 9007199254740991]", m.dare_seed);
+        check!(
+            m.spectral_rank <= 1_000_000,
+            "merge.spectral_rank",
+            "in [0, 1000000] (0: the rank rule merge.spectral_energy)",
+            m.spectral_rank
+        );
+        check!(
+            finite_in(m.spectral_energy, 0.0, 1.0, true),
+            "merge.spectral_energy",
+            "in (0, 1] (fraction of Σσᵢ² the kept directions hold)",
+            Num(m.spectral_energy)
+        );
+        check!(
+            finite_in(m.regmean_ridge, 0.0, 1.0, false),
+            "merge.regmean_ridge",
+            "in [0, 1] (a fraction of the largest eigenvalue of Σ Gᵢ)",
+            Num(m.regmean_ridge)
+        );
 
         let (estimate, detail) = memory_estimate(c);
         if estimate > budget {

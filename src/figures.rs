@@ -3,8 +3,8 @@
 //! from the same snapshot, so the page and the CLI draw the same figures.
 
 use crate::charts::{
-    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, LayerSpectrum, LossData, MergeBarsData, NormsData, Series,
-    SpectrumData, SpectrumHistory, StationarityData,
+    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, LayerSpectrum, LossData, MergeBarsData, MethodSweepData, NormsData,
+    Series, SpectrumData, SpectrumHistory, StationarityData, SweepData,
 };
 use crate::config::{Activation, Optimizer};
 use crate::data::Dataset;
@@ -111,16 +111,48 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
                 .collect(),
         })
         .collect();
+    // Points computed from a gradient at rounding level are left out, and said so.
+    let flagged = |f: &dyn Fn(&Metrics) -> bool, tasks: &[&crate::run::TaskSnapshot], what: &str| {
+        let n: usize = tasks.iter().map(|t| t.history.points.iter().filter(|m| f(m)).count()).sum();
+        (n > 0).then(|| {
+            format!(
+                "{what}: {n} point{} {}",
+                if n == 1 { "" } else { "s" },
+                crate::notes::ROUNDING_LEVEL
+            )
+        })
+    };
+    let all: Vec<&crate::run::TaskSnapshot> = s.tasks.iter().collect();
     let stationarity = StationarityData {
         title: "Distance from a stationary point ‖∇L + λθ‖ / ‖λθ‖".into(),
         x_label: x_label(s),
-        series: per_task(s, |m| m.stationarity),
+        series: s
+            .tasks
+            .iter()
+            .map(|t| {
+                let kept = t.history.points.iter().filter(|m| !m.stationarity_at_rounding_level);
+                Series::new(format!("task {}", t.task), kept.map(|m| (x_of(s, m), m.stationarity)).collect())
+            })
+            .collect(),
+        notes: flagged(&|m| m.stationarity_at_rounding_level, &all, "‖∇L + λθ‖ / ‖λθ‖")
+            .into_iter()
+            .collect(),
     };
+    let notes = flagged(
+        &|m| {
+            m.layers
+                .iter()
+                .any(|l| l.gradient_at_rounding_level || l.gradient_avg_at_rounding_level)
+        },
+        &[t],
+        "cos(W_k, −∇L)",
+    );
     (
         AlignmentData {
             title: format!("Alignment cos(W_k, −∇L), task {}: 1 at a stationary point", t.task),
             x_label: x_label(s),
             layers,
+            notes: notes.into_iter().collect(),
         },
         stationarity,
     )
@@ -218,6 +250,37 @@ pub fn merge_bars(report: &MergeReport, metric: &str) -> MergeBarsData {
     }
 }
 
+/// Loss of both tasks along the interference paths that start at the first
+/// task's net: θ_a + t·(θ_b − θ₀^b) (adding b's task vector) and θ_a + t·θ_b
+/// (reaching the paper's sum at t = 1), one series per (path, task).
+pub fn merge_path_data(report: &MergeReport) -> SweepData {
+    let first = report.diagnostics.paths.first().map(|p| p.a.clone()).unwrap_or_default();
+    let mut series = Vec::new();
+    for p in report.diagnostics.paths.iter().filter(|p| p.a == first) {
+        let path = if p.path == "weights" {
+            format!("θ_{} + t·θ_{}", p.a, p.b)
+        } else {
+            format!("θ_{} + t·(θ_{} − θ₀)", p.a, p.b)
+        };
+        for (task, losses) in [(&p.a, &p.loss_a), (&p.b, &p.loss_b)] {
+            series.push(Series::new(
+                format!("task {task} on {path}"),
+                p.t.iter().copied().zip(losses.iter().map(|l| l.unwrap_or(f64::NAN))).collect(),
+            ));
+        }
+    }
+    SweepData {
+        title: format!(
+            "Interference: each task's loss as net {first} takes on another net's weights (t = 1: task arithmetic α = 1, and the sum)"
+        ),
+        x_label: "t".into(),
+        y_label: "loss".into(),
+        log_x: false,
+        log_y: false,
+        series,
+    }
+}
+
 /// Net outputs on a grid over each planar task's own plane: for each task,
 /// one panel per individual net whose task it is, then one per merged net.
 pub fn boundary_data(data: &Dataset, panels: &[(String, &Net)]) -> Vec<Vec<BoundaryData>> {
@@ -267,6 +330,76 @@ pub fn boundary_data(data: &Dataset, panels: &[(String, &Net)]) -> Vec<Vec<Bound
         .collect()
 }
 
+/// The placeholder a sweep's plot key uses for "every merge method" (`merge.{method}.a.accuracy`).
+pub const METHOD: &str = "{method}";
+
+/// One point of a sweep: its x, the label of its other axes' values ("" for
+/// a one-axis sweep) and its flattened `final` values (`summary::flatten`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    pub x: f64,
+    pub group: String,
+    pub values: Vec<(String, f64)>,
+}
+
+/// "accuracy on task a" for `merge.{method}.a.accuracy`; the key itself otherwise.
+fn method_key_label(template: &str) -> String {
+    let parts: Vec<&str> = template.split('.').collect();
+    match parts.as_slice() {
+        ["merge", METHOD, task, "max_output_change"] => format!("max |f_merged − f_{task}| on task {task}"),
+        ["merge", METHOD, task, metric] => format!("{metric} on task {task}"),
+        _ => template.to_string(),
+    }
+}
+
+/// One panel per plot key containing [`METHOD`], one line per merge method
+/// (per method and group when the sweep has more axes): the value at
+/// `template` with the method's name in place of [`METHOD`], against x.
+pub fn method_sweep(x_label: &str, log_x: bool, methods: &[String], templates: &[String], points: &[SweepPoint]) -> MethodSweepData {
+    let mut groups: Vec<&str> = Vec::new();
+    for p in points {
+        if !groups.contains(&p.group.as_str()) {
+            groups.push(&p.group);
+        }
+    }
+    let panels = templates
+        .iter()
+        .enumerate()
+        .map(|(i, template)| {
+            let mut series = Vec::new();
+            for m in methods {
+                let key = template.replace(METHOD, m);
+                for g in &groups {
+                    let pts = points
+                        .iter()
+                        .filter(|p| p.group == *g)
+                        .map(|p| {
+                            let v = p.values.iter().find(|(k, _)| *k == key).map_or(f64::NAN, |(_, v)| *v);
+                            (p.x, v)
+                        })
+                        .collect();
+                    let name = if g.is_empty() { m.clone() } else { format!("{m}, {g}") };
+                    series.push(Series::new(name, pts));
+                }
+            }
+            let y_label = method_key_label(template);
+            SweepData {
+                title: if i == 0 {
+                    format!("Every merge method vs {x_label}: {y_label}")
+                } else {
+                    y_label.clone()
+                },
+                x_label: x_label.to_string(),
+                log_x,
+                log_y: template.contains("max_output_change"),
+                y_label,
+                series,
+            }
+        })
+        .collect();
+    MethodSweepData { panels }
+}
+
 /// Every chart of a run as (file stem, SVG text).
 pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>, charts::ChartError> {
     let (w, h) = (900, 540);
@@ -304,8 +437,13 @@ pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>,
                 charts::render_svg(w, h, |a| charts::draw_merge_bars(a, &bars))?,
             ));
         }
+        let path = merge_path_data(report);
+        out.push((
+            "merge_path".to_string(),
+            charts::render_svg(w, h, |a| charts::draw_sweep(a, &path))?,
+        ));
         let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = crate::merge::merged_nets(run.config(), &nets, run.trainers()[0].initial_net());
+        let merged = run.merged_nets();
         let mut panels: Vec<(String, &Net)> = nets.iter().enumerate().map(|(i, n)| (crate::data::task_name(i), n)).collect();
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         for (i, set) in boundary_data(run.data(), &panels).into_iter().enumerate() {

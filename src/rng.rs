@@ -23,6 +23,8 @@ pub mod stream {
     pub const INIT: u64 = 1000;
     /// SGD batch order of task t's net: `SGD + t`.
     pub const SGD: u64 = 2000;
+    /// DARE's drop masks (seeded with `merge.dare_seed`).
+    pub const DARE: u64 = 3;
 }
 
 /// A generator for `seed` on `stream`.

@@ -92,6 +92,9 @@ pub struct TaskSnapshot<H = History> {
     pub task: String,
     pub status: Status,
     pub current: Metrics,
+    /// What to show instead of `current`'s numbers that are not ones (`notes`).
+    #[serde(default)]
+    pub notes: crate::notes::TaskNotes,
     pub history: H,
 }
 
@@ -121,6 +124,7 @@ impl<H> Snapshot<H> {
                     task: t.task,
                     status: t.status,
                     current: t.current,
+                    notes: t.notes,
                     history: f(i, t.history),
                 })
                 .collect(),
@@ -205,7 +209,26 @@ impl Run {
             return None;
         }
         let nets: Vec<_> = self.trainers.iter().map(|t| t.net().clone()).collect();
-        Some(merge::evaluate(&self.cfg, &self.data, &nets, self.trainers[0].initial_net()))
+        Some(merge::evaluate(&self.cfg, &self.data, &nets, &self.initial_nets()))
+    }
+
+    /// Each task's initial net θ₀ᵗ, in task order.
+    pub fn initial_nets(&self) -> Vec<&crate::net::Net> {
+        self.trainers.iter().map(|t| t.initial_net()).collect()
+    }
+
+    /// Every merge of the config at the current weights, named (empty for one task).
+    pub fn merged_nets(&self) -> Vec<(String, crate::net::Net)> {
+        if self.trainers.len() < 2 {
+            return Vec::new();
+        }
+        let nets: Vec<_> = self.trainers.iter().map(|t| t.net().clone()).collect();
+        let inits = self.initial_nets();
+        let inp = merge::report::inputs(&self.data, &nets, &inits);
+        merge::merged_nets(&self.cfg, &inp)
+            .into_iter()
+            .map(|(name, net, _)| (name, net))
+            .collect()
     }
 
     /// Change λ on every trainer (no reset).
@@ -295,11 +318,16 @@ impl Run {
                 .trainers
                 .iter()
                 .enumerate()
-                .map(|(i, t)| TaskSnapshot {
-                    task: data::task_name(t.task()),
-                    status: t.status().clone(),
-                    current: t.metrics(),
-                    history: history(i, t.history()),
+                .map(|(i, t)| {
+                    let current = t.metrics();
+                    let task = data::task_name(t.task());
+                    TaskSnapshot {
+                        notes: crate::notes::task_notes(&task, &current),
+                        task,
+                        status: t.status().clone(),
+                        current,
+                        history: history(i, t.history()),
+                    }
                 })
                 .collect(),
             merge: self.merge_report(),

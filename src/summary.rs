@@ -3,7 +3,8 @@
 //!
 //! Single-task fields sit at the top level (task `a`); runs with K ≥ 2 tasks
 //! add `tasks.<name>.…` for every task and `merge.<method>.<task>.{loss,
-//! accuracy, max_output_change}` plus the overlap statistics.
+//! accuracy, max_output_change}` plus the overlap statistics, what each merge
+//! method did (`merge_methods`) and the pairwise diagnostics (`merge_diagnostics`).
 
 use crate::run::Run;
 use crate::train::{Metrics, Status};
@@ -30,10 +31,19 @@ fn task_summary(m: &Metrics, status: &Status) -> Value {
                 "trained": l.trained,
                 "alignment_cos": l.alignment_cos,
                 "alignment_cos_avg": l.alignment_cos_avg,
+                "gradient_at_rounding_level": l.gradient_at_rounding_level,
+                "gradient_avg_at_rounding_level": l.gradient_avg_at_rounding_level,
+                "gradient_norm": l.gradient_norm,
+                "gradient_avg_norm": l.gradient_avg_norm,
+                "gradient_noise": l.gradient_noise,
                 "frobenius": l.frobenius,
                 "stable_rank": l.stable_rank,
                 "effective_rank": l.effective_rank,
                 "numerical_rank": l.numerical_rank,
+                "numerical_rank_min": l.numerical_rank_min,
+                "numerical_rank_max": l.numerical_rank_max,
+                "rank_tolerance": l.rank_tolerance,
+                "svd_error": l.svd_error,
                 "singular_values": l.singular_values,
                 "balance": l.balance,
                 "balance_diag": l.balance_diag,
@@ -48,6 +58,11 @@ fn task_summary(m: &Metrics, status: &Status) -> Value {
         "objective": m.objective,
         "accuracy": m.accuracy,
         "stationarity": m.stationarity,
+        "stationarity_at_rounding_level": m.stationarity_at_rounding_level,
+        "collapsed": m.collapsed,
+        "theta_norm": m.theta_norm,
+        "initial_theta_norm": m.initial_theta_norm,
+        "zero_output_loss": m.zero_output_loss,
         "norm_identity_rhs": m.norm_identity_rhs,
         "outside_span": m.outside_span,
         "rank_bound": m.rank_bound,
@@ -90,10 +105,37 @@ pub fn final_summary(run: &Run) -> Value {
                 serde_json::to_value(&report.hidden_overlap).unwrap_or(Value::Null),
             );
             out.insert("merge_bound".into(), serde_json::to_value(&report.bound).unwrap_or(Value::Null));
+            out.insert("merge_methods".into(), serde_json::to_value(&report.methods).unwrap_or(Value::Null));
+            out.insert(
+                "merge_diagnostics".into(),
+                serde_json::to_value(&report.diagnostics).unwrap_or(Value::Null),
+            );
         }
         out.insert("overlap".into(), serde_json::to_value(&run.data().overlap).unwrap_or(Value::Null));
     }
     Value::Object(out)
+}
+
+/// One warning per collapsed task of a run's `final` object (`analysis::collapse::warning`).
+pub fn collapse_warnings(fin: &Value) -> Vec<String> {
+    let tasks: Vec<(String, &Value)> = match fin.get("tasks").and_then(Value::as_object) {
+        Some(t) => t.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        None => vec![("a".to_string(), fin)],
+    };
+    let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    tasks
+        .into_iter()
+        .filter(|(_, v)| v.get("collapsed") == Some(&Value::Bool(true)))
+        .map(|(t, v)| {
+            crate::analysis::collapse::warning(
+                &t,
+                num(v, "theta_norm"),
+                num(v, "initial_theta_norm"),
+                num(v, "loss"),
+                num(v, "zero_output_loss"),
+            )
+        })
+        .collect()
 }
 
 /// Flatten scalars of a JSON value into (dotted key, value) pairs; arrays of

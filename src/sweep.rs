@@ -11,7 +11,7 @@ use crate::presets::Preset;
 use crate::run::Run;
 use crate::summary;
 use serde_json::Value;
-use std::fmt::Write as _;
+use std::collections::{HashMap, HashSet};
 
 /// One axis: a dotted config key (or `variant`) and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,45 +132,76 @@ fn csv_field(s: &str) -> String {
 /// Rows as CSV: `index`, the axis keys, then every value key (first-seen order).
 /// Floats are written in Rust's shortest round-trip form.
 pub fn to_csv(rows: &[Row]) -> String {
-    let mut axis_keys: Vec<String> = Vec::new();
-    let mut value_keys: Vec<String> = Vec::new();
+    let mut cols = Columns::default();
     for r in rows {
-        for (k, _) in &r.assignments {
-            if !axis_keys.contains(k) {
-                axis_keys.push(k.clone());
-            }
-        }
-        for (k, _) in &r.values {
-            if !value_keys.contains(k) {
-                value_keys.push(k.clone());
-            }
-        }
+        cols.add(r);
     }
-    let mut out = String::new();
-    let header: Vec<String> = std::iter::once("index".to_string())
-        .chain(axis_keys.iter().cloned())
-        .chain(value_keys.iter().cloned())
-        .collect();
-    let _ = writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    let mut out = cols.header();
     for r in rows {
-        let mut fields = vec![r.index.to_string()];
-        for k in &axis_keys {
-            fields.push(csv_field(
-                r.assignments.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str()).unwrap_or(""),
-            ));
-        }
-        for k in &value_keys {
-            fields.push(
-                r.values
-                    .iter()
-                    .find(|(a, _)| a == k)
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default(),
-            );
-        }
-        let _ = writeln!(out, "{}", fields.join(","));
+        out.push_str(&cols.line(r));
     }
     out
+}
+
+/// The columns of a sweep table: `index`, then the axis keys, then the value
+/// keys, each in the order first seen over the rows in index order. Built in
+/// one pass over the rows and used to write them in a second, so a table can
+/// be written from records read one at a time ([`to_csv`] is the in-memory case).
+#[derive(Debug, Default, Clone)]
+pub struct Columns {
+    axis: Vec<String>,
+    values: Vec<String>,
+    axis_seen: HashSet<String>,
+    values_seen: HashSet<String>,
+}
+
+impl Columns {
+    /// Add the keys of `row` not seen yet (rows must come in index order).
+    pub fn add(&mut self, row: &Row) {
+        for (k, _) in &row.assignments {
+            if self.axis_seen.insert(k.clone()) {
+                self.axis.push(k.clone());
+            }
+        }
+        for (k, _) in &row.values {
+            if self.values_seen.insert(k.clone()) {
+                self.values.push(k.clone());
+            }
+        }
+    }
+
+    /// The header line, newline included.
+    pub fn header(&self) -> String {
+        let header: Vec<String> = std::iter::once("index")
+            .chain(self.axis.iter().map(String::as_str))
+            .chain(self.values.iter().map(String::as_str))
+            .map(csv_field)
+            .collect();
+        format!("{}\n", header.join(","))
+    }
+
+    /// `row` as one line, newline included: a key the row lacks is an empty
+    /// field; of a key the row repeats, its first value counts.
+    pub fn line(&self, row: &Row) -> String {
+        let mut assigned: HashMap<&str, &str> = HashMap::with_capacity(row.assignments.len());
+        for (k, v) in &row.assignments {
+            assigned.entry(k).or_insert(v);
+        }
+        let mut valued: HashMap<&str, f64> = HashMap::with_capacity(row.values.len());
+        for (k, v) in &row.values {
+            valued.entry(k).or_insert(*v);
+        }
+        let mut fields = vec![row.index.to_string()];
+        fields.extend(self.axis.iter().map(|k| csv_field(assigned.get(k.as_str()).copied().unwrap_or(""))));
+        fields.extend(
+            self.values
+                .iter()
+                .map(|k| valued.get(k.as_str()).map(|v| v.to_string()).unwrap_or_default()),
+        );
+        let mut out = fields.join(",");
+        out.push('\n');
+        out
+    }
 }
 
 /// Split one CSV line (RFC 4180 quoting).
@@ -241,6 +272,35 @@ pub fn from_csv(text: &str, axis_count: usize) -> Result<Vec<Row>, ConfigError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table's layout, spelled out: `index`, axes and value keys in
+    /// first-seen order, empty fields for keys a row lacks, the first of a
+    /// repeated key, quoting only where CSV needs it, shortest round-trip floats.
+    #[test]
+    fn csv_layout_is_first_seen_order_with_empty_fields() {
+        let rows = vec![
+            Row {
+                index: 0,
+                assignments: vec![("net.widths".into(), "[8]".into()), ("seed".into(), "0".into())],
+                values: vec![("loss".into(), 0.5), ("layers.1.s".into(), 1.0), ("loss".into(), 9.0)],
+            },
+            Row {
+                index: 1,
+                assignments: vec![("net.widths".into(), "[8,8]".into()), ("seed".into(), "1".into())],
+                values: vec![
+                    ("loss".into(), 0.1 + 0.2),
+                    ("layers.2.s".into(), f64::NAN),
+                    ("layers.1.s".into(), 1e21),
+                ],
+            },
+        ];
+        assert_eq!(
+            to_csv(&rows),
+            "index,net.widths,seed,loss,layers.1.s,layers.2.s\n\
+             0,[8],0,0.5,1,\n\
+             1,\"[8,8]\",1,0.30000000000000004,1000000000000000000000,NaN\n"
+        );
+    }
 
     #[test]
     fn grid_points_are_cartesian_and_csv_round_trips() {

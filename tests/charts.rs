@@ -172,6 +172,7 @@ fn alignment_data() -> AlignmentData {
         title: String::new(),
         x_label: "step".into(),
         layers: vec![layer("W1", 0.02), layer("W2", 0.01)],
+        notes: vec![],
     }
 }
 
@@ -183,6 +184,7 @@ fn stationarity_data() -> StationarityData {
             Series::new("W1", (0..300).map(|s| (s as f64, 10.0 * (-(s as f64) * 0.03).exp())).collect()),
             Series::new("W2", (0..300).map(|s| (s as f64, 5.0 * (-(s as f64) * 0.02).exp())).collect()),
         ],
+        notes: vec![],
     }
 }
 
@@ -1386,4 +1388,78 @@ fn text_scales_with_the_pixel_ratio() {
     let two = with_pixel_ratio(2.0, || render_svg(1800, 1080, |a| draw_loss(a, &data))).unwrap();
     let (f1, f2) = (max_font(&one), max_font(&two));
     assert!(f1 > 0.0 && (f2 / f1 - 2.0).abs() < 0.05, "{f1} vs {f2}");
+}
+
+// ---------------------------------------------------------------- every merge method vs a sweep
+
+#[test]
+fn method_sweep_panels_share_series_and_report_what_they_skip() {
+    let methods = ["sum", "regmean", "ties"];
+    let panel = |y: &str, log_y: bool, zero_first: bool| SweepData {
+        title: y.into(),
+        x_label: "overlap ρ".into(),
+        y_label: y.into(),
+        log_x: false,
+        log_y,
+        series: methods
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                Series::new(
+                    *m,
+                    [0.0, 0.4, 0.8]
+                        .iter()
+                        .map(|&r| {
+                            (
+                                r,
+                                if zero_first && i == 0 && r == 0.0 {
+                                    0.0
+                                } else {
+                                    0.1 + r * (i + 1) as f64
+                                },
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    };
+    let data = MethodSweepData {
+        panels: vec![panel("accuracy on task a", false, false), panel("max change", true, true)],
+    };
+    let (svg, report) = render!(draw_method_sweep, data, W, 2 * H);
+    for text in ["accuracy on task a", "max change", "overlap ρ", "sum", "regmean", "ties"] {
+        assert_has(&svg, text);
+    }
+    // The sum's exact 0 at ρ = 0 cannot sit on the log axis: reported, prefixed by its panel.
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert!(report.skipped[0].starts_with("max change: "), "{report:?}");
+    assert_shapes(&svg);
+    std::fs::write(samples_dir().join("method_sweep.svg"), &svg).unwrap();
+    // No panels and all-NaN panels draw "no data yet" without panicking.
+    let (svg, _) = render!(draw_method_sweep, MethodSweepData::default(), W, H);
+    assert_valid_svg(&svg);
+    let nan = MethodSweepData {
+        panels: vec![SweepData {
+            series: vec![Series::new("sum", vec![(f64::NAN, f64::NAN)])],
+            ..SweepData::default()
+        }],
+    };
+    let (_, report) = render!(draw_method_sweep, nan, 300, 200);
+    assert!(!report.skipped.is_empty());
+}
+
+/// Points left out as not meaningful (issue 15) are said so under the charts.
+#[test]
+fn alignment_and_stationarity_charts_say_what_they_left_out() {
+    let note = format!("cos(W_k, −∇L): 3 points {}", lowrank_lab::notes::ROUNDING_LEVEL);
+    let mut a = alignment_data();
+    a.notes = vec![note.clone()];
+    let (svg, report) = render!(draw_alignment, a);
+    assert_eq!(report.skipped, vec![note.clone()]);
+    assert_has(&svg, "not meaningful: gradient at rounding level");
+    let mut s = stationarity_data();
+    s.notes = vec![note.clone()];
+    let (_, report) = render!(draw_stationarity, s);
+    assert_eq!(report.skipped, vec![note]);
 }

@@ -134,10 +134,14 @@ fn sweep_shards_collect_to_the_unsharded_result() {
         .concat());
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    // Collecting too few shards is an error naming the missing points.
+    // Collecting too few shards is an error naming the missing points (shard 2/3's).
     let partial = lab(&["collect", p(&d("s0")), p(&d("s1")), "--out", p(&d("bad"))]);
     assert_eq!(partial.status.code(), Some(2));
-    assert!(stderr(&partial).contains("missing indices"), "{}", stderr(&partial));
+    assert!(
+        stderr(&partial).contains("2 of 6 points missing (points 2, 5 in no folder given)"),
+        "{}",
+        stderr(&partial)
+    );
     assert!(!d("bad").exists());
     let o = lab(&["collect", p(&d("s2")), p(&d("s0")), p(&d("s1")), "--out", p(&d("all"))]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -258,4 +262,73 @@ fn bad_arguments_fail_with_one_line_and_code_2() {
     // An unwritable parent.
     let o = lab(&["run", "--steps", "5", "--out", "/proc/forbidden/out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// The merge-methods sweep draws one chart with a line per method (accuracy and
+/// output change panels); a merge run writes every method's weights and the
+/// interference-path chart; merge-digits runs on the embedded real data.
+#[test]
+fn merge_methods_sweep_chart_and_digits_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |s: &str| dir.path().join(s);
+    let o = lab(&[
+        "sweep",
+        "--preset",
+        "merge-methods",
+        "--set",
+        "train.steps=200",
+        "--grid",
+        "data.rho=0;0.8",
+        "--out",
+        p(&d("mm")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(d("mm").join("merge_methods.svg")).unwrap();
+    for m in [
+        "sum",
+        "mean",
+        "task_arithmetic",
+        "regmean",
+        "ties",
+        "dare",
+        "spectral",
+        "accuracy on task a",
+    ] {
+        assert!(svg.contains(m), "{m} missing from merge_methods.svg");
+    }
+    let csv = std::fs::read_to_string(d("mm").join("sweep.csv")).unwrap();
+    for key in [
+        "merge.regmean.a.accuracy",
+        "merge_diagnostics.pairs.1.task_cosine",
+        "merge_methods.5.ties.kept",
+    ] {
+        assert!(csv.lines().next().unwrap().split(',').any(|h| h == key), "{key} not in sweep.csv");
+    }
+    let o = lab(&[
+        "run",
+        "--preset",
+        "merge-digits",
+        "--set",
+        "train.steps=100",
+        "--out",
+        p(&d("dg")),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fin: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(fin["merge"]["regmean"]["a"]["accuracy"].as_f64().unwrap() > 0.9);
+    assert_eq!(fin["merge_methods"][1]["method"], "regmean");
+    assert!(d("dg").join("merge_path.svg").exists());
+    assert!(d("dg").join("weights/regmean/W1.npy").exists());
+    let bad = lab(&[
+        "run",
+        "--preset",
+        "merge-digits",
+        "--set",
+        "merge.regmean_ridge=-1",
+        "--out",
+        p(&d("bad")),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("merge.regmean_ridge must be in [0, 1]"), "{}", stderr(&bad));
 }

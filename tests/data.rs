@@ -286,7 +286,7 @@ fn deterministic_in_seed() {
 /// wasm tests check the same `data::PINNED` table in the browser.
 #[test]
 fn pinned_hashes() {
-    assert_eq!(PINNED.len(), 2);
+    assert_eq!(PINNED.len(), 3);
     for (json, want) in PINNED {
         let c = Config::from_json(json).expect("pinned config parses");
         let ds = data::generate(&c.validate().expect("pinned config is valid"));
@@ -337,4 +337,114 @@ fn edge_configs_generate_finite_data() {
     dc.rho = 1.0;
     let ds = generate(&cfg(1, dc, Loss::Logistic));
     assert!(ds.overlap.pairs[0].principal_angles_deg.iter().all(|a| *a < 1e-4));
+}
+
+// ---------------------------------------------------------------- digits
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn digits_file_and_decoded_data_have_their_pinned_hashes() {
+    use lowrank_lab::data::digits::{self, pinned};
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits/digits.csv.gz")).unwrap();
+    assert_eq!(sha256_hex(&file), pinned::SOURCE_SHA256);
+    assert_eq!(sha256_hex(&digits::dataset().bytes()), pinned::DECODED_SHA256);
+    assert_eq!(
+        pinned::DECODED_SHA256,
+        "87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826"
+    );
+    // The coding is smaller than gzip -9 of the same bytes (44,239) and of the shipped file (57,523).
+    let coded = digits::coded_len();
+    assert!(coded < 34_000, "{coded} bytes");
+    // The first image of the file (its first CSV line), digit 0.
+    let d = digits::dataset();
+    assert_eq!(d.image(0)[..16], [0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0]);
+    assert_eq!(d.labels[..5], [0, 1, 2, 3, 4]);
+}
+
+fn digits(tasks: usize, n: usize, pixels: lowrank_lab::config::DigitPixels, seed: u64) -> Dataset {
+    let mut dc = data(Generator::Digits, tasks, n, 64);
+    dc.digit_pairs = vec![[0, 1], [7, 9], [3, 8]];
+    dc.digit_pixels = pixels;
+    generate(&cfg(seed, dc, Loss::Logistic))
+}
+
+#[test]
+fn digits_tasks_are_the_pairs_images_labelled_plus_minus_one() {
+    use lowrank_lab::config::DigitPixels;
+    use lowrank_lab::data::digits;
+    let mut dc = data(Generator::Digits, 2, 360, 64);
+    dc.unit_norm = false;
+    dc.digit_pairs = vec![[0, 1], [2, 3]];
+    let ds = generate(&cfg(4, dc, Loss::Logistic));
+    let raw = digits::dataset();
+    // n = 360 is every image of 0 and 1 (178 + 182), each once, as pixels / 16, +1 for 0 and −1 for 1.
+    let a = &ds.tasks[0];
+    let mut seen = vec![false; raw.labels.len()];
+    for (row, y) in a.x.rows().into_iter().zip(a.y.column(0)) {
+        let i = (0..raw.labels.len())
+            .find(|&i| !seen[i] && raw.image(i).iter().zip(row.iter()).all(|(&p, &v)| f64::from(p) / 16.0 == v))
+            .expect("every row is an image of the file");
+        seen[i] = true;
+        assert_eq!(*y, if raw.labels[i] == 0 { 1.0 } else { -1.0 });
+        assert!(raw.labels[i] <= 1);
+    }
+    assert_eq!(a.y.iter().filter(|&&v| v == 1.0).count(), 178);
+    // Disjoint pixels: exactly orthogonal tasks, each on its contiguous block (top / middle / bottom thirds for K = 3).
+    let ds = digits(3, 100, DigitPixels::Disjoint, 5);
+    for (t, task) in ds.tasks.iter().enumerate() {
+        let (lo, hi) = [(0, 22), (22, 43), (43, 64)][t];
+        for row in task.x.rows() {
+            assert!(row.iter().enumerate().all(|(j, &v)| (lo..hi).contains(&j) || v == 0.0));
+        }
+    }
+    for p in &ds.overlap.pairs {
+        assert_eq!(p.max_abs_inner, 0.0, "{}-{}", p.a, p.b);
+        assert!(p.principal_angles_deg.iter().all(|&a| (a - 90.0).abs() < 1e-6), "{p:?}");
+    }
+    // All pixels: real images overlap (nonnegative pixels).
+    let ds = digits(2, 100, DigitPixels::All, 5);
+    assert!(ds.overlap.pairs[0].mean_abs_inner > 0.3);
+    assert!(norms(&ds).iter().all(|n| (n - 1.0).abs() < 1e-12));
+    // Seeded: same seed same data, another seed another draw.
+    assert_eq!(data_hash(&digits(2, 100, DigitPixels::All, 5)), data_hash(&ds));
+    assert_ne!(data_hash(&digits(2, 100, DigitPixels::All, 6)), data_hash(&ds));
+}
+
+#[test]
+fn digits_configs_are_refused_with_field_range_and_value() {
+    let refuse = |f: &dyn Fn(&mut Config)| {
+        let mut c = Config::default();
+        c.data.generator = Generator::Digits;
+        c.data.d = 64;
+        f(&mut c);
+        c.validate().unwrap_err().to_string()
+    };
+    assert_eq!(
+        refuse(&|c| c.data.d = 100),
+        "data.d must be 64 for the digits generator (8 × 8 pixels), got 100"
+    );
+    assert_eq!(
+        refuse(&|c| c.data.n = 400),
+        "data.n must be at most 360 for task 0 (digits 0 and 1 have that many images), got 400"
+    );
+    assert_eq!(
+        refuse(&|c| c.data.digit_pairs = vec![[3, 3]]),
+        "data.digit_pairs[0] must be two different digits in [0, 9], got [3, 3]"
+    );
+    assert_eq!(
+        refuse(&|c| c.data.digit_pairs = vec![[0, 12]]),
+        "data.digit_pairs[0] must be two different digits in [0, 9], got [0, 12]"
+    );
+    assert_eq!(
+        refuse(&|c| c.data.tasks = 3),
+        "data.digit_pairs must be at least one pair per task (data.tasks = 3), got 2 pairs"
+    );
+    assert_eq!(
+        refuse(&|c| c.data.out_dim = 2),
+        "data.out_dim must be 1 for digits tasks (labels ±1), got 2"
+    );
 }

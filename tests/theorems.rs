@@ -1,6 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The paper's statements (as reconstructed here) checked on trained nets,
-//! with the tolerances the issue states. Seeded and deterministic.
+//! The paper's statements (alignment, norm preservation, low rank, merging)
+//! and the identities and bounds derived here, checked on trained nets, with
+//! the tolerances the issue states. Seeded and deterministic.
 use lowrank_lab::analysis::spectrum;
 use lowrank_lab::config::{Activation, Config, Generator, Loss, Optimizer, OutputLayer, ValidConfig};
 use lowrank_lab::merge;

@@ -61,6 +61,39 @@ fn short_run_matches_native_metrics() {
 }
 
 #[wasm_bindgen_test]
+fn new_merges_diagnostics_and_digits_match_native_pinned_values() {
+    for (config, pins) in [
+        (pinned::METHODS_CONFIG, pinned::METHODS_FINAL),
+        (pinned::DIGITS_CONFIG, pinned::DIGITS_FINAL),
+    ] {
+        let cfg = Config::from_json(config).unwrap().validate().unwrap();
+        let mut r = Run::new(&cfg);
+        r.run_to_end();
+        let f = summary::final_summary(&r);
+        for (k, want) in pins {
+            let got = summary::lookup(&f, k).and_then(|v| v.as_f64()).unwrap();
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-300),
+                "{k}: wasm {got} vs native {want}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn digits_file_and_decoded_data_hash_as_pinned() {
+    use lowrank_lab::data::digits::{self, pinned as digits_pinned};
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| -> String { Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    assert_eq!(hex(include_bytes!("../data/digits/digits.csv.gz")), digits_pinned::SOURCE_SHA256);
+    assert_eq!(hex(&digits::dataset().bytes()), digits_pinned::DECODED_SHA256);
+    assert_eq!(
+        digits_pinned::DECODED_SHA256,
+        "87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826"
+    );
+}
+
+#[wasm_bindgen_test]
 fn bad_config_throws_an_error_with_the_rust_message() {
     let e = web::validate_config(r#"{"train": {"lr": -1}}"#).err().expect("refused");
     let v: wasm_bindgen::JsValue = e.into();
@@ -85,6 +118,7 @@ fn every_chart_changes_canvas_pixels() {
         "balance",
         "merge_loss",
         "merge_accuracy",
+        "merge_path",
     ];
     for chart in charts {
         let c = canvas(600, 400);
@@ -110,6 +144,27 @@ fn every_chart_changes_canvas_pixels() {
     let single = trained_lab(r#"{"train":{"steps":5}}"#, 5).snapshot().unwrap();
     assert!(web::draw_chart(canvas(100, 100), "merge_loss", &single).is_err());
     assert!(web::draw_chart(canvas(100, 100), "nonsense", &single).is_err());
+}
+
+#[wasm_bindgen_test]
+fn merge_methods_chart_draws_every_method_from_in_page_sweep_finals() {
+    let base = r#"{"seed":2,"data":{"generator":"mixing","tasks":2,"n":10,"d":20,"rho":RHO},"net":{"widths":[16],"output":"fixed"},"train":{"steps":40},"merge":{"methods":["sum","regmean","ties"],"shared_init":true}}"#;
+    let finals: Vec<String> = ["0", "0.5"]
+        .iter()
+        .map(|rho| web::run_to_end(&base.replace("RHO", rho)).unwrap())
+        .collect();
+    let input = format!(
+        r#"{{"key":"overlap ρ","values":[0,0.5],"methods":["sum","regmean","ties"],"finals":[{}]}}"#,
+        finals.join(",")
+    );
+    let c = canvas(700, 700);
+    web::draw_chart(c.clone(), "merge_methods", &input).unwrap();
+    assert!(painted(&c) > 10_000);
+    let svg = web::chart_svg("merge_methods", &input, 700, 700).unwrap();
+    for m in ["sum", "regmean", "ties", "accuracy on task a", "overlap ρ"] {
+        assert!(svg.contains(m), "{m} missing");
+    }
+    assert!(web::draw_chart(canvas(100, 100), "merge_methods", "{}").is_err());
 }
 
 #[wasm_bindgen_test]

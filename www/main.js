@@ -17,6 +17,8 @@ import {
   historyCsv,
   lambdaAtPosition,
   numberJson,
+  pairsJson,
+  pairsText,
   positionOfLambda,
   widthsJson,
   widthsText,
@@ -54,6 +56,7 @@ let snapshots = null;
 let snapshotObj = null;
 let boundariesText = null;
 let sweepData = null; // merge_overlap chart JSON
+let methodsSweepData = null; // merge_methods chart input JSON ({key, values, methods, finals})
 let progress = null;
 let playing = false;
 let runEnded = false;
@@ -120,6 +123,8 @@ function controlJson(el) {
       return numberJson(el.value);
     case 'widths':
       return widthsJson(el.value);
+    case 'pairs':
+      return pairsJson(el.value);
     case 'select':
       return JSON.stringify(el.value);
     case 'bool':
@@ -150,6 +155,9 @@ function fillControls() {
       case 'widths':
         el.value = widthsText(v);
         break;
+      case 'pairs':
+        el.value = pairsText(v);
+        break;
       case 'select':
         el.value = v;
         break;
@@ -168,18 +176,21 @@ function fillControls() {
   }
   updateVisibility();
   $('#config-json').textContent = config;
+  $('#paper-lambda').textContent = wasm.paper_lambda_text(configObj.train.lambda);
 }
 
 function whenHolds(expr) {
   const gt = expr.match(/^([\w.]+)>(\d+)$/);
   if (gt) return Number(getKey(configObj, gt[1])) > Number(gt[2]);
+  const has = expr.match(/^([\w.]+)~(\w+)$/);
+  if (has) return (getKey(configObj, has[1]) || []).includes(has[2]);
   const [key, values] = expr.split('=');
   return values.split('|').includes(String(getKey(configObj, key)));
 }
 
 function updateVisibility() {
   for (const el of $$('[data-when]')) {
-    if (el.id === 'sweep-chart') continue;
+    if (el.id === 'sweep-chart' || el.id === 'methods-sweep-chart') continue;
     el.hidden = !whenHolds(el.dataset.when);
   }
   const k = configObj.data.tasks;
@@ -403,11 +414,14 @@ function newRun() {
 function initRun() {
   clearRunView();
   if (!$('#sweep-cancel').hidden) send('cancel_sweep');
-  if (sweepData) {
+  if (sweepData || methodsSweepData) {
     // The sweep belonged to the previous config.
     sweepData = null;
+    methodsSweepData = null;
     $('#sweep-chart').hidden = true;
+    $('#methods-sweep-chart').hidden = true;
     $('#sweep-table').textContent = '';
+    $('#methods-sweep-table').textContent = '';
     $('#sweep-status').textContent = '';
     updateVisibility();
   }
@@ -658,8 +672,10 @@ function showProgress(m) {
   updateButtons();
 }
 
-function renderGauge(v) {
-  $('#gauge-value').textContent = v === null || v === undefined ? '—' : fmt(v, 3);
+// `g` is Rust's gauge reading {value, note}; the note, when present, says why there is no number.
+function renderGauge(g) {
+  const v = g ? g.value : null;
+  $('#gauge-value').textContent = g && g.note ? g.note : v === null || v === undefined ? '—' : fmt(v, 3);
   // Fill: 0 at residual ≥ 1, full at ≤ 1e-8 (log scale).
   const fill = $('#gauge-fill');
   let frac = 0;
@@ -783,6 +799,11 @@ function numCell(value, testid, digits) {
   return td;
 }
 
+/** A cell with Rust's note (why there is no number) if there is one, else `number()`. */
+function noteOr(note, number, testid) {
+  return note ? cell('td', note, { class: 'note', 'data-testid': testid }) : number();
+}
+
 function fillTable(table, head, rows) {
   table.textContent = '';
   const thead = document.createElement('thead');
@@ -801,10 +822,14 @@ function fillTable(table, head, rows) {
 function renderTables() {
   const s = snapshotObj;
   if (!s) return;
+  const collapsed = s.tasks.map((t) => t.notes && t.notes.collapsed).filter(Boolean);
+  $('#collapse-warning').hidden = !collapsed.length;
+  $('#collapse-warning').textContent = collapsed.join(' ');
   // Current metrics per task.
   const rows = s.tasks.map((t) => {
     const c = t.current;
     const l1 = c.layers[0];
+    const notes = t.notes || { numerical_rank: [] };
     const rb = c.rank_bound;
     return [
       cell('th', t.task, { scope: 'row' }),
@@ -812,12 +837,16 @@ function renderTables() {
       numCell(c.loss, `task-${t.task}-loss`),
       numCell(c.objective, `task-${t.task}-objective`),
       numCell(c.accuracy, `task-${t.task}-accuracy`),
-      numCell(c.stationarity, `task-${t.task}-stationarity`, 3),
-      numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`),
-      numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`),
-      numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+      noteOr(notes.stationarity, () => numCell(c.stationarity, `task-${t.task}-stationarity`, 3), `task-${t.task}-stationarity`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`), `task-${t.task}-stable-rank`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`), `task-${t.task}-effective-rank`),
+      noteOr(
+        notes.ranks || (l1 && l1.numerical_rank === null && notes.numerical_rank[0]),
+        () => numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
+        `task-${t.task}-numerical-rank`,
+      ),
       numCell(c.outside_span, `task-${t.task}-outside-span`, 3),
-      cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' }),
+      noteOr(notes.ranks, () => cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' })),
     ];
   });
   fillTable(
@@ -848,6 +877,8 @@ function renderTables() {
     return r;
   });
   fillTable($('#merge-table'), head, mrows);
+  renderMergeDetails(merge);
+  renderDiagnostics(merge.diagnostics);
 
   // Overlap statistics of the inputs and of the trained nets.
   const orows = s.overlap.pairs.map((p) => {
@@ -881,6 +912,79 @@ function renderTables() {
   }
 }
 
+/** One line per merge method: what it did (counts and ranks as Rust reported them). */
+function methodText(d) {
+  if (d.regmean) {
+    return d.regmean.map((l) => `W${l.layer}: ΣG used in ${l.rank} of ${l.dim} directions, ridge ε = ${fmt(l.ridge, 2)}`).join('; ');
+  }
+  if (d.ties) {
+    const t = d.ties;
+    return `kept the top ${fmtInt(t.kept)} of ${fmtInt(t.entries)} entries of each task vector; ${fmtInt(t.conflicts)} entries had kept values of both signs (sign elected); ${fmtInt(t.untouched)} left at θ₀; α = ${fmt(d.alpha)}`;
+  }
+  if (d.dare) {
+    return `kept ${d.dare.kept.map(fmtInt).join(', ')} of ${fmtInt(d.dare.entries)} entries (per task), rescaled by 1/(1 − p); α = ${fmt(d.alpha)}`;
+  }
+  if (d.spectral_ranks) {
+    return d.spectral_ranks
+      .map((ranks, t) => `net ${String.fromCharCode(97 + t)}: ` + ranks.map((r, l) => (r ? `W${l + 1} rank ${r}` : null)).filter((x) => x).join(', '))
+      .join('; ');
+  }
+  if (d.alpha !== undefined && d.alpha !== null) return `θ₀ + α·Σ(θ_t − θ₀), α = ${fmt(d.alpha)}`;
+  return d.method === 'sum' ? 'trained layers added, fixed layers copied once' : 'trained layers averaged';
+}
+
+function renderMergeDetails(merge) {
+  const rows = (merge.methods || []).map((d) => [
+    cell('th', d.method, { scope: 'row', class: 'merged' }),
+    cell('td', methodText(d), { 'data-testid': `method-${d.method}` }),
+  ]);
+  fillTable($('#methods-table'), ['method', 'what it did'], rows);
+}
+
+function renderDiagnostics(diag) {
+  if (!diag) return;
+  const prow = diag.pairs.map((p) => {
+    const id = `diag-${p.a}-${p.b}-${p.layer}`;
+    return [
+      cell('th', `${p.a} – ${p.b}, W${p.layer}`, { scope: 'row' }),
+      numCell(p.task_cosine, `${id}-cosine`, 3),
+      numCell(p.sign_conflicts, `${id}-signs`, 3),
+      numCell(p.input_overlap, `${id}-input`, 3),
+      numCell(p.input_overlap_mean, `${id}-input-mean`, 3),
+      numCell(p.output_overlap, `${id}-output`, 3),
+      numCell(p.output_overlap_mean, `${id}-output-mean`, 3),
+      cell('td', `${p.rank_a}, ${p.rank_b}${p.forced[0] ? ' (input forced)' : ''}${p.forced[1] ? ' (output forced)' : ''}`, { class: 'num' }),
+    ];
+  });
+  fillTable(
+    $('#diag-table'),
+    ['pair, layer', 'cos(τₐ, τ_b)', 'sign conflicts', 'input overlap (max cos)', 'input overlap (mean cos²)', 'output overlap (max cos)', 'output overlap (mean cos²)', 'directions rₐ, r_b'],
+    prow,
+  );
+  const erow = diag.energy.map((e) => [
+    cell('th', `net ${e.net}, W${e.layer}`, { scope: 'row' }),
+    cell('td', e.trivial ? `${e.top} (all: trivially 1)` : String(e.top), { class: 'num' }),
+    numCell(e.task_energy, `energy-${e.net}-${e.layer}-task`, 4),
+    numCell(e.weight_energy, `energy-${e.net}-${e.layer}-weight`, 4),
+  ]);
+  fillTable($('#energy-table'), ['net, layer', 'top n', 'energy of τ = W − W₀', 'energy of W'], erow);
+  const last = (xs) => (xs && xs.length ? xs[xs.length - 1] : null);
+  const trow = diag.paths.map((p) => {
+    const name = p.path === 'weights' ? `θ${p.a} + t·θ${p.b}` : `θ${p.a} + t·(θ${p.b} − θ₀)`;
+    const id = `path-${p.a}-${p.b}-${p.path}`;
+    return [
+      cell('th', name, { scope: 'row' }),
+      numCell(p.loss_a[0], `${id}-a0`, 3),
+      numCell(last(p.loss_a), `${id}-a1`, 3),
+      numCell(p.barrier_a, `${id}-barrier-a`, 3),
+      numCell(p.loss_b[0], `${id}-b0`, 3),
+      numCell(last(p.loss_b), `${id}-b1`, 3),
+      numCell(p.barrier_b, `${id}-barrier-b`, 3),
+    ];
+  });
+  fillTable($('#path-table'), ['path θ_start + t·(…)', 'start net’s task: loss at t = 0', 't = 1', 'barrier', 'added net’s task: loss at t = 0', 't = 1', 'barrier'], trow);
+}
+
 // ---------------------------------------------------------------- charts
 
 const dirty = new Set();
@@ -898,6 +1002,7 @@ function chartCards() {
 /** Whether chart `id` has something to draw. */
 function chartReady(id) {
   if (id === 'merge_overlap') return !!sweepData;
+  if (id === 'merge_methods') return !!methodsSweepData;
   if (id.startsWith('boundaries_')) return !!boundariesText;
   return snapshotObj !== null;
 }
@@ -905,6 +1010,7 @@ function chartReady(id) {
 /** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
 function chartSource(id) {
   if (id === 'merge_overlap') return chartData(id, sweepData);
+  if (id === 'merge_methods') return chartData(id, methodsSweepData);
   if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
   return snapshots;
 }
@@ -914,7 +1020,7 @@ function chartSource(id) {
 const parsedSources = new Map(); // source name -> { text, data }
 
 function chartData(id, json) {
-  const name = id === 'merge_overlap' ? 'merge_overlap' : 'boundaries';
+  const name = id === 'merge_overlap' || id === 'merge_methods' ? id : 'boundaries';
   const cached = parsedSources.get(name);
   if (cached && cached.text === json) return cached.data;
   if (cached) {
@@ -1245,6 +1351,7 @@ function onSweepDone(m) {
     ]);
   });
   fillTable($('#sweep-table'), ['run', 'max |⟨x_a, x_b⟩|', 'max |f_sum − f_a| on a', 'derived bound', 'check', 'sum accuracy on a'], rows);
+  showMethodsSweep(m.values, finals);
   if (!points.length) {
     $('#sweep-status').textContent =
       'No bound to plot: the derived merge bound needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0.';
@@ -1262,6 +1369,26 @@ function onSweepDone(m) {
   });
   $('#sweep-status').textContent = `${finals.length} runs trained (ρ = ${SWEEP_VALUES[0]} … ${SWEEP_VALUES[SWEEP_VALUES.length - 1]})`;
   const card = $('#sweep-chart');
+  card.hidden = false;
+  dirty.add(card);
+}
+
+/** Every selected merge method's accuracy and output change on task a across the sweep (chart and table). */
+function showMethodsSweep(values, finals) {
+  const methods = configObj.merge.methods;
+  methodsSweepData = JSON.stringify({ key: `overlap ρ (${SWEEP_KEY})`, values: values.map(Number), methods, finals });
+  const head = ['run'];
+  for (const meth of methods) head.push(`${meth}: acc a`, `${meth}: Δf a`);
+  const rows = finals.map((f, i) => {
+    const r = [cell('th', `ρ = ${values[i]}`, { scope: 'row' })];
+    for (const meth of methods) {
+      const e = f.merge && f.merge[meth] && f.merge[meth].a;
+      r.push(numCell(e ? e.accuracy : null, `msweep-${i}-${meth}-accuracy`, 3), numCell(e ? e.max_output_change : null, `msweep-${i}-${meth}-change`, 3));
+    }
+    return r;
+  });
+  fillTable($('#methods-sweep-table'), head, rows);
+  const card = $('#methods-sweep-chart');
   card.hidden = false;
   dirty.add(card);
 }

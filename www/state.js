@@ -27,6 +27,25 @@ export function widthsJson(text) {
   return '[' + t.split(/\s*,\s*|\s+/).map(numberJson).join(',') + ']';
 }
 
+/**
+ * JSON text of a comma list of digit pairs ("0-1, 7-9" -> "[[0,1],[7,9]]"; "3 vs 8" works too).
+ * A part that is not two numbers goes to Rust as a string, which refuses it naming the field.
+ */
+export function pairsJson(text) {
+  const t = String(text).trim();
+  if (t === '') return '[]';
+  const parts = t.split(/\s*,\s*/).map((part) => {
+    const m = part.match(/^(\d+)\s*(?:-|–|vs|\s)\s*(\d+)$/);
+    return m ? `[${m[1]},${m[2]}]` : JSON.stringify(part);
+  });
+  return '[' + parts.join(',') + ']';
+}
+
+/** The comma-list text of digit pairs ([[0,1],[7,9]] -> "0-1, 7-9"). */
+export function pairsText(pairs) {
+  return pairs.map((p) => p.join('-')).join(', ');
+}
+
 /** The comma-list text of a widths array. */
 export function widthsText(widths) {
   return widths.join(', ');

@@ -160,7 +160,7 @@ function progressMessage(force) {
   }
   const every = Math.max(1000 / STATIONARITY_HZ, stationarityCost * (1 / STATIONARITY_SHARE - 1));
   if (force || now - lastStationarityAt >= every) {
-    stationarity = lab.stationarity();
+    stationarity = JSON.parse(lab.stationarity_gauge());
     stationarityCost = performance.now() - now;
     lastStationarityAt = performance.now();
   }

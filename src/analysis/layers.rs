@@ -2,29 +2,44 @@
 //!
 //! - alignment cos(W_k, −∇_{W_k}L) = −⟨W_k, G_k⟩ / (‖W_k‖_F‖G_k‖_F); at a
 //!   stationary point of F = L + (λ/2)‖θ‖², ∇L = −λθ, so it equals 1 for every
-//!   trained layer (λ > 0);
+//!   trained layer (λ > 0) (the paper's alignment statement);
 //! - stationarity residual ρ = ‖∇L + λθ‖ / ‖λθ‖ over trained parameters
 //!   (at λ = 0: ‖∇L‖ / ‖θ‖);
-//! - balance D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (width_k × width_k). Under
-//!   gradient flow of homogeneous nets dD_k/dt = −2λD_k for linear nets, and
+//! - balance D_k = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (width_k × width_k). Derived
+//!   here: under gradient flow dD_k/dt = −2λD_k for linear nets, and
 //!   for ReLU nets the same holds for its diagonal (per-neuron incoming vs
 //!   outgoing squared norms), so ‖D_k(t)‖ = e^{−2λt}‖D_k(0)‖;
 //! - fraction of W_1 outside the span of the training inputs,
 //!   ‖W_1(I − P)‖_F / ‖W_1‖_F with P the projector onto span{xᵢ}: the
 //!   gradient of L w.r.t. W_1 lies in that span, so under GD the outside
-//!   part shrinks exactly by (1 − ηλ) per step.
+//!   part shrinks exactly by (1 − ηλ) per step (derived here).
+//!
+//! Every sum of squares here is scaled first (`scaled`), so weights far from
+//! 1 (1e140 on the way to a divergence, 1e-30 after a collapse) give finite,
+//! accurate norms, cosines and balances.
 
+use super::scaled::{max_abs, scale_for, scale_for_power};
 use crate::net::gemm::matmul;
 use ndarray::{Array2, ArrayView2, Zip};
 
 /// cos(A, −B) = −⟨A, B⟩ / (‖A‖‖B‖) (Frobenius); `None` when a norm is 0.
 pub fn cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> {
+    let (sa, sb) = (scale_for(max_abs(a.iter().copied())), scale_for(max_abs(b.iter().copied())));
     let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
-    Zip::from(&a).and(&b).for_each(|&x, &y| {
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    });
+    if sa == 1.0 && sb == 1.0 {
+        Zip::from(&a).and(&b).for_each(|&x, &y| {
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        });
+    } else {
+        Zip::from(&a).and(&b).for_each(|&x, &y| {
+            let (x, y) = (x * sa, y * sb);
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        });
+    }
     if aa == 0.0 || bb == 0.0 {
         return None;
     }
@@ -43,6 +58,18 @@ pub fn cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> 
 /// relative); a nearly balanced pair — where D_k's decay is measured — gets
 /// the direct m × m product, through the training step's kernels.
 pub fn balance(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
+    // ‖D‖² sums fourth powers of the entries.
+    let s = scale_for_power(max_abs(w.iter().chain(w_next.iter()).copied()), 4);
+    if s == 1.0 {
+        return balance_unscaled(w, w_next);
+    }
+    // D scales with s²: compute it for the scaled pair and scale back.
+    let (f, d) = balance_unscaled((&w * s).view(), (&w_next * s).view());
+    let back = 1.0 / (s * s);
+    (f * back, d * back)
+}
+
+fn balance_unscaled(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
     let (m, fan_in, fan_out) = (w.nrows(), w.ncols(), w_next.nrows());
     let diag_sq: f64 = (0..m)
         .map(|i| {
@@ -78,6 +105,11 @@ pub fn balance(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
 /// ‖W (I − Q Qᵀ)‖_F / ‖W‖_F for W (m × d) and Q (d × r) with orthonormal columns; 0 for W = 0,
 /// and exactly 0 when r = d (the inputs span R^d: nothing is outside).
 pub fn outside_span_fraction(w: ArrayView2<f64>, q: ArrayView2<f64>) -> f64 {
+    let s = scale_for(max_abs(w.iter().copied()));
+    if s != 1.0 {
+        // A ratio: the same for the scaled W.
+        return outside_span_fraction((&w * s).view(), q);
+    }
     let total: f64 = w.iter().map(|v| v * v).sum();
     if total == 0.0 || q.ncols() >= q.nrows() {
         return 0.0;
@@ -93,6 +125,7 @@ pub fn outside_span_fraction(w: ArrayView2<f64>, q: ArrayView2<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::scaled;
     use ndarray::array;
 
     #[test]
@@ -140,6 +173,41 @@ mod tests {
         let (f, _) = balance(w.view(), w_next.view());
         let (f0, _) = balance_direct(w.view(), w_next.view());
         assert!(f0 > 0.0 && (f - f0).abs() <= 1e-9 * f0, "{f} vs {f0}");
+    }
+
+    /// Weights on their way to overflow (issue 15: W₁ ~ 1e136, W₂ ~ 1e143 made
+    /// ‖D_k‖ ~ 1e286 come out null): the norms are those of the scaled matrices, scaled back.
+    #[test]
+    fn huge_and_tiny_weights_keep_their_balance_and_cosine() {
+        let w = array![[1.0, 2.0], [0.5, -1.0], [0.3, 0.7]];
+        let w_next = array![[2.0, -1.0, 0.5]];
+        let (f0, d0) = balance(w.view(), w_next.view());
+        for (a, b) in [(1e136, 1e143), (1e-160, 1e-150), (1e300, 1e-300)] {
+            let (f, d) = balance((&w * a).view(), (&w_next * b).view());
+            // Exact for equal scales; otherwise compare with the formula D = b²·NᵀN − a²·WWᵀ.
+            let want = {
+                let dm = w_next.t().dot(&w_next) * (b * b) - w.dot(&w.t()) * (a * a);
+                (
+                    scaled::sum_sq(dm.iter().copied()).norm(),
+                    scaled::sum_sq(dm.diag().iter().copied()).norm(),
+                )
+            };
+            if want.0.is_finite() && want.0 > 0.0 {
+                assert!((f / want.0 - 1.0).abs() < 1e-12, "{a:e},{b:e}: {f:e} vs {:e}", want.0);
+                assert!((d / want.1 - 1.0).abs() < 1e-12, "{a:e},{b:e}: {d:e} vs {:e}", want.1);
+            }
+            // Only a D beyond f64's range (a = 1e300: entries ~1e600) is infinite.
+            assert!(f.is_finite() || a.max(b).powi(2) > f64::MAX, "{a:e},{b:e}");
+            let c = cos_with_negative((&w * a).view(), (&w * (-b)).view()).unwrap();
+            assert!((c - 1.0).abs() < 1e-15, "{a:e},{b:e}: cos {c}");
+        }
+        let (f, d) = balance((&w * 1e136).view(), (&w_next * 1e136).view());
+        assert!(
+            (f / (f0 * 1e272) - 1.0).abs() < 1e-15 && (d / (d0 * 1e272) - 1.0).abs() < 1e-15,
+            "{f:e}"
+        );
+        let frac = outside_span_fraction((array![[3.0, 4.0]] * 1e200).view(), array![[1.0], [0.0]].view());
+        assert!((frac - 0.8).abs() < 1e-15, "{frac}");
     }
 
     #[test]

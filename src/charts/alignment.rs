@@ -32,6 +32,9 @@ pub struct AlignmentData {
     pub x_label: String,
     /// One entry per layer.
     pub layers: Vec<AlignmentLayer>,
+    /// Notes under the chart (e.g. points left out as not meaningful).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ over training.
@@ -44,6 +47,9 @@ pub struct StationarityData {
     pub x_label: String,
     /// (step or time, residual > 0) per layer or for the whole net.
     pub series: Vec<Series>,
+    /// Notes under the chart (e.g. points left out as not meaningful).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// cos(W_k, −∇L) per layer over training: instantaneous values as solid
@@ -55,6 +61,7 @@ pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "cos(W_k, −∇L)", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0, 1.0];
     plot.y_pad = 0.03;
+    plot.skipped = data.notes.clone();
     let n = data.layers.len();
     for (i, l) in data.layers.iter().enumerate() {
         let mut solid = series_style(i, n);
@@ -97,6 +104,7 @@ pub fn draw_stationarity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data
         Scale::Linear,
         Scale::Log10,
     );
+    plot.skipped = data.notes.clone();
     let n = data.series.len();
     for (i, s) in data.series.iter().enumerate() {
         plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));

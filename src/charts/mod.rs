@@ -28,6 +28,7 @@
 //! | layer balance | [`draw_balance`] | [`BalanceData`] |
 //! | generic sweep | [`draw_sweep`] | [`SweepData`] |
 //! | ranks vs λ | [`draw_rank_sweep`] | [`RankSweepData`] |
+//! | every merge method vs a sweep, stacked panels | [`draw_method_sweep`] | [`MethodSweepData`] |
 //! | merged nets, bars | [`draw_merge_bars`] | [`MergeBarsData`] |
 //! | output change vs overlap | [`draw_merge_overlap`] | [`MergeOverlapData`] |
 //! | decision boundaries | [`draw_boundary`], [`draw_boundaries`] | [`BoundaryData`] |
@@ -40,6 +41,7 @@ pub mod alignment;
 pub mod boundary;
 pub mod loss;
 pub mod merge;
+pub mod methods;
 pub mod norms;
 pub mod palette;
 pub mod ranks;
@@ -49,6 +51,7 @@ pub use alignment::{draw_alignment, draw_alignment_panels, draw_stationarity, Al
 pub use boundary::{draw_boundaries, draw_boundary, BoundaryData};
 pub use loss::{draw_loss, LossData};
 pub use merge::{draw_merge_bars, draw_merge_overlap, MergeBarsData, MergeOverlapData};
+pub use methods::{draw_method_sweep, MethodSweepData};
 pub use norms::{draw_balance, draw_norms, BalanceData, NormsData};
 pub use ranks::{draw_rank_sweep, draw_sweep, LayerRankSweep, RankSweepData, SweepData};
 pub use spectrum::{draw_spectrum, draw_spectrum_strip, draw_spectrum_strips, LayerSpectrum, SpectrumData, SpectrumHistory};

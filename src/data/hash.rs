@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::Dataset;
 
-/// (config JSON, expected `data_hash`) pairs: a `mixing` config and a two-moons
-/// `planar` config. Changing either hash is a breaking change of the data.
+/// (config JSON, expected `data_hash`) pairs: a `mixing` config, a two-moons
+/// `planar` config and a `digits` config (the embedded real images, decoded,
+/// sampled and scaled). Changing any hash is a breaking change of the data.
 pub const PINNED: &[(&str, &str)] = &[
     (
         r#"{"version":1,"seed":42,"data":{"generator":"mixing","tasks":2,"n":16,"d":12,"rho":0.3},"train":{"loss":"logistic"}}"#,
@@ -22,6 +23,10 @@ pub const PINNED: &[(&str, &str)] = &[
     (
         r#"{"version":1,"seed":7,"data":{"generator":"planar","shape":"moons","tasks":2,"n":32,"d":6,"angle_deg":60,"noise":0.1},"train":{"loss":"logistic"}}"#,
         "11b68588b1e96d61fd25ea5f6bc0824f3d6d72b9fa0d8086de583da3d0e632ac",
+    ),
+    (
+        r#"{"version":1,"seed":3,"data":{"generator":"digits","tasks":2,"n":40,"d":64,"digit_pairs":[[0,1],[7,9]],"digit_pixels":"disjoint"},"train":{"loss":"logistic"}}"#,
+        "252ab2eee51c8c3359a653e924fabbffa143d0e68467fbf4687e56b223be982c",
     ),
 ];
 

@@ -9,7 +9,9 @@
 //! * `mixing`   — x = √ρ·s + √(1−ρ)·p, shared block s and private block p: overlap ρ;
 //! * `gaussian` — i.i.d. N(0, I_d): nearly orthogonal, |⟨x, x'⟩| ~ 1/√d;
 //! * `whitened` — one regression task with XᵀX = n·I (the closed-form setting);
-//! * `planar`   — 2-D shapes lifted into 3-D subspaces at principal angle φ.
+//! * `planar`   — 2-D shapes lifted into 3-D subspaces at principal angle φ;
+//! * `digits`   — real 8×8 handwritten digits, a pair of digits per task, on all
+//!   pixels (overlapping) or on disjoint blocks of pixels (exactly orthogonal).
 //!
 //! Randomness: one generator `rng::seeded(seed, rng::stream::DATA)` is consumed
 //! in this fixed order, and only through `rng::{uniform, normal, sign, below}`
@@ -20,9 +22,11 @@
 //!    d normals (u_{o,j}) then one sign (v_{o,j});
 //! 3. for `Labels::Random`, the labels: task by task, row-major, one sign each.
 //!
-//! `whitened` and `planar` make their own targets (see their files).
+//! `whitened`, `planar` and `digits` make their own targets (see their files;
+//! `digits` draws only its per-task image choice from the stream).
 
 mod blocks;
+pub mod digits;
 mod gaussian;
 mod hash;
 mod labels;
@@ -79,6 +83,7 @@ pub fn generate(cfg: &ValidConfig) -> Dataset {
     let tasks = match dc.generator {
         Generator::Whitened => vec![whitened::generate(dc, cfg.train.loss, &mut r)],
         Generator::Planar => planar::generate(dc, &mut r),
+        Generator::Digits => digits::generate(dc, &mut r),
         g => {
             let mut xs: Vec<Array2<f64>> = match g {
                 Generator::Blocks => blocks::inputs(dc, &mut r),

@@ -22,7 +22,7 @@ use super::Task;
 use crate::analysis::spectrum::{row_space_basis, singular_values};
 
 /// Relative singular-value tolerance for the row-space bases (as in `principal_angles`).
-const BASIS_REL_TOL: f64 = 1e-10;
+const BASIS_REL_TOL: f64 = crate::analysis::spectrum::ANGLE_BASIS_REL_TOL;
 /// Rows of X_a per chunk of inner products.
 const CHUNK: usize = 256;
 

@@ -1,68 +1,150 @@
 //! Model merging: K nets (one per task, same architecture, same fixed
-//! layers) become one.
+//! layers) become one. Each method is in its own file with its formula and
+//! source: `arithmetic` (sum, mean, task_arithmetic), `regmean`, `ties`,
+//! `dare`, `spectral`; `task_vector` holds what the task-vector methods share.
 //!
-//! - `sum` (the paper's): trained layers added, W_k = Σ_t W_k^t; fixed layers
-//!   (e.g. the shallow setting's ±1/√m output layer) copied once, not added;
-//! - `mean`: trained layers averaged, (1/K)Σ_t W_k^t;
-//! - `task_arithmetic`: θ₀ + α·Σ_t (θ_t − θ₀) from the shared initialisation θ₀
-//!   (Ilharco et al. 2023).
-//!
-//! Why `sum` works (the paper's mechanism, reconstructed): with weight decay,
+//! Why `sum` works (the paper states that it does for shallow ReLU nets under
+//! GD and deep linear nets under gradient flow; this mechanism is derived
+//! here): with weight decay,
 //! ∇_{W_1}L_t lies in span(X_t), and at stationarity W_1^t = −∇_{W_1}L_t/λ, so
 //! W_1^t's rows lie in span(X_t). If X_A ⟂ X_B then W_1^B x_A = 0 and the
-//! summed net computes f_A on task A exactly (shallow, fixed outer layer).
+//! summed net computes f_A on task A exactly (shallow, with the fixed outer
+//! layer this lab assumes).
+//!
+//! `diagnostics` measures, for every pair of nets, what decides whether a
+//! merge can work (task-vector cosine, sign conflicts, low-rank energy,
+//! singular-subspace overlap, the loss along the interference path).
 
+pub mod arithmetic;
 pub mod bound;
+pub mod dare;
+pub mod diagnostics;
+pub mod regmean;
 pub mod report;
+pub mod spectral;
+pub mod task_vector;
+pub mod ties;
 
 pub use report::{evaluate, MergeReport};
 
-use crate::config::MergeMethod;
+use crate::config::{MergeConfig, MergeMethod};
 use crate::net::Net;
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
 
-/// Merge `nets` (all of one architecture, fixed layers equal) by `method`.
-/// `init` is the shared initial net θ₀ (used by task_arithmetic), `alpha` its scale.
-pub fn merge(method: MergeMethod, nets: &[&Net], init: &Net, alpha: f64) -> Net {
-    let mut out = nets[0].clone();
-    let k = nets.len() as f64;
-    for l in 0..out.depth() {
-        if !out.trained[l] {
-            continue;
-        }
-        let (w, b) = (&mut out.params.w[l], &mut out.params.b[l]);
-        match method {
-            MergeMethod::Sum | MergeMethod::Mean => {
-                w.fill(0.0);
-                b.fill(0.0);
-                for net in nets {
-                    *w += &net.params.w[l];
-                    *b += &net.params.b[l];
-                }
-                if method == MergeMethod::Mean {
-                    *w /= k;
-                    *b /= k;
-                }
-            }
-            MergeMethod::TaskArithmetic => {
-                w.assign(&init.params.w[l]);
-                b.assign(&init.params.b[l]);
-                for net in nets {
-                    w.scaled_add(alpha, &(&net.params.w[l] - &init.params.w[l]));
-                    b.scaled_add(alpha, &(&net.params.b[l] - &init.params.b[l]));
-                }
-            }
-        }
-    }
-    out
+/// What a merge may use besides the method's parameters.
+#[derive(Debug, Clone)]
+pub struct MergeInputs<'a> {
+    /// One net per task, all of one architecture with equal fixed layers.
+    pub nets: Vec<&'a Net>,
+    /// Each net's initialisation θ₀ᵗ (all equal under `merge.shared_init`,
+    /// which the task-vector methods require; they use the first).
+    pub inits: Vec<&'a Net>,
+    /// Each task's inputs X_t (n_t × d), for RegMean's Gram matrices.
+    pub inputs: Vec<ArrayView2<'a, f64>>,
 }
 
-/// Every merge method of the config applied to `nets`, named ("sum", "mean", …).
-pub fn merged_nets(cfg: &crate::config::ValidConfig, nets: &[Net], init: &Net) -> Vec<(String, Net)> {
-    let refs: Vec<&Net> = nets.iter().collect();
+/// What a method did, beyond its weights (the page and `run.json` show it):
+/// `method` and the one section that method fills. (A struct rather than a
+/// tagged enum: a tagged enum's deserializer would cost the page's wasm
+/// module several KB.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeDetail {
+    pub method: MergeMethod,
+    /// task_arithmetic, ties, dare: the scale α of the merged task vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// regmean: per trained layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regmean: Option<Vec<regmean::RegmeanLayer>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ties: Option<ties::TiesInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dare: Option<dare::DareInfo>,
+    /// spectral: the rank kept per net (outer, task order) and layer (inner; 0 for untrained layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spectral_ranks: Option<Vec<Vec<usize>>>,
+}
+
+impl MergeDetail {
+    fn of(method: MergeMethod) -> MergeDetail {
+        MergeDetail {
+            method,
+            alpha: None,
+            regmean: None,
+            ties: None,
+            dare: None,
+            spectral_ranks: None,
+        }
+    }
+}
+
+/// Merge by `method` with the parameters of `mc`.
+pub fn merge_with(method: MergeMethod, mc: &MergeConfig, inp: &MergeInputs) -> (Net, MergeDetail) {
+    let nets = &inp.nets;
+    let init = inp.inits[0];
+    let mut d = MergeDetail::of(method);
+    let net = match method {
+        MergeMethod::Sum => arithmetic::sum(nets),
+        MergeMethod::Mean => arithmetic::mean(nets),
+        MergeMethod::TaskArithmetic => {
+            d.alpha = Some(mc.alpha);
+            arithmetic::task_arithmetic(nets, init, mc.alpha)
+        }
+        MergeMethod::Regmean => {
+            let (net, layers) = regmean::regmean(nets, &inp.inputs, mc.regmean_ridge);
+            d.regmean = Some(layers);
+            net
+        }
+        MergeMethod::Ties => {
+            let (net, info) = ties::ties(nets, init, mc.ties_k, mc.alpha);
+            (d.alpha, d.ties) = (Some(mc.alpha), Some(info));
+            net
+        }
+        MergeMethod::Dare => {
+            let (net, info) = dare::dare(nets, init, mc.dare_p, mc.dare_seed, mc.alpha);
+            (d.alpha, d.dare) = (Some(mc.alpha), Some(info));
+            net
+        }
+        MergeMethod::Spectral => {
+            let rule = if mc.spectral_rank > 0 {
+                spectral::RankRule::Fixed(mc.spectral_rank)
+            } else {
+                spectral::RankRule::Energy(mc.spectral_energy)
+            };
+            let (net, ranks) = spectral::spectral(nets, rule);
+            d.spectral_ranks = Some(ranks);
+            net
+        }
+    };
+    (net, d)
+}
+
+/// Merge `nets` by `method` without task inputs (every method but RegMean)
+/// from the shared θ₀ `init` and scale `alpha`, other parameters at their defaults.
+pub fn merge(method: MergeMethod, nets: &[&Net], init: &Net, alpha: f64) -> Net {
+    assert!(method != MergeMethod::Regmean, "RegMean needs the tasks' inputs: use merge_with");
+    let mc = MergeConfig {
+        alpha,
+        ..MergeConfig::default()
+    };
+    let inp = MergeInputs {
+        nets: nets.to_vec(),
+        inits: vec![init; nets.len()],
+        inputs: Vec::new(),
+    };
+    merge_with(method, &mc, &inp).0
+}
+
+/// Every merge method of the config applied, named ("sum", "mean", …), with what each did.
+pub fn merged_nets(cfg: &crate::config::ValidConfig, inp: &MergeInputs) -> Vec<(String, Net, MergeDetail)> {
     cfg.merge
         .methods
         .iter()
-        .map(|&m| (m.name().to_string(), merge(m, &refs, init, cfg.merge.alpha)))
+        .map(|&m| {
+            let (net, detail) = merge_with(m, &cfg.merge, inp);
+            (m.name().to_string(), net, detail)
+        })
         .collect()
 }
 

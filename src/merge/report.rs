@@ -1,9 +1,12 @@
 //! Evaluation of merged nets on every task, and the quantities that explain
 //! the result: input cross-talk ‖W_1^B X_Aᵀ‖_F, overlap ‖U_AᵀU_B‖₂ of the
 //! nets' hidden subspaces (column spaces of W_k, directions with σᵢ above
-//! [`SUBSPACE_REL_TOL`]·σ₁), and the shallow bound where it applies.
+//! [`SUBSPACE_REL_TOL`]·σ₁), the shallow bound where it applies, what each
+//! method did ([`super::MergeDetail`]) and the pairwise diagnostics
+//! ([`super::diagnostics`]).
 
-use super::bound;
+use super::diagnostics::{self, Diagnostics};
+use super::{bound, MergeDetail, MergeInputs};
 use crate::analysis::spectrum;
 use crate::config::ValidConfig;
 use crate::data::{task_name, Dataset};
@@ -15,6 +18,9 @@ use serde::{Deserialize, Serialize};
 /// Singular directions below this fraction of σ₁ are not part of a layer's
 /// hidden subspace (they are what weight decay is still shrinking).
 pub const SUBSPACE_REL_TOL: f64 = 1e-3;
+
+/// Relative slack of the bound check: |change(x)| ≤ bound(x)·(1 + s) + s·|f_own(x)| (rounding).
+pub const BOUND_SLACK: f64 = 1e-12;
 
 /// One net evaluated on one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +73,12 @@ pub struct MergeReport {
     pub hidden_overlap: Vec<PairValue>,
     /// The shallow bound per task, when its assumptions hold (else empty).
     pub bound: Vec<BoundCheck>,
+    /// What each merge method did, in `merge.methods` order.
+    #[serde(default)]
+    pub methods: Vec<MergeDetail>,
+    /// Pairwise diagnostics of the task nets.
+    #[serde(default)]
+    pub diagnostics: Diagnostics,
 }
 
 impl MergeReport {
@@ -87,11 +99,24 @@ fn hidden_basis(w: &Array2<f64>) -> Array2<f64> {
     }
 }
 
+/// The inputs of a merge of `nets` (trained on `data.tasks`, started from `inits`).
+pub fn inputs<'a>(data: &'a Dataset, nets: &'a [Net], inits: &[&'a Net]) -> MergeInputs<'a> {
+    MergeInputs {
+        nets: nets.iter().collect(),
+        inits: inits.to_vec(),
+        inputs: data.tasks.iter().map(|t| t.x.view()).collect(),
+    }
+}
+
 /// Evaluate individual and merged nets on every task. `nets[t]` was trained on
-/// `data.tasks[t]`; `init` is the shared θ₀ (the first net's initialisation).
-pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> MergeReport {
+/// `data.tasks[t]` from `inits[t]` (all equal under `merge.shared_init`).
+pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net]) -> MergeReport {
     let loss_kind = cfg.train.loss;
-    let merged = super::merged_nets(cfg, nets, init);
+    let inp = inputs(data, nets, inits);
+    let (merged, methods): (Vec<(String, Net)>, Vec<MergeDetail>) = super::merged_nets(cfg, &inp)
+        .into_iter()
+        .map(|(name, net, detail)| ((name, net), detail))
+        .unzip();
     let own_outputs: Vec<Array2<f64>> = nets.iter().zip(&data.tasks).map(|(n, t)| n.forward(t.x.view())).collect();
     let mut evals = Vec::new();
     let named = nets
@@ -125,7 +150,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
                     a: task_name(a),
                     b: task_name(b),
                     layer: 1,
-                    value: libm::sqrt(m.iter().map(|v| v * v).sum()),
+                    value: crate::analysis::scaled::sum_sq(m.iter().copied()).norm(),
                 });
             }
         }
@@ -178,7 +203,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
                 .iter()
                 .zip(b_total.iter())
                 .zip(&scale)
-                .all(|((&c, &bd), &f)| c <= bd * (1.0 + 1e-12) + 1e-12 * f + 1e-300);
+                .all(|((&c, &bd), &f)| c <= bd * (1.0 + BOUND_SLACK) + BOUND_SLACK * f + 1e-300);
             checks.push(BoundCheck {
                 task: ta.name.clone(),
                 max_change: per_x.iter().cloned().fold(0.0, f64::max),
@@ -193,5 +218,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], init: &Net) -> 
         cross_talk,
         hidden_overlap,
         bound: checks,
+        methods,
+        diagnostics: diagnostics::diagnose(data, &inp.nets, inits, loss_kind),
     }
 }

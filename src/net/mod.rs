@@ -4,8 +4,8 @@
 //! Shapes: inputs are rows of X (n × d); W_k is (fan_out × fan_in); outputs
 //! are rows of F (n × out_dim). Initialisation: trained and frozen layers
 //! W_k ~ N(0, s_k²/fan_in) with s_k = init_scale·layer_scales[k]; a fixed
-//! output layer (the paper's shallow setting) has entries ±1/√m with random
-//! signs. Fixed and frozen layers come from one shared random stream, so
+//! output layer (this lab's assumed shallow setting, not stated by the paper)
+//! has entries ±1/√m with random signs. Fixed and frozen layers come from one shared random stream, so
 //! every task's net has the same ones (needed for merging); trained layers
 //! come from a per-task stream unless `merge.shared_init`.
 

@@ -6,6 +6,7 @@
 //! Z_k = A_{k−1} W_kᵀ. A bias vector of length 0 means "no bias".
 
 use super::simd;
+use crate::analysis::scaled::{self, SumSq};
 use ndarray::{Array1, Array2, Zip};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +126,52 @@ impl Params {
             }
         }
         simd::finite_from_bits(m)
+    }
+
+    /// ‖self‖² over masked layers, scaled so that it neither overflows nor
+    /// underflows (`analysis::scaled`; bit for bit `norm_sq` in the normal range).
+    pub fn sum_sq(&self, mask: &[bool]) -> SumSq {
+        let entries = || self.masked(mask).flat_map(|(w, b)| w.iter().chain(b.iter()).copied());
+        match scaled::scale_for(scaled::max_abs(entries())) {
+            1.0 => SumSq {
+                sum: self.norm_sq(mask),
+                unscale: 1.0,
+            },
+            s => scaled::sum_sq_with(entries(), s),
+        }
+    }
+
+    /// ‖self + c·other‖² over masked layers, scaled like [`Params::sum_sq`].
+    pub fn sum_sq_of_sum(&self, c: f64, other: &Params, mask: &[bool]) -> SumSq {
+        let bound = scaled::max_abs(self.masked(mask).flat_map(|(w, b)| w.iter().chain(b.iter()).copied()))
+            + c.abs() * scaled::max_abs(other.masked(mask).flat_map(|(w, b)| w.iter().chain(b.iter()).copied()));
+        let s = scaled::scale_for(bound);
+        if s == 1.0 {
+            return SumSq {
+                sum: self.norm_sq_of_sum(c, other, mask),
+                unscale: 1.0,
+            };
+        }
+        let sum = (0..self.depth())
+            .filter(|&k| mask[k])
+            .map(|k| {
+                let w = Zip::from(&self.w[k]).and(&other.w[k]).fold(0.0, |acc, &a, &b| {
+                    let v = (a * s) + c * (b * s);
+                    acc + v * v
+                });
+                let b = Zip::from(&self.b[k]).and(&other.b[k]).fold(0.0, |acc, &a, &b| {
+                    let v = (a * s) + c * (b * s);
+                    acc + v * v
+                });
+                w + b
+            })
+            .sum();
+        SumSq { sum, unscale: 1.0 / s }
+    }
+
+    /// (W_k, b_k) of the masked layers.
+    fn masked<'a>(&'a self, mask: &'a [bool]) -> impl Iterator<Item = (&'a Array2<f64>, &'a Array1<f64>)> + Clone + 'a {
+        (0..self.depth()).filter(|&k| mask[k]).map(|k| (&self.w[k], &self.b[k]))
     }
 
     /// ‖self + c·other‖² over masked layers, without allocating.

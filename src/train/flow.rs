@@ -4,6 +4,12 @@
 //! ‖e‖ = RMS(eᵢ / (atol + rtol·max(|θᵢ|, |θ̃ᵢ|))) and the standard step-size
 //! controller h ← h·min(5, max(0.2, 0.9‖e‖^{−1/5})).
 //!
+//! A trial step whose stages or error estimate are not finite (the trial point
+//! left f64's range, though the exact flow cannot: F decreases along it) is
+//! rejected like a failed error test, at the controller's strongest shrink
+//! (h ← h/5), and retried; only a non-finite value at an accepted state (the
+//! start, or a state imported or changed from outside) is a divergence.
+//!
 //! Written here rather than taken from an ODE crate because the integrator
 //! must be resumable across bounded budgets (the browser advances in slices),
 //! carry its step size and last stage between them, and allocate nothing per
@@ -60,7 +66,7 @@ pub enum FlowStep {
     Accepted { h: f64, loss: f64 },
     /// The step size fell below what the tolerance allows in floating point.
     Stalled { h: f64 },
-    /// A stage produced a non-finite value.
+    /// The accepted state itself evaluates to a non-finite value.
     NonFinite { quantity: &'static str },
 }
 
@@ -156,6 +162,7 @@ impl Flow {
                 return FlowStep::Stalled { h };
             }
             let mut last_loss = f64::NAN;
+            let mut finite = true;
             for i in 1..7 {
                 self.probe.params.assign(&net.params, mask);
                 for j in 0..i {
@@ -166,9 +173,15 @@ impl Flow {
                 }
                 last_loss = self.eval(i, ws, x, y, loss, lambda, grad, mask);
                 if !last_loss.is_finite() {
-                    self.fsal = false;
-                    return FlowStep::NonFinite { quantity: "loss" };
+                    finite = false;
+                    break;
                 }
+            }
+            if !finite {
+                // The trial left f64's range: reject it (k₁ at the accepted state is still valid).
+                self.rejected += 1;
+                self.h = h * 0.2;
+                continue;
             }
             // err = h Σ E_i k_i
             self.err.scale_add(0.0, h * E[0], &self.k[0], mask);
@@ -194,8 +207,10 @@ impl Flow {
             }
             let norm = libm::sqrt(acc / count);
             if !norm.is_finite() {
-                self.fsal = false;
-                return FlowStep::NonFinite { quantity: "gradient" };
+                // A stage's gradient overflowed: a rejected trial as above.
+                self.rejected += 1;
+                self.h = h * 0.2;
+                continue;
             }
             let factor = if norm == 0.0 {
                 5.0

@@ -7,11 +7,16 @@
 //!
 //! Every step checks the loss, the gradient and the size of the update: a
 //! non-finite value stops training with [`Status::Diverged`] naming the step
-//! and the quantity. θ is then put back to the last checkpoint whose loss and
-//! gradient were finite (checkpoints are taken every [`CHECKPOINT_EVERY`]
-//! steps: one copy of θ per 32 steps costs little, and a state whose loss
-//! has already overflowed would be useless to continue from); an update that
-//! would overflow is simply not applied.
+//! and the quantity. The trainer is then put back to its last checkpoint:
+//! θ, the gradient's average, the step and time, the loss and the SGD
+//! generator, so everything reported after a divergence comes from that
+//! state, and continuing from it at the same η would repeat the same steps.
+//! A checkpoint is considered every [`CHECKPOINT_EVERY`] steps (one copy of θ
+//! and its average per 32 steps costs little) and kept only if its loss and
+//! gradient are finite and the loss is at most [`CHECKPOINT_JUMP`] times the
+//! last kept one's: a run on its way to overflow (loss 1e271 at step 96 of
+//! issue 15's example) is no state to continue from. An update that would
+//! overflow is simply not applied.
 //! λ and η may change between budgets without resetting; `reset` restores
 //! the exact initial weights.
 //!
@@ -70,9 +75,17 @@ impl Status {
 /// Steps between copies of θ kept for recovery after divergence.
 pub const CHECKPOINT_EVERY: u64 = 32;
 
+/// A candidate checkpoint whose loss exceeds this multiple of the last kept
+/// one's is not kept (the loss is on its way to overflow; a change of λ
+/// clears the reference, since it moves the loss legitimately).
+pub const CHECKPOINT_JUMP: f64 = 10.0;
+
 struct Sgd {
     rng: LabRng,
     perm: Vec<usize>,
+    /// The generator and index order before this step's batch (what a checkpoint keeps).
+    rng_before: LabRng,
+    perm_before: Vec<usize>,
     xb: Array2<f64>,
     yb: Array2<f64>,
     ws: Workspace,
@@ -99,6 +112,14 @@ pub struct Trainer {
     loss: f64,
     checkpoint: Params,
     checkpoint_at: (u64, f64),
+    /// The rest of the kept state: the gradient's average and whether it had
+    /// started, the loss there, and the SGD generator before that step's batch.
+    check_ema: Params,
+    check_ema_ready: bool,
+    check_loss: f64,
+    check_sgd: Option<(LabRng, Vec<usize>)>,
+    /// The loss a new checkpoint is compared with (NaN: keep the next finite one).
+    check_ref: f64,
     history: History,
     status: Status,
     /// Layer 1 in span coordinates (GD with span steps on), and the trained
@@ -130,6 +151,8 @@ impl Trainer {
         let sgd = (cfg.train.optimizer == Optimizer::Sgd).then(|| Sgd {
             rng: rng::seeded(cfg.seed, stream::SGD + task as u64),
             perm: (0..x.nrows()).collect(),
+            rng_before: rng::seeded(cfg.seed, stream::SGD + task as u64),
+            perm_before: (0..x.nrows()).collect(),
             xb: Array2::zeros((cfg.train.batch_size, x.ncols())),
             yb: Array2::zeros((cfg.train.batch_size, y.ncols())),
             ws: Workspace::default(),
@@ -145,6 +168,11 @@ impl Trainer {
             init: net.clone(),
             checkpoint: net.params.clone(),
             checkpoint_at: (0, 0.0),
+            check_ema: grad.clone(),
+            check_ema_ready: false,
+            check_loss: f64::NAN,
+            check_sgd: sgd.as_ref().map(|s| (s.rng.clone(), s.perm.clone())),
+            check_ref: f64::NAN,
             ema: grad.clone(),
             grad,
             ema_ready: false,
@@ -186,7 +214,7 @@ impl Trainer {
         if on == self.span.is_some() {
             return on;
         }
-        let at_base = self.checkpoint.w[0] == self.net.params.w[0];
+        let at_base = self.checkpoint_at_base();
         let sp = (on && self.span_usable()).then(|| Span::new(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view(), at_base));
         self.install_span(sp);
         self.span.is_some()
@@ -219,14 +247,21 @@ impl Trainer {
                 &mut self.net.params.w[0],
                 &mut self.ema.w[0],
                 &mut self.checkpoint.w[0],
+                &mut self.check_ema.w[0],
             );
         }
     }
 
+    /// Whether the checkpoint's W_1 and EMA equal the current ones (then a new
+    /// span base is also the checkpoint's).
+    fn checkpoint_at_base(&self) -> (bool, bool) {
+        (self.checkpoint.w[0] == self.net.params.w[0], self.check_ema.w[0] == self.ema.w[0])
+    }
+
     /// Start span coordinates again from the current matrices.
     fn rebase(&mut self) {
+        let at_base = self.checkpoint_at_base();
         if let Some(sp) = &mut self.span {
-            let at_base = self.checkpoint.w[0] == self.net.params.w[0];
             sp.rebase(self.x.view(), self.net.params.w[0].view(), self.ema.w[0].view(), at_base);
         }
     }
@@ -289,9 +324,11 @@ impl Trainer {
         &self.ema
     }
 
-    /// Change λ; training continues from the current θ.
+    /// Change λ; training continues from the current θ. The loss then moves
+    /// for a reason, so the next finite checkpoint is kept whatever its loss.
     pub fn set_lambda(&mut self, lambda: f64) -> Result<(), ConfigError> {
         self.cfg = self.cfg.with_lambda(lambda)?;
+        self.check_ref = f64::NAN;
         if let Some(f) = &mut self.flow {
             f.invalidate();
         }
@@ -323,11 +360,16 @@ impl Trainer {
         self.loss = f64::NAN;
         self.ema_ready = false;
         self.ema.scale_add(0.0, 0.0, &self.grad, &self.net.trained);
+        self.check_ema.scale_add(0.0, 0.0, &self.grad, &self.net.trained);
+        self.check_ema_ready = false;
+        self.check_loss = f64::NAN;
+        self.check_ref = f64::NAN;
         self.history.clear();
         self.status = Status::Running;
         if let Some(s) = &mut self.sgd {
             s.rng = rng::seeded(self.cfg.seed, stream::SGD + self.task as u64);
             s.perm = (0..self.x.nrows()).collect();
+            self.check_sgd = Some((s.rng.clone(), s.perm.clone()));
         }
         if self.flow.is_some() {
             self.flow = Some(Flow::new(&self.net, self.cfg.train.lr));
@@ -414,41 +456,64 @@ impl Trainer {
         &self.status
     }
 
-    /// Every `CHECKPOINT_EVERY` steps, keep θ, once its loss (checked by the
-    /// caller) and gradient are known to be finite: a checkpoint must be a
+    /// Every `CHECKPOINT_EVERY` steps, keep the trainer's state (θ, the
+    /// gradient's average, step, time, `loss` at θ, and `sgd_before`: the SGD
+    /// generator before this step's batch) if its loss (checked finite by the
+    /// caller) did not jump more than [`CHECKPOINT_JUMP`]× over the last kept
+    /// one's, once its gradient is known to be finite: a checkpoint must be a
     /// state training can continue from.
-    fn take_checkpoint(&mut self) -> Result<(), Status> {
+    fn take_checkpoint(&mut self, loss: f64) -> Result<(), Status> {
         if self.step % CHECKPOINT_EVERY == 0 {
             if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
             }
+            // Losses at rounding level (below ε) may jump by any factor harmlessly.
+            if !self.check_ref.is_nan() && loss > CHECKPOINT_JUMP * self.check_ref.max(f64::EPSILON) {
+                return Ok(());
+            }
             let mask = update_mask(&self.span, &self.rest, &self.net.trained);
             self.checkpoint.assign(&self.net.params, mask);
+            self.check_ema.assign(&self.ema, mask);
             if let Some(sp) = &mut self.span {
                 sp.checkpoint();
                 self.checkpoint.b[0].assign(&self.net.params.b[0]);
+                self.check_ema.b[0].assign(&self.ema.b[0]);
             }
             self.checkpoint_at = (self.step, self.time);
+            self.check_ema_ready = self.ema_ready;
+            self.check_loss = loss;
+            self.check_ref = loss;
+            if let (Some((rng, perm)), Some(s)) = (&mut self.check_sgd, &self.sgd) {
+                rng.clone_from(&s.rng_before);
+                perm.clone_from(&s.perm_before);
+            }
         }
         Ok(())
     }
 
-    /// Back to the last θ whose loss and gradient were finite (GF never
-    /// accepts a non-finite state, so it has nothing to undo).
+    /// Back to the last checkpoint: θ, the gradient's average, step, time,
+    /// loss, SGD generator and the history up to that step (GF never accepts
+    /// a non-finite state, so it has nothing to undo).
     fn restore_checkpoint(&mut self) {
         if self.cfg.train.optimizer == Optimizer::Gf {
             return;
         }
-        // Span steps: every matrix current first (the checkpoint's W_1 included), then a new base there.
+        // Span steps: every matrix current first (the checkpoint's W_1 and EMA included), then a new base there.
         self.sync();
         self.net.params.assign(&self.checkpoint, &self.net.trained);
-        self.rebase();
+        self.ema.assign(&self.check_ema, &self.net.trained);
+        self.ema_ready = self.check_ema_ready;
+        self.loss = self.check_loss;
+        if let (Some(s), Some((rng, perm))) = (&mut self.sgd, &self.check_sgd) {
+            s.rng.clone_from(rng);
+            s.perm.clone_from(perm);
+        }
+        if let Some(sp) = &mut self.span {
+            sp.restore_checkpoint(self.x.view(), &self.checkpoint.w[0], &self.check_ema.w[0]);
+        }
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
         self.history.truncate_after(keep);
-        if !self.ema.all_finite(&self.net.trained) {
-            self.ema_ready = false;
-        }
     }
 
     /// Step of the state training would continue from (after a divergence, the checkpoint's).
@@ -529,8 +594,8 @@ impl Trainer {
             None => self.ws.loss_and_grad(&self.net, x, y, kind, &mut self.grad),
         };
         self.checked_loss(loss)?;
+        self.take_checkpoint(loss)?;
         self.loss = loss;
-        self.take_checkpoint()?;
         self.start_ema();
         if self.record_due() {
             let since = self.tuner.mark();
@@ -606,6 +671,10 @@ impl Trainer {
             self.record_full_batch(false)?;
         }
         let sgd = self.sgd.as_mut().expect("sgd state exists for the sgd optimizer");
+        if self.step % CHECKPOINT_EVERY == 0 {
+            sgd.rng_before.clone_from(&sgd.rng);
+            sgd.perm_before.clone_from(&sgd.perm);
+        }
         let (n, b) = (self.x.nrows(), sgd.xb.nrows());
         for i in 0..b {
             let j = i + rng::below(&mut sgd.rng, n - i);
@@ -617,7 +686,7 @@ impl Trainer {
             .ws
             .loss_and_grad(&self.net, sgd.xb.view(), sgd.yb.view(), self.cfg.train.loss, &mut self.grad);
         self.checked_loss(loss)?;
-        self.take_checkpoint()?;
+        self.take_checkpoint(loss)?;
         self.start_ema();
         self.fused_update()
     }
@@ -667,7 +736,9 @@ impl Trainer {
             grad: &self.grad,
             ema: &self.ema,
             outputs: self.ws.outputs(),
+            x: self.x.view(),
             y: self.y.view(),
+            initial_norm: self.initial_norm(),
             span_basis: self.span_basis.view(),
             loss_kind: self.cfg.train.loss,
             loss: self.loss,
@@ -689,7 +760,9 @@ impl Trainer {
             grad: &grad,
             ema: if self.ema_ready { &self.ema } else { &grad },
             outputs: ws.outputs(),
+            x: self.x.view(),
             y: self.y.view(),
+            initial_norm: self.initial_norm(),
             span_basis: self.span_basis.view(),
             loss_kind: self.cfg.train.loss,
             loss,
@@ -700,10 +773,25 @@ impl Trainer {
         })
     }
 
+    /// ‖θ₀‖ over the trained layers.
+    fn initial_norm(&self) -> f64 {
+        self.init.params.sum_sq(&self.net.trained).norm()
+    }
+
     fn record_final(&mut self) {
         let m = self.metrics();
         if m.loss.is_finite() {
             self.history.push(m);
+        }
+    }
+
+    /// The gradient's average as the metrics use it: the EMA once it has
+    /// started, else (step 0) the current full-batch gradient.
+    pub fn gradient_average(&self) -> Params {
+        if self.ema_ready {
+            self.gradient_ema().clone()
+        } else {
+            self.loss_and_gradient().1
         }
     }
 
@@ -719,18 +807,20 @@ impl Trainer {
         (loss, grad)
     }
 
+    /// [`Trainer::stationarity`] and whether it is at rounding level (then NaN,
+    /// not a number to show: `notes::ROUNDING_LEVEL`).
+    pub fn stationarity_checked(&self) -> (f64, bool) {
+        let mut ws = Workspace::default();
+        let mut grad = Params::zeros_like(&self.net.params);
+        let (x, y, loss) = (self.x.view(), self.y.view(), self.cfg.train.loss);
+        ws.loss_and_grad(&self.net, x, y, loss, &mut grad);
+        metrics::stationarity_checked(&self.net, &grad, x, ws.outputs(), y, loss, self.cfg.train.lambda)
+    }
+
     /// Stationarity residual ‖∇L + λθ‖/‖λθ‖ at the current θ, without spectra.
     pub fn stationarity(&self) -> f64 {
         let (_, g) = self.loss_and_gradient();
-        let mask = &self.net.trained;
-        let lambda = self.cfg.train.lambda;
-        let r = libm::sqrt(g.norm_sq_of_sum(lambda, &self.net.params, mask));
-        let t = libm::sqrt(self.net.params.norm_sq(mask));
-        if lambda > 0.0 {
-            r / (lambda * t)
-        } else {
-            r / t
-        }
+        metrics::stationarity_of(&g, &self.net.params, &self.net.trained, self.cfg.train.lambda)
     }
 }
 

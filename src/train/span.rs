@@ -1,5 +1,6 @@
-//! Span steps: full-batch GD on the first layer in the coordinates the
-//! low-rank-bias argument uses (paper, claim 3), exact up to rounding.
+//! Span steps: full-batch GD on the first layer in the coordinates of the
+//! low-rank argument (derived here: W_1's rows move only within span(X), the
+//! rest shrinks by (1 − ηλ) per step), exact up to rounding.
 //!
 //! With inputs X (n × d), ∇_{W_1} L = G_1ᵀ X, so GD with weight decay,
 //! W_1 ← c_t·W_1 − η_t·G_1ᵀ X (c_t = 1 − η_t λ_t), keeps
@@ -47,6 +48,10 @@ pub struct SpanState {
     /// (absent when it predates them: then the state's checkpoint matrix is it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<(f64, Array2<f64>)>,
+    /// (e, Q) of the gradient's average at the last checkpoint, likewise (the
+    /// state's `checkpoint_rest.ema` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_ema: Option<(f64, Array2<f64>)>,
 }
 
 /// Below this a factor s or e is flushed to 0: its term no longer changes
@@ -78,15 +83,21 @@ pub struct Span {
     /// (s, P) at the trainer's last checkpoint, if it is in these coordinates.
     check_s: f64,
     check_p: Array2<f64>,
+    /// (e, Q) at the last checkpoint, if it is in these coordinates.
+    check_e: f64,
+    check_q: Array2<f64>,
+    check_ema_valid: bool,
     check_valid: bool,
     /// Whether the checkpoint's matrix lags (s, P) of the checkpoint.
     check_fresh: bool,
+    /// Whether the checkpoint's EMA lags (e, Q) (a checkpoint taken in these coordinates).
+    check_ema_fresh: bool,
 }
 
 impl Span {
     /// Span coordinates for W_1 = `w` and ema_1 = `ema` (both width_1 × d) on inputs `x` (n × d);
-    /// `checkpoint_at_base`: the trainer's checkpoint of W_1 equals `w`.
-    pub fn new(x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: bool) -> Span {
+    /// `checkpoint_at_base`: whether the trainer's checkpoint of W_1 equals `w`, and its EMA `ema`.
+    pub fn new(x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: (bool, bool)) -> Span {
         let (n, m) = (x.nrows(), w.nrows());
         let mut gram = Array2::zeros((n, n));
         matmul(gram.view_mut(), x, x.t(), 1.0, false);
@@ -101,8 +112,12 @@ impl Span {
             q: Array2::zeros((m, n)),
             check_s: 1.0,
             check_p: Array2::zeros((m, n)),
+            check_e: 1.0,
+            check_q: Array2::zeros((m, n)),
+            check_ema_valid: false,
             check_valid: false,
             check_fresh: false,
+            check_ema_fresh: false,
         };
         sp.rebase(x, w, ema, checkpoint_at_base);
         sp
@@ -110,7 +125,7 @@ impl Span {
 
     /// Start again from W_1 = `w`, ema_1 = `ema` (after a reset, a restored
     /// checkpoint or an imported state); `checkpoint_at_base` as for [`Span::new`].
-    pub fn rebase(&mut self, x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: bool) {
+    pub fn rebase(&mut self, x: ArrayView2<f64>, w: ArrayView2<f64>, ema: ArrayView2<f64>, checkpoint_at_base: (bool, bool)) {
         self.base.assign(&w);
         matmul(self.base_zt.view_mut(), w, x.t(), 1.0, false);
         self.s = 1.0;
@@ -120,8 +135,11 @@ impl Span {
         self.q.fill(0.0);
         self.check_s = 1.0;
         self.check_p.fill(0.0);
-        self.check_valid = checkpoint_at_base;
+        self.check_e = 1.0;
+        self.check_q.fill(0.0);
+        (self.check_valid, self.check_ema_valid) = checkpoint_at_base;
         self.check_fresh = false;
+        self.check_ema_fresh = false;
     }
 
     /// The coordinates to export; `initial` is the initial W_1 (a base equal to it is
@@ -140,6 +158,7 @@ impl Span {
                 Array2::zeros(self.q.raw_dim())
             },
             check: (with_check && self.check_valid).then(|| (self.check_s, self.check_p.clone())),
+            check_ema: (with_check && ema_kept && self.check_ema_valid).then(|| (self.check_e, self.check_q.clone())),
         }
     }
 
@@ -148,7 +167,12 @@ impl Span {
     /// coordinates) the checkpoint out of them.
     pub fn from_state(x: ArrayView2<f64>, initial: ArrayView2<f64>, st: SpanState) -> Span {
         let base = st.base.unwrap_or_else(|| initial.to_owned());
-        let mut sp = Span::new(x, base.view(), st.ema_base.as_ref().map_or(base.view(), |e| e.view()), false);
+        let mut sp = Span::new(
+            x,
+            base.view(),
+            st.ema_base.as_ref().map_or(base.view(), |e| e.view()),
+            (false, false),
+        );
         sp.s = st.s;
         sp.p = st.p;
         sp.e = st.e;
@@ -161,6 +185,12 @@ impl Span {
             sp.check_p = p;
             sp.check_valid = true;
             sp.check_fresh = true;
+        }
+        if let Some((e, q)) = st.check_ema {
+            sp.check_e = e;
+            sp.check_q = q;
+            sp.check_ema_valid = true;
+            sp.check_ema_fresh = true;
         }
         sp
     }
@@ -193,23 +223,69 @@ impl Span {
         simd::finite_from_bits(max)
     }
 
-    /// Keep (s, P): the next [`Span::materialize`] writes the checkpoint's W_1 out.
+    /// Keep (s, P) and (e, Q): the next [`Span::materialize`] writes the checkpoint's W_1 and EMA out.
     pub fn checkpoint(&mut self) {
         self.check_s = self.s;
         self.check_p.assign(&self.p);
+        self.check_e = self.e;
+        self.check_q.assign(&self.q);
+        self.check_ema_valid = true;
         self.check_valid = true;
         self.check_fresh = true;
+        self.check_ema_fresh = true;
     }
 
     /// Write W_1 = s·B + P·X into `w`, ema_1 = e·E + Q·X into `ema` and, if
-    /// one was taken since the last call, the checkpoint's W_1 into `check`.
-    pub fn materialize(&mut self, x: ArrayView2<f64>, w: &mut Array2<f64>, ema: &mut Array2<f64>, check: &mut Array2<f64>) {
+    /// one was taken since the last call, the checkpoint's W_1 and EMA into
+    /// `check` and `check_ema`.
+    pub fn materialize(
+        &mut self,
+        x: ArrayView2<f64>,
+        w: &mut Array2<f64>,
+        ema: &mut Array2<f64>,
+        check: &mut Array2<f64>,
+        check_ema: &mut Array2<f64>,
+    ) {
         combine(w, self.s, &self.base, &self.p, x);
         combine(ema, self.e, &self.ema_base, &self.q, x);
         if self.check_fresh {
             combine(check, self.check_s, &self.base, &self.check_p, x);
             self.check_fresh = false;
         }
+        if self.check_ema_fresh {
+            combine(check_ema, self.check_e, &self.ema_base, &self.check_q, x);
+            self.check_ema_fresh = false;
+        }
+    }
+
+    /// Back to the checkpoint after a divergence: its coordinates where they
+    /// are in these coordinates (then continuing repeats an uninterrupted run
+    /// bit for bit), else a new base at its matrices `check` and `check_ema`
+    /// (written out by [`Span::materialize`] first).
+    pub fn restore_checkpoint(&mut self, x: ArrayView2<f64>, check: &Array2<f64>, check_ema: &Array2<f64>) {
+        if self.check_valid {
+            self.s = self.check_s;
+            self.p.assign(&self.check_p);
+        } else {
+            self.base.assign(check);
+            matmul(self.base_zt.view_mut(), check.view(), x.t(), 1.0, false);
+            (self.s, self.check_s) = (1.0, 1.0);
+            self.p.fill(0.0);
+            self.check_p.fill(0.0);
+            self.check_valid = true;
+        }
+        if self.check_ema_valid {
+            self.e = self.check_e;
+            self.q.assign(&self.check_q);
+        } else {
+            self.ema_base.assign(check_ema);
+            (self.e, self.check_e) = (1.0, 1.0);
+            self.q.fill(0.0);
+            self.check_q.fill(0.0);
+            self.check_ema_valid = true;
+        }
+        self.check_fresh = false;
+        self.check_ema_fresh = false;
     }
 }
 
@@ -222,6 +298,7 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
         ("ema_base", st.ema_base.as_ref(), (m, d)),
         ("q", Some(&st.q), (m, n)),
         ("check[1]", st.check.as_ref().map(|c| &c.1), (m, n)),
+        ("check_ema[1]", st.check_ema.as_ref().map(|c| &c.1), (m, n)),
     ];
     for (name, a, want) in mats {
         let Some(a) = a else { continue };
@@ -239,7 +316,12 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
             return Err(format!("{path}.{name} has a non-finite entry {v} at ({i}, {j})"));
         }
     }
-    for (name, v) in [("s", st.s), ("e", st.e), ("check[0]", st.check.as_ref().map_or(0.0, |c| c.0))] {
+    for (name, v) in [
+        ("s", st.s),
+        ("e", st.e),
+        ("check[0]", st.check.as_ref().map_or(0.0, |c| c.0)),
+        ("check_ema[0]", st.check_ema.as_ref().map_or(0.0, |c| c.0)),
+    ] {
         if !v.is_finite() {
             return Err(format!("{path}.{name} must be finite, got {v}"));
         }

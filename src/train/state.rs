@@ -41,11 +41,32 @@ pub struct TrainerState {
     pub sgd: Option<(LabRng, Vec<usize>)>,
     /// Gradient flow: the next trial step size and the rejections in a row.
     pub flow: Option<(f64, u64)>,
+    /// The rest of the checkpoint (absent in live states and in states saved
+    /// before it was kept: a rollback then keeps the current EMA and generator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_rest: Option<CheckpointRest>,
     /// GD with span steps (`Trainer::set_span_steps`): layer 1's span
     /// coordinates. Absent otherwise, and in states saved before span steps
     /// (importing one under span steps starts them from its matrices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<super::span::SpanState>,
+}
+
+/// What a rollback restores besides θ (`checkpoint`) and step and time (`checkpoint_at`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointRest {
+    /// The gradient's average at the checkpoint, and whether it had started.
+    pub ema: Params,
+    pub ema_ready: bool,
+    /// The loss at the checkpoint (null before the first).
+    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    pub loss: f64,
+    /// The loss the next checkpoint is compared with (null: the next finite one is kept).
+    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    pub reference_loss: f64,
+    /// SGD: the generator and index order before the checkpoint step's batch.
+    pub sgd: Option<(LabRng, Vec<usize>)>,
 }
 
 /// Largest history stride accepted on import (a power of two; a real run
@@ -164,12 +185,16 @@ fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Resul
                     r.min(c)
                 ));
             }
-            if l.numerical_rank > r.min(c) {
-                return Err(format!(
-                    "{p}.layers[{k}].numerical_rank {} exceeds min(rows, cols) = {} of a {r}×{c} layer",
-                    l.numerical_rank,
-                    r.min(c)
-                ));
+            for (name, v) in [
+                ("numerical_rank", l.numerical_rank.unwrap_or(0)),
+                ("numerical_rank_max", l.numerical_rank_max),
+            ] {
+                if v > r.min(c) {
+                    return Err(format!(
+                        "{p}.layers[{k}].{name} {v} exceeds min(rows, cols) = {} of a {r}×{c} layer",
+                        r.min(c)
+                    ));
+                }
             }
         }
     }
@@ -245,6 +270,21 @@ impl Trainer {
         } else {
             (Params::empty(self.init.params.depth()), Params::empty(self.checkpoint.depth()))
         };
+        let checkpoint_rest = references.then(|| {
+            // A checkpoint's average is finite unless its entries overflowed; then it restarts.
+            let ok = self.check_ema.all_finite(&all);
+            CheckpointRest {
+                ema: if ok {
+                    self.check_ema.clone()
+                } else {
+                    Params::zeros_like(&self.check_ema)
+                },
+                ema_ready: ok && self.check_ema_ready,
+                loss: self.check_loss,
+                reference_loss: self.check_ref,
+                sgd: self.check_sgd.clone(),
+            }
+        });
         TrainerState {
             task: self.task,
             params: self.net.params.clone(),
@@ -256,6 +296,7 @@ impl Trainer {
             loss: self.loss,
             checkpoint,
             checkpoint_at: self.checkpoint_at,
+            checkpoint_rest,
             history: self.history.clone(),
             status: self.status.clone(),
             sgd: self.sgd.as_ref().map(|s| (s.rng.clone(), s.perm.clone())),
@@ -283,6 +324,22 @@ impl Trainer {
         self.loss = st.loss;
         self.checkpoint = st.checkpoint;
         self.checkpoint_at = st.checkpoint_at;
+        match st.checkpoint_rest {
+            Some(c) => {
+                self.check_ema = c.ema;
+                self.check_ema_ready = c.ema_ready;
+                self.check_loss = c.loss;
+                self.check_ref = c.reference_loss;
+                self.check_sgd = c.sgd;
+            }
+            None => {
+                self.check_ema = self.ema.clone();
+                self.check_ema_ready = self.ema_ready;
+                self.check_loss = f64::NAN;
+                self.check_ref = f64::NAN;
+                self.check_sgd = st.sgd.clone();
+            }
+        }
         self.history = st.history;
         self.status = st.status;
         self.stale = false;
@@ -345,6 +402,25 @@ impl Trainer {
             ));
         }
         let opt = format!("{:?}", self.cfg.train.optimizer).to_ascii_lowercase();
+        if let Some(c) = &st.checkpoint_rest {
+            let p = format!("{path}.checkpoint_rest");
+            check_params(&c.ema, &shapes, &format!("{p}.ema"))?;
+            if c.sgd.is_some() != self.sgd.is_some() {
+                return Err(format!(
+                    "{p}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
+                    if c.sgd.is_some() { "present" } else { "missing" }
+                ));
+            }
+            if let Some((rng, perm)) = &c.sgd {
+                let pos = rng.get_word_pos();
+                if pos > MAX_RNG_WORD_POS {
+                    return Err(format!(
+                        "{p}.sgd[0].word_pos (the batch generator's position) must be at most 2^62 = {MAX_RNG_WORD_POS}, got {pos}"
+                    ));
+                }
+                check_permutation(perm, self.x.nrows(), &format!("{p}.sgd"))?;
+            }
+        }
         if st.sgd.is_some() != self.sgd.is_some() {
             return Err(format!(
                 "{path}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
@@ -469,9 +545,10 @@ fn explain(v: &Value, path: &str) -> Result<(), String> {
             "sgd" => de::<Option<(LabRng, Vec<usize>)>>(f, &p)?,
             "flow" => de::<Option<(f64, u64)>>(f, &p)?,
             "span" => de::<Option<super::span::SpanState>>(f, &p)?,
+            "checkpoint_rest" => de::<Option<CheckpointRest>>(f, &p)?,
             other => {
                 return Err(format!(
-                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, history, status, sgd, flow, span)",
+                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, checkpoint_rest, history, status, sgd, flow, span)",
                     crate::overrides::clip(other)
                 ))
             }

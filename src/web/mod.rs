@@ -19,7 +19,7 @@ use crate::charts::{self, BoundaryData, ChartReport};
 use crate::config::{Config, ValidConfig};
 use crate::run::{Run, Snapshot};
 use crate::snapshot_delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
-use crate::{data, figures, merge, npy, presets, summary, urlhash};
+use crate::{data, figures, npy, presets, summary, urlhash};
 use backend::{PageBackend, PageCanvas};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
@@ -149,6 +149,12 @@ pub fn presets_json() -> Result<String, JsError> {
     serde_json::to_string(&list).map_err(err)
 }
 
+/// The paper's λ for our λ, as the text shown next to the λ control (`notes::paper_lambda`).
+#[wasm_bindgen]
+pub fn paper_lambda_text(lambda: f64) -> String {
+    crate::notes::paper_lambda(lambda)
+}
+
 /// The default config as JSON.
 #[wasm_bindgen]
 pub fn default_config() -> String {
@@ -253,6 +259,14 @@ impl Lab {
         self.run.trainers()[0].stationarity()
     }
 
+    /// The gauge's reading of task a as JSON {"value": ρ or null, "note": null or
+    /// why ρ is not shown (`notes::ROUNDING_LEVEL`)}.
+    pub fn stationarity_gauge(&mut self) -> String {
+        self.run.sync_matrices();
+        let (v, rounding) = self.run.trainers()[0].stationarity_checked();
+        json!({"value": if rounding { None } else { Some(v) }, "note": rounding.then_some(crate::notes::ROUNDING_LEVEL)}).to_string()
+    }
+
     /// The `final` object (same as the CLI's `run --json`).
     pub fn final_summary(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
@@ -278,11 +292,7 @@ impl Lab {
     pub fn boundaries(&mut self) -> Result<String, JsError> {
         self.run.sync_matrices();
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = if nets.len() >= 2 {
-            merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
-        } else {
-            Vec::new()
-        };
+        let merged = self.run.merged_nets();
         let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
         panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
         serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
@@ -294,7 +304,9 @@ impl Lab {
         let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
         let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
             Some((_, n)) => n.clone(),
-            None => merge::merged_nets(self.run.config(), &nets, self.run.trainers()[0].initial_net())
+            None => self
+                .run
+                .merged_nets()
                 .into_iter()
                 .find(|(name, _)| name == net)
                 .map(|(_, n)| n)
@@ -427,11 +439,44 @@ pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
     serde_json::to_string(&summary::final_summary(&run)).map_err(err)
 }
 
-/// Chart input parsed once: a snapshot (most charts), boundary panels, or overlap-sweep data.
+/// Chart input parsed once: a snapshot (most charts), boundary panels,
+/// overlap-sweep data, or every merge method across a sweep.
 enum Parsed {
     Snapshot(Box<Snapshot>),
     Boundaries(Vec<Vec<BoundaryData>>),
     Overlap(charts::MergeOverlapData),
+    Methods(charts::MethodSweepData),
+}
+
+/// The page's in-page sweep, as the `merge_methods` chart reads it: the swept
+/// key, its values (numbers), the config's merge methods and each point's
+/// `final` object (`run_to_end`).
+#[derive(serde::Deserialize)]
+struct MethodSweepInput {
+    key: String,
+    values: Vec<f64>,
+    methods: Vec<String>,
+    finals: Vec<serde_json::Value>,
+}
+
+/// One accuracy and one output-change panel on `task` a, a line per merge
+/// method of the sweep's config ([`figures::method_sweep`]).
+fn method_sweep_of(input: MethodSweepInput) -> charts::MethodSweepData {
+    let points: Vec<figures::SweepPoint> = input
+        .values
+        .iter()
+        .zip(&input.finals)
+        .map(|(&x, f)| figures::SweepPoint {
+            x,
+            group: String::new(),
+            values: summary::flatten(f),
+        })
+        .collect();
+    let templates = [
+        "merge.{method}.a.accuracy".to_string(),
+        "merge.{method}.a.max_output_change".to_string(),
+    ];
+    figures::method_sweep(&input.key, false, &input.methods, &templates, &points)
 }
 
 fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
@@ -439,6 +484,8 @@ fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
         Parsed::Boundaries(serde_json::from_str(json_text).map_err(err)?)
     } else if chart == "merge_overlap" {
         Parsed::Overlap(serde_json::from_str(json_text).map_err(err)?)
+    } else if chart == "merge_methods" {
+        Parsed::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?))
     } else {
         Parsed::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?))
     })
@@ -454,6 +501,7 @@ fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: 
             return charts::draw_boundaries(area, set).map_err(err);
         }
         Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
+        Parsed::Methods(d) => return charts::draw_method_sweep(area, d).map_err(err),
         Parsed::Snapshot(s) => s,
     };
     draw_snapshot_chart(area, chart, s)
@@ -471,15 +519,19 @@ fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, 
         }
         "norms" => charts::draw_norms(area, &figures::norms_data(s, 0).0),
         "balance" => charts::draw_balance(area, &figures::norms_data(s, 0).1),
-        "merge_loss" | "merge_accuracy" => {
+        "merge_loss" | "merge_accuracy" | "merge_path" => {
             let report = s
                 .merge
                 .as_ref()
                 .ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
-            charts::draw_merge_bars(
-                area,
-                &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
-            )
+            if chart == "merge_path" {
+                charts::draw_sweep(area, &figures::merge_path_data(report))
+            } else {
+                charts::draw_merge_bars(
+                    area,
+                    &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
+                )
+            }
         }
         other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
     };

@@ -81,7 +81,10 @@ describe('lowrank-lab page', () => {
     // Every preset is listed with its `see` line.
     assert.ok((await page.locator('[data-testid^="preset-"]').count()) >= 10);
     assert.match(await text(page, 'preset-merge-orthogonal'), /disjoint coordinate blocks/);
-    assert.match(await text(page, 'about'), /reconstructed here/);
+    // Scope: what the paper states, what is derived here, what is assumed (issue 15).
+    assert.match(await text(page, 'about'), /as known from its abstract, states that/);
+    assert.match(await text(page, 'about'), /derived in this lab/);
+    assert.match(await text(page, 'about'), /this lab’s assumed shallow setting/);
     assert.match(await text(page, 'about'), /half of ours/);
     const ms = await page.evaluate(() => ({ chart: document.body.dataset.firstChartMs, script: document.body.dataset.scriptStartMs }));
     console.log(`# first chart drawn ${ms.chart} ms after navigation started (page script started at ${ms.script} ms)`);

@@ -7,6 +7,8 @@ import {
   lambdaAtPosition,
   LAMBDA_POSITIONS,
   numberJson,
+  pairsJson,
+  pairsText,
   positionOfLambda,
   widthsJson,
 } from '../../www/state.js';
@@ -24,6 +26,15 @@ test('typed numbers stay as typed; anything else becomes a JSON string for Rust 
   assert.equal(widthsJson(' '), '[]');
   assert.equal(widthsJson('0'), '[0]');
   assert.equal(widthsJson('64,x'), '[64,"x"]');
+});
+
+test('digit pairs: "p-q" (or "p vs q") per task, anything else a JSON string for Rust to refuse', () => {
+  assert.equal(pairsJson('0-1, 7-9'), '[[0,1],[7,9]]');
+  assert.equal(pairsJson('3 vs 8,2 5'), '[[3,8],[2,5]]');
+  assert.equal(pairsJson(' '), '[]');
+  assert.equal(pairsJson('0-1, seven'), '[[0,1],"seven"]');
+  assert.equal(pairsText([[0, 1], [7, 9]]), '0-1, 7-9');
+  assert.equal(pairsJson(pairsText([[4, 9]])), '[[4,9]]');
 });
 
 test('the λ slider: position 0 is λ = 0, the rest are tenths of a decade', () => {

@@ -43,17 +43,21 @@ pub fn analyze(dir: &Path, out: Option<&Path>) -> Result<(), String> {
             return Err(format!("W{}.npy: the SVD did not converge", k + 1));
         }
         let tol = spectrum::rank_tolerance(s[0], w.nrows(), w.ncols());
+        let (rank_lo, rank_hi) = spectrum::numerical_rank_range(&s, w.nrows(), w.ncols());
         let chains = mats.get(k + 1).is_some_and(|n| n.ncols() == w.nrows());
         let balance = chains.then(|| layers::balance(w.view(), mats[k + 1].view()));
         layer_docs.push(json!({
             "name": format!("W{}", k + 1),
             "shape": [w.nrows(), w.ncols()],
-            "frobenius": w.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            "frobenius": lowrank_lab::analysis::scaled::sum_sq(w.iter().copied()).norm(),
             "spectral_norm": s[0],
             "stable_rank": ranks::stable_rank(&s),
             "effective_rank": ranks::effective_rank(&s),
-            "numerical_rank": spectrum::numerical_rank(&s, w.nrows(), w.ncols()),
+            "numerical_rank": (rank_lo == rank_hi).then_some(rank_lo),
+            "numerical_rank_min": rank_lo,
+            "numerical_rank_max": rank_hi,
             "rank_tolerance": tol,
+            "svd_error": spectrum::svd_error(s[0], w.nrows(), w.ncols()),
             "balance": balance.map(|b| b.0),
             "balance_diag": balance.map(|b| b.1),
             "singular_values": s,

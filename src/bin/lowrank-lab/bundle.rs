@@ -49,6 +49,11 @@ impl Bundle {
         fs::write(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
     }
 
+    /// The temporary folder the bundle is written in (for files written in pieces).
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Move the finished bundle into place.
     pub fn finish(self) -> Result<(), String> {
         self.write(MARKER, b"lowrank-lab output folder\n")?;

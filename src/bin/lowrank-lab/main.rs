@@ -6,8 +6,12 @@
 mod analyze;
 mod bench_cmd;
 mod bundle;
+mod collect;
+mod records;
 mod run_cmd;
+mod slurm;
 mod sweep_cmd;
+mod sweep_folder;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -75,26 +79,32 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Run a grid of configs in parallel and write sweep.csv plus sweep charts.
+    /// Run a grid of configs in parallel and write sweep.csv plus sweep charts (or, with --slurm, a cluster job).
     Sweep {
         #[command(flatten)]
         base: ConfigArgs,
         /// An axis: key=v1;v2;… (repeatable; Cartesian product). Defaults to the preset's grid.
         #[arg(long = "grid", value_name = "KEY=V1;V2")]
         grid: Vec<String>,
-        #[arg(long)]
-        out: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
+        /// Output folder; each point is written to DIR/points/ as it finishes. With --slurm: where the collected result goes (default DIR/result).
+        #[arg(long, required_unless_present = "slurm")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+        #[arg(long, conflicts_with = "slurm")]
         jobs: Option<usize>,
         /// Run only points with index ≡ i (mod N), for job arrays.
-        #[arg(long, value_name = "i/N")]
+        #[arg(long, value_name = "i/N", conflicts_with = "slurm")]
         shard: Option<String>,
         /// GD computes layer 1's products every step instead of in span coordinates (as `run --direct`).
         #[arg(long)]
         direct: bool,
+        /// Continue the sweep in --out: run only the points without a record (a finished sweep does nothing).
+        #[arg(long, conflicts_with = "slurm")]
+        resume: bool,
+        #[command(flatten)]
+        slurm: slurm::SlurmArgs,
     },
-    /// Merge the sweep.csv of shard folders into one sweep (and its charts).
+    /// Merge shard folders into one sweep (table and charts); lists missing or duplicated points and exits 2 if any.
     Collect {
         /// Shard output folders.
         #[arg(required = true)]
@@ -156,6 +166,8 @@ fn main() -> ExitCode {
             jobs,
             shard,
             direct,
+            resume,
+            slurm,
         } => sweep_cmd::sweep(sweep_cmd::SweepArgs {
             base,
             grid,
@@ -163,8 +175,10 @@ fn main() -> ExitCode {
             jobs,
             shard,
             direct,
+            resume,
+            slurm,
         }),
-        Command::Collect { dirs, out } => sweep_cmd::collect(&dirs, &out),
+        Command::Collect { dirs, out } => collect::collect(&dirs, &out),
         Command::Bench(args) => bench_cmd::bench(args),
     };
     match result {

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::net::Net;
 use lowrank_lab::run::Run;
-use lowrank_lab::{data, figures, merge, npy, overrides, presets, summary};
+use lowrank_lab::{data, figures, npy, overrides, presets, summary};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -70,12 +70,20 @@ pub fn train(cfg: &ValidConfig, direct: bool) -> Run {
 }
 
 pub fn write_net(bundle: &Bundle, dir: &str, net: &Net) -> Result<(), String> {
-    for (k, w) in net.params.w.iter().enumerate() {
-        bundle.write(&format!("{dir}/W{}.npy", k + 1), &npy::to_bytes(w).map_err(|e| e.to_string())?)?;
-        if !net.params.b[k].is_empty() {
+    write_params(bundle, dir, &net.params, "W", "b")
+}
+
+/// `{dir}/{w}k.npy` per layer and `{dir}/{b}k.npy` where it has biases.
+fn write_params(bundle: &Bundle, dir: &str, p: &lowrank_lab::net::Params, w_name: &str, b_name: &str) -> Result<(), String> {
+    for (k, w) in p.w.iter().enumerate() {
+        bundle.write(
+            &format!("{dir}/{w_name}{}.npy", k + 1),
+            &npy::to_bytes(w).map_err(|e| e.to_string())?,
+        )?;
+        if !p.b[k].is_empty() {
             bundle.write(
-                &format!("{dir}/b{}.npy", k + 1),
-                &npy::vec_to_bytes(&net.params.b[k]).map_err(|e| e.to_string())?,
+                &format!("{dir}/{b_name}{}.npy", k + 1),
+                &npy::vec_to_bytes(&p.b[k]).map_err(|e| e.to_string())?,
             )?;
         }
     }
@@ -124,6 +132,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         "overlap": snapshot.overlap,
         "history": history,
         "final": fin,
+        "definitions": lowrank_lab::definitions::definitions(),
     });
     bundle.write(
         "run.json",
@@ -151,13 +160,23 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             &format!("weights_init/{}", data::task_name(i)),
             run.trainers()[i].initial_net(),
         )?;
+        write_params(
+            &bundle,
+            &format!("gradient_avg/{}", data::task_name(i)),
+            &run.trainers()[i].gradient_average(),
+            "G",
+            "gb",
+        )?;
     }
     if nets.len() >= 2 {
-        for (name, net) in merge::merged_nets(&cfg, &nets, run.trainers()[0].initial_net()) {
+        for (name, net) in run.merged_nets() {
             write_net(&bundle, &format!("weights/{name}"), &net)?;
         }
     }
     bundle.finish()?;
+    for w in summary::collapse_warnings(&fin) {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         crate::print_stdout(&serde_json::to_string_pretty(&fin).map_err(|e| e.to_string())?);
     }

@@ -1,0 +1,64 @@
+//! Decodes the shipped digits file (`data/digits/digits.csv.gz`, checked
+//! against its pinned SHA-256) and writes its compact coding
+//! (`src/data/digits/codec.rs`) to `$OUT_DIR/digits.lrc`, which the crate
+//! embeds with `include_bytes!`: the page needs no fetch for real data.
+//! A wrong file fails the build with the hash it found.
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+
+#[path = "src/data/digits/codec.rs"]
+#[allow(dead_code)]
+mod codec;
+#[path = "src/data/digits/pinned.rs"]
+#[allow(dead_code)]
+mod pinned;
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn main() {
+    let src = "data/digits/digits.csv.gz";
+    println!("cargo:rerun-if-changed={src}");
+    println!("cargo:rerun-if-changed=src/data/digits/codec.rs");
+    println!("cargo:rerun-if-changed=src/data/digits/pinned.rs");
+    let gz = std::fs::read(src).unwrap_or_else(|e| panic!("cannot read {src}: {e}"));
+    let got = hex(&gz);
+    assert!(
+        got == pinned::SOURCE_SHA256,
+        "{src} has SHA-256 {got}, expected {} (the scikit-learn 1.9.1 file; see data/digits/README.md)",
+        pinned::SOURCE_SHA256
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("{src} does not decompress: {e}"));
+    let (mut pixels, mut labels) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let v: Vec<u8> = line
+            .split(',')
+            .map(|f| {
+                f.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{src} line {}: `{f}` is not 0..255", i + 1))
+            })
+            .collect();
+        assert!(v.len() == 65, "{src} line {}: {} fields, expected 65", i + 1, v.len());
+        assert!(
+            v[..64].iter().all(|&p| p <= 16) && v[64] <= 9,
+            "{src} line {}: value out of range",
+            i + 1
+        );
+        pixels.extend_from_slice(&v[..64]);
+        labels.push(v[64]);
+    }
+    assert_eq!(labels.len(), pinned::IMAGES, "{src}: image count");
+    let decoded = [&pixels[..], &labels[..]].concat();
+    assert_eq!(hex(&decoded), pinned::DECODED_SHA256, "{src}: decoded bytes' hash");
+    let coded = codec::encode(&pixels, &labels);
+    let (p2, l2) = codec::decode(&coded, labels.len());
+    assert!(p2 == pixels && l2 == labels, "digits codec does not round-trip");
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("digits.lrc");
+    std::fs::write(&out, coded).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}

@@ -1,0 +1,179 @@
+// End-to-end tests of the merge methods, their diagnostics and the digits data
+// in the page (headless Chromium against dist/, see helpers.mjs).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl } from './helpers.mjs';
+
+const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
+const METHODS = ['sum', 'mean', 'task_arithmetic', 'regmean', 'ties', 'dare', 'spectral'];
+
+function cliFinal(config) {
+  if (!fs.existsSync(CLI)) execFileSync('cargo', ['build', '--release', '--bin', 'lowrank-lab'], { cwd: ROOT, stdio: 'inherit' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-e2e-'));
+  try {
+    const cfgFile = path.join(dir, 'config.json');
+    fs.writeFileSync(cfgFile, JSON.stringify(config));
+    return JSON.parse(execFileSync(CLI, ['run', '--config', cfgFile, '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const value = async (page, id) => {
+  const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
+  return v === '' ? null : Number(v);
+};
+
+async function playToEnd(page, timeout = 90_000) {
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
+}
+
+/** Pixels of a canvas that are not blank (transparent or white). */
+function inked(page, testid) {
+  return page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) n += 1;
+    return n;
+  }, testid);
+}
+
+const close = (a, b, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300);
+
+describe('merge methods in the page', () => {
+  let env;
+  before(async () => {
+    env = await setup();
+  });
+  after(async () => {
+    if (env) await env.close();
+  });
+
+  it('merge-methods: the table shows every selected method, each as the CLI computes it, with diagnostics and the path chart', async () => {
+    const { page, log } = await env.newPage({ width: 1400, height: 1000 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-methods');
+    await setControl(page, 'train.steps', '400');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 400);
+    await playToEnd(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid="merge-spectral-a-accuracy"]')?.dataset.value);
+    const config = await pageConfig(page);
+    assert.deepEqual(config.merge.methods, METHODS);
+    const rows = await page.locator('[data-testid="merge-table"] tbody th').allTextContents();
+    assert.deepEqual(rows, ['net a', 'net b', ...METHODS]);
+    const fin = cliFinal(config);
+    for (const m of METHODS) {
+      for (const t of ['a', 'b']) {
+        assert.equal(await value(page, `merge-${m}-${t}-accuracy`), fin.merge[m][t].accuracy, `${m} on ${t}`);
+        const loss = await value(page, `merge-${m}-${t}-loss`);
+        assert.ok(close(loss, fin.merge[m][t].loss), `${m} loss on ${t}: page ${loss} vs CLI ${fin.merge[m][t].loss}`);
+      }
+      assert.ok((await page.textContent(`[data-testid="method-${m}"]`)).length > 10, `what ${m} did`);
+    }
+    // What TIES and the spectral merge did, as the CLI reports it.
+    const ties = fin.merge_methods.find((d) => d.method === 'ties').ties;
+    const tiesText = (await page.textContent('[data-testid="method-ties"]')).replace(/(\d)[\s,](?=\d)/gu, '$1');
+    assert.match(tiesText, new RegExp(`top ${ties.kept} of ${ties.entries} entries.* ${ties.conflicts} entries had .* ${ties.untouched} left`));
+    // The diagnostics of the pair, equal to the CLI's.
+    const pair = fin.merge_diagnostics.pairs[0];
+    for (const [id, key] of [['cosine', 'task_cosine'], ['signs', 'sign_conflicts'], ['input-mean', 'input_overlap_mean']]) {
+      const got = await value(page, `diag-a-b-1-${id}`);
+      assert.ok(close(got, pair[key], 1e-6), `${key}: page ${got} vs CLI ${pair[key]}`);
+    }
+    const path0 = fin.merge_diagnostics.paths[0];
+    assert.ok(close(await value(page, 'path-a-b-task_vector-a1'), path0.loss_a[10]));
+    await page.locator('[data-testid="chart-merge_path"]').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-merge_path"]').width > 100);
+    await page.waitForTimeout(300);
+    assert.ok((await inked(page, 'chart-merge_path')) > 5000, 'the interference chart is drawn');
+
+    // Deselect TIES: the next run's table has no TIES row; its parameter field hides.
+    assert.ok(await page.isVisible('[data-testid="control-merge.ties_k"]'));
+    await page.uncheck('[data-testid="control-merge-ties"]');
+    await page.waitForFunction(() => !JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).merge.methods.includes('ties'));
+    assert.ok(!(await page.isVisible('[data-testid="control-merge.ties_k"]')));
+    await playToEnd(page);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="merge-ties-a-accuracy"]') && document.querySelector('[data-testid="merge-dare-a-accuracy"]')?.dataset.value);
+    const after = await page.locator('[data-testid="merge-table"] tbody th').allTextContents();
+    assert.deepEqual(after, ['net a', 'net b', ...METHODS.filter((m) => m !== 'ties')]);
+    // A bad parameter is refused with Rust's message next to its control.
+    await setControl(page, 'merge.dare_p', '1');
+    assert.equal(
+      await page.textContent('[data-testid="error-merge.dare_p"]'),
+      'merge.dare_p must be in [0, 1) (fraction of each task vector dropped), got 1',
+    );
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+
+  it('the in-page sweep draws one line per merge method and tabulates them', async () => {
+    const { page, log } = await env.newPage({ width: 1400, height: 1000 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-methods');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="sweep"]').disabled);
+    await page.click('[data-testid="sweep"]');
+    await page.waitForSelector('[data-testid="chart-merge_methods"]:visible', { timeout: 120_000 });
+    assert.equal(await page.locator('[data-testid="methods-sweep-table"] tbody tr').count(), 9);
+    const head = await page.locator('[data-testid="methods-sweep-table"] thead th').allTextContents();
+    for (const m of METHODS) assert.ok(head.includes(`${m}: acc a`) && head.includes(`${m}: Δf a`), `${m} in ${head}`);
+    // At ρ = 0 the sum and RegMean reproduce net a (to 1e-9), as the preset says.
+    for (const m of ['sum', 'regmean']) assert.ok((await value(page, `msweep-0-${m}-change`)) <= 1e-9, m);
+    await page.locator('[data-testid="chart-merge_methods"]').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-merge_methods"]').width > 100);
+    await page.waitForTimeout(300);
+    assert.ok((await inked(page, 'chart-merge_methods')) > 10_000);
+    const svg = await page.evaluate(() => {
+      const card = document.querySelector('[data-chart="merge_methods"]');
+      return card ? card.querySelector('canvas').width : 0;
+    });
+    assert.ok(svg > 100);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+
+  it('merge-digits: real digits train in the page as on the command line; disjoint pixels make the sum exact', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-digits');
+    await setControl(page, 'train.steps', '300');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 300);
+    assert.equal(await page.inputValue('[data-testid="control-data.digit_pairs"]'), '0-1, 7-9');
+    await playToEnd(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid="merge-regmean-a-accuracy"]')?.dataset.value);
+    const fin = cliFinal(await pageConfig(page));
+    for (const m of ['sum', 'regmean']) assert.equal(await value(page, `merge-${m}-a-accuracy`), fin.merge[m].a.accuracy, m);
+    assert.ok(close(await value(page, 'overlap-a-b-mean-inner'), fin.overlap.pairs[0].mean_abs_inner));
+    // Each task on its own half of the pixels: exactly orthogonal, and once weight decay has
+    // removed the initial weights outside each span ((1 − ηλ)^2000 ≈ 3e-18), the sum is exact.
+    await page.selectOption('[data-testid="control-data.digit_pixels"]', 'disjoint');
+    await setControl(page, 'train.steps', '2000');
+    await page.waitForFunction(() => {
+      const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
+      return c.data.digit_pixels === 'disjoint' && c.train.steps === 2000;
+    });
+    await playToEnd(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid="overlap-a-b-max-inner"]')?.dataset.value === '0');
+    await page.waitForFunction(() => document.querySelector('[data-testid="merge-sum-a-change"]')?.dataset.value);
+    assert.ok((await value(page, 'merge-sum-a-change')) <= 1e-12);
+    // Pairs are typed as "p-q" and checked by Rust.
+    await setControl(page, 'data.digit_pairs', '3-3, 7-9');
+    assert.equal(
+      await page.textContent('[data-testid="error-data.digit_pairs"]'),
+      'data.digit_pairs[0] must be two different digits in [0, 9], got [3, 3]',
+    );
+    await setControl(page, 'data.digit_pairs', '2-5, 4-9');
+    await page.waitForFunction(() => JSON.stringify(JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.digit_pairs) === '[[2,5],[4,9]]');
+    assert.equal(await page.textContent('[data-testid="error-data.digit_pairs"]'), '');
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
+  });
+});
