@@ -1,22 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! End-to-end tests of the `lowrank-lab` binary.
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank-lab"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{lab, p, stderr};
 
 #[test]
 fn presets_lists_every_preset() {

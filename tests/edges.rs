@@ -6,14 +6,9 @@
 //! come from (60-digit mpmath on the exported `.npy` files).
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lowrank-lab"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+mod common;
+use common::lab;
 
 /// `run ARGS --out DIR --json`: the `final` object and the bundle's `run.json`.
 fn run(args: &[&str], out: &Path) -> (Value, Value, String) {

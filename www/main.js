@@ -989,7 +989,7 @@ function renderDiagnostics(diag) {
 
 const dirty = new Set();
 // Drawing statistics, for people and tests curious about the main thread's load.
-const perf = { byChart: {}, frames: 0, snapshots: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, fullSnapshots: 0, partialBytes: null, resyncs: 0, resyncLast: null, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
+const perf = { byChart: {}, frames: 0, snapshots: 0, drawMsLast: 0, drawMsMax: 0, drawMsTotal: 0, snapshotBytes: 0, fullSnapshots: 0, partialBytes: null, partialRecent: [], resyncs: 0, resyncLast: null, snapshotStep: null, snapshotWorkerMs: 0, analystSnapshots: 0, analystMs: 0, analystError: null };
 window.lowrankLabPerf = perf;
 const visible = new Set();
 let lastDraw = 0;
@@ -1543,7 +1543,12 @@ function showSnapshot(m, from) {
   perf.snapshotBytes = m.snapshot.length;
   snapshotObj = JSON.parse(m.snapshot);
   if (snapshotObj.tasks.every((t) => t.history.from === 0)) perf.fullSnapshots += 1;
-  else perf.partialBytes = m.snapshot.length;
+  else {
+    perf.partialBytes = m.snapshot.length;
+    // The last 16 deltas' sizes, for the long-run test: one delta's size
+    // depends on how many steps the worker ran while the page drew.
+    perf.partialRecent = perf.partialRecent.slice(-15).concat([m.snapshot.length]);
+  }
   perf.snapshotStep = snapshotObj.tasks[0].current.step;
   if (m.boundaries) boundariesText = m.boundaries;
   renderTables();
