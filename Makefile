@@ -48,28 +48,28 @@ setup:
 
 # The release wasm package the page bundles.
 $(WASM): $(RUST_SRC) | setup
-	wasm-pack build --profile wasm-release --target bundler --out-dir pkg -- --no-default-features
+	wasm-pack build --profile wasm-release --target bundler --out-dir pkg -- --no-default-features --features web-page
 	@touch $@
 
 wasm: $(WASM)
 
 pkg-web/st/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
-	wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st -- --no-default-features
+	wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st -- --no-default-features --features web-worker
 	@touch $@
 
 pkg-web/st-relaxed/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
 	CARGO_TARGET_DIR=target/wasm-relaxed RUSTFLAGS="$(RELAXED_FLAGS)" \
-	  wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st-relaxed -- --no-default-features
+	  wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st-relaxed -- --no-default-features --features web-worker
 	@touch $@
 
 pkg-web/mt/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
 	CARGO_TARGET_DIR=target/wasm-mt RUSTFLAGS="$(MT_FLAGS)" \
-	  $(MT_BUILD) --out-dir pkg-web/mt -- --no-default-features --features wasm-threads $(MT_STD)
+	  $(MT_BUILD) --out-dir pkg-web/mt -- --no-default-features --features wasm-threads,web-worker $(MT_STD)
 	@touch $@
 
 pkg-web/mt-relaxed/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
 	CARGO_TARGET_DIR=target/wasm-mt-relaxed RUSTFLAGS="$(MT_FLAGS) -C target-feature=+relaxed-simd" \
-	  $(MT_BUILD) --out-dir pkg-web/mt-relaxed -- --no-default-features --features wasm-threads $(MT_STD)
+	  $(MT_BUILD) --out-dir pkg-web/mt-relaxed -- --no-default-features --features wasm-threads,web-worker $(MT_STD)
 	@touch $@
 
 wasm-workers: $(PKG_WEB)

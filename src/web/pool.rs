@@ -17,6 +17,7 @@
 //! without threads. Until it is running, `net::par::threads()` is 1 and
 //! nothing touches rayon.
 
+#[cfg(web_worker)]
 use super::Lab;
 use wasm_bindgen::prelude::*;
 
@@ -135,6 +136,7 @@ pub fn build_info() -> String {
     .to_string()
 }
 
+#[cfg(web_worker)]
 #[wasm_bindgen]
 impl Lab {
     /// How every trainer's steps split work across threads, for tests and

@@ -1,0 +1,247 @@
+//! The page's drawing exports: chart input parsed once ([`ChartData`],
+//! [`ChartStore`]) and drawn onto canvases with plotters-canvas or as SVG.
+//! Left out of the workers' modules (the `web-worker` feature), which never draw.
+
+use super::backend::{PageBackend, PageCanvas};
+use super::err;
+use crate::charts::{self, BoundaryData, ChartReport};
+use crate::run::Snapshot;
+use crate::snapshot_delta::{SnapshotDelta, SnapshotStore};
+use crate::{figures, summary};
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+/// Chart input parsed once: a snapshot (most charts), boundary panels,
+/// overlap-sweep data, or every merge method across a sweep.
+enum Parsed {
+    Snapshot(Box<Snapshot>),
+    Boundaries(Vec<Vec<BoundaryData>>),
+    Overlap(charts::MergeOverlapData),
+    Methods(charts::MethodSweepData),
+}
+
+/// The page's in-page sweep, as the `merge_methods` chart reads it: the swept
+/// key, its values (numbers), the config's merge methods and each point's
+/// `final` object (`run_to_end`).
+#[derive(serde::Deserialize)]
+struct MethodSweepInput {
+    key: String,
+    values: Vec<f64>,
+    methods: Vec<String>,
+    finals: Vec<serde_json::Value>,
+}
+
+/// One accuracy and one output-change panel on `task` a, a line per merge
+/// method of the sweep's config ([`figures::method_sweep`]).
+fn method_sweep_of(input: MethodSweepInput) -> charts::MethodSweepData {
+    let points: Vec<figures::SweepPoint> = input
+        .values
+        .iter()
+        .zip(&input.finals)
+        .map(|(&x, f)| figures::SweepPoint {
+            x,
+            group: String::new(),
+            values: summary::flatten(f),
+        })
+        .collect();
+    let templates = [
+        "merge.{method}.a.accuracy".to_string(),
+        "merge.{method}.a.max_output_change".to_string(),
+    ];
+    figures::method_sweep(&input.key, false, &input.methods, &templates, &points)
+}
+
+fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
+    Ok(if chart.starts_with("boundaries") {
+        Parsed::Boundaries(serde_json::from_str(json_text).map_err(err)?)
+    } else if chart == "merge_overlap" {
+        Parsed::Overlap(serde_json::from_str(json_text).map_err(err)?)
+    } else if chart == "merge_methods" {
+        Parsed::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?))
+    } else {
+        Parsed::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?))
+    })
+}
+
+/// Every chart is drawn through [`PageBackend`], so it is compiled once for both outputs.
+fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: &Parsed) -> Result<ChartReport, JsError> {
+    let s = match parsed {
+        Parsed::Boundaries(sets) => {
+            let task = chart.strip_prefix("boundaries_").unwrap_or("a");
+            let i = task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0);
+            let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
+            return charts::draw_boundaries(area, set).map_err(err);
+        }
+        Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
+        Parsed::Methods(d) => return charts::draw_method_sweep(area, d).map_err(err),
+        Parsed::Snapshot(s) => s,
+    };
+    draw_snapshot_chart(area, chart, s)
+}
+
+/// The charts drawn from a snapshot.
+fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
+    let r = match chart {
+        "loss" => charts::draw_loss(area, &figures::loss_data(s)),
+        "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(s, 0)),
+        "spectrum_over_time" => charts::draw_spectrum_strips(area, &figures::spectrum_history(s, 0)),
+        "alignment" => {
+            let (a, st) = figures::alignment_data(s, 0);
+            charts::draw_alignment_panels(area, &a, &st)
+        }
+        "norms" => charts::draw_norms(area, &figures::norms_data(s, 0).0),
+        "balance" => charts::draw_balance(area, &figures::norms_data(s, 0).1),
+        "merge_loss" | "merge_accuracy" | "merge_path" => {
+            let report = s
+                .merge
+                .as_ref()
+                .ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
+            if chart == "merge_path" {
+                charts::draw_sweep(area, &figures::merge_path_data(report))
+            } else {
+                charts::draw_merge_bars(
+                    area,
+                    &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
+                )
+            }
+        }
+        other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
+    };
+    r.map_err(err)
+}
+
+type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
+
+fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String, JsError> {
+    let backend = PageCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
+    let area = PageBackend::Canvas(backend).into_drawing_area();
+    let report = draw(&area)?;
+    area.present().map_err(err)?;
+    serde_json::to_string(&report).map_err(err)
+}
+
+fn svg_of(width: u32, height: u32, draw: Drawer<'_>) -> Result<String, JsError> {
+    if width == 0 || height == 0 {
+        return Err(err(charts::ChartError::EmptySize(width, height)));
+    }
+    let mut buf = String::new();
+    {
+        let area = PageBackend::Svg(SVGBackend::with_string(&mut buf, (width, height))).into_drawing_area();
+        draw(&area)?;
+        area.present().map_err(err)?;
+    }
+    Ok(buf)
+}
+
+/// Chart input parsed once and drawn many times (a snapshot is parsed once
+/// per frame, not once per chart).
+#[wasm_bindgen]
+pub struct ChartData {
+    parsed: Parsed,
+}
+
+#[wasm_bindgen]
+impl ChartData {
+    /// Parse `json_text` as the input of charts like `chart` (a snapshot, or
+    /// boundary panels for `boundaries_*`, or overlap data for `merge_overlap`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(chart: &str, json_text: &str) -> Result<ChartData, JsError> {
+        Ok(ChartData {
+            parsed: parse_for(chart, json_text)?,
+        })
+    }
+
+    /// Draw `chart` onto `canvas`; returns the chart's report JSON ({skipped: [...]}).
+    /// `pixel_ratio` is the canvas's device pixels per CSS pixel (window.devicePixelRatio),
+    /// so text keeps its size on HiDPI screens.
+    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| draw_parsed(a, chart, &self.parsed)))
+    }
+
+    /// The same chart as an SVG document.
+    pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
+        svg_of(width, height, &|a| draw_parsed(a, chart, &self.parsed))
+    }
+}
+
+/// The page's live snapshot, kept in Rust and updated by the workers'
+/// [`SnapshotDelta`]s, so a snapshot's history is parsed once when its points
+/// arrive, not with every snapshot; the snapshot charts draw from it.
+#[wasm_bindgen]
+pub struct ChartStore {
+    store: SnapshotStore,
+}
+
+#[wasm_bindgen]
+impl ChartStore {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> ChartStore {
+        ChartStore {
+            store: SnapshotStore::new(),
+        }
+    }
+
+    /// Apply a delta JSON ([`Lab::snapshot_delta`], [`Analyst::snapshot_delta`]).
+    /// Throws, keeping the held snapshot, if it does not parse or does not
+    /// continue the held histories (the sender must then send a full one).
+    pub fn apply(&mut self, delta_json: &str) -> Result<(), JsError> {
+        let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
+        self.store.apply(d).map_err(|e| JsError::new(&e))
+    }
+
+    /// Forget the held snapshot (a new run follows).
+    pub fn clear(&mut self) {
+        self.store.clear();
+    }
+
+    /// Whether a snapshot is held.
+    pub fn has_snapshot(&self) -> bool {
+        self.store.snapshot().is_some()
+    }
+
+    /// The held snapshot as JSON (as [`Lab::snapshot`]), e.g. for the metrics CSV.
+    pub fn snapshot_json(&self) -> Result<String, JsError> {
+        serde_json::to_string(self.held()?).map_err(err)
+    }
+
+    /// Draw snapshot chart `chart` onto `canvas` (as [`ChartData::draw`]).
+    pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
+        let s = self.held()?;
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| draw_snapshot_chart(a, chart, s)))
+    }
+
+    /// The same chart as an SVG document.
+    pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
+        let s = self.held()?;
+        svg_of(width, height, &|a| draw_snapshot_chart(a, chart, s))
+    }
+
+    fn held(&self) -> Result<&Snapshot, JsError> {
+        self.store.snapshot().ok_or_else(|| JsError::new("no snapshot yet"))
+    }
+}
+
+impl Default for ChartStore {
+    fn default() -> Self {
+        ChartStore::new()
+    }
+}
+
+/// Draw chart `chart` onto `canvas` from a snapshot JSON (or, for
+/// `boundaries_*` and `merge_overlap`, that chart's data JSON). Returns the
+/// chart's report JSON ({skipped: [...]}). Parses on every call: use
+/// [`ChartData`] to draw several charts from one snapshot.
+#[wasm_bindgen]
+pub fn draw_chart(canvas: HtmlCanvasElement, chart: &str, json_text: &str) -> Result<String, JsError> {
+    let parsed = parse_for(chart, json_text)?;
+    draw_on_canvas(canvas, &|a| draw_parsed(a, chart, &parsed))
+}
+
+/// The same chart as an SVG document (for "download SVG").
+#[wasm_bindgen]
+pub fn chart_svg(chart: &str, json_text: &str, width: u32, height: u32) -> Result<String, JsError> {
+    let parsed = parse_for(chart, json_text)?;
+    svg_of(width, height, &|a| draw_parsed(a, chart, &parsed))
+}

@@ -1,0 +1,270 @@
+//! The training and analysis workers' exports: [`Lab`] (one run, in the
+//! training worker), [`Analyst`] (snapshots off the training core) and
+//! [`run_to_end`] (the in-page sweeps). Left out of the page's module (the
+//! `web-page` feature), which only draws and edits configs.
+
+use super::{err, parse};
+use crate::run::{Run, Snapshot};
+use crate::snapshot_delta::DeltaEncoder;
+use crate::{data, figures, npy, summary};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+/// SHA-256 of the data a config generates (the same value natively and in wasm).
+#[wasm_bindgen]
+pub fn data_hash(config_json: &str) -> Result<String, JsError> {
+    Ok(data::data_hash(&data::generate(&parse(config_json)?)))
+}
+
+/// One run: K trainers and their data. Lives in the Web Worker.
+#[wasm_bindgen]
+pub struct Lab {
+    pub(super) run: Run,
+    /// What [`Lab::snapshot_delta`] sent last.
+    deltas: DeltaEncoder,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Validate `config_json` and initialise the run (refused before allocation if invalid).
+    #[wasm_bindgen(constructor)]
+    /// GD runs in span steps where they pay (`Trainer::set_span_steps`), as the CLI's do.
+    pub fn new(config_json: &str) -> Result<Lab, JsError> {
+        let mut run = Run::new(&parse(config_json)?);
+        run.set_span_steps(true);
+        Ok(Lab {
+            run,
+            deltas: DeltaEncoder::new(),
+        })
+    }
+
+    /// Advance every task by at most `max_steps`; returns a small progress JSON
+    /// {step, time, running, status: [..]} (cheap: no spectra). Layer 1's
+    /// matrices are written out of span coordinates only when something reads
+    /// them (the worker advances a wide net one step per call).
+    pub fn advance(&mut self, max_steps: u32) -> Result<String, JsError> {
+        self.run.advance_deferred(max_steps as u64);
+        self.progress()
+    }
+
+    /// {step, time, running, total_steps, total_time, optimizer, status: [per task]}.
+    pub fn progress(&self) -> Result<String, JsError> {
+        let t = &self.run.trainers()[0];
+        let cfg = self.run.config();
+        let status: Vec<_> = self.run.trainers().iter().map(|t| t.status().clone()).collect();
+        serde_json::to_string(&json!({
+            "step": t.step_count(),
+            "time": t.time(),
+            "running": self.run.is_running(),
+            "total_steps": cfg.train.steps,
+            "total_time": cfg.train.time,
+            "optimizer": cfg.train.optimizer,
+            "status": status,
+        }))
+        .map_err(err)
+    }
+
+    /// The full snapshot (config, data hash, overlap, per-task metrics and history, merge report).
+    pub fn snapshot(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        serde_json::to_string(&self.run.snapshot()).map_err(err)
+    }
+
+    /// The snapshot as a [`SnapshotDelta`](crate::snapshot_delta::SnapshotDelta) JSON: the histories hold only the points
+    /// added since the last delta (all of them if `full`, after a decimation, a
+    /// reset or a rollback). The page's [`ChartStore`] applies it.
+    pub fn snapshot_delta(&mut self, full: bool) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        serde_json::to_string(&self.deltas.encode(&self.run, full)).map_err(err)
+    }
+
+    /// The next [`Lab::snapshot_delta`] is full (the page could not apply one).
+    pub fn resync_deltas(&mut self) {
+        self.deltas.reset();
+    }
+
+    /// Stationarity residual of task a (cheap: no SVD), for the gauge.
+    pub fn stationarity(&mut self) -> f64 {
+        self.run.sync_matrices();
+        self.run.trainers()[0].stationarity()
+    }
+
+    /// The gauge's reading of task a as JSON {"value": ρ or null, "note": null or
+    /// why ρ is not shown (`notes::ROUNDING_LEVEL`)}.
+    pub fn stationarity_gauge(&mut self) -> String {
+        self.run.sync_matrices();
+        let (v, rounding) = self.run.trainers()[0].stationarity_checked();
+        json!({"value": if rounding { None } else { Some(v) }, "note": rounding.then_some(crate::notes::ROUNDING_LEVEL)}).to_string()
+    }
+
+    /// The `final` object (same as the CLI's `run --json`).
+    pub fn final_summary(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        serde_json::to_string(&summary::final_summary(&self.run)).map_err(err)
+    }
+
+    /// Change λ without resetting.
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), JsError> {
+        self.run.set_lambda(lambda).map_err(err)
+    }
+
+    /// Change η without resetting.
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), JsError> {
+        self.run.set_lr(lr).map_err(err)
+    }
+
+    /// Back to the same initial weights.
+    pub fn reset(&mut self) {
+        self.run.reset();
+    }
+
+    /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task] (empty otherwise).
+    pub fn boundaries(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
+        let merged = self.run.merged_nets();
+        let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
+        panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
+        serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
+    }
+
+    /// Weights of net `net` ("a", "b", …, or a merge name) layer `layer` (1-based) as .npy bytes.
+    pub fn weights_npy(&mut self, net: &str, layer: usize) -> Result<Vec<u8>, JsError> {
+        self.run.sync_matrices();
+        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
+        let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
+            Some((_, n)) => n.clone(),
+            None => self
+                .run
+                .merged_nets()
+                .into_iter()
+                .find(|(name, _)| name == net)
+                .map(|(_, n)| n)
+                .ok_or_else(|| JsError::new(&format!("no net named `{net}`")))?,
+        };
+        let w = chosen
+            .params
+            .w
+            .get(layer.wrapping_sub(1))
+            .ok_or_else(|| JsError::new(&format!("layer must be in [1, {}], got {layer}", chosen.depth())))?;
+        npy::to_bytes(w).map_err(err)
+    }
+
+    /// The run's full state as JSON (config, weights, RNG and integrator state, history);
+    /// floats are written so they read back exactly. See [`Lab::from_state`].
+    pub fn export_state(&mut self) -> Result<String, JsError> {
+        self.run.sync_matrices();
+        serde_json::to_string(&self.run.state()).map_err(err)
+    }
+
+    /// A run restored from [`Lab::export_state`] output; continuing it gives the same
+    /// numbers as the run that was exported. Refuses (with the reason) a state that does
+    /// not match its config, and configs above the browser memory budget.
+    pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
+        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
+        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
+        // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
+        run.set_span_steps(true);
+        Ok(Lab {
+            run,
+            deltas: DeltaEncoder::new(),
+        })
+    }
+
+    /// Every trainer's state for the analysis worker ([`Analyst`]), without writing layer 1
+    /// out of span coordinates first (`live::encode`: JSON without the matrices, and the
+    /// matrices as raw f64; a few ms for W3).
+    pub fn live_state(&self) -> Result<LiveState, JsError> {
+        crate::live::encode(&self.run)
+            .map(|inner| LiveState { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// The run's config JSON (normalised; λ and η as last set).
+    pub fn config_json(&self) -> String {
+        self.run.config().config().to_json()
+    }
+
+    /// Number of layers L.
+    pub fn depth(&self) -> usize {
+        self.run.trainers()[0].initial_net().depth()
+    }
+}
+
+/// [`Lab::live_state`]'s two parts.
+#[wasm_bindgen]
+pub struct LiveState {
+    inner: crate::live::LiveState,
+}
+
+#[wasm_bindgen]
+impl LiveState {
+    /// The states without their matrices (JSON).
+    pub fn meta(&self) -> String {
+        self.inner.meta.clone()
+    }
+
+    /// The matrices (a Float64Array; taken out, so a second call returns an empty array).
+    pub fn take_data(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.inner.data)
+    }
+}
+
+/// The page's analysis worker: snapshots of [`Lab::live_state`], taken off the
+/// training worker (on the other core), equal to what [`Lab::snapshot`] would give.
+#[wasm_bindgen]
+pub struct Analyst {
+    inner: crate::live::Analyst,
+    deltas: DeltaEncoder,
+}
+
+#[wasm_bindgen]
+impl Analyst {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Analyst {
+        Analyst {
+            inner: crate::live::Analyst::new(),
+            deltas: DeltaEncoder::new(),
+        }
+    }
+
+    /// The snapshot JSON (as [`Lab::snapshot`]) of the run in `meta` and `data` (a
+    /// [`LiveState`]'s parts), trained with `config_json` ([`Lab::config_json`]); refuses
+    /// states that do not parse or do not fit the config.
+    pub fn snapshot(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        serde_json::to_string(&self.take(config_json, meta, data)?).map_err(err)
+    }
+
+    /// The same snapshot as a [`SnapshotDelta`](crate::snapshot_delta::SnapshotDelta) JSON against the deltas this
+    /// analyst sent before (see [`Lab::snapshot_delta`]).
+    pub fn snapshot_delta(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<String, JsError> {
+        let snap = self.take(config_json, meta, data)?;
+        serde_json::to_string(&self.deltas.encode_snapshot(snap, false)).map_err(err)
+    }
+
+    /// The next [`Analyst::snapshot_delta`] is full (the page could not apply one).
+    pub fn resync_deltas(&mut self) {
+        self.deltas.reset();
+    }
+
+    fn take(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<Snapshot, JsError> {
+        let cfg = parse(config_json)?;
+        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))
+    }
+}
+
+impl Default for Analyst {
+    fn default() -> Self {
+        Analyst::new()
+    }
+}
+
+/// Train one config to the end and return its `final` JSON (the overlap sweep runs these one by one in the worker).
+#[wasm_bindgen]
+pub fn run_to_end(config_json: &str) -> Result<String, JsError> {
+    let cfg = parse(config_json)?;
+    let mut run = Run::new(&cfg);
+    run.set_span_steps(true);
+    run.run_to_end();
+    serde_json::to_string(&summary::final_summary(&run)).map_err(err)
+}
