@@ -6,7 +6,7 @@
 #
 # Build steps skip work when their outputs are newer than their inputs.
 
-.PHONY: test test-native test-wasm test-e2e screenshot start dist wasm setup clean-web
+.PHONY: test test-native test-wasm test-e2e screenshot start dist wasm wasm-workers setup clean-web
 CARGO ?= cargo
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -14,10 +14,28 @@ PORT ?= 8080
 # wasm-pack finds binaryen's wasm-opt (an npm package) here; webpack lives here too.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-RUST_SRC := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+RUST_SRC := Cargo.toml Cargo.lock $(shell find src vendor -name '*.rs' -o -name '*.js' -path 'src/*')
 WEB_SRC := index.html webpack.config.js package.json package-lock.json $(wildcard www/*)
 WASM := pkg/lowrank_lab_bg.wasm
 CLI := target/release/lowrank-lab
+
+# The training and analysis workers' builds, one chosen at load (www/worker.js):
+#   st          WebAssembly SIMD, one thread (every browser the page supports)
+#   st-relaxed  the same with relaxed-SIMD fused multiply-adds in the products
+#   mt          threads (shared memory, rayon on Web Workers): cross-origin isolated pages
+#   mt-relaxed  threads and relaxed SIMD
+# Each has its own target dir (other RUSTFLAGS rebuild everything). The
+# threaded ones need nightly: std rebuilt with atomics, and since Rust 1.92's
+# nightlies the shared-memory link arguments spelled out.
+WORKER_BUILDS := st st-relaxed mt mt-relaxed
+PKG_WEB := $(WORKER_BUILDS:%=pkg-web/%/lowrank_lab_bg.wasm)
+RELAXED_FLAGS := -C target-feature=+simd128,+relaxed-simd
+MT_FLAGS := -C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals \
+  -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296 \
+  -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
+  -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base
+MT_BUILD := RUSTUP_TOOLCHAIN=nightly wasm-pack build --profile wasm-release --target web
+MT_STD := -Z build-std=panic_abort,std
 
 test: test-native test-wasm test-e2e bench-smoke test-slurm test-slurm-scale
 
@@ -30,13 +48,35 @@ setup:
 
 # The release wasm package the page bundles.
 $(WASM): $(RUST_SRC) | setup
-	wasm-pack build --profile wasm-release --target bundler --out-dir pkg -- --no-default-features
+	wasm-pack build --profile wasm-release --target bundler --out-dir pkg -- --no-default-features --features web-page
 	@touch $@
 
 wasm: $(WASM)
 
-# The static site.
-dist/index.html: $(WASM) $(WEB_SRC) | setup
+pkg-web/st/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
+	wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st -- --no-default-features --features web-worker
+	@touch $@
+
+pkg-web/st-relaxed/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
+	CARGO_TARGET_DIR=target/wasm-relaxed RUSTFLAGS="$(RELAXED_FLAGS)" \
+	  wasm-pack build --profile wasm-release --target web --out-dir pkg-web/st-relaxed -- --no-default-features --features web-worker
+	@touch $@
+
+pkg-web/mt/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
+	CARGO_TARGET_DIR=target/wasm-mt RUSTFLAGS="$(MT_FLAGS)" \
+	  $(MT_BUILD) --out-dir pkg-web/mt -- --no-default-features --features wasm-threads,web-worker $(MT_STD)
+	@touch $@
+
+pkg-web/mt-relaxed/lowrank_lab_bg.wasm: $(RUST_SRC) | setup
+	CARGO_TARGET_DIR=target/wasm-mt-relaxed RUSTFLAGS="$(MT_FLAGS) -C target-feature=+relaxed-simd" \
+	  $(MT_BUILD) --out-dir pkg-web/mt-relaxed -- --no-default-features --features wasm-threads,web-worker $(MT_STD)
+	@touch $@
+
+wasm-workers: $(PKG_WEB)
+
+# The static site (webpack also copies pkg-web/ to dist/wasm/ and the
+# service worker that isolates the page on hosts without the headers).
+dist/index.html: $(WASM) $(PKG_WEB) $(WEB_SRC) | setup
 	webpack --mode production
 
 dist: dist/index.html
@@ -86,7 +126,7 @@ test-slurm-scale: $(CLI)
 	bash tests/slurm/scale.sh
 
 clean-web:
-	rm -rf dist pkg test-output
+	rm -rf dist pkg pkg-web test-output
 
 # ---- Speed: `make bench` (not in CI) and `make bench-smoke` (in `make test`) ----
 # bench/run.mjs runs the standard workloads natively, in headless Chromium (our
@@ -94,11 +134,13 @@ clean-web:
 # in NumPy, JAX and TensorFlow.js (wasm); checks that all reach our final loss,
 # then prints medians and writes bench/results/latest.json. bench-smoke does
 # the same once on tiny sizes (seconds), so the harness cannot rot.
-.PHONY: bench bench-smoke bench-setup bench-pkg bench-pkg-nosimd
+.PHONY: bench bench-smoke bench-setup bench-pkg bench-pkg-nosimd bench-pkg-relaxed bench-pkg-mt
 BENCH_VENV := bench/.venv/.stamp
 BENCH_NPM := bench/node_modules/.stamp
 BENCH_PKG := bench/pkg/lowrank_lab_bg.wasm
 BENCH_PKG_NOSIMD := bench/pkg-nosimd/lowrank_lab_bg.wasm
+BENCH_PKG_RELAXED := bench/pkg-relaxed/lowrank_lab_bg.wasm
+BENCH_PKG_MT := bench/pkg-mt/lowrank_lab_bg.wasm
 
 $(BENCH_VENV): bench/requirements.txt
 	python3 -m venv bench/.venv
@@ -131,8 +173,26 @@ $(BENCH_PKG_NOSIMD): $(RUST_SRC) | setup
 
 bench-pkg-nosimd: $(BENCH_PKG_NOSIMD)
 
-bench: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_NOSIMD)
+# The page's relaxed-SIMD and threaded (threads and relaxed SIMD) builds with
+# the benchmark's exports, in those builds' target dirs (only this crate is
+# rebuilt): browser_*_relaxed and browser_*_threads.
+$(BENCH_PKG_RELAXED): $(RUST_SRC) | setup
+	CARGO_TARGET_DIR=target/wasm-relaxed RUSTFLAGS="$(RELAXED_FLAGS)" \
+	  wasm-pack build --profile wasm-release --target web --out-dir bench/pkg-relaxed -- --no-default-features --features bench-exports
+	@touch $@
+
+$(BENCH_PKG_MT): $(RUST_SRC) | setup
+	CARGO_TARGET_DIR=target/wasm-mt-relaxed RUSTFLAGS="$(MT_FLAGS) -C target-feature=+relaxed-simd" \
+	  $(MT_BUILD) --out-dir bench/pkg-mt -- --no-default-features --features wasm-threads,bench-exports $(MT_STD)
+	@touch $@
+
+bench-pkg-relaxed: $(BENCH_PKG_RELAXED)
+bench-pkg-mt: $(BENCH_PKG_MT)
+
+bench: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_NOSIMD) $(BENCH_PKG_RELAXED) $(BENCH_PKG_MT)
 	node bench/run.mjs
 
-bench-smoke: bench-setup $(CLI) $(BENCH_PKG)
+# The smoke test runs the threaded build too (its pool and split tuner in a
+# browser), not the relaxed single-thread one (the page's e2e tests load it).
+bench-smoke: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_MT)
 	node bench/run.mjs --smoke

@@ -19,6 +19,18 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn main() {
+    // The wasm exports' split (Cargo features web-page / web-worker, src/web/mod.rs):
+    // a build asking for neither carries both.
+    let page = std::env::var_os("CARGO_FEATURE_WEB_PAGE").is_some();
+    let worker = std::env::var_os("CARGO_FEATURE_WEB_WORKER").is_some();
+    println!("cargo:rustc-check-cfg=cfg(web_page)");
+    println!("cargo:rustc-check-cfg=cfg(web_worker)");
+    if page || !worker {
+        println!("cargo:rustc-cfg=web_page");
+    }
+    if worker || !page {
+        println!("cargo:rustc-cfg=web_worker");
+    }
     let src = "data/digits/digits.csv.gz";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=src/data/digits/codec.rs");

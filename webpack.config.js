@@ -1,7 +1,13 @@
-// Bundles www/ (page + worker) and the wasm-bindgen package in pkg/ into dist/.
+// Bundles www/ (page + workers) and the wasm-bindgen package in pkg/ (the
+// page's own module) into dist/, and copies the workers' builds (pkg-web/*,
+// chosen at load by www/worker.js) to dist/wasm/ and the service worker that
+// isolates the page on hosts that cannot send COOP/COEP (coi-serviceworker,
+// loaded first by index.html) to dist/coi-serviceworker.js.
 // `make dist` runs this in production mode; `npm start` serves a development build.
 const path = require('path');
 const HtmlWebpackPlugin = require('html-webpack-plugin');
+const CopyPlugin = require('copy-webpack-plugin');
+const { ISOLATION_HEADERS } = require('./www/isolation.json');
 
 module.exports = (env, argv) => {
   const production = argv.mode !== 'development';
@@ -30,6 +36,18 @@ module.exports = (env, argv) => {
         scriptLoading: 'defer',
         minify: false,
       }),
+      new CopyPlugin({
+        patterns: [
+          {
+            from: 'pkg-web',
+            to: 'wasm',
+            globOptions: { ignore: ['**/*.d.ts', '**/README.md', '**/package.json', '**/.gitignore'] },
+            // As wasm-bindgen wrote them (the pool's worker script finds the module by its path).
+            info: { minimized: true },
+          },
+          { from: 'node_modules/coi-serviceworker/coi-serviceworker.min.js', to: 'coi-serviceworker.js', info: { minimized: true } },
+        ],
+      }),
     ],
     performance: {
       // The wasm module is the science; it is large by nature.
@@ -41,6 +59,7 @@ module.exports = (env, argv) => {
       port: 8080,
       static: false,
       client: { overlay: false },
+      headers: ISOLATION_HEADERS,
     },
   };
 };

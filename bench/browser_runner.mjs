@@ -1,14 +1,18 @@
 // The wasm build's figures in headless Chromium: serves bench/ (page/ and the
 // wasm packages), opens bench/page/ and times a workload in a Web Worker
 // through window.runBench. Prints one JSON line per package that is built:
-// impl "browser" (bench/pkg: the build the page ships, simd128 since
+// impl "browser" (bench/pkg: the page's single-thread build, simd128 since
 // .cargo/config.toml turns it on, with span steps as the page runs them),
 // "browser_direct" (the same package, direct steps: the like-for-like figure
 // against the references), "browser_nosimd" (bench/pkg-nosimd: the same
 // without WebAssembly SIMD, direct steps), "browser_simd" (bench/pkg-simd,
 // if someone builds one) and "browser_products" (bench/pkg, the direct step's
 // matrix products alone: the ceiling of browser_direct; their checksum must
-// equal the native export's products_checksum to 1e-9 relative).
+// equal the native export's products_checksum to 1e-9 relative). With
+// bench/pkg-relaxed (relaxed SIMD, one thread): browser_direct_relaxed and
+// browser_products_relaxed; with bench/pkg-mt (threads and relaxed SIMD, the
+// page's build in an isolated Chromium): browser_threads,
+// browser_direct_threads and browser_products_threads.
 //
 //   node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]
 //   node bench/browser_runner.mjs --serve [PORT]   # serve bench/ to open page/ by hand
@@ -30,6 +34,10 @@ import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RTOL = 1e-9;
 const IMPL = { pkg: 'browser', 'pkg-nosimd': 'browser_nosimd', 'pkg-simd': 'browser_simd' };
+// The page's other builds with the benchmark's exports: relaxed SIMD on one
+// thread, and threads with relaxed SIMD (what the page runs in Chromium when
+// it is cross-origin isolated; the server here sends COOP/COEP).
+const SUFFIX = { 'pkg-relaxed': '_relaxed', 'pkg-mt': '_threads' };
 
 function args(argv) {
   const out = { dirs: [], reps: 1, pkgs: null };
@@ -54,7 +62,7 @@ if (process.argv[2] === '--serve') {
 }
 
 const a = args(process.argv.slice(2));
-const pkgs = (a.pkgs || Object.keys(IMPL)).filter((p) => fs.existsSync(path.join(HERE, p, 'lowrank_lab_bg.wasm')));
+const pkgs = (a.pkgs || [...Object.keys(IMPL), ...Object.keys(SUFFIX)]).filter((p) => fs.existsSync(path.join(HERE, p, 'lowrank_lab_bg.wasm')));
 if (pkgs.length === 0) {
   console.error('browser_runner: no wasm package in bench/pkg (run `make bench-pkg`)');
   process.exit(2);
@@ -76,15 +84,21 @@ try {
       meta.workload === 'S'
         ? meta.layers.reduce((s, l) => s + (l.singular_values[0] || 0), 0)
         : meta.final_loss;
-    const variants = pkgs.flatMap((pkg) =>
-      pkg === 'pkg' && meta.workload !== 'S'
-        ? [
-            { pkg, direct: false, impl: 'browser' },
-            { pkg, direct: true, impl: 'browser_direct' },
-            ...(meta.products_checksum ? [{ pkg, direct: true, products: true, impl: 'browser_products' }] : []),
-          ]
-        : [{ pkg, direct: pkg !== 'pkg', impl: IMPL[pkg] || pkg }],
-    );
+    const products = (pkg, impl) => (meta.products_checksum ? [{ pkg, direct: true, products: true, impl }] : []);
+    const variants = pkgs.flatMap((pkg) => {
+      const sfx = SUFFIX[pkg];
+      if (meta.workload === 'S') return pkg in SUFFIX ? [] : [{ pkg, direct: pkg !== 'pkg', impl: IMPL[pkg] || pkg }];
+      if (pkg === 'pkg' || pkg === 'pkg-mt') {
+        const s = sfx || '';
+        return [
+          { pkg, direct: false, impl: `browser${s}` },
+          { pkg, direct: true, impl: `browser_direct${s}` },
+          ...products(pkg, `browser_products${s}`),
+        ];
+      }
+      if (pkg === 'pkg-relaxed') return [{ pkg, direct: true, impl: 'browser_direct_relaxed' }, ...products(pkg, 'browser_products_relaxed')];
+      return [{ pkg, direct: true, impl: IMPL[pkg] || pkg }];
+    });
     for (const { pkg, direct, products = false, impl } of variants) {
       const opts = { pkg, workload: meta.workload, steps: meta.steps, reps: a.reps, tiny: !!meta.tiny, direct, products };
       let timed;
@@ -120,6 +134,9 @@ try {
           ...(meta.workload === 'S' ? { ms_per_call: timed[timed.length - 1].ms_per_call } : { [key]: got[0] }),
           rel_err: rel,
           browser: `chromium ${browser.version()}`,
+          ...(timed[0].threads ? { threads: timed[0].threads } : {}),
+          ...(timed[0].handoff_us != null ? { handoff_us: timed.map((r) => r.handoff_us) } : {}),
+          ...(timed[0].split ? { split: timed.map((r) => r.split.chosen ?? null), split_report: timed[timed.length - 1].split } : {}),
         }),
       );
     }

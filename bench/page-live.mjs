@@ -10,7 +10,9 @@
 // measures that cost directly: alternate windows with the worker's live
 // snapshots off and on (a test hook), and report 1 − (steps/s on)/(steps/s off),
 // medians over the pairs.
-// Usage: make dist bench && node bench/page-live.mjs [seconds] [pairs] [workloads, e.g. W2,W3]
+// Usage: make dist bench && node bench/page-live.mjs [seconds] [pairs] [workloads, e.g. W2,W3] [build]
+// build: the page's wasm build (?build=st|st-relaxed|mt|mt-relaxed, www/builds.js);
+// by default what the page picks (in Chromium, isolated: mt-relaxed, with threads).
 import fs from 'node:fs';
 import path from 'node:path';
 import { setup, waitReady, ROOT } from '../tests/e2e/helpers.mjs';
@@ -19,6 +21,7 @@ const seconds = Number(process.argv[2] || 20);
 const WARMUP_MS = 4000;
 const PAIRS = Number(process.argv[3] || 3);
 const ONLY = process.argv[4] ? process.argv[4].split(',') : null;
+const BUILD = process.argv[5] || null;
 const SETTLE_MS = 1000;
 const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const base = { seed: 2026, train: { steps: 10_000_000 } };
@@ -59,8 +62,9 @@ try {
     await cdp.send('Performance.enable');
     const busyOf = async () => (await cdp.send('Performance.getMetrics')).metrics.find((x) => x.name === 'TaskDuration').value;
     const hash = `#v=1&c=${Buffer.from(JSON.stringify(cfg)).toString('base64url')}`;
-    await page.goto(lab.server.url + hash);
+    await page.goto(`${lab.server.url}${BUILD ? `?build=${BUILD}` : ''}${hash}`);
     await waitReady(page);
+    const modeLine = await page.textContent('[data-testid="version"]');
     await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
     await page.click('[data-testid="play"]');
     await page.waitForTimeout(WARMUP_MS);
@@ -107,8 +111,10 @@ try {
       steps_per_s_live_off: rates.off,
       live_charts_slowdown: 1 - on / off,
       seconds: sec,
+      mode: modeLine,
+      split: await page.evaluate(() => window.__lab_test.splitReport()).catch(() => null),
     };
-    console.log(`${w}: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s, drawing ${((100 * (d1 - d0)) / (sec * 1000)).toFixed(1)}% of the page's main thread, which is busy ${((100 * (b1 - b0)) / sec).toFixed(0)}% of the time; last draw in ms ${JSON.stringify(byChart)})` +
+    console.log(`${w} [${modeLine}]: ${stepsPerSec.toFixed(1)} steps/s with live charts, ${((h1 - h0) / sec).toFixed(1)} new snapshots shown per second (${((f1 - f0) / sec).toFixed(1)} frames/s, drawing ${((100 * (d1 - d0)) / (sec * 1000)).toFixed(1)}% of the page's main thread, which is busy ${((100 * (b1 - b0)) / sec).toFixed(0)}% of the time; last draw in ms ${JSON.stringify(byChart)})` +
       (a1 > a0 ? ` (snapshots from the analysis worker: ${((a1 - a0) / sec).toFixed(1)} Hz, ${analystMs} ms each)` : '') +
       `, the training worker's time on snapshots ${((100 * (m1 - m0)) / (sec * 1000)).toFixed(1)}%` +
       (noCharts ? `; the benchmark worker without snapshots: ${noCharts.toFixed(1)} steps/s (page/bench ${(stepsPerSec / noCharts).toFixed(2)})` : '') +

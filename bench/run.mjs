@@ -42,7 +42,12 @@ const repsArg = argv.indexOf('--reps');
 const REPS = smoke ? 1 : repsArg >= 0 ? Number(argv[repsArg + 1]) : 5;
 const WORKLOADS = ['W1', 'W2', 'W3', 'S'];
 const EXTRA = fs.existsSync(path.join(HERE, 'pkg-simd/lowrank_lab_bg.wasm')) ? ['browser_simd'] : [];
-const IMPLS = ['native', 'native_direct', 'native_1t', 'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm', 'native_products_1t', 'browser_products'];
+const IMPLS = [
+  'native', 'native_direct', 'native_1t',
+  'browser', 'browser_direct', 'browser_nosimd', ...EXTRA, 'browser_direct_relaxed', 'browser_threads', 'browser_direct_threads',
+  'numpy', 'jax_step', 'jax_fused', 'tfjs_wasm',
+  'native_products_1t', 'browser_products', 'browser_products_relaxed', 'browser_products_threads',
+];
 const THREADS = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : null;
 const TMP = path.join(HERE, '.tmp', smoke ? 'smoke' : 'full');
 const OUT = smoke
@@ -152,7 +157,13 @@ const RUNNERS = {
   // The first rep also checks and times TF.js's slower variant (matMul transpose flags).
   tfjs: (ws, first) => [['node', [path.join(HERE, 'tfjs_ref.mjs'), ...ws.map(dirOf), '--reps', '1', '--variant', first ? 'all' : 'explicit']]],
 };
-const IMPLS_OF = { native: ['native', 'native_direct', 'native_1t', 'native_products_1t'], browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd', 'browser_products'], numpy: ['numpy'], jax: ['jax_step', 'jax_fused'], tfjs: ['tfjs_wasm'] };
+const IMPLS_OF = {
+  native: ['native', 'native_direct', 'native_1t', 'native_products_1t'],
+  browser: ['browser', 'browser_direct', 'browser_nosimd', 'browser_simd', 'browser_products', 'browser_direct_relaxed', 'browser_products_relaxed', 'browser_threads', 'browser_direct_threads', 'browser_products_threads'],
+  numpy: ['numpy'],
+  jax: ['jax_step', 'jax_fused'],
+  tfjs: ['tfjs_wasm'],
+};
 // In the smoke test JAX reuses compiled programs across runs (compile time is then not meaningful).
 const ENV = smoke ? { BENCH_JAX_CACHE: path.join(HERE, '.tmp', 'jax-cache') } : {};
 if (THREADS) {
@@ -278,6 +289,15 @@ for (const w of WORKLOADS) {
     'browser_nosimd/native_direct': ratio(m.browser_nosimd, m.native_direct),
     'browser/browser_nosimd': ratio(m.browser, m.browser_nosimd),
     'browser_products/native_products_1t': ratio(m.browser_products, m.native_products_1t),
+    // Issue 21: threads never slow a step (natively, and in the browser against
+    // the same arithmetic on one thread), and the threaded browser against native 1t.
+    'native_direct/native_1t': ratio(m.native_direct, m.native_1t),
+    'browser_direct_threads/browser_direct_relaxed': ratio(m.browser_direct_threads, m.browser_direct_relaxed),
+    'browser_direct_threads/native_1t': ratio(m.browser_direct_threads, m.native_1t),
+    'browser_threads/native': ratio(m.browser_threads, m.native),
+    'browser_direct_relaxed/browser_direct': ratio(m.browser_direct_relaxed, m.browser_direct),
+    'browser_products_relaxed/browser_products': ratio(m.browser_products_relaxed, m.browser_products),
+    'browser_products_threads/native_products_1t': ratio(m.browser_products_threads, m.native_products_1t),
   };
   const flops = metas[w].flops_per_step;
   gflops[w] = Object.fromEntries(IMPLS.map((i) => [i, m[i] === null ? null : +((m[i] * flops) / 1e9).toFixed(3)]));
@@ -300,6 +320,11 @@ const RATIO_COLS = [
   ['browser/TF.js', 'browser/tfjs_wasm'],
   ['b_direct/TF.js', 'browser_direct/tfjs_wasm'],
   ['b_prod/n_prod_1t', 'browser_products/native_products_1t'],
+  ['n_direct/n_1t', 'native_direct/native_1t'],
+  ['b_thr/b_1t', 'browser_direct_threads/browser_direct_relaxed'],
+  ['b_thr/n_1t', 'browser_direct_threads/native_1t'],
+  ['relaxed/simd', 'browser_direct_relaxed/browser_direct'],
+  ['b_prod_thr/n_prod_1t', 'browser_products_threads/native_products_1t'],
 ];
 const hdr = ['workload', 'unit', ...IMPLS, ...RATIO_COLS.map(([h]) => h)];
 const widths = hdr.map((h) => Math.max(h.length, 9));
@@ -341,7 +366,9 @@ const notes = [
   'native_products_1t, browser_products: the matrix products of one direct step alone (src/bench/products.rs, the same shapes and layouts, one thread), the ceiling of native_1t and browser_direct: b_prod/n_prod_1t bounds b_direct/n_1t while the products dominate the step',
   'agreement before any speed: final loss vs ours, f64 1e-9 relative (numpy, jax, browser), float32 1e-3 (tfjs); S: singular values to 1e-9·s1 (browser: sum of each layer\'s s1); products: Σ C² to 1e-9 relative',
 ];
-notes.push('browser: bench/pkg, the wasm build the page ships (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
+notes.push('browser: bench/pkg, the page\'s single-thread build (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
+notes.push('browser_direct_relaxed, browser_products_relaxed: bench/pkg-relaxed, one thread with relaxed-SIMD fused multiply-adds in the products (the page\'s st-relaxed build); browser_threads, browser_direct_threads, browser_products_threads: bench/pkg-mt, threads (a pool of navigator.hardwareConcurrency Web Workers) and relaxed SIMD, the build the page runs in Chromium when cross-origin isolated; its steps split work by what they measure (src/net/tune.rs), like native');
+notes.push('n_direct/n_1t: the direct step on all threads over one thread (native, same run); b_thr/b_1t: the same in the browser (threaded build over the relaxed single-thread build); b_thr/n_1t: the threaded browser\'s direct step over native one-thread');
 if (nosimdMissing) notes.push('browser_nosimd: bench/pkg-nosimd is not built (make bench-pkg-nosimd; missing or failed)');
 lines.push('');
 for (const n of notes) lines.push(`note: ${n}`);
@@ -377,6 +404,20 @@ for (const w of WORKLOADS) {
           Object.entries(r.runs[0]).filter(([k]) => ['compile_s', 'variant', 'variants', 'simd', 'threads', 'ms_per_call'].includes(k)),
         ),
       ]),
+    ),
+    // What the split tuner chose in each rep (threshold in multiply-adds; null: one thread).
+    split: Object.fromEntries(
+      Object.entries(results[w]).flatMap(([i, r]) => {
+        const chosen = r.runs.flatMap((x) => (x.split ? (Array.isArray(x.split) ? x.split : [x.split.tuner ? x.split.tuner.chosen ?? null : null]) : []));
+        return chosen.length ? [[i, chosen]] : [];
+      }),
+    ),
+    split_report: Object.fromEntries(
+      Object.entries(results[w]).flatMap(([i, r]) => {
+        const last = r.runs[r.runs.length - 1];
+        const rep = last.split_report || (last.split && last.split.tuner);
+        return rep ? [[i, rep]] : [];
+      }),
     ),
     failures: failures[w],
     unavailable: unavailable[w],

@@ -11,6 +11,21 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. A nightly toolchain with the wasm32 target and the standard library's
+# source: the threaded wasm builds rebuild std with atomics (-Z build-std).
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  log "installing the nightly toolchain (the threaded wasm builds)"
+  rustup toolchain install nightly --profile minimal --target wasm32-unknown-unknown --component rust-src
+fi
+if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -qx rust-src; then
+  log "adding rust-src to the nightly toolchain"
+  rustup component add rust-src --toolchain nightly
+fi
+if ! rustup target list --toolchain nightly --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target to the nightly toolchain"
+  rustup target add wasm32-unknown-unknown --toolchain nightly
+fi
+
 # 2. wasm-bindgen-cli at exactly the version Cargo.lock pins (the CLI must match the library).
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)

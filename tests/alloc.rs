@@ -5,9 +5,12 @@
 //! would be slow) and for SGD. Large products run on two threads; measured
 //! from a pool thread, as `Trainer::advance` arranges itself (from outside,
 //! rayon's global job queue allocates a block per few dozen injected jobs).
+//! Each window runs with every site split, with none, and with the split
+//! tuner choosing by timing (`net::tune`: its samples and arms are fixed arrays).
 
 use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
+use lowrank_lab::net::tune::SplitTuner;
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -50,13 +53,24 @@ fn allocations_per_window(cfg: Config, steps: u64) -> usize {
     allocations_per_window_with(cfg, steps, false)
 }
 
-/// The same, with span steps on (`Trainer::set_span_steps`) when `span`.
-fn allocations_per_window_with(mut cfg: Config, steps: u64, span: bool) -> usize {
+/// The same, with span steps on (`Trainer::set_span_steps`) when `span`, for
+/// each way of splitting work: every site split, none, and the split tuner
+/// timing its arms (`net::tune`); the largest count.
+fn allocations_per_window_with(cfg: Config, steps: u64, span: bool) -> usize {
+    [SplitTuner::fixed(0), SplitTuner::fixed(usize::MAX), SplitTuner::new()]
+        .into_iter()
+        .map(|tuner| allocations_with_tuner(cfg.clone(), steps, span, tuner))
+        .max()
+        .unwrap_or(0)
+}
+
+fn allocations_with_tuner(mut cfg: Config, steps: u64, span: bool, tuner: SplitTuner) -> usize {
     cfg.train.record_every = 1_000_000;
     let cfg = cfg.validate().expect("valid");
     let run = Run::new(&cfg);
     let t = &run.data().tasks[0];
     let mut trainer = Trainer::new(&cfg, 0, t.x.clone(), t.y.clone());
+    trainer.set_split_tuner(tuner);
     assert_eq!(trainer.set_span_steps(span), span, "span steps apply to this config");
     // Warm-up: workspaces sized, first record and checkpoint taken, thread pools
     // started, then a window inside the measuring pool (its first few hundred

@@ -10,6 +10,8 @@
 // Messages out: loaded | {type: 'snapshot', runId, seq, snapshot, ms}
 //               | {type: 'error', runId, seq, message, fatal} (fatal: this worker is unusable)
 
+import { askedBuild, loadBuild } from './builds.js';
+
 let wasm = null;
 let analyst = null;
 let next = null;
@@ -50,7 +52,9 @@ self.onmessage = (ev) => {
   }
 };
 
-import('../pkg/lowrank_lab.js').then(
+// The page names the build in this worker's name (`build=NAME`): the
+// single-thread build of the training worker's arithmetic (www/builds.js).
+loadBuild(askedBuild() || 'st').then(
   (m) => {
     wasm = m;
     analyst = new m.Analyst();

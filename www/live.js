@@ -9,7 +9,7 @@
 
 import { errorText, showError } from './dom.js';
 import { perf } from './perf.js';
-import { run, send } from './run.js';
+import { run, send, analystBuild } from './run.js';
 import * as charts from './charts.js';
 
 let analyst = null;
@@ -107,7 +107,7 @@ export function liveState(m) {
 }
 
 function startAnalyst() {
-  analyst = new Worker(new URL('./analyst.js', import.meta.url));
+  analyst = new Worker(new URL('./analyst.js', import.meta.url), { name: `lowrank-lab analysis build=${analystBuild()}` });
   analyst.onmessage = onAnalystMessage;
   analyst.onerror = (e) => {
     e.preventDefault();

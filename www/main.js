@@ -89,6 +89,14 @@ function installTestHooks(wasm) {
     exhaustWorkerMemory: () => runs.send('debug_oom'),
     /** Turn the training worker's live snapshots off (false) or on (forced ones still go out). */
     setLiveSnapshots: (on) => runs.send('debug_live', { on: !!on }),
+    /** How the training worker's steps split work across threads: 'auto', 'never' or 'always'. */
+    setSplit: (how) => runs.send('debug_split', { how }),
+    /** What the split tuners measured (an array, one report per task). */
+    splitReport: () => runs.request('split_report').then((m) => JSON.parse(m.report)),
+    /** Make Rust panic on a thread of the threaded build's pool while the training worker waits for it. */
+    crashPoolThread: (message = 'deliberate pool panic for a test') => runs.send('debug_pool_panic', { message }),
+    /** The run's exported state (JSON text), as Export run saves it. */
+    exportState: () => runs.request('export').then((m) => m.state),
     /** Bytes of the worker's wasm memory. */
     workerWasmBytes: () => runs.request('mem').then((m) => m.bytes),
     /** Bytes of the page's own wasm memory (charts). */

@@ -35,6 +35,34 @@ const pendingRestores = new Map();
 const crashTimes = []; // recent crashes (restarting stops if they come in a burst)
 let on = null; // the handlers of startRun
 
+// The wasm build the training worker runs (www/builds.js): its mode line,
+// the single-thread build the analysis worker must load to compute the same
+// numbers, and the channel the threaded build's pool workers report a trap on
+// (the training worker then sleeps waiting for them, so it cannot).
+let analystWasmBuild = 'st';
+let poolChannel = null;
+
+/** The wasm build the analysis worker loads (the training worker's single-thread twin). */
+export function analystBuild() {
+  return analystWasmBuild;
+}
+
+function onWorkerLoaded(m) {
+  $('#version').textContent = `lowrank-lab ${m.version} · ${m.mode}`;
+  document.body.dataset.wasmBuild = m.build;
+  document.body.dataset.threads = String(m.threads);
+  analystWasmBuild = m.analystBuild || 'st';
+  if (poolChannel) poolChannel.close();
+  poolChannel = null;
+  if (m.threads > 1 && m.poolChannel && typeof BroadcastChannel === 'function') {
+    const mine = worker;
+    poolChannel = new BroadcastChannel(m.poolChannel);
+    poolChannel.onmessage = (e) => {
+      if (worker === mine && e.data && e.data.type === 'pool_crash') onWorkerCrash(`a thread of the training worker crashed: ${e.data.message}`);
+    };
+  }
+}
+
 /** Post a message to the training worker. */
 export function send(type, extra) {
   worker.postMessage(Object.assign({ type }, extra || {}));
@@ -64,7 +92,9 @@ export function startRun(handlers) {
 
 function startWorker() {
   loaded = false;
-  worker = new Worker(new URL('./worker.js', import.meta.url));
+  // ?build=NAME asks for one wasm build (www/builds.js; tests use it).
+  const asked = new URLSearchParams(location.search).get('build');
+  worker = new Worker(new URL('./worker.js', import.meta.url), { name: `lowrank-lab training${asked ? ` build=${asked}` : ''}` });
   worker.onmessage = onWorkerMessage;
   worker.onerror = (e) => {
     e.preventDefault();
@@ -252,7 +282,7 @@ function onWorkerMessage(ev) {
   switch (m.type) {
     case 'loaded':
       loaded = true;
-      $('#version').textContent = `lowrank-lab ${m.version}${m.simd ? ' · wasm SIMD' : ''}`;
+      onWorkerLoaded(m);
       break;
     case 'state':
       if (m.runId !== run.id) break;
@@ -302,6 +332,7 @@ function onWorkerMessage(ev) {
     case 'final':
     case 'export':
     case 'mem':
+    case 'split_report':
     case 'weights': {
       const r = requests.get(m.requestId);
       if (r) {

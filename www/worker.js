@@ -30,10 +30,19 @@
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
 //               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
+//               | {type: 'debug_split', how} (tests: every trainer's split across threads
+//               "never", "always" or "auto") | {type: 'debug_pool_panic', message} (tests: a
+//               panic on a pool thread of the threaded build) | 'split_report'
+// The wasm build (threads, relaxed SIMD) is chosen at load (www/builds.js);
+// 'loaded' says which, with the page's mode line and the build the analysis
+// worker must load to compute the same numbers.
+//
 // Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
-//               paused, final, export, mem, weights, sweep_progress, sweep_done,
+//               paused, final, export, mem, weights, split_report, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
+
+import { chooseBuild, loadBuild, modeText } from './builds.js';
 
 const BUDGET_MS = 20; // work per budget, between yields
 const SNAPSHOT_HZ = 15;
@@ -42,6 +51,12 @@ const SNAPSHOT_HZ = 15;
 // (2 Hz) and costs training at most 10%; small nets stay at SNAPSHOT_HZ.
 const SNAPSHOT_SHARE = 0.1;
 const LIVE_MS = 40;
+// With threads (training on every core), the analysis worker's live snapshots
+// and their export here take at most this share of all cores: W3 (~120 ms a
+// snapshot in Chromium) then gets about one a second, and training slows by
+// at most ~10% (bench/page-live.mjs); on one thread it runs at its own pace
+// on the other core, ~4 a second.
+const LIVE_SHARE_THREADED = 0.06;
 const LIVE_VOTES = 2; // in-worker snapshots in a row above LIVE_MS (the first call of a run is slower)
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
@@ -52,6 +67,7 @@ const STATIONARITY_SHARE = 0.05;
 const STATE_MS = 2000; // full state for crash recovery, at most this often while training
 
 let wasm = null;
+let threads = 1; // the loaded build's pool size
 let lab = null;
 let runId = 0; // the page's id of the current run, echoed in state messages
 let planar = false;
@@ -164,7 +180,11 @@ function snapshotMessage(force) {
     // The analysis worker takes the snapshot: only the state export costs this
     // worker. States go out at the analysis worker's pace without waiting for
     // the page (it keeps only the newest), so it always has a fresh one to start on.
-    const interval = Math.max(1000 / SNAPSHOT_HZ, liveCost * (1 / SNAPSHOT_SHARE - 1), 0.9 * analystMs);
+    // With threads, training uses every core, so whatever the analysis worker
+    // computes is taken from training: its snapshots (and this export) are
+    // held to LIVE_SHARE_THREADED of all cores. Without, it has the other core.
+    const paced = threads > 1 ? (analystMs + liveCost) / (LIVE_SHARE_THREADED * threads) : 0.9 * analystMs;
+    const interval = Math.max(1000 / SNAPSHOT_HZ, liveCost * (1 / SNAPSHOT_SHARE - 1), paced);
     if (now - lastSnapshotAt < interval) return;
     const live = lab.live_state();
     const meta = live.meta();
@@ -443,6 +463,15 @@ function handle(msg) {
     case 'debug_live':
       liveSnapshots = !!msg.on;
       break;
+    case 'debug_split':
+      if (lab) lab.debug_split_for_tests(String(msg.how));
+      break;
+    case 'debug_pool_panic':
+      wasm.debug_pool_panic_for_tests(String(msg.message));
+      break;
+    case 'split_report':
+      post({ type: 'split_report', requestId: msg.requestId, report: lab ? lab.split_report() : '[]' });
+      break;
     default:
       postError('worker', new Error(`unknown message ${JSON.stringify(msg.type)}`));
   }
@@ -466,10 +495,40 @@ self.onmessage = (ev) => {
   handleSafely(ev.data);
 };
 
-import('../pkg/lowrank_lab.js').then(
-  (m) => {
+// Load the build this browser runs best (www/builds.js): with threads, start
+// the pool first (its workers report a trap on poolChannel, which the page
+// listens to: this worker would be asleep waiting for them). If the threaded
+// build cannot start, the single-thread one runs and the mode line says why.
+async function load() {
+  let build = await chooseBuild();
+  let m;
+  try {
+    m = await loadBuild(build.name);
+    if (build.threads > 1) await m.init_thread_pool(build.threads, poolChannel);
+  } catch (e) {
+    if (build.threads === 1) throw e;
+    build = { ...build, name: build.analyst, threads: 1, why: `the threaded build did not start: ${errorMessage(e)}` };
+    m = await loadBuild(build.name);
+  }
+  return { m, build };
+}
+
+const poolChannel = `lowrank-lab-pool-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+
+load().then(
+  ({ m, build }) => {
     wasm = m;
-    post({ type: 'loaded', version: m.version(), simd: m.simd_build() });
+    threads = JSON.parse(m.build_info()).threads;
+    post({
+      type: 'loaded',
+      version: m.version(),
+      simd: m.simd_build(),
+      build: build.name,
+      threads,
+      mode: modeText(build),
+      analystBuild: build.analyst,
+      poolChannel,
+    });
     for (const msg of queue.splice(0)) handleSafely(msg);
   },
   (e) => postError('loading the wasm module', e),

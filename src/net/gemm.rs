@@ -1,26 +1,25 @@
 //! The training step's matrix products, C ← α·A·B (or C ← C + α·A·B),
 //! through faer's matmul: it picks AVX2/FMA (or AVX-512) kernels at run time
 //! natively and, built with `-C target-feature=+simd128`, wasm SIMD kernels
-//! (pulp's `Simd128`), and it handles the small, skinny shapes of one
-//! full-batch step (k = n = 20 in W1) better than matrixmultiply
-//! (`examples/gemm_probe.rs`: 1.2–1.5× on the W1–W3 shapes).
+//! (gemm's simd128 micro-kernels; with `+relaxed-simd` too, the patched
+//! gemm-f64 in vendor/ fuses their multiply–adds), and it handles the small,
+//! skinny shapes of one full-batch step (k = n = 20 in W1) better than
+//! matrixmultiply (`examples/gemm_probe.rs`: 1.2–1.5× on the W1–W3 shapes).
 //!
-//! Products with m·n·k ≥ [`PARALLEL_WORK`] are cut in halves along the
-//! longer side of C, as many times as it takes to give each thread one
-//! piece, and the pieces run on rayon's pool (`rayon::join`, which
-//! allocates nothing, unlike faer's own threading) when the `parallel` feature
-//! is on (native builds); smaller ones stay on one core, where splitting
-//! costs more than it saves. Each half is the same product on fewer rows or
-//! columns, so the bits do not depend on the number of threads.
+//! A product whose m·n·k reaches this thread's split threshold
+//! (`par::min_work`, which the trainer sets from measurement: `net::tune`)
+//! is cut in halves along the longer side of C, as many times as it takes
+//! to give each thread one piece, and the pieces run on rayon's pool
+//! (`rayon::join`, which allocates nothing, unlike faer's own threading)
+//! when the `parallel` feature is on (native builds and the threaded wasm
+//! build). Each half is the same product on fewer rows or columns, so the
+//! bits do not depend on the number of threads or on the threshold.
 
 use faer::{Accum, Par};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// m·n·k from which a product is split across threads. W3's 1024×256×256
-/// (6.7e7) and W1's 200×100×20 (4.0e5: direct steps 12.2k → 14.1k/s, medians
-/// of 7 alternating runs of `lowrank-lab bench --workload W1 --direct`) are;
-/// W2's largest, 64×64×30 (1.2e5), and W1's span product 200×20×20 are not.
-pub const PARALLEL_WORK: usize = 1 << 18;
+/// A piece of a split product keeps at least this many multiply-adds.
+const MIN_PIECE: usize = 1 << 14;
 
 fn as_faer<'a>(a: &'a ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
     let s = a.strides();
@@ -44,8 +43,9 @@ pub fn matmul(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'
         c.ncols()
     );
     #[cfg(feature = "parallel")]
-    split(c, a, b, alpha, accumulate, rayon::current_num_threads());
-    #[cfg(not(feature = "parallel"))]
+    if super::par::splits(m * n * k) {
+        return split(c, a, b, alpha, accumulate, super::par::threads());
+    }
     sequential(c, a, b, alpha, accumulate);
 }
 
@@ -59,7 +59,7 @@ pub fn matmul(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'
 fn split(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool, pieces: usize) {
     use ndarray::Axis;
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    if m * n * k < PARALLEL_WORK || pieces < 2 {
+    if m * n * k < 2 * MIN_PIECE || pieces < 2 {
         return sequential(c, a, b, alpha, accumulate);
     }
     let (p1, p2) = (pieces / 2, pieces - pieces / 2);
@@ -123,7 +123,7 @@ mod tests {
         for (m, k, n) in [(300, 130, 120), (90, 140, 400)] {
             let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.5);
             let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 13 + j * 7) % 89) as f64 / 89.0 - 0.5);
-            assert!(m * n * k >= PARALLEL_WORK);
+            assert!(m * n * k >= super::super::par::DEFAULT_MIN_WORK);
             let mut c1 = Array2::zeros((m, n));
             let mut c2 = Array2::zeros((m, n));
             matmul(c1.view_mut(), a.view(), b.view(), 0.5, false);

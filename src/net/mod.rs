@@ -16,6 +16,7 @@ pub mod loss;
 pub mod par;
 pub mod params;
 pub mod simd;
+pub mod tune;
 
 pub use activation::Act;
 pub use backprop::Workspace;

@@ -37,8 +37,7 @@ pub use metrics::{LayerMetrics, Metrics};
 pub use state::TrainerState;
 
 use crate::config::{ConfigError, Optimizer, ValidConfig};
-#[cfg(feature = "parallel")]
-use crate::net::gemm::PARALLEL_WORK;
+use crate::net::tune::SplitTuner;
 use crate::net::{Net, Params, Workspace};
 use crate::rng::{self, stream, LabRng};
 use flow::{Flow, FlowStep};
@@ -130,6 +129,9 @@ pub struct Trainer {
     rest: Vec<bool>,
     /// Layer 1's matrices lag its span coordinates (a span step since the last write-out).
     stale: bool,
+    /// Which of the step's products and passes split across threads, from
+    /// timing this trainer's steps (`net::tune`; the bits do not depend on it).
+    tuner: SplitTuner,
 }
 
 /// The trained layers the fused update covers: under span steps layer 1 is the span's.
@@ -186,7 +188,19 @@ impl Trainer {
             span: None,
             rest: Vec::new(),
             stale: false,
+            tuner: SplitTuner::new(),
         }
+    }
+
+    /// Replace how steps decide to split work across threads (tests and
+    /// measurements: `SplitTuner::fixed`); the numbers do not change.
+    pub fn set_split_tuner(&mut self, tuner: SplitTuner) {
+        self.tuner = tuner;
+    }
+
+    /// What the split tuner has measured so far.
+    pub fn split_report(&self) -> crate::net::tune::TunerReport {
+        self.tuner.report()
     }
 
     /// Run GD's layer 1 in span coordinates (`span`) when that is less work:
@@ -388,9 +402,10 @@ impl Trainer {
         }
         // On a pool thread, the split products' `rayon::join`s queue locally;
         // from any other thread each one would be injected into the pool's
-        // global queue, which allocates a block every few dozen jobs.
+        // global queue (which allocates a block every few dozen jobs) and
+        // this thread would sleep until a pool thread had run it.
         #[cfg(feature = "parallel")]
-        if rayon::current_thread_index().is_none() && self.net.params.w.iter().any(|w| w.len() * self.x.nrows() >= PARALLEL_WORK) {
+        if self.tuner.may_split() && rayon::current_thread_index().is_none() {
             rayon::scope(|_| self.advance_steps(max_steps));
             return &self.status;
         }
@@ -399,6 +414,7 @@ impl Trainer {
     }
 
     fn advance_steps(&mut self, max_steps: u64) {
+        let outside = crate::net::par::min_work();
         for _ in 0..max_steps {
             if self.finished() {
                 self.sync();
@@ -406,12 +422,15 @@ impl Trainer {
                 self.status = Status::Done;
                 break;
             }
+            self.tuner.before_step();
             let outcome = match self.cfg.train.optimizer {
                 Optimizer::Gd => self.gd_step(),
                 Optimizer::Sgd => self.sgd_step(),
                 Optimizer::Gf => self.gf_step(),
             };
+            self.tuner.after_step();
             if let Err(mut s) = outcome {
+                self.tuner.end_budget();
                 if let Status::Diverged { suggested_lr, .. } = &mut s {
                     self.restore_checkpoint();
                     *suggested_lr = self.suggest_lr();
@@ -420,6 +439,8 @@ impl Trainer {
                 break;
             }
         }
+        self.tuner.end_budget();
+        crate::net::par::set_min_work(outside);
         if self.status.is_running() && self.finished() {
             self.sync();
             self.record_final();
@@ -577,12 +598,14 @@ impl Trainer {
         self.loss = loss;
         self.start_ema();
         if self.record_due() {
+            let since = self.tuner.mark();
             if self.span.is_some() {
                 self.sync();
                 span::first_layer_grad(self.ws.first_grad_t(), self.x.view(), &mut self.grad.w[0]);
             }
             let m = self.metrics_with_current_grad();
             self.history.push(m);
+            self.tuner.exclude(since);
         }
         self.fused_update()
     }
@@ -623,6 +646,13 @@ impl Trainer {
     /// Full-batch loss and gradient at θ (SGD and GF steps do not compute them), then a
     /// history point. Gradient flow's EMA starts at this first full-batch gradient (`start_ema`).
     fn record_full_batch(&mut self, start_ema: bool) -> Result<(), Status> {
+        let since = self.tuner.mark();
+        let out = self.record_full_batch_untimed(start_ema);
+        self.tuner.exclude(since);
+        out
+    }
+
+    fn record_full_batch_untimed(&mut self, start_ema: bool) -> Result<(), Status> {
         let loss = self
             .ws
             .loss_and_grad(&self.net, self.x.view(), self.y.view(), self.cfg.train.loss, &mut self.grad);

@@ -108,6 +108,8 @@ pub fn bench_workload(name: &str, steps: u32, tiny: bool, direct: bool) -> Resul
         "steps_per_s": f64::from(steps) / seconds,
         "final_loss": loss,
         "final_objective": objective,
+        "threads": crate::net::par::threads(),
+        "split": t.split_report(),
     });
     serde_json::to_string(&out).map_err(err)
 }
@@ -129,9 +131,21 @@ pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
     let steps = steps_or_default(steps, &name, tiny);
     let mut products = DirectProducts::of_config(&config(w, tiny)?);
     let start = now_ms();
-    for _ in 0..steps {
-        products.run();
+    let run = |products: &mut DirectProducts| {
+        for _ in 0..steps {
+            products.run();
+        }
+    };
+    // With threads, on the pool (as `Trainer::advance` runs steps): products
+    // of 2^18 multiply-adds or more split in halves there.
+    #[cfg(feature = "wasm-threads")]
+    if crate::net::par::threads() >= 2 {
+        rayon::scope(|_| run(&mut products));
+    } else {
+        run(&mut products);
     }
+    #[cfg(not(feature = "wasm-threads"))]
+    run(&mut products);
     let seconds = (now_ms() - start) / 1e3;
     let out = json!({
         "workload": name,
@@ -143,8 +157,22 @@ pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
         "steps_per_s": f64::from(steps) / seconds,
         "flops_per_step": products.flops(),
         "products_checksum": products.checksum(),
+        "threads": crate::net::par::threads(),
+        "handoff_us": handoff_us(),
     });
     serde_json::to_string(&out).map_err(err)
+}
+
+/// µs per hand-off of a split's half to another thread (`net::par::handoff_seconds`), if threaded.
+fn handoff_us() -> Option<f64> {
+    #[cfg(feature = "wasm-threads")]
+    {
+        crate::net::par::handoff_seconds(2000).map(|s| s * 1e6)
+    }
+    #[cfg(not(feature = "wasm-threads"))]
+    {
+        None
+    }
 }
 
 fn spectra(calls: u32, tiny: bool) -> Result<String, JsError> {

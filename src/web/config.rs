@@ -1,10 +1,10 @@
-//! Config exports: validation, dotted-key edits, the URL hash, presets and
-//! data hashes. Every refusal is the Rust message (field, range, value).
+//! Config exports: validation, dotted-key edits, the URL hash and presets
+//! (in the page's and the workers' modules). Every refusal is the Rust message (field, range, value).
 
 use super::err;
 use crate::config::urlhash;
 use crate::config::{Config, ValidConfig};
-use crate::{data, presets};
+use crate::presets;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
@@ -70,10 +70,4 @@ pub fn set_config_key(config_json: &str, key: &str, value_json: &str) -> Result<
     let cfg = Config::from_json(config_json).map_err(err)?;
     let cfg = crate::config::overrides::apply(&cfg, key, crate::config::overrides::parse_value(value_json)).map_err(err)?;
     Ok(cfg.validate().map_err(err)?.config().to_json())
-}
-
-/// SHA-256 of the data a config generates (the same value natively and in wasm).
-#[wasm_bindgen]
-pub fn data_hash(config_json: &str) -> Result<String, JsError> {
-    Ok(data::data_hash(&data::generate(&parse(config_json)?)))
 }

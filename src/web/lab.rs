@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 /// One run: K trainers and their data. Lives in the Web Worker.
 #[wasm_bindgen]
 pub struct Lab {
-    run: Run,
+    pub(super) run: Run,
     /// What [`Lab::snapshot_delta`] sent last.
     deltas: DeltaEncoder,
 }
@@ -204,4 +204,12 @@ impl LiveState {
     pub fn take_data(&mut self) -> Vec<f64> {
         std::mem::take(&mut self.inner.data)
     }
+}
+
+/// SHA-256 of the data a config generates (the same value natively and in
+/// wasm). In the workers' modules only: it generates the data (the digits
+/// included), which the page's module does not carry.
+#[wasm_bindgen]
+pub fn data_hash(config_json: &str) -> Result<String, JsError> {
+    Ok(data::data_hash(&data::generate(&parse(config_json)?)))
 }

@@ -1,26 +1,43 @@
 //! The browser boundary (wasm32 only): one JSON config in, one JSON
 //! snapshot out, and chart drawing onto canvases with plotters-canvas.
 //!
-//! The worker owns a [`Lab`] (training); the page calls [`draw_chart`]
-//! with the snapshot the worker posted (plotters-canvas needs `window`, so
+//! The worker owns a [`Lab`] (training, `lab.rs`); the page calls
+//! [`draw_chart`] (`draw.rs`) with the snapshot the worker posted (plotters-canvas needs `window`, so
 //! drawing stays on the main thread). Every export returns
 //! `Result<_, JsError>` carrying the Rust message; nothing a user controls
 //! is unwrapped.
 
+// Which exports a module carries: the page's build (`--features web-page`)
+// draws and edits configs, the workers' builds (`--features web-worker`) train
+// and analyse; with neither (tests/web.rs, the benchmark) a module has both.
+// The linker drops what no export reaches, so neither carries the other's code.
+#[cfg(web_worker)]
 mod analyst;
+#[cfg(web_page)]
 mod backend;
+// Threads (the `wasm-threads` build) and the split tuner's clock.
+mod pool;
+#[cfg(feature = "wasm-threads")]
+pub use pool::{init_thread_pool, pool_thread_run, PoolBuilder};
 // The browser benchmark's export (`bench/pkg`); not in the page's module.
 #[cfg(feature = "bench-exports")]
 mod bench;
 mod config;
+#[cfg(web_page)]
 mod draw;
+#[cfg(web_worker)]
 mod lab;
+#[cfg(web_worker)]
 mod sweep;
 
+#[cfg(web_worker)]
 pub use analyst::Analyst;
-pub use config::{data_hash, decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
+pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
+#[cfg(web_page)]
 pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
-pub use lab::{Lab, LiveState};
+#[cfg(web_worker)]
+pub use lab::{data_hash, Lab, LiveState};
+#[cfg(web_worker)]
 pub use sweep::run_to_end;
 
 use std::sync::{Mutex, Once};
@@ -63,6 +80,7 @@ pub fn start() {
     });
     // gemm keeps its wasm SIMD kernels behind a run-time switch (off by default).
     gemm_common::set_wasm_simd128(cfg!(target_feature = "simd128"));
+    pool::install_clock();
 }
 
 /// Whether this module was built with WebAssembly SIMD (simd128) and uses it for matrix products.

@@ -24,12 +24,16 @@ export const FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** Start the server and the browser; returns {server, browser, newPage, close}. */
-export async function setup() {
+/**
+ * Start the server and the browser; returns {server, browser, newPage, close}.
+ * The server sends the cross-origin isolation headers (as `make start` does)
+ * unless `isolate` is false (a host that cannot send headers).
+ */
+export async function setup({ isolate = true } = {}) {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     throw new Error('dist/index.html is missing: run `make dist` first');
   }
-  const server = await serve({ dir: DIST, port: 0 });
+  const server = await serve({ dir: DIST, port: 0, isolate });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   const pages = [];
 

@@ -3,7 +3,7 @@
 //! core's own [`Trainer`] and exports their data and initial weights for the
 //! NumPy / JAX / TensorFlow.js references.
 //!
-//!     lowrank-lab bench --workload W1|W2|W3|S [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products]
+//!     lowrank-lab bench --workload W1|W2|W3|S [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products] [--split auto|never|always|default]
 //!
 //! Prints one JSON line: {workload, unit, steps, reps, seconds:[…],
 //! steps_per_s:[…], final_loss, final_objective, …}. W1–W3: every rep starts
@@ -31,6 +31,7 @@ use lowrank_lab::bench::products::DirectProducts;
 use lowrank_lab::bench::workloads::{workload_sized, Workload};
 use lowrank_lab::config::{Config, ValidConfig, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::io::npy;
+use lowrank_lab::net::tune::SplitTuner;
 use lowrank_lab::net::Net;
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
@@ -64,6 +65,21 @@ pub struct BenchArgs {
     /// step = one pass over them), not a training step.
     #[arg(long)]
     pub products: bool,
+    /// How steps split work across threads: `auto` (timed on this machine,
+    /// `net::tune`), `never`, `always` (every site above the ladder's floor)
+    /// or `default` (the fixed threshold 2^18). The numbers are the same.
+    #[arg(long, default_value = "auto")]
+    pub split: String,
+}
+
+fn split_tuner(how: &str) -> Result<SplitTuner, String> {
+    match how {
+        "auto" => Ok(SplitTuner::new()),
+        "never" => Ok(SplitTuner::fixed(usize::MAX)),
+        "always" => Ok(SplitTuner::fixed(0)),
+        "default" => Ok(SplitTuner::fixed(lowrank_lab::net::par::DEFAULT_MIN_WORK)),
+        _ => Err(format!("--split must be auto, never, always or default, got `{how}`")),
+    }
 }
 
 /// The default steps per rep (about 1–3 s each natively).
@@ -146,6 +162,7 @@ fn layer_files(net: &Net, prefix: &str, suffix: &str) -> Vec<Value> {
 fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<Value, String> {
     let cfg = config(w, args.tiny)?;
     let mut t = trainer(&cfg, args.direct);
+    t.set_split_tuner(split_tuner(&args.split)?);
     let (loss0, obj0) = loss_and_objective(&t);
     let mut seconds = Vec::with_capacity(args.reps);
     let mut finals: Vec<(f64, f64)> = Vec::with_capacity(args.reps);
@@ -215,6 +232,8 @@ fn bench_steps(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Result<
     }
     out.insert("impl".into(), json!(if args.direct { "native_direct" } else { "native" }));
     out.insert("span_steps".into(), json!(t.span_steps()));
+    out.insert("threads".into(), json!(rayon::current_num_threads()));
+    out.insert("split".into(), json!({"how": args.split, "tuner": t.split_report()}));
     out.insert("unit".into(), json!("steps"));
     out.insert("reps".into(), json!(seconds.len()));
     out.insert("seconds".into(), json!(seconds));
@@ -248,6 +267,7 @@ fn bench_products(name: &str, w: Workload, args: &BenchArgs, steps: u64) -> Resu
         "products": products.len(),
         "flops_per_step": products.flops(),
         "products_checksum": products.checksum(),
+        "handoff_us": lowrank_lab::net::par::handoff_seconds(2000).map(|s| s * 1e6),
     }))
 }
 
@@ -362,6 +382,7 @@ mod tests {
             tiny: true,
             direct: false,
             products: true,
+            split: "auto".into(),
         };
         let p = bench_products("W2", Workload::W2, &args, 3).expect("bench");
         let s = bench_steps(
