@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod bench_products;
 pub mod bench_workloads;
 pub mod charts;
+pub mod claims;
 pub mod config;
 pub mod data;
 pub mod definitions;

@@ -83,6 +83,8 @@ pub struct Run {
     /// SHA-256 of `data` (every snapshot carries it; the data never change).
     data_hash: String,
     trainers: Vec<Trainer>,
+    /// The preset (and variant) whose claims every snapshot checks ([`Run::check_claims`]).
+    claims_of: Option<(String, Option<String>)>,
 }
 
 /// One task's state in a snapshot; `H` is its history ([`History`], or the
@@ -107,6 +109,10 @@ pub struct Snapshot<H = History> {
     pub tasks: Vec<TaskSnapshot<H>>,
     /// Present when there are at least two tasks.
     pub merge: Option<MergeReport>,
+    /// The claims of the run's preset that apply to it, checked at this
+    /// state (`claims`); empty unless [`Run::check_claims`] named a preset.
+    #[serde(default)]
+    pub claims: Vec<crate::claims::ClaimResult>,
 }
 
 impl<H> Snapshot<H> {
@@ -129,6 +135,7 @@ impl<H> Snapshot<H> {
                 })
                 .collect(),
             merge: self.merge,
+            claims: self.claims,
         }
     }
 }
@@ -148,7 +155,43 @@ impl Run {
             data_hash: data::data_hash(&data),
             data,
             trainers,
+            claims_of: None,
         }
+    }
+
+    /// Check the claims of preset `preset` (run as its variant `variant`, if
+    /// any) in every snapshot from now on; an unknown preset or variant is refused.
+    pub fn check_claims(&mut self, preset: &str, variant: Option<&str>) -> Result<(), String> {
+        let p = crate::presets::find(preset).ok_or_else(|| format!("unknown preset `{preset}`"))?;
+        if let Some(v) = variant {
+            p.variant(v).ok_or_else(|| format!("preset {preset} has no variant `{v}`"))?;
+        }
+        self.claims_of = Some((preset.to_string(), variant.map(String::from)));
+        Ok(())
+    }
+
+    /// The claims named by [`Run::check_claims`] that apply to this run, at
+    /// its current state (waiting while it trains); empty when none was named.
+    pub fn claims(&self) -> Vec<crate::claims::ClaimResult> {
+        self.claims_with(self.merge_report().as_ref())
+    }
+
+    fn claims_with(&self, report: Option<&MergeReport>) -> Vec<crate::claims::ClaimResult> {
+        let Some((preset, variant)) = &self.claims_of else {
+            return Vec::new();
+        };
+        let values = crate::summary::flatten(&crate::summary::summary_with(self, report));
+        let config = serde_json::to_value(self.cfg.config()).unwrap_or_default();
+        crate::claims::for_run(
+            preset,
+            &crate::claims::Input {
+                values: &values,
+                config: &config,
+                variant: variant.as_deref(),
+                running: self.is_running(),
+                point: "",
+            },
+        )
     }
 
     pub fn config(&self) -> &ValidConfig {
@@ -310,7 +353,9 @@ impl Run {
     /// As [`Run::snapshot`], with task `i`'s history given by `history(i, its History)`
     /// (live snapshots send only its new points without copying the rest).
     pub fn snapshot_with<H>(&self, mut history: impl FnMut(usize, &History) -> H) -> Snapshot<H> {
+        let merge = self.merge_report();
         Snapshot {
+            claims: self.claims_with(merge.as_ref()),
             config: self.cfg.config().clone(),
             data_hash: self.data_hash.clone(),
             overlap: self.data.overlap.clone(),
@@ -330,7 +375,7 @@ impl Run {
                     }
                 })
                 .collect(),
-            merge: self.merge_report(),
+            merge,
         }
     }
 }
