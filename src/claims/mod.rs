@@ -135,12 +135,19 @@ impl Claim {
         }
     }
 
-    /// Where it applies, as text: `everywhere` or `train.lambda=0.1, variant=sgd`.
+    /// Where it applies, as text: `everywhere`, `train.lambda=0.1, variant=sgd` or `data.rho ≥ 0.1`.
     pub fn at_text(&self) -> String {
         if self.at.is_empty() {
             "everywhere".into()
         } else {
-            self.at.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+            self.at
+                .iter()
+                .map(|(k, v)| match v.strip_prefix(">=") {
+                    Some(min) => format!("{k} ≥ {min}"),
+                    None => format!("{k}={v}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     }
 
