@@ -173,14 +173,19 @@ impl Run {
     /// The claims named by [`Run::check_claims`] that apply to this run, at
     /// its current state (waiting while it trains); empty when none was named.
     pub fn claims(&self) -> Vec<crate::claims::ClaimResult> {
-        self.claims_with(self.merge_report().as_ref())
+        if self.claims_of.is_none() {
+            return Vec::new();
+        }
+        let metrics: Vec<Metrics> = self.trainers.iter().map(|t| t.metrics()).collect();
+        self.claims_with(&metrics.iter().collect::<Vec<_>>(), self.merge_report().as_ref())
     }
 
-    fn claims_with(&self, report: Option<&MergeReport>) -> Vec<crate::claims::ClaimResult> {
+    /// The claims from each task's current `metrics` and the merge `report` (computed once per snapshot).
+    fn claims_with(&self, metrics: &[&Metrics], report: Option<&MergeReport>) -> Vec<crate::claims::ClaimResult> {
         let Some((preset, variant)) = &self.claims_of else {
             return Vec::new();
         };
-        let values = crate::summary::flatten(&crate::summary::summary_with(self, report));
+        let values = crate::summary::flatten(&crate::summary::summary_of(self, metrics, report));
         let config = serde_json::to_value(self.cfg.config()).unwrap_or_default();
         crate::claims::for_run(
             preset,
@@ -354,27 +359,29 @@ impl Run {
     /// (live snapshots send only its new points without copying the rest).
     pub fn snapshot_with<H>(&self, mut history: impl FnMut(usize, &History) -> H) -> Snapshot<H> {
         let merge = self.merge_report();
+        let tasks: Vec<TaskSnapshot<H>> = self
+            .trainers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let current = t.metrics();
+                let task = data::task_name(t.task());
+                TaskSnapshot {
+                    notes: crate::notes::task_notes(&task, &current),
+                    task,
+                    status: t.status().clone(),
+                    current,
+                    history: history(i, t.history()),
+                }
+            })
+            .collect();
+        let current: Vec<&Metrics> = tasks.iter().map(|t| &t.current).collect();
         Snapshot {
-            claims: self.claims_with(merge.as_ref()),
+            claims: self.claims_with(&current, merge.as_ref()),
             config: self.cfg.config().clone(),
             data_hash: self.data_hash.clone(),
             overlap: self.data.overlap.clone(),
-            tasks: self
-                .trainers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let current = t.metrics();
-                    let task = data::task_name(t.task());
-                    TaskSnapshot {
-                        notes: crate::notes::task_notes(&task, &current),
-                        task,
-                        status: t.status().clone(),
-                        current,
-                        history: history(i, t.history()),
-                    }
-                })
-                .collect(),
+            tasks,
             merge,
         }
     }

@@ -96,11 +96,19 @@ pub fn final_summary(run: &Run) -> Value {
 
 /// [`final_summary`] with the merge report already computed (`None` for one task).
 pub fn summary_with(run: &Run, report: Option<&MergeReport>) -> Value {
+    let metrics: Vec<Metrics> = run.trainers().iter().map(|t| t.metrics()).collect();
+    summary_of(run, &metrics.iter().collect::<Vec<_>>(), report)
+}
+
+/// [`summary_with`] with each task's current metrics already computed
+/// (`metrics[i]` is task i's `Trainer::metrics()`, as a snapshot holds them).
+pub fn summary_of(run: &Run, metrics: &[&Metrics], report: Option<&MergeReport>) -> Value {
     let per_task: Vec<(String, Value)> = run
         .trainers()
         .iter()
+        .zip(metrics)
         .zip(&run.data().tasks)
-        .map(|(t, task)| (task.name.clone(), task_summary(&t.metrics(), t.status(), t.history())))
+        .map(|((t, m), task)| (task.name.clone(), task_summary(m, t.status(), t.history())))
         .collect();
     let mut out = match per_task.first() {
         Some((_, v)) => v.as_object().cloned().unwrap_or_default(),

@@ -309,6 +309,7 @@ fn the_snapshot_carries_the_claims() {
     r.run_to_end();
     let s = r.snapshot();
     assert!(s.claims.iter().all(|c| c.status == Status::Pass), "{:?}", s.claims);
+    assert_eq!(s.claims, r.claims(), "the snapshot's claims are the run's");
     let back: lowrank_lab::run::Snapshot = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
     assert_eq!(back.claims, s.claims);
     // The numbers the claims quote are in the snapshot's current state too.
