@@ -67,7 +67,7 @@ pub struct ClaimResult {
     /// Where in the preset's sweep it applies (`everywhere`, `train.lambda=0.1`).
     pub at: String,
     /// The measured value (the worst over a sweep's points); null when there is none.
-    #[serde(deserialize_with = "crate::serde_nan::f64_or_null")]
+    #[serde(deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub measured: f64,
     pub status: Status,
     /// One line: the comparison made, or why it is not a pass.
