@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`config`] | the one contract: raw [`config::Config`] → `validate()` → [`config::ValidConfig`]; dotted-key overrides, the URL hash, JSON error paths |
 //! | [`presets`] | named experiments (a config patch, a sweep grid, what you should see) |
+//! | [`claims`] | each preset's claims as data (quantity, comparison, threshold, where in its sweep) and their check on a run's flattened `final` values: pass, fail, waiting, collapsed, rounding level, not applicable |
 //! | [`rng`] | seeded, portable randomness (one stream per purpose) |
 //! | [`data`] | the K tasks' inputs and labels (generators and the digits), their overlap statistics, data hashes |
 //! | [`net`] | the network, its forward/backward pass and the matrix kernels |
@@ -26,6 +27,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod charts;
+pub mod claims;
 pub mod config;
 pub mod data;
 pub mod figures;

@@ -1,10 +1,16 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Each preset's "what you should see" number, asserted on a (where
-//! possible shortened) run through the same code the CLI uses.
+//! Each preset's claims (`lowrank_lab::claims::table`, its "what you should
+//! see" as data) checked through the same table and evaluator the CLI uses,
+//! on the preset's sweep points where a claim applies, at the preset's own
+//! sizes; plus the runs where a claim must
+//! not pass: a collapsed net, a value at rounding level, λ = 0, a variant
+//! that breaks an assumption.
+use lowrank_lab::claims::{self, ClaimResult, Input, Status};
 use lowrank_lab::config::overrides;
 use lowrank_lab::presets::{self, PRESETS};
 use lowrank_lab::run::summary::{self, lookup};
 use lowrank_lab::run::Run;
+use lowrank_lab::run::sweep::{self, Row};
 use serde_json::Value;
 
 fn run(name: &str, sets: &[&str]) -> Run {
@@ -14,16 +20,6 @@ fn run(name: &str, sets: &[&str]) -> Run {
     let mut r = Run::new(&cfg);
     r.run_to_end();
     r
-}
-
-fn fin(name: &str, sets: &[&str]) -> Value {
-    summary::final_summary(&run(name, sets))
-}
-
-fn num(v: &Value, key: &str) -> f64 {
-    lookup(v, key)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("no number at {key}"))
 }
 
 #[test]
@@ -49,25 +45,96 @@ fn all_presets_are_covered_here() {
     }
 }
 
+/// A finished sweep row with its config, as the evaluator reads it.
+struct Point {
+    row: Row,
+    config: Value,
+}
+
+impl Point {
+    fn input(&self) -> Input<'_> {
+        Input {
+            values: &self.row.values,
+            config: &self.config,
+            variant: self.row.assignments.iter().find(|(k, _)| k == "variant").map(|(_, v)| v.as_str()),
+            running: false,
+            point: "",
+        }
+    }
+}
+
+/// The preset's grid points (over its config with `sets`) where some claim
+/// with a place applies (all of them when no claim has one), each run as
+/// `lowrank-lab sweep` runs it.
+fn points(name: &str, sets: &[&str]) -> Vec<Point> {
+    let p = presets::find(name).unwrap();
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let base = overrides::apply_all(&p.config().unwrap(), &sets).unwrap();
+    let axes: Vec<_> = p.grid.iter().map(|g| sweep::parse_axis(g).unwrap()).collect();
+    let table = claims::table::of(name);
+    let placed: Vec<_> = table.iter().filter(|c| !c.at.is_empty()).collect();
+    sweep::points(&base, Some(p), &axes)
+        .unwrap()
+        .into_iter()
+        .map(|pt| (serde_json::to_value(&pt.config).unwrap(), pt))
+        .filter(|(config, pt)| {
+            let variant = pt.assignments.iter().find(|(k, _)| k == "variant").map(|(_, v)| v.as_str());
+            let inp = Input {
+                values: &[],
+                config,
+                variant,
+                running: false,
+                point: "",
+            };
+            placed.is_empty() || placed.iter().any(|c| claims::eval::applies(c, &inp))
+        })
+        .map(|(config, pt)| Point {
+            row: sweep::run_point(&pt, false).unwrap(),
+            config,
+        })
+        .collect()
+}
+
+/// Every claim of `name` passes on `points`; returns the results.
+fn assert_claims_pass(name: &str, points: &[Point]) -> Vec<ClaimResult> {
+    let inputs: Vec<Input> = points.iter().map(Point::input).collect();
+    let results = claims::for_rows(name, &inputs);
+    assert_eq!(results.len(), claims::table::of(name).len());
+    for r in &results {
+        eprintln!("{name}: {}", r.line());
+    }
+    let failed: Vec<String> = results.iter().filter(|r| r.status != Status::Pass).map(ClaimResult::line).collect();
+    assert!(failed.is_empty(), "{name}: claims not passing:\n{}", failed.join("\n"));
+    results
+}
+
+fn check(name: &str, sets: &[&str]) -> Vec<Point> {
+    let pts = points(name, sets);
+    assert_claims_pass(name, &pts);
+    pts
+}
+
+/// The claim of `name` whose text starts with `text`, evaluated on `point` wherever its place is.
+fn status_of(name: &str, text: &str, point: &Point) -> ClaimResult {
+    let c = claims::table::of(name)
+        .iter()
+        .find(|c| c.text.starts_with(text))
+        .unwrap_or_else(|| panic!("{name} has no claim `{text}`"));
+    claims::evaluate(c, &point.input())
+}
+
+fn value(p: &Point, key: &str) -> f64 {
+    p.row.values.iter().find(|(k, _)| k == key).map(|(_, v)| *v).unwrap_or(f64::NAN)
+}
+
 #[test]
 fn alignment() {
-    let f = fin("alignment", &["train.steps=5000"]);
-    let (inst, avg) = (num(&f, "layers.1.alignment_cos"), num(&f, "layers.1.alignment_cos_avg"));
-    assert!(avg > 0.999, "averaged {avg}");
-    assert!((0.9..0.98).contains(&inst), "instantaneous {inst}");
+    check("alignment", &[]);
 }
 
 #[test]
 fn norms() {
-    let f = fin("norms", &[]);
-    let n: Vec<f64> = (1..=3).map(|k| num(&f, &format!("layers.{k}.frobenius"))).collect();
-    let spread = (n.iter().cloned().fold(0.0, f64::max) - n.iter().cloned().fold(f64::MAX, f64::min)) / n[0];
-    assert!(spread < 1e-3, "{n:?}");
-    let rhs = num(&f, "norm_identity_rhs");
-    for k in 1..=3 {
-        let lhs = num(&f, &format!("layers.{k}.norm_identity_lhs"));
-        assert!((lhs / rhs - 1.0).abs() < 1e-3, "layer {k}: {lhs} vs {rhs}");
-    }
+    check("norms", &[]);
     // Started unbalanced: scales 3 and 0.3 are 10× apart.
     let r = run("norms", &["train.steps=1"]);
     let m0 = &r.trainers()[0].history().points[0];
@@ -76,242 +143,192 @@ fn norms() {
 
 #[test]
 fn balance_gf() {
-    for lambda in [0.1, 0.0] {
-        let r = run("balance-gf", &[&format!("train.lambda={lambda}")]);
-        let h = &r.trainers()[0].history().points;
-        let (first, last) = (&h[0], h.last().unwrap());
-        assert!(last.time > 9.999);
-        for k in 0..2 {
-            let (d0, d1) = (first.layers[k].balance.unwrap(), last.layers[k].balance.unwrap());
-            let slope = (d1 / d0).ln() / (last.time - first.time);
-            if lambda > 0.0 {
-                assert!((slope / (-2.0 * lambda) - 1.0).abs() < 1e-5, "slope {slope}");
-            } else {
-                assert!(slope.abs() < 1e-9, "slope {slope} at λ = 0");
-            }
-        }
-    }
+    let pts = check("balance-gf", &[]);
+    assert_eq!(pts.len(), 2);
+    // λ = 0: the decay claim needs λ > 0, so it is not a pass there (its value, 0, is no evidence of −2λ).
+    let zero = pts.iter().find(|p| p.config["train"]["lambda"] == 0.0).unwrap();
+    let r = status_of("balance-gf", "slope of log‖D_k‖ against −2λ", zero);
+    assert_eq!(r.status, Status::NotApplicable, "{}", r.line());
+    assert!(value(zero, "layers.1.balance_rate").abs() < 1e-9);
+    // The rate in the summary is the history's: the same slope from its first and last points.
+    let r = run("balance-gf", &[]);
+    let h = &r.trainers()[0].history().points;
+    let (first, last) = (&h[0], h.last().unwrap());
+    let slope = (last.layers[0].balance.unwrap() / first.layers[0].balance.unwrap()).ln() / (last.time - first.time);
+    let lam = pts.iter().find(|p| p.config["train"]["lambda"] == 0.1).unwrap();
+    assert!((value(lam, "layers.1.balance_rate") / slope - 1.0).abs() < 1e-12);
 }
 
 #[test]
 fn rank_vs_lambda() {
-    let lo = fin("rank-vs-lambda", &["train.lambda=0.001", "train.steps=10000"]);
-    let hi = fin("rank-vs-lambda", &["train.lambda=0.05", "train.steps=10000"]);
-    let (e_lo, e_hi) = (num(&lo, "layers.1.effective_rank"), num(&hi, "layers.1.effective_rank"));
-    let (s_lo, s_hi) = (num(&lo, "layers.1.stable_rank"), num(&hi, "layers.1.stable_rank"));
-    assert!(e_lo > 6.0 && e_hi < 4.5, "effective rank {e_lo} → {e_hi}");
-    assert!(s_lo > 1.8 && s_hi < 1.45, "stable rank {s_lo} → {s_hi}");
-    // The claim is on nets that learned: every point fitted, nothing collapsed.
-    for f in [&lo, &hi] {
-        assert_eq!((num(f, "accuracy"), f["collapsed"].as_bool()), (1.0, Some(false)));
+    let pts = check("rank-vs-lambda", &[]);
+    // The collapsed net at λ = 0.1: every claim about a learned net, asked there, says collapsed, never pass —
+    // its rank (1 or less) would meet the low-rank thresholds.
+    let edge = pts.iter().find(|p| p.config["train"]["lambda"] == 0.1).unwrap();
+    assert!(value(edge, "layers.1.effective_rank") < 4.5);
+    for c in claims::table::of("rank-vs-lambda").iter().filter(|c| c.guard_collapse) {
+        let r = claims::evaluate(c, &edge.input());
+        assert_eq!(r.status, Status::Collapsed, "{}", r.line());
     }
-    // The edge of the lesson: at λ = 0.1 the net collapses to zero, and says so.
-    let edge = fin("rank-vs-lambda", &["train.lambda=0.1", "train.steps=10000"]);
-    assert_eq!(edge["collapsed"], Value::Bool(true));
-    assert!(num(&edge, "layers.1.frobenius") < 1e-12 && (num(&edge, "loss") - std::f64::consts::LN_2).abs() < 1e-12);
+    assert!((value(edge, "loss") - std::f64::consts::LN_2).abs() < 1e-12);
 }
 
 #[test]
 fn data_span() {
-    let decayed = fin("data-span", &[]);
-    let frozen = fin("data-span", &["train.lambda=0"]);
-    let out = num(&decayed, "outside_span");
-    assert!(out < 5e-9 && out > 1e-10, "{out}");
-    assert!((num(&frozen, "outside_span") - 0.28).abs() < 0.01);
+    let pts = check("data-span", &[]);
+    let decayed = pts.iter().find(|p| p.config["train"]["lambda"] == 0.01).unwrap();
+    let out = value(decayed, "outside_span");
     // The decay is exactly (1 − ηλ) per step of the outside part: compare two points of the history.
     let r = run("data-span", &[]);
-    let t = &r.trainers()[0];
-    let h = &t.history().points;
+    let h = &r.trainers()[0].history().points;
     assert!(h.len() > 10);
     assert!(h[h.len() / 2].outside_span > out * 100.0);
 }
 
 #[test]
 fn merge_orthogonal() {
-    let f = fin("merge-orthogonal", &[]);
-    for t in ["a", "b"] {
-        assert!(num(&f, &format!("merge.sum.{t}.max_output_change")) <= 1e-12);
-        assert_eq!(
-            num(&f, &format!("merge.sum.{t}.accuracy")),
-            num(&f, &format!("merge.{t}.{t}.accuracy"))
-        );
-        assert!(num(&f, &format!("merge.mean.{t}.max_output_change")) > 0.1);
-    }
+    check("merge-orthogonal", &[]);
 }
 
 #[test]
 fn merge_overlap() {
-    let changes: Vec<f64> = [0.0, 0.4, 0.8]
-        .iter()
-        .map(|rho| {
-            let f = fin("merge-overlap", &[&format!("data.rho={rho}")]);
-            let bound = &lookup(&f, "merge_bound").unwrap().as_array().unwrap().clone();
-            for b in bound {
-                assert!(b["holds"].as_bool().unwrap(), "bound violated at ρ = {rho}: {b}");
-            }
-            num(&f, "merge.sum.a.max_output_change")
-        })
-        .collect();
-    assert!(
-        changes[0] < 1e-12 && changes[1] > 0.1 && changes[2] > changes[1] && changes[2] < 2.0,
-        "{changes:?}"
-    );
+    let pts = check("merge-overlap", &[]);
+    let change = |rho: f64| {
+        value(
+            pts.iter().find(|p| p.config["data"]["rho"] == rho).unwrap(),
+            "merge.sum.a.max_output_change",
+        )
+    };
+    assert!(change(0.8) > change(0.4), "grows with ρ");
 }
 
 #[test]
 fn merge_lambda() {
-    let lo = fin("merge-lambda", &["train.lambda=0.005"]);
-    let hi = fin("merge-lambda", &["train.lambda=0.1"]);
-    let (a, b) = (num(&lo, "merge.sum.a.max_output_change"), num(&hi, "merge.sum.a.max_output_change"));
-    assert!(a > 0.4 && b < 0.08, "{a} → {b}");
+    check("merge-lambda", &[]);
 }
 
 #[test]
 fn merge_deep() {
-    let narrow = fin("merge-deep", &["net.widths=[16,16]"]);
-    let wide = fin("merge-deep", &["net.widths=[256,256]"]);
-    let (o16, o256) = (num(&narrow, "hidden_overlap.1.value"), num(&wide, "hidden_overlap.1.value"));
-    assert!(o16 > 0.2 && o256 < 0.1, "{o16} → {o256}");
-    let relu = fin("merge-deep", &["net.widths=[256,256]", "net.activation=relu"]);
-    assert!(num(&relu, "hidden_overlap.1.value") > 0.3);
+    check("merge-deep", &[]);
 }
 
 #[test]
 fn merge_many() {
-    let two = fin("merge-many", &["data.tasks=2"]);
-    let eight = fin("merge-many", &["data.tasks=8"]);
-    let (a2, a8) = (num(&two, "merge.sum.a.accuracy"), num(&eight, "merge.sum.a.accuracy"));
-    assert!(a2 == 1.0 && a8 < 0.8, "{a2} → {a8}");
+    check("merge-many", &[]);
 }
 
 #[test]
 fn assumptions() {
-    let p = presets::find("assumptions").unwrap();
-    let variant = |name: &str, extra: &[&str]| {
-        let patch: Value = serde_json::from_str(p.variant(name).unwrap()).unwrap();
-        let cfg = overrides::apply_patch(&p.config().unwrap(), &patch).unwrap();
-        let sets: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let cfg = overrides::apply_all(&cfg, &sets).unwrap().validate().unwrap();
-        let mut r = Run::new(&cfg);
-        r.run_to_end();
-        summary::final_summary(&r)
-    };
-    let spread = |f: &Value| {
-        let n: Vec<f64> = (1..=3).map(|k| num(f, &format!("layers.{k}.frobenius"))).collect();
-        (n.iter().cloned().fold(0.0, f64::max) - n.iter().cloned().fold(f64::MAX, f64::min)) / n.iter().cloned().fold(0.0, f64::max)
-    };
-    let base = variant("baseline", &[]);
-    assert!(spread(&base) < 1e-3, "baseline spread {}", spread(&base));
-    assert!(spread(&variant("bias", &[])) > 0.03);
-    assert!(spread(&variant("gelu", &[])) > 0.2);
-    assert!(num(&variant("sgd", &[]), "layers.1.alignment_cos_avg") < 0.999);
-    assert!(num(&variant("early_stop", &[]), "layers.1.alignment_cos_avg") < 0.95);
-    assert!(num(&base, "layers.1.alignment_cos_avg") > 0.9999);
+    let pts = check("assumptions", &[]);
+    // Each variant breaks what the baseline shows: the baseline's claims fail there.
+    let at = |v: &str| pts.iter().find(|p| p.input().variant == Some(v)).unwrap();
+    for (variant, claim) in [
+        ("sgd", "baseline: averaged cos"),
+        ("early_stop", "baseline: averaged cos"),
+        ("bias", "baseline: relative spread"),
+        ("gelu", "baseline: relative spread"),
+    ] {
+        let r = status_of("assumptions", claim, at(variant));
+        assert_eq!(r.status, Status::Fail, "{variant}: {}", r.line());
+    }
 }
-
-const METHODS: [&str; 7] = ["sum", "mean", "task_arithmetic", "regmean", "ties", "dare", "spectral"];
 
 #[test]
 fn merge_methods() {
     let p = presets::find("merge-methods").unwrap();
     assert!(p.plot.iter().all(|k| k.contains("{method}")));
-    let f = fin("merge-methods", &["data.rho=0"]);
-    for t in ["a", "b"] {
-        let own = num(&f, &format!("merge.{t}.{t}.accuracy"));
-        for m in ["sum", "regmean"] {
-            let change = num(&f, &format!("merge.{m}.{t}.max_output_change"));
-            assert!(change <= 1e-9, "{m} on {t}: {change:e}");
-            assert_eq!(num(&f, &format!("merge.{m}.{t}.accuracy")), own);
-        }
-    }
-    let own = num(&f, "merge.a.a.accuracy");
-    assert!((own - 0.933).abs() < 0.01, "{own}");
-    for (m, acc) in [("task_arithmetic", 0.53), ("ties", 0.67), ("dare", 0.70)] {
-        let got = num(&f, &format!("merge.{m}.a.accuracy"));
-        assert!((got - acc).abs() < 0.01, "{m}: {got}");
-    }
-    // Exactly orthogonal inputs: the weights' input subspaces are orthogonal, the task vectors are not.
-    assert!(num(&f, "merge_diagnostics.pairs.1.input_overlap") < 1e-12);
-    assert!(num(&f, "merge_diagnostics.pairs.1.task_cosine") > 0.9);
-    // From ρ = 0.1 on, RegMean has the smallest output change on task a of all seven.
-    let mut at_08 = Vec::new();
-    for rho in [0.1, 0.2, 0.4, 0.6, 0.8] {
-        let f = fin("merge-methods", &[&format!("data.rho={rho}")]);
-        let change = |m: &str| num(&f, &format!("merge.{m}.a.max_output_change"));
-        for m in METHODS.iter().filter(|&&m| m != "regmean") {
-            assert!(
-                change("regmean") < change(m),
-                "ρ = {rho}: regmean {} vs {m} {}",
-                change("regmean"),
-                change(m)
-            );
-        }
-        if rho == 0.8 {
-            at_08 = METHODS.iter().map(|m| change(m)).collect();
-        }
-    }
-    // ρ = 0.8: regmean 0.22, sum 0.44, spectral 0.45, task arithmetic 0.48, DARE and mean 0.51, TIES 0.66.
-    for (got, want) in at_08.iter().zip([0.44, 0.51, 0.48, 0.22, 0.66, 0.51, 0.45]) {
-        assert!((got - want).abs() < 0.01, "{at_08:?}");
-    }
+    check("merge-methods", &[]);
 }
 
 #[test]
 fn merge_digits() {
-    let p = presets::find("merge-digits").unwrap();
-    let variant = |name: &str| {
-        let patch: Value = serde_json::from_str(p.variant(name).unwrap()).unwrap();
-        let cfg = overrides::apply_patch(&p.config().unwrap(), &patch).unwrap().validate().unwrap();
-        let mut r = Run::new(&cfg);
-        r.run_to_end();
-        summary::final_summary(&r)
-    };
-    let all = variant("all");
-    let mean_overlap = num(&all, "overlap.pairs.1.mean_abs_inner");
-    assert!((mean_overlap - 0.66).abs() < 0.005, "{mean_overlap}");
-    assert_eq!(num(&all, "merge.a.a.accuracy"), 1.0);
-    let (sum_a, change) = (num(&all, "merge.sum.a.accuracy"), num(&all, "merge.sum.a.max_output_change"));
-    assert!((sum_a - 0.96).abs() < 0.005 && (change - 0.98).abs() < 0.01, "{sum_a} {change}");
-    assert!((num(&all, "merge.regmean.a.accuracy") - 0.993).abs() < 0.002);
-    assert!(num(&all, "merge_diagnostics.pairs.1.input_overlap") > 0.5);
-    let disjoint = variant("disjoint");
-    assert_eq!(num(&disjoint, "overlap.pairs.1.max_abs_inner"), 0.0);
-    for (t, acc) in [("a", 0.993), ("b", 0.947)] {
-        assert!(num(&disjoint, &format!("merge.sum.{t}.max_output_change")) <= 1e-15);
-        let own = num(&disjoint, &format!("merge.{t}.{t}.accuracy"));
-        assert_eq!(num(&disjoint, &format!("merge.sum.{t}.accuracy")), own);
-        assert!((own - acc).abs() < 0.002, "{t}: {own}");
-    }
-    assert!(num(&disjoint, "merge_diagnostics.pairs.1.input_overlap") < 1e-12);
+    check("merge-digits", &[]);
 }
 
 #[test]
 fn merge_deep_gf() {
-    for widths in ["[16,16]", "[256,256]"] {
-        let f = fin("merge-deep-gf", &[&format!("net.widths={widths}")]);
-        assert!(num(&f, "time") == 400.0 && num(&f, "stationarity") < 1e-6, "{widths}");
-        for t in ["a", "b"] {
-            assert_eq!(num(&f, &format!("merge.sum.{t}.accuracy")), 1.0, "{widths}, task {t}");
-        }
-        for c in lookup(&f, "cross_talk").unwrap().as_array().unwrap() {
-            assert!(c["value"].as_f64().unwrap() < 1e-7, "{widths}: {c}");
-        }
-        let n: Vec<f64> = (1..=3).map(|k| num(&f, &format!("layers.{k}.frobenius"))).collect();
-        assert!((n[0] / n[2] - 1.0).abs() < 1e-6 && (n[0] - 2.012).abs() < 1e-3, "{n:?}");
-        let change = num(&f, "merge.sum.a.max_output_change");
-        assert!(change > 1e-3 && change < 1.5, "{widths}: {change}");
+    check("merge-deep-gf", &[]);
+}
+
+/// Issue 15's example 5: an exactly interpolating linear net at λ = 0, its
+/// gradient at rounding level. The alignment claims asked there are not a
+/// pass (and not a plain fail either): they say rounding level, or that they need λ > 0.
+#[test]
+fn a_claim_on_a_rounding_level_value_is_never_a_pass() {
+    let sets = [
+        "data.n=5",
+        "data.d=20",
+        "net.widths=[16]",
+        "net.activation=linear",
+        "train.loss=squared",
+        "train.lambda=0",
+        "train.lr=0.2",
+        "train.steps=20000",
+    ];
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let cfg = overrides::apply_all(&lowrank_lab::config::Config::default(), &sets).unwrap();
+    let pt = sweep::points(&cfg, None, &[]).unwrap().remove(0);
+    let p = &Point {
+        row: sweep::run_point(&pt, false).unwrap(),
+        config: serde_json::to_value(&pt.config).unwrap(),
+    };
+    assert_eq!(value(p, "layers.1.gradient_at_rounding_level"), 1.0);
+    let r = status_of("alignment", "instantaneous cos(W₁, −∇L) (ReLU", p);
+    assert_eq!(r.status, Status::RoundingLevel, "{}", r.line());
+    let r = status_of("alignment", "averaged cos", p);
+    assert_eq!(r.status, Status::NotApplicable, "{}", r.line());
+    // The same net at λ = 0.01 has a real gradient: the guard is not what decides there.
+    let pts = points("alignment", &["train.steps=5000"]);
+    assert_eq!(value(&pts[0], "layers.1.gradient_at_rounding_level"), 0.0);
+}
+
+/// λ = 0 where a claim needs λ > 0: not a pass, whatever the value.
+#[test]
+fn claims_that_need_weight_decay_are_not_applicable_at_lambda_zero() {
+    let pts = points("norms", &["train.lambda=0", "train.steps=2000"]);
+    for r in claims::for_rows("norms", &[pts[0].input()]) {
+        assert_eq!(r.status, Status::NotApplicable, "{}", r.line());
     }
-    // relu_v1: ReLU under gradient flow (claimed in v1, dropped in v2).
-    let p = presets::find("merge-deep-gf").unwrap();
-    let patch: Value = serde_json::from_str(p.variant("relu_v1").unwrap()).unwrap();
-    let cfg = overrides::apply_patch(&p.config().unwrap(), &patch).unwrap();
-    let cfg = overrides::apply_all(&cfg, &["net.widths=[16,16]".to_string()])
+}
+
+/// A snapshot carries its preset's claims: waiting while training, checked at the end.
+#[test]
+fn the_snapshot_carries_the_claims() {
+    let p = presets::find("alignment").unwrap();
+    let cfg = overrides::apply_all(&p.config().unwrap(), &["train.steps=5000".to_string()])
         .unwrap()
         .validate()
         .unwrap();
     let mut r = Run::new(&cfg);
+    assert!(r.snapshot().claims.is_empty(), "no preset named: no claims");
+    r.check_claims("alignment", None).unwrap();
+    assert!(r.check_claims("alignment", Some("sgd")).is_err());
+    r.advance(100);
+    let s = r.snapshot();
+    assert_eq!(s.claims.len(), claims::table::of("alignment").len());
+    assert!(s.claims.iter().all(|c| c.status == Status::Waiting), "{:?}", s.claims);
     r.run_to_end();
-    let f = summary::final_summary(&r);
-    assert!(num(&f, "hidden_overlap.1.value") > 0.9);
-    assert!(num(&f, "merge.sum.a.accuracy") <= 0.7, "{}", num(&f, "merge.sum.a.accuracy"));
+    let s = r.snapshot();
+    assert!(s.claims.iter().all(|c| c.status == Status::Pass), "{:?}", s.claims);
+    assert_eq!(s.claims, r.claims(), "the snapshot's claims are the run's");
+    let back: lowrank_lab::run::Snapshot = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back.claims, s.claims);
+    // The numbers the claims quote are in the snapshot's current state too.
+    let l = &s.tasks[0].current.layers[0];
+    let gap = l.alignment_gap_avg.unwrap();
+    assert!((gap / (1.0 - l.alignment_cos_avg.unwrap()) - 1.0).abs() < 1e-6 && gap < 1e-3);
+}
+
+/// README lists every preset's claims as `lowrank-lab presets --claims` prints them.
+#[test]
+fn readme_lists_the_claims_of_the_table() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for p in PRESETS {
+        let md = claims::table::markdown(p.name);
+        assert!(
+            readme.contains(&md),
+            "README lacks the claims of {} as the table gives them:\n{md}",
+            p.name
+        );
+    }
 }

@@ -46,6 +46,24 @@ pub fn cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> 
     Some(-ab / (libm::sqrt(aa) * libm::sqrt(bb)))
 }
 
+/// 1 − cos(A, −B) = ‖A/‖A‖ + B/‖B‖‖²_F / 2 (derived here: both unit, so
+/// ‖â + b̂‖² = 2 + 2⟨â, b̂⟩ = 2(1 − cos(A, −B))). Unlike 1 minus the computed
+/// cosine it keeps its relative accuracy when the cosine is near 1 (a gap of
+/// 1e-12 is good to about 1e-4 relative, not lost below ε); `None` when a norm is 0.
+pub fn one_minus_cos_with_negative(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Option<f64> {
+    let na = super::scaled::sum_sq(a.iter().copied()).norm();
+    let nb = super::scaled::sum_sq(b.iter().copied()).norm();
+    if na == 0.0 || nb == 0.0 || !na.is_finite() || !nb.is_finite() {
+        return None;
+    }
+    let mut s = 0.0;
+    Zip::from(&a).and(&b).for_each(|&x, &y| {
+        let d = x / na + y / nb;
+        s += d * d;
+    });
+    Some(0.5 * s)
+}
+
 /// ‖D_k‖_F and ‖diag D_k‖₂ for D_k = W_nextᵀW_next − W W ᵀ, with W (m × fan_in), W_next (fan_out × m).
 ///
 /// diag D_k is per-unit squared norms (outgoing minus incoming), O(m·(fan_in + fan_out)).
@@ -127,6 +145,26 @@ mod tests {
     use super::*;
     use crate::analysis::scaled;
     use ndarray::array;
+
+    #[test]
+    fn one_minus_cos_is_accurate_near_one() {
+        for t in [1e-1, 1e-4, 1e-7] {
+            let a = ndarray::array![[3.0, 0.0]];
+            let b = ndarray::array![[-2.0 * f64::cos(t), -2.0 * f64::sin(t)]];
+            let exact = 2.0 * f64::sin(t / 2.0).powi(2);
+            let gap = one_minus_cos_with_negative(a.view(), b.view()).unwrap();
+            assert!((gap / exact - 1.0).abs() < 1e-9, "t = {t}: {gap:e} vs {exact:e}");
+        }
+        // At t = 1e-8, 1 − cos t = 5e-17 is below ε/2: 1 minus the computed cosine is 0, the gap is not.
+        let (a, b) = (ndarray::array![[1.0, 0.0]], ndarray::array![[-f64::cos(1e-8), -f64::sin(1e-8)]]);
+        assert_eq!(1.0 - cos_with_negative(a.view(), b.view()).unwrap(), 0.0);
+        let gap = one_minus_cos_with_negative(a.view(), b.view()).unwrap();
+        assert!((gap / 5e-17 - 1.0).abs() < 1e-6, "{gap:e}");
+        assert_eq!(
+            one_minus_cos_with_negative(ndarray::array![[0.0]].view(), ndarray::array![[1.0]].view()),
+            None
+        );
+    }
 
     #[test]
     fn cosine_of_antiparallel_is_one() {

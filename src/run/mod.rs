@@ -92,6 +92,8 @@ pub struct Run {
     /// SHA-256 of `data` (every snapshot carries it; the data never change).
     data_hash: String,
     trainers: Vec<Trainer>,
+    /// The preset (and variant) whose claims every snapshot checks ([`Run::check_claims`]).
+    claims_of: Option<(String, Option<String>)>,
 }
 
 /// One task's state in a snapshot; `H` is its history ([`History`], or the
@@ -116,6 +118,10 @@ pub struct Snapshot<H = History> {
     pub tasks: Vec<TaskSnapshot<H>>,
     /// Present when there are at least two tasks.
     pub merge: Option<MergeReport>,
+    /// The claims of the run's preset that apply to it, checked at this
+    /// state (`claims`); empty unless [`Run::check_claims`] named a preset.
+    #[serde(default)]
+    pub claims: Vec<crate::claims::ClaimResult>,
 }
 
 impl<H> Snapshot<H> {
@@ -138,6 +144,7 @@ impl<H> Snapshot<H> {
                 })
                 .collect(),
             merge: self.merge,
+            claims: self.claims,
         }
     }
 }
@@ -157,7 +164,48 @@ impl Run {
             data_hash: data::data_hash(&data),
             data,
             trainers,
+            claims_of: None,
         }
+    }
+
+    /// Check the claims of preset `preset` (run as its variant `variant`, if
+    /// any) in every snapshot from now on; an unknown preset or variant is refused.
+    pub fn check_claims(&mut self, preset: &str, variant: Option<&str>) -> Result<(), String> {
+        let p = crate::presets::find(preset).ok_or_else(|| format!("unknown preset `{preset}`"))?;
+        if let Some(v) = variant {
+            p.variant(v).ok_or_else(|| format!("preset {preset} has no variant `{v}`"))?;
+        }
+        self.claims_of = Some((preset.to_string(), variant.map(String::from)));
+        Ok(())
+    }
+
+    /// The claims named by [`Run::check_claims`] that apply to this run, at
+    /// its current state (waiting while it trains); empty when none was named.
+    pub fn claims(&self) -> Vec<crate::claims::ClaimResult> {
+        if self.claims_of.is_none() {
+            return Vec::new();
+        }
+        let metrics: Vec<Metrics> = self.trainers.iter().map(|t| t.metrics()).collect();
+        self.claims_with(&metrics.iter().collect::<Vec<_>>(), self.merge_report().as_ref())
+    }
+
+    /// The claims from each task's current `metrics` and the merge `report` (computed once per snapshot).
+    fn claims_with(&self, metrics: &[&Metrics], report: Option<&MergeReport>) -> Vec<crate::claims::ClaimResult> {
+        let Some((preset, variant)) = &self.claims_of else {
+            return Vec::new();
+        };
+        let values = crate::run::summary::flatten(&crate::run::summary::summary_of(self, metrics, report));
+        let config = serde_json::to_value(self.cfg.config()).unwrap_or_default();
+        crate::claims::for_run(
+            preset,
+            &crate::claims::Input {
+                values: &values,
+                config: &config,
+                variant: variant.as_deref(),
+                running: self.is_running(),
+                point: "",
+            },
+        )
     }
 
     pub fn config(&self) -> &ValidConfig {
@@ -319,27 +367,31 @@ impl Run {
     /// As [`Run::snapshot`], with task `i`'s history given by `history(i, its History)`
     /// (live snapshots send only its new points without copying the rest).
     pub fn snapshot_with<H>(&self, mut history: impl FnMut(usize, &History) -> H) -> Snapshot<H> {
+        let merge = self.merge_report();
+        let tasks: Vec<TaskSnapshot<H>> = self
+            .trainers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let current = t.metrics();
+                let task = data::task_name(t.task());
+                TaskSnapshot {
+                    notes: crate::run::notes::task_notes(&task, &current),
+                    task,
+                    status: t.status().clone(),
+                    current,
+                    history: history(i, t.history()),
+                }
+            })
+            .collect();
+        let current: Vec<&Metrics> = tasks.iter().map(|t| &t.current).collect();
         Snapshot {
+            claims: self.claims_with(&current, merge.as_ref()),
             config: self.cfg.config().clone(),
             data_hash: self.data_hash.clone(),
             overlap: self.data.overlap.clone(),
-            tasks: self
-                .trainers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let current = t.metrics();
-                    let task = data::task_name(t.task());
-                    TaskSnapshot {
-                        notes: crate::run::notes::task_notes(&task, &current),
-                        task,
-                        status: t.status().clone(),
-                        current,
-                        history: history(i, t.history()),
-                    }
-                })
-                .collect(),
-            merge: self.merge_report(),
+            tasks,
+            merge,
         }
     }
 }

@@ -7,9 +7,10 @@
 //! accuracy, max_output_change}` plus the overlap statistics, what each merge
 //! method did (`merge_methods`) and the pairwise diagnostics (`merge_diagnostics`).
 
+use crate::merge::MergeReport;
 use crate::run::sweep::{self, Row};
 use crate::run::{Run, Snapshot};
-use crate::train::{Metrics, Status};
+use crate::train::{History, Metrics, Status};
 use serde_json::{json, Map, Value};
 
 fn diverged(status: &Status) -> Value {
@@ -24,15 +25,28 @@ fn diverged(status: &Status) -> Value {
     }
 }
 
-fn task_summary(m: &Metrics, status: &Status) -> Value {
+/// ln(‖D_k(t)‖ / ‖D_k(t₀)‖) / (t − t₀) from the history's first point to `m`:
+/// −2λ for a linear net under gradient flow (derived here, see `balance-gf`);
+/// `None` for the last layer, before any time has passed, or when D_k(t₀) = 0.
+fn balance_rate(history: &History, m: &Metrics, k: usize) -> Option<f64> {
+    let first = history.points.first()?;
+    let (d0, d1) = (first.layers.get(k)?.balance?, m.layers.get(k)?.balance?);
+    let dt = m.time - first.time;
+    (dt > 0.0 && d0 > 0.0).then(|| (d1 / d0).ln() / dt)
+}
+
+fn task_summary(m: &Metrics, status: &Status, history: &History) -> Value {
     let layers: Vec<Value> = m
         .layers
         .iter()
-        .map(|l| {
-            json!({
+        .enumerate()
+        .map(|(k, l)| {
+            let mut v = json!({
                 "trained": l.trained,
                 "alignment_cos": l.alignment_cos,
                 "alignment_cos_avg": l.alignment_cos_avg,
+                "alignment_gap": l.alignment_gap,
+                "alignment_gap_avg": l.alignment_gap_avg,
                 "gradient_at_rounding_level": l.gradient_at_rounding_level,
                 "gradient_avg_at_rounding_level": l.gradient_avg_at_rounding_level,
                 "gradient_norm": l.gradient_norm,
@@ -50,7 +64,11 @@ fn task_summary(m: &Metrics, status: &Status) -> Value {
                 "balance": l.balance,
                 "balance_diag": l.balance_diag,
                 "norm_identity_lhs": l.norm_identity_lhs,
-            })
+            });
+            if let (Some(rate), Some(obj)) = (balance_rate(history, m, k), v.as_object_mut()) {
+                obj.insert("balance_rate".into(), json!(rate));
+            }
+            v
         })
         .collect();
     json!({
@@ -75,11 +93,24 @@ fn task_summary(m: &Metrics, status: &Status) -> Value {
 
 /// The `final` object for a run at its current state.
 pub fn final_summary(run: &Run) -> Value {
+    summary_with(run, run.merge_report().as_ref())
+}
+
+/// [`final_summary`] with the merge report already computed (`None` for one task).
+pub fn summary_with(run: &Run, report: Option<&MergeReport>) -> Value {
+    let metrics: Vec<Metrics> = run.trainers().iter().map(|t| t.metrics()).collect();
+    summary_of(run, &metrics.iter().collect::<Vec<_>>(), report)
+}
+
+/// [`summary_with`] with each task's current metrics already computed
+/// (`metrics[i]` is task i's `Trainer::metrics()`, as a snapshot holds them).
+pub fn summary_of(run: &Run, metrics: &[&Metrics], report: Option<&MergeReport>) -> Value {
     let per_task: Vec<(String, Value)> = run
         .trainers()
         .iter()
+        .zip(metrics)
         .zip(&run.data().tasks)
-        .map(|(t, task)| (task.name.clone(), task_summary(&t.metrics(), t.status())))
+        .map(|((t, m), task)| (task.name.clone(), task_summary(m, t.status(), t.history())))
         .collect();
     let mut out = match per_task.first() {
         Some((_, v)) => v.as_object().cloned().unwrap_or_default(),
@@ -87,7 +118,7 @@ pub fn final_summary(run: &Run) -> Value {
     };
     if per_task.len() >= 2 {
         out.insert("tasks".into(), Value::Object(per_task.into_iter().collect()));
-        if let Some(report) = run.merge_report() {
+        if let Some(report) = report {
             let mut merge = Map::new();
             for e in &report.evals {
                 let entry = merge

@@ -26,6 +26,14 @@ pub struct LayerMetrics {
     /// cos(W_k, −ḡ_k) with ḡ the gradient's exponential moving average; null
     /// likewise (`gradient_avg_at_rounding_level`).
     pub alignment_cos_avg: Option<f64>,
+    /// 1 − cos(W_k, −∇_{W_k}L) and 1 − cos(W_k, −ḡ_k), computed without
+    /// cancellation (`layers::one_minus_cos_with_negative`): what a claim
+    /// like "averaged cosine > 0.9999" is about, on a log scale; null where
+    /// the cosine is.
+    #[serde(default)]
+    pub alignment_gap: Option<f64>,
+    #[serde(default)]
+    pub alignment_gap_avg: Option<f64>,
     /// ‖∇_{W_k, b_k}L‖_F and ‖ḡ_k‖_F as computed (0 for a layer that does not train).
     #[serde(default, deserialize_with = "crate::io::serde_nan::f64_or_null")]
     pub gradient_norm: f64,
@@ -189,6 +197,16 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
                 },
                 alignment_cos_avg: if trained && !ema_noisy {
                     layers::cos_with_negative(w, m.ema.w[k].view())
+                } else {
+                    None
+                },
+                alignment_gap: if trained && !grad_noisy {
+                    layers::one_minus_cos_with_negative(w, m.grad.w[k].view())
+                } else {
+                    None
+                },
+                alignment_gap_avg: if trained && !ema_noisy {
+                    layers::one_minus_cos_with_negative(w, m.ema.w[k].view())
                 } else {
                     None
                 },

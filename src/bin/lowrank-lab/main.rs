@@ -45,7 +45,11 @@ pub struct ConfigArgs {
 #[derive(Subcommand)]
 enum Command {
     /// List the presets with what each shows.
-    Presets,
+    Presets {
+        /// List each preset's claims instead (the table `run`, `sweep` and the tests check), as Markdown.
+        #[arg(long)]
+        claims: bool,
+    },
     /// Train one config and write a bundle (run.json, metrics.csv, SVG charts, .npy data and weights).
     Run {
         #[command(flatten)]
@@ -135,9 +139,13 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Presets => {
+        Command::Presets { claims } => {
             for p in lowrank_lab::presets::PRESETS {
-                print_stdout(&format!("{:<18} {}", p.name, p.see));
+                if claims {
+                    print_stdout(&lowrank_lab::claims::table::markdown(p.name));
+                } else {
+                    print_stdout(&format!("{:<18} {}", p.name, p.see));
+                }
             }
             Ok(())
         }

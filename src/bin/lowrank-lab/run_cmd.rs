@@ -107,7 +107,27 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let bundle = Bundle::create(&args.out)?;
     let run = train(&cfg, args.direct);
     let snapshot = run.snapshot();
-    let fin = summary::final_summary(&run);
+    let mut fin = summary::final_summary(&run);
+    // The preset's claims that apply to this config, checked on `final` (also in run.json).
+    let claims = match args.base.preset.as_deref() {
+        Some(name) => {
+            let config = serde_json::to_value(cfg.config()).map_err(|e| e.to_string())?;
+            lowrank_lab::claims::for_run(
+                name,
+                &lowrank_lab::claims::Input {
+                    values: &summary::flatten(&fin),
+                    config: &config,
+                    variant: None,
+                    running: false,
+                    point: "",
+                },
+            )
+        }
+        None => Vec::new(),
+    };
+    if let Some(obj) = fin.as_object_mut() {
+        obj.insert("claims".into(), serde_json::to_value(&claims).map_err(|e| e.to_string())?);
+    }
     let history: serde_json::Map<String, serde_json::Value> = snapshot
         .tasks
         .iter()
@@ -164,6 +184,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     bundle.finish()?;
     for w in summary::collapse_warnings(&fin) {
         eprintln!("warning: {w}");
+    }
+    for c in &claims {
+        eprintln!("claim {}", c.line());
     }
     if args.json {
         crate::print_stdout(&serde_json::to_string_pretty(&fin).map_err(|e| e.to_string())?);

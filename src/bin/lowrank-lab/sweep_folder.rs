@@ -6,6 +6,7 @@
 //! DIR/sweep.json       what the sweep is (written first; the identity --resume checks)
 //! DIR/points/NNNNNN.json   one record per finished point, written atomically as it finishes
 //! DIR/sweep.csv, *.svg the table and charts, written from the records once all are there
+//! DIR/claims.json      the preset's claims checked over the rows (sweeps of a preset only)
 //! ```
 //!
 //! `sweep.csv` is written last, so a folder without it is unfinished. The
@@ -142,6 +143,8 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
     let mut csv = AtomicFile::create(&dir.join("sweep.csv"))?;
     csv.write(columns.header().as_bytes())?;
     let mut chart_rows = Vec::with_capacity(indices.len());
+    let mut claim_rows: Vec<Row> = Vec::new();
+    let preset = meta["preset"].as_str().filter(|p| !lowrank_lab::claims::table::of(p).is_empty());
     let mut collapsed = Vec::new();
     for &i in indices {
         let mut r = row(i)?;
@@ -151,6 +154,18 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
         csv.write(columns.line(&r).as_bytes())?;
         if r.values.iter().any(|(k, v)| k.ends_with("collapsed") && *v == 1.0) {
             collapsed.push(r.assignments.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(p) = preset {
+            claim_rows.push(Row {
+                index: r.index,
+                assignments: r.assignments.clone(),
+                values: r
+                    .values
+                    .iter()
+                    .filter(|(k, _)| lowrank_lab::claims::eval::reads(p, k))
+                    .cloned()
+                    .collect(),
+            });
         }
         // The collapse flags stay too: the charts leave a collapsed net's ranks out.
         r.values.retain(|(k, _)| k.ends_with("collapsed") || charted.iter().any(|c| c == k));
@@ -168,5 +183,48 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
     for (name, svg) in crate::sweep_cmd::sweep_charts(&axes, &chart_rows, &plot, &methods)? {
         write_atomic(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
     }
+    if let Some(p) = preset {
+        write_claims(dir, meta, p, &axes, &claim_rows)?;
+    }
     Ok(())
+}
+
+/// `claims.json`: the preset's claims checked over the rows (each at the
+/// points where it applies, the worst reported), also printed to stderr.
+fn write_claims(dir: &Path, meta: &Value, preset: &str, axes: &[Axis], rows: &[Row]) -> Result<(), String> {
+    let base: lowrank_lab::config::Config =
+        serde_json::from_value(meta["base_config"].clone()).map_err(|e| format!("sweep.json base_config: {e}"))?;
+    let points = lowrank_lab::run::sweep::points(&base, lowrank_lab::presets::find(preset), axes).map_err(|e| format!("sweep.json: {e}"))?;
+    let configs: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let p = points.get(r.index).ok_or(format!("row {} is not a point of the grid", r.index))?;
+            serde_json::to_value(&p.config).map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, String>>()?;
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r.assignments.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
+        .collect();
+    let inputs: Vec<lowrank_lab::claims::Input> = rows
+        .iter()
+        .zip(&configs)
+        .zip(&labels)
+        .map(|((r, config), label)| lowrank_lab::claims::Input {
+            values: &r.values,
+            config,
+            variant: r.assignments.iter().find(|(k, _)| k == "variant").map(|(_, v)| v.as_str()),
+            running: false,
+            point: label,
+        })
+        .collect();
+    let claims = lowrank_lab::claims::for_rows(preset, &inputs);
+    for c in &claims {
+        eprintln!("claim {}", c.line());
+    }
+    let doc = serde_json::json!({"preset": preset, "claims": claims});
+    write_atomic(
+        &dir.join("claims.json"),
+        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?.as_bytes(),
+    )
 }
