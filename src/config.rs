@@ -358,6 +358,27 @@ pub struct TrainConfig {
     pub history_len: usize,
     /// Decay β of the gradient's exponential moving average, in [0, 1).
     pub ema: f64,
+    /// Changes of λ and η during the run, in strictly increasing step order:
+    /// each applies when the trainer has taken `step` steps (accepted steps
+    /// under gradient flow), before the next one — exactly where a live change
+    /// between budgets acts, so a run with the schedule repeats the live
+    /// session's numbers. The page records its live changes here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<Change>,
+}
+
+/// One scheduled change of λ and/or η (at least one of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Steps taken when the change applies, 0–10^9.
+    pub step: u64,
+    /// New λ, in [0, 1000] (like `train.lambda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// New η, in (0, 1000] (like `train.lr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -375,6 +396,7 @@ impl Default for TrainConfig {
             record_every: 10,
             history_len: 512,
             ema: 0.99,
+            schedule: Vec::new(),
         }
     }
 }
@@ -550,6 +572,13 @@ impl ValidConfig {
         let mut raw = self.raw.clone();
         raw.train.lambda = lambda;
         raw.validate_with_budget(u64::MAX)
+    }
+    /// The same config without scheduled changes after `step` (a live change
+    /// at `step` replaces what the schedule said would come next).
+    pub fn without_changes_after(&self, step: u64) -> ValidConfig {
+        let mut v = self.clone();
+        v.raw.train.schedule.retain(|c| c.step <= step);
+        v
     }
     /// Replace η (checked like the config field); the run continues.
     pub fn with_lr(&self, lr: f64) -> Result<ValidConfig, ConfigError> {
@@ -761,6 +790,34 @@ impl Config {
 
         let t = &c.train;
         check!(finite_in(t.lr, 0.0, 1000.0, true), "train.lr", "in (0, 1000]", t.lr);
+        check!(
+            t.schedule.len() <= 10_000,
+            "train.schedule",
+            "at most 10000 changes",
+            t.schedule.len()
+        );
+        for (i, ch) in t.schedule.iter().enumerate() {
+            let at = |f: &str| format!("train.schedule[{i}].{f}");
+            check!(ch.step <= 1_000_000_000, &at("step"), "in [0, 1000000000]", ch.step);
+            if i > 0 {
+                let prev = t.schedule[i - 1].step;
+                check!(
+                    ch.step > prev,
+                    &at("step"),
+                    &format!("above train.schedule[{}].step = {prev} (steps strictly increasing)", i - 1),
+                    ch.step
+                );
+            }
+            if ch.lambda.is_none() && ch.lr.is_none() {
+                return Err(conflict(&format!("train.schedule[{i}]"), "a change needs lambda, lr or both"));
+            }
+            if let Some(l) = ch.lambda {
+                check!(finite_in(l, 0.0, 1000.0, false), &at("lambda"), "in [0, 1000]", Num(l));
+            }
+            if let Some(lr) = ch.lr {
+                check!(finite_in(lr, 0.0, 1000.0, true), &at("lr"), "in (0, 1000]", Num(lr));
+            }
+        }
         check!(
             finite_in(t.lambda, 0.0, 1000.0, false),
             "train.lambda",

@@ -15,6 +15,7 @@ pub mod net;
 pub mod notes;
 pub mod npy;
 pub mod overrides;
+pub mod panic_text;
 pub mod presets;
 pub mod rng;
 pub mod run;
