@@ -5,7 +5,7 @@
 //! continued; `Run::record` is that config; the schedule is validated naming
 //! field, range and value.
 
-use lowrank_lab::config::{Change, Config, ConfigError, Loss};
+use lowrank_lab::config::{Change, Config, ConfigError};
 use lowrank_lab::presets;
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Status;
