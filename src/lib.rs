@@ -21,6 +21,7 @@
 //! | [`live`] | the page's live snapshots: history deltas, and the analysis worker's snapshots |
 //! | [`charts`] | every chart as `draw_x<DB: DrawingBackend>(area, data)`, plain data in |
 //! | [`figures`] | which charts exist by name, the data each draws from a snapshot, and the CLI's SVGs |
+//! | [`panic_text`] | panic messages a visitor sees, without the build machine's paths |
 //! | [`io`] | `.npy` files, JSON floats that may be NaN |
 //! | [`bench`] | the benchmark's workloads and matrix products |
 //! | `web` | the browser boundary (wasm32 only): everything JavaScript calls |
@@ -35,6 +36,7 @@ pub mod io;
 pub mod live;
 pub mod merge;
 pub mod net;
+pub mod panic_text;
 pub mod presets;
 pub mod rng;
 pub mod run;

@@ -8,9 +8,8 @@
 use lowrank_lab::claims::{self, ClaimResult, Input, Status};
 use lowrank_lab::config::overrides;
 use lowrank_lab::presets::{self, PRESETS};
-use lowrank_lab::run::summary::{self, lookup};
-use lowrank_lab::run::Run;
 use lowrank_lab::run::sweep::{self, Row};
+use lowrank_lab::run::Run;
 use serde_json::Value;
 
 fn run(name: &str, sets: &[&str]) -> Run {

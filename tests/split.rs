@@ -6,7 +6,7 @@
 //! steps, GD and SGD. No timing is asserted (`make bench` measures speed);
 //! the tuner's bookkeeping is checked for what does not depend on timing.
 
-use lowrank_lab::bench_workloads::{workload, Workload};
+use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::net::tune::SplitTuner;
 use lowrank_lab::run::Run;

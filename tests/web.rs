@@ -378,3 +378,79 @@ fn simd_elementwise_passes_give_the_scalar_bits() {
         }
     }
 }
+
+/// Issue 17: every config the wasm build accepts runs. Random configs (seeded,
+/// a fixed budget of accepted cases) that pass `validate()` here — with
+/// wasm32's limits — each take 3 steps, a snapshot and its JSON without a
+/// trap. The first case is the issue's failure mode: a hidden width of 10⁵
+/// (the balance's route choice wrapped m²·(fan_in + fan_out) in 32-bit usize
+/// and allocated the m × m matrix), with d = 10 so it stays quick. Sizes are
+/// log-uniform up to 10⁵; to keep the test well under a minute (each case must
+/// also return to the event loop within the runner's 20 s), cases costing more
+/// than 3·10⁷ multiply-adds per step or with a layer squarer than 600 × 600 are
+/// skipped — for time only: tests/wasm_limits.rs checks the buffer estimate
+/// natively on larger ones.
+#[wasm_bindgen_test]
+async fn random_configs_that_validate_for_wasm32_run_and_snapshot_without_a_trap() {
+    use lowrank_lab::config::{Activation, Loss, Optimizer, Target};
+    use lowrank_lab::rng;
+    assert_eq!(lowrank_lab::config::Target::CURRENT, Target::WASM32);
+    let mut r = rng::seeded(17, 0);
+    let mut log_uniform = |hi: f64| -> usize { (10f64.powf(rng::uniform(&mut r) * hi.log10())).round().max(1.0) as usize };
+    let mut cases: Vec<Config> = Vec::new();
+    assert!(lowrank_lab::analysis::layers::balance_uses_grams(100_000, 100, 1));
+    let mut wide = Config::default();
+    wide.data.d = 10;
+    wide.net.widths = vec![100_000];
+    cases.push(wide);
+    let (budget, mut accepted, mut tried) = (10, 0, 0);
+    let mut pick = rng::seeded(17, 1);
+    while accepted < budget && tried < 2000 {
+        tried += 1;
+        let mut c = Config::default();
+        c.data.n = log_uniform(1e5);
+        c.data.d = log_uniform(1e5);
+        c.data.tasks = 1 + rng::below(&mut pick, 3);
+        c.net.widths = (0..rng::below(&mut pick, 3)).map(|_| log_uniform(1e5)).collect();
+        c.net.activation = [Activation::Relu, Activation::Linear, Activation::Tanh][rng::below(&mut pick, 3)];
+        c.train.loss = [Loss::Logistic, Loss::Squared][rng::below(&mut pick, 2)];
+        c.train.optimizer = [Optimizer::Gd, Optimizer::Sgd][rng::below(&mut pick, 2)];
+        c.train.batch_size = c.data.n.min(10);
+        c.train.history_len = 16 + log_uniform(1e5 - 16.0);
+        c.train.record_every = 1;
+        let Ok(v) = c.validate() else { continue };
+        let sizes = v.layer_sizes();
+        let weights: usize = sizes.windows(2).map(|w| w[0] * w[1]).sum();
+        if sizes.windows(2).any(|w| w[0].min(w[1]) > 600) || 3 * c.data.n * c.data.tasks * weights > 30_000_000 {
+            continue;
+        }
+        accepted += 1;
+        cases.push(c);
+    }
+    assert_eq!(accepted, budget, "only {accepted} of {tried} random configs validated");
+    let now = || web_sys::window().unwrap().performance().unwrap().now();
+    for (i, c) in cases.iter().enumerate() {
+        let t0 = now();
+        let v = c.validate().unwrap_or_else(|e| panic!("{e}"));
+        let mut run = Run::new(&v);
+        run.advance(3);
+        let json = serde_json::to_string(&run.snapshot()).unwrap();
+        assert!(json.len() > 100, "{}", c.to_json());
+        console_log!(
+            "case {i}: sizes {:?}, n {}, history {}: {:.0} ms, snapshot {} B",
+            v.layer_sizes(),
+            c.data.n,
+            c.train.history_len,
+            now() - t0,
+            json.len()
+        );
+        // Back to the event loop between cases (the runner's webdriver polls the page).
+        let tick = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    }
+}

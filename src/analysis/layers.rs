@@ -87,6 +87,32 @@ pub fn balance(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
     (f * back, d * back)
 }
 
+/// Whether [`balance`] of an m-unit layer with these fans first tries the
+/// Gram identity (products of the small sizes only) instead of the m × m
+/// product. Counted in u64: on wasm32 m²·(fan_in + fan_out) overflows usize
+/// for m ≈ 10⁵ (issue 17: the wrapped product chose the m × m product of a
+/// 10⁵-wide layer, whose 8·10¹⁰ bytes no wasm32 array can hold).
+pub fn balance_uses_grams(m: usize, fan_in: usize, fan_out: usize) -> bool {
+    let (m, fi, fo) = (m as u64, fan_in as u64, fan_out as u64);
+    let direct = m.saturating_mul(m).saturating_mul(fi.saturating_add(fo));
+    let grams = m.saturating_mul(
+        fi.saturating_mul(fi)
+            .saturating_add(fo.saturating_mul(fo))
+            .saturating_add(fi.saturating_mul(fo)),
+    );
+    grams.saturating_mul(2) < direct
+}
+
+/// Rows of D_k formed at a time by the direct product: D_k is never held
+/// whole, only [`BALANCE_BLOCK_ELEMENTS`] / m rows of it (at least one), so
+/// the largest buffer is max(m, 2²⁰) numbers whatever the width.
+pub fn balance_block_rows(m: usize) -> usize {
+    (BALANCE_BLOCK_ELEMENTS / m.max(1)).clamp(1, m.max(1))
+}
+
+/// Entries of D_k one block of the direct product holds at most (8 MiB), unless a single row is longer.
+pub const BALANCE_BLOCK_ELEMENTS: usize = 1 << 20;
+
 fn balance_unscaled(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
     let (m, fan_in, fan_out) = (w.nrows(), w.ncols(), w_next.nrows());
     let diag_sq: f64 = (0..m)
@@ -97,9 +123,7 @@ fn balance_unscaled(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
         })
         .sum();
     let diag = libm::sqrt(diag_sq);
-    let direct = m * m * (fan_in + fan_out);
-    let grams = m * (fan_in * fan_in + fan_out * fan_out + fan_in * fan_out);
-    if 2 * grams < direct {
+    if balance_uses_grams(m, fan_in, fan_out) {
         let frob_sq = |a: &Array2<f64>| a.iter().map(|v| v * v).sum::<f64>();
         let mut nn = Array2::<f64>::zeros((fan_out, fan_out));
         matmul(nn.view_mut(), w_next, w_next.t(), 1.0, false);
@@ -113,11 +137,21 @@ fn balance_unscaled(w: ArrayView2<f64>, w_next: ArrayView2<f64>) -> (f64, f64) {
             return (libm::sqrt(sq), diag);
         }
     }
-    let mut d = Array2::<f64>::zeros((m, m));
-    matmul(d.view_mut(), w_next.t(), w_next, 1.0, false);
-    matmul(d.view_mut(), w, w.t(), -1.0, true);
-    let full = libm::sqrt(d.iter().map(|v| v * v).sum());
-    (full, diag)
+    // D's rows [r0, r1): W_next[:, r0..r1]ᵀ W_next − W[r0..r1, :] Wᵀ, summed block by block.
+    let rows = balance_block_rows(m);
+    let mut d = Array2::<f64>::zeros((rows.min(m), m));
+    let mut sq = 0.0;
+    let mut r0 = 0;
+    while r0 < m {
+        let r1 = (r0 + rows).min(m);
+        let mut block = d.slice_mut(ndarray::s![..r1 - r0, ..]);
+        matmul(block.view_mut(), w_next.slice(ndarray::s![.., r0..r1]).t(), w_next, 1.0, false);
+        matmul(block.view_mut(), w.slice(ndarray::s![r0..r1, ..]), w.t(), -1.0, true);
+        // One running sum in row-major order: the same additions as over the whole of D.
+        sq = block.iter().fold(sq, |acc, v| acc + v * v);
+        r0 = r1;
+    }
+    (libm::sqrt(sq), diag)
 }
 
 /// ‖W (I − Q Qᵀ)‖_F / ‖W‖_F for W (m × d) and Q (d × r) with orthonormal columns; 0 for W = 0,

@@ -724,7 +724,8 @@ mod tests {
                     let on_grid = match v.strip_prefix(">=") {
                         Some(min) => axis.values.iter().any(|x| num(x) >= num(min)),
                         None => axis.values.iter().any(|x| {
-                            crate::config::overrides::parse_value(x) == crate::config::overrides::parse_value(v) || (num(x).is_some() && num(x) == num(v))
+                            crate::config::overrides::parse_value(x) == crate::config::overrides::parse_value(v)
+                                || (num(x).is_some() && num(x) == num(v))
                         }),
                     };
                     assert!(

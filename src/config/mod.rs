@@ -35,6 +35,43 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = if cfg!(target_arch = "wasm32") {
     NATIVE_MEMORY_BUDGET
 };
 
+/// The machine a run is checked for: the largest single buffer and the most
+/// memory it can address. wasm32 (the page) has a 32-bit `isize`, so no Rust
+/// allocation exceeds 2³¹ − 1 bytes, and at most 4 GiB of linear memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub name: &'static str,
+    /// Largest single allocation in bytes (`isize::MAX` of the target).
+    pub max_buffer: u64,
+    /// Most bytes of memory a run can have in total.
+    pub max_memory: u64,
+    /// Bytes of a `usize` (index buffers).
+    pub usize_bytes: u64,
+}
+
+impl Target {
+    /// The browser build (32-bit pointers, 4 GiB of linear memory).
+    pub const WASM32: Target = Target {
+        name: "wasm32 (the page)",
+        max_buffer: i32::MAX as u64,
+        max_memory: 4 << 30,
+        usize_bytes: 4,
+    };
+    /// A 64-bit native build.
+    pub const NATIVE64: Target = Target {
+        name: "64-bit native",
+        max_buffer: i64::MAX as u64,
+        max_memory: u64::MAX,
+        usize_bytes: 8,
+    };
+    /// The target this code was compiled for.
+    pub const CURRENT: Target = if cfg!(target_pointer_width = "32") {
+        Target::WASM32
+    } else {
+        Target::NATIVE64
+    };
+}
+
 /// Why a config was refused. Every message names the field (dotted path),
 /// the allowed range and the value received.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -51,6 +88,19 @@ pub enum ConfigError {
     /// The run would need more memory than the budget.
     #[error("the run needs an estimated {estimate} bytes ({detail}), above the memory budget of {budget} bytes")]
     MemoryBudget { estimate: u64, budget: u64, detail: String },
+    /// One buffer the run would allocate is larger than the target can hold (checked before allocating).
+    #[error(
+        "{field} = {value}: {what} would need one buffer of {bytes} bytes, above the {limit} bytes \
+         a single allocation can have on {target}"
+    )]
+    Buffer {
+        field: String,
+        value: String,
+        what: String,
+        bytes: u64,
+        limit: u64,
+        target: String,
+    },
     /// One full-batch step would cost more than the budget allows.
     #[error(
         "one training step costs an estimated {estimate} multiply-adds ({detail}), above the step budget of {budget} \
@@ -312,6 +362,27 @@ pub struct TrainConfig {
     pub history_len: usize,
     /// Decay β of the gradient's exponential moving average, in [0, 1).
     pub ema: f64,
+    /// Changes of λ and η during the run, in strictly increasing step order:
+    /// each applies when the trainer has taken `step` steps (accepted steps
+    /// under gradient flow), before the next one — exactly where a live change
+    /// between budgets acts, so a run with the schedule repeats the live
+    /// session's numbers. The page records its live changes here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<Change>,
+}
+
+/// One scheduled change of λ and/or η (at least one of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Steps taken when the change applies, 0–10^9.
+    pub step: u64,
+    /// New λ, in [0, 1000] (like `train.lambda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// New η, in (0, 1000] (like `train.lr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -329,6 +400,7 @@ impl Default for TrainConfig {
             record_every: 10,
             history_len: 512,
             ema: 0.99,
+            schedule: Vec::new(),
         }
     }
 }
@@ -505,6 +577,13 @@ impl ValidConfig {
         raw.train.lambda = lambda;
         raw.validate_with_budget(u64::MAX)
     }
+    /// The same config without scheduled changes after `step` (a live change
+    /// at `step` replaces what the schedule said would come next).
+    pub fn without_changes_after(&self, step: u64) -> ValidConfig {
+        let mut v = self.clone();
+        v.raw.train.schedule.retain(|c| c.step <= step);
+        v
+    }
     /// Replace η (checked like the config field); the run continues.
     pub fn with_lr(&self, lr: f64) -> Result<ValidConfig, ConfigError> {
         let mut raw = self.raw.clone();
@@ -555,6 +634,14 @@ impl Config {
 
     /// Check every field; refuse runs whose memory estimate exceeds `budget` bytes.
     pub fn validate_with_budget(&self, budget: u64) -> Result<ValidConfig, ConfigError> {
+        self.validate_for(Target::CURRENT, budget)
+    }
+
+    /// Check every field for `target`: besides the ranges, no single buffer
+    /// beyond `target.max_buffer` ([`largest_buffer`]) and at most
+    /// min(`budget`, `target.max_memory`) bytes in all.
+    pub fn validate_for(&self, target: Target, budget: u64) -> Result<ValidConfig, ConfigError> {
+        let budget = budget.min(target.max_memory);
         let c = self;
         check!(
             c.version == CONFIG_VERSION,
@@ -708,6 +795,34 @@ impl Config {
         let t = &c.train;
         check!(finite_in(t.lr, 0.0, 1000.0, true), "train.lr", "in (0, 1000]", t.lr);
         check!(
+            t.schedule.len() <= 10_000,
+            "train.schedule",
+            "at most 10000 changes",
+            t.schedule.len()
+        );
+        for (i, ch) in t.schedule.iter().enumerate() {
+            let at = |f: &str| format!("train.schedule[{i}].{f}");
+            check!(ch.step <= 1_000_000_000, &at("step"), "in [0, 1000000000]", ch.step);
+            if i > 0 {
+                let prev = t.schedule[i - 1].step;
+                check!(
+                    ch.step > prev,
+                    &at("step"),
+                    &format!("above train.schedule[{}].step = {prev} (steps strictly increasing)", i - 1),
+                    ch.step
+                );
+            }
+            if ch.lambda.is_none() && ch.lr.is_none() {
+                return Err(conflict(&format!("train.schedule[{i}]"), "a change needs lambda, lr or both"));
+            }
+            if let Some(l) = ch.lambda {
+                check!(finite_in(l, 0.0, 1000.0, false), &at("lambda"), "in [0, 1000]", Num(l));
+            }
+            if let Some(lr) = ch.lr {
+                check!(finite_in(lr, 0.0, 1000.0, true), &at("lr"), "in (0, 1000]", Num(lr));
+            }
+        }
+        check!(
             finite_in(t.lambda, 0.0, 1000.0, false),
             "train.lambda",
             "in [0, 1000]",
@@ -795,9 +910,29 @@ impl Config {
             Num(m.regmean_ridge)
         );
 
+        let big = largest_buffer(c, target);
+        if big.bytes > target.max_buffer {
+            return Err(ConfigError::Buffer {
+                field: big.field,
+                value: big.value,
+                what: big.what,
+                bytes: big.bytes,
+                limit: target.max_buffer,
+                target: target.name.to_string(),
+            });
+        }
         let (estimate, detail) = memory_estimate(c);
         if estimate > budget {
             return Err(ConfigError::MemoryBudget { estimate, budget, detail });
+        }
+        // The snapshot's JSON text exists next to the run, and must fit the target's memory too.
+        let with_snapshot = estimate.saturating_add(snapshot_json_bytes(c));
+        if with_snapshot > target.max_memory {
+            return Err(ConfigError::MemoryBudget {
+                estimate: with_snapshot,
+                budget: target.max_memory,
+                detail: format!("{detail}, snapshot text {} B, on {}", snapshot_json_bytes(c), target.name),
+            });
         }
         let (cost, cost_detail) = step_cost(c);
         let cost_budget = budget.saturating_mul(STEP_COST_PER_BUDGET_BYTE);
@@ -867,4 +1002,128 @@ fn memory_estimate(c: &Config) -> (u64, String) {
         k.saturating_mul(history)
     );
     (total, detail)
+}
+
+/// One buffer a run allocates: its size in bytes and the field that sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buffer {
+    /// The config field (dotted path) that makes it large.
+    pub field: String,
+    /// That field's value.
+    pub value: String,
+    /// What the buffer holds.
+    pub what: String,
+    pub bytes: u64,
+}
+
+/// Bytes of the JSON text of one snapshot (upper estimate): every history
+/// point of every task writes its per-layer numbers and singular values, at
+/// most 26 characters per number; [`largest_buffer`] doubles it for the
+/// growth of the string that holds it.
+pub fn snapshot_json_bytes(c: &Config) -> u64 {
+    let sizes: Vec<u64> = layer_sizes(c).iter().map(|&s| s as u64).collect();
+    let layers = sizes.len() as u64 - 1;
+    let spectra: u64 = sizes.windows(2).map(|w| w[0].min(w[1])).fold(0u64, |a, b| a.saturating_add(b));
+    // ~30 named numbers per layer (names included, ~40 characters each), ~40 per point, plus the config and the merge report.
+    let per_point = spectra
+        .saturating_mul(26)
+        .saturating_add(layers.saturating_mul(30 * 40))
+        .saturating_add(40 * 40);
+    let points = (c.train.history_len as u64).saturating_add(1);
+    let tasks = c.data.tasks as u64;
+    let merge = (c.merge.methods.len() as u64 + 1).saturating_mul(layers.saturating_mul(2000).saturating_add(4000));
+    tasks
+        .saturating_mul(points)
+        .saturating_mul(per_point)
+        .saturating_add(merge)
+        .saturating_add(64 << 10)
+}
+
+/// The largest single buffer a run with this config allocates on `target`
+/// (training, snapshots, merges, the snapshot's JSON), in bytes. Saturating.
+/// Each entry mirrors an allocation in the code (tests/wasm_limits.rs checks
+/// the estimate against the sizes a run actually allocates):
+/// - the data, n × d and n × out_dim per task (`data`);
+/// - each weight matrix, fan_out × fan_in, and its copies (`net`, `train`);
+/// - activations and their gradients, n × width per layer (`net::Workspace`);
+///   the merges stack all tasks' inputs of a layer, K·n × fan_in (`merge::regmean`);
+/// - the balance D_k of a hidden layer of m units: Gram matrices of the fans,
+///   or blocks of D_k's rows (`analysis::layers::balance`);
+/// - an SVD's copy and workspace (`analysis::spectrum`), taken as 3 × the matrix;
+/// - the SGD index order, n indices of `target.usize_bytes`;
+/// - the snapshot's JSON text, 2 × [`snapshot_json_bytes`].
+pub fn largest_buffer(c: &Config, target: Target) -> Buffer {
+    let f = 8u64;
+    let sizes: Vec<u64> = layer_sizes(c).iter().map(|&s| s as u64).collect();
+    let size_field = |j: usize| -> (String, String) {
+        if j == 0 {
+            ("data.d".into(), c.data.d.to_string())
+        } else if j + 1 == sizes.len() {
+            ("data.out_dim".into(), c.data.out_dim.to_string())
+        } else {
+            (format!("net.widths[{}]", j - 1), sizes[j].to_string())
+        }
+    };
+    let (n, k) = (c.data.n as u64, c.data.tasks as u64);
+    let mut all: Vec<Buffer> = Vec::new();
+    let mut add = |(field, value): (String, String), what: String, bytes: u64| all.push(Buffer { field, value, what, bytes });
+    let n_field = || ("data.n".to_string(), c.data.n.to_string());
+    add(
+        n_field(),
+        "the inputs of one task".into(),
+        n.saturating_mul(sizes[0]).saturating_mul(f),
+    );
+    add(
+        ("data.teacher_width".into(), c.data.teacher_width.to_string()),
+        "the teacher's weights".into(),
+        (c.data.teacher_width as u64).saturating_mul(sizes[0]).saturating_mul(f),
+    );
+    add(n_field(), "the SGD index order".into(), n.saturating_mul(target.usize_bytes));
+    for j in 0..sizes.len() {
+        add(
+            size_field(j),
+            format!("the activations of layer {j} (data.n × width)"),
+            n.saturating_mul(sizes[j]).saturating_mul(f),
+        );
+        if k > 1 {
+            add(
+                size_field(j),
+                format!("the merge's stacked inputs of layer {} (tasks · data.n × width)", j + 1),
+                k.saturating_mul(n).saturating_mul(sizes[j] + 1).saturating_mul(f).saturating_mul(3),
+            );
+        }
+    }
+    for l in 0..sizes.len() - 1 {
+        let (fi, fo) = (sizes[l], sizes[l + 1]);
+        let field = if fi >= fo { size_field(l) } else { size_field(l + 1) };
+        let w = fi.saturating_mul(fo).saturating_mul(f);
+        add(field.clone(), format!("the weights of layer {} ({fo} × {fi})", l + 1), w);
+        add(
+            field,
+            format!("the SVD of layer {}'s weights ({fo} × {fi})", l + 1),
+            w.saturating_mul(3),
+        );
+    }
+    for j in 1..sizes.len() - 1 {
+        let (m, fi, fo) = (sizes[j], sizes[j - 1], sizes[j + 1]);
+        let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let grams = if crate::analysis::layers::balance_uses_grams(to(m), to(fi), to(fo)) {
+            fi.max(fo).saturating_mul(fi.max(fo))
+        } else {
+            0
+        };
+        let rows = crate::analysis::layers::balance_block_rows(to(m)) as u64;
+        let block = rows.min(m).saturating_mul(m);
+        add(
+            size_field(j),
+            format!("the balance D_{j} of a {m}-unit layer"),
+            grams.max(block).saturating_mul(f),
+        );
+    }
+    add(
+        ("train.history_len".into(), c.train.history_len.to_string()),
+        "the snapshot's JSON text".into(),
+        snapshot_json_bytes(c).saturating_mul(2),
+    );
+    all.into_iter().max_by_key(|b| b.bytes).expect("at least one buffer")
 }

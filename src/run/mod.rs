@@ -85,8 +85,19 @@ impl RunState {
 /// Most tasks a config makes (data.tasks ≤ 26).
 const MAX_TASKS: usize = 26;
 
+/// A run's config as started plus its live changes (see [`Run::record`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub config: crate::config::Config,
+    /// Whether `config` repeats this run's numbers from step 0.
+    pub reproducible: bool,
+    /// Why not, when it does not.
+    pub note: Option<String>,
+}
+
 /// All tasks of one config, trained side by side.
 pub struct Run {
+    record: RunRecord,
     cfg: ValidConfig,
     data: Dataset,
     /// SHA-256 of `data` (every snapshot carries it; the data never change).
@@ -160,6 +171,11 @@ impl Run {
             .map(|(i, t)| Trainer::new(cfg, i, t.x.clone(), t.y.clone()))
             .collect();
         Run {
+            record: RunRecord {
+                config: cfg.config().clone(),
+                reproducible: true,
+                note: None,
+            },
             cfg: cfg.clone(),
             data_hash: data::data_hash(&data),
             data,
@@ -231,6 +247,24 @@ impl Run {
         for t in &mut self.trainers {
             t.advance(max_steps);
         }
+        self.follow_schedule();
+    }
+
+    /// λ and η as the trainers have them after scheduled changes, so the
+    /// snapshot's config and the merges use the values in force (as after a live change).
+    fn follow_schedule(&mut self) {
+        let Some(t) = self.trainers.first() else { return };
+        let (l, lr) = (t.config().train.lambda, t.config().train.lr);
+        if l.to_bits() != self.cfg.train.lambda.to_bits() {
+            if let Ok(c) = self.cfg.with_lambda(l) {
+                self.cfg = c;
+            }
+        }
+        if lr.to_bits() != self.cfg.train.lr.to_bits() {
+            if let Ok(c) = self.cfg.with_lr(lr) {
+                self.cfg = c;
+            }
+        }
     }
 
     /// [`Run::advance`] leaving layer 1's matrices behind their span coordinates
@@ -239,6 +273,7 @@ impl Run {
         for t in &mut self.trainers {
             t.advance_deferred(max_steps);
         }
+        self.follow_schedule();
     }
 
     /// Every trainer's matrices current (`Trainer::sync_matrices`).
@@ -258,6 +293,7 @@ impl Run {
         for t in &mut self.trainers {
             t.run_to_end();
         }
+        self.follow_schedule();
     }
 
     /// The merge report (K ≥ 2), at the current weights.
@@ -288,29 +324,74 @@ impl Run {
             .collect()
     }
 
-    /// Change λ on every trainer (no reset).
+    /// Change λ on every trainer (no reset), recorded in [`Run::record`].
     pub fn set_lambda(&mut self, lambda: f64) -> Result<(), crate::config::ConfigError> {
+        self.cfg.with_lambda(lambda)?;
+        let step = self.live_change_step();
         for t in &mut self.trainers {
             t.set_lambda(lambda)?;
+            t.drop_schedule_after(t.step_count());
         }
         self.cfg = self.cfg.with_lambda(lambda)?;
+        self.record_change(step);
         Ok(())
     }
 
-    /// Change η on every trainer (no reset).
+    /// Change η on every trainer (no reset; also how a diverged run continues), recorded in [`Run::record`].
     pub fn set_lr(&mut self, lr: f64) -> Result<(), crate::config::ConfigError> {
+        self.cfg.with_lr(lr)?;
+        let step = self.live_change_step();
         for t in &mut self.trainers {
             t.set_lr(lr)?;
+            t.drop_schedule_after(t.step_count());
         }
         self.cfg = self.cfg.with_lr(lr)?;
+        self.record_change(step);
         Ok(())
     }
 
-    /// Back to the same initial weights.
+    /// Back to the same initial weights. λ and η stay as last set; the record
+    /// becomes that config with the schedule still ahead.
     pub fn reset(&mut self) {
         for t in &mut self.trainers {
             t.reset();
         }
+        if let Some(t) = self.trainers.first() {
+            self.record.config = t.config().config().clone();
+        }
+    }
+
+    /// The step every trainer is at, if they agree (a live change then has one step to be recorded at).
+    fn live_change_step(&self) -> Option<u64> {
+        let first = self.trainers.first()?.step_count();
+        self.trainers.iter().all(|t| t.step_count() == first).then_some(first)
+    }
+
+    /// Records the λ and η now in force at `step`, replacing the record's
+    /// schedule from there on. Both values: after a rollback (a divergence
+    /// puts the trainers back to an earlier step) a change made later than
+    /// `step` is in force too, and the replay must have it from `step` on.
+    fn record_change(&mut self, step: Option<u64>) {
+        let Some(step) = step else {
+            self.record.reproducible = false;
+            self.record.note = Some(
+                "λ or η was changed while the tasks were at different steps (one diverged): \
+                 a link or config file gives the starting config and the schedule up to then, not this run"
+                    .into(),
+            );
+            return;
+        };
+        let (lambda, lr) = (Some(self.cfg.train.lambda), Some(self.cfg.train.lr));
+        let sched = &mut self.record.config.train.schedule;
+        sched.retain(|c| c.step < step);
+        sched.push(crate::config::Change { step, lambda, lr });
+    }
+
+    /// What reproduces this run: the config it started from with every live
+    /// change of λ and η in `train.schedule` (the link and `lowrank-lab run
+    /// --config` take it), or why it cannot.
+    pub fn record(&self) -> &RunRecord {
+        &self.record
     }
 
     /// The full state (config and every trainer), for export; see [`Run::from_state`].
@@ -356,6 +437,12 @@ impl Run {
         for (i, (t, st)) in run.trainers.iter_mut().zip(state.tasks).enumerate() {
             t.restore_at(st, &format!("state.tasks[{i}]"))?;
         }
+        run.record.reproducible = false;
+        run.record.note = Some(
+            "this run continues an imported state: a link or config file gives its config, \
+             not the training that led to the imported weights"
+                .into(),
+        );
         Ok(run)
     }
 

@@ -17,7 +17,9 @@
 //! last kept one's: a run on its way to overflow (loss 1e271 at step 96 of
 //! issue 15's example) is no state to continue from. An update that would
 //! overflow is simply not applied.
-//! λ and η may change between budgets without resetting; `reset` restores
+//! λ and η may change between budgets without resetting, or at the steps
+//! of the config's `train.schedule` (applied by the same calls, just before
+//! the step after `step` steps, where a live change acts); `reset` restores
 //! the exact initial weights.
 //!
 //! With [`Trainer::set_span_steps`], GD runs layer 1 in span coordinates
@@ -343,6 +345,29 @@ impl Trainer {
         Ok(())
     }
 
+    /// The config's scheduled change at the current step, if any (`train.schedule`),
+    /// through the same calls as a live change. A value already in force is
+    /// left alone, so passing the step again (after a rollback) changes nothing.
+    fn apply_schedule(&mut self) {
+        let sched = &self.cfg.train.schedule;
+        let Ok(i) = sched.binary_search_by_key(&self.step, |c| c.step) else {
+            return;
+        };
+        let ch = sched[i].clone();
+        // Validated with the config: the same ranges, so these cannot fail.
+        if let Some(l) = ch.lambda.filter(|&l| l.to_bits() != self.cfg.train.lambda.to_bits()) {
+            self.set_lambda(l).expect("scheduled λ was validated");
+        }
+        if let Some(lr) = ch.lr.filter(|&lr| lr.to_bits() != self.cfg.train.lr.to_bits()) {
+            self.set_lr(lr).expect("scheduled η was validated");
+        }
+    }
+
+    /// Drop scheduled changes after `step` (a live change at `step` takes over).
+    pub fn drop_schedule_after(&mut self, step: u64) {
+        self.cfg = self.cfg.without_changes_after(step);
+    }
+
     /// A diverged run may continue after a change (its θ is the last finite one).
     fn reopen(&mut self) {
         if matches!(self.status, Status::Diverged { .. } | Status::Stalled { .. }) {
@@ -422,6 +447,7 @@ impl Trainer {
                 self.status = Status::Done;
                 break;
             }
+            self.apply_schedule();
             self.tuner.before_step();
             let outcome = match self.cfg.train.optimizer {
                 Optimizer::Gd => self.gd_step(),

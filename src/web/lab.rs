@@ -181,6 +181,12 @@ impl Lab {
         self.run.config().config().to_json()
     }
 
+    /// What reproduces this run (`Run::record`): `{config, reproducible, note}`, the
+    /// config as started with every live λ/η change in `train.schedule` (for the link).
+    pub fn record_json(&self) -> String {
+        serde_json::to_string(self.run.record()).unwrap_or_default()
+    }
+
     /// Number of layers L.
     pub fn depth(&self) -> usize {
         self.run.trainers()[0].initial_net().depth()

@@ -50,8 +50,13 @@ fn err(e: impl std::fmt::Display) -> JsError {
 /// The message of the last panic in this wasm instance (see [`last_panic_message`]).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// "message (at file:line:col)" of a panic.
+/// "message (at file:line:col)" of a panic, without the build machine's paths
+/// (`panic_text`; the console gets the full text from `console_error_panic_hook`).
 fn panic_text(info: &std::panic::PanicHookInfo<'_>) -> String {
+    crate::panic_text::without_machine_paths(&panic_text_full(info))
+}
+
+fn panic_text_full(info: &std::panic::PanicHookInfo<'_>) -> String {
     let payload = info.payload();
     let msg = payload
         .downcast_ref::<&str>()

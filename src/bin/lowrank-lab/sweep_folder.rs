@@ -194,7 +194,8 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
 fn write_claims(dir: &Path, meta: &Value, preset: &str, axes: &[Axis], rows: &[Row]) -> Result<(), String> {
     let base: lowrank_lab::config::Config =
         serde_json::from_value(meta["base_config"].clone()).map_err(|e| format!("sweep.json base_config: {e}"))?;
-    let points = lowrank_lab::run::sweep::points(&base, lowrank_lab::presets::find(preset), axes).map_err(|e| format!("sweep.json: {e}"))?;
+    let points =
+        lowrank_lab::run::sweep::points(&base, lowrank_lab::presets::find(preset), axes).map_err(|e| format!("sweep.json: {e}"))?;
     let configs: Vec<Value> = rows
         .iter()
         .map(|r| {
