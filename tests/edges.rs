@@ -240,16 +240,7 @@ fn cosines_and_ulp_moved(
 #[test]
 fn values_at_rounding_level_are_flagged_not_printed() {
     use lowrank_lab::{config::overrides, config::Config, presets, run::Run};
-    let sets = [
-        "data.n=5",
-        "data.d=20",
-        "net.widths=[16]",
-        "net.activation=linear",
-        "train.loss=squared",
-        "train.lambda=0",
-        "train.lr=0.2",
-        "train.steps=20000",
-    ];
+    let sets = common::INTERPOLATING_NET;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ex5");
     let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", s]).collect();

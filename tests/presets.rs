@@ -5,6 +5,7 @@
 //! sizes; plus the runs where a claim must
 //! not pass: a collapsed net, a value at rounding level, λ = 0, a variant
 //! that breaks an assumption.
+mod common;
 use lowrank_lab::claims::{self, ClaimResult, Input, Status};
 use lowrank_lab::config::overrides;
 use lowrank_lab::presets::{self, PRESETS};
@@ -254,16 +255,7 @@ fn merge_deep_gf() {
 /// pass (and not a plain fail either): they say rounding level, or that they need λ > 0.
 #[test]
 fn a_claim_on_a_rounding_level_value_is_never_a_pass() {
-    let sets = [
-        "data.n=5",
-        "data.d=20",
-        "net.widths=[16]",
-        "net.activation=linear",
-        "train.loss=squared",
-        "train.lambda=0",
-        "train.lr=0.2",
-        "train.steps=20000",
-    ];
+    let sets = common::INTERPOLATING_NET;
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let cfg = overrides::apply_all(&lowrank_lab::config::Config::default(), &sets).unwrap();
     let pt = sweep::points(&cfg, None, &[]).unwrap().remove(0);

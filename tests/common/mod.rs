@@ -1,4 +1,5 @@
-//! What the CLI tests share: running the built `lowrank-lab` binary.
+//! What the integration tests share: running the built `lowrank-lab`
+//! binary, and the runs more than one test file checks.
 #![allow(dead_code)] // each test file uses the part it needs
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,3 +21,17 @@ pub fn stderr(o: &Output) -> String {
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// `--set` overrides for an exactly interpolating linear net at λ = 0
+/// (loss ~1e-31 after 20000 steps, gradients at rounding level): the run
+/// whose cosines and stationarity must be flagged, not printed or passed.
+pub const INTERPOLATING_NET: [&str; 8] = [
+    "data.n=5",
+    "data.d=20",
+    "net.widths=[16]",
+    "net.activation=linear",
+    "train.loss=squared",
+    "train.lambda=0",
+    "train.lr=0.2",
+    "train.steps=20000",
+];
