@@ -15,7 +15,7 @@ PORT ?= 8080
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 RUST_SRC := Cargo.toml Cargo.lock $(shell find src vendor -name '*.rs' -o -name '*.js' -path 'src/*')
-WEB_SRC := index.html webpack.config.js package.json package-lock.json $(wildcard www/*)
+WEB_SRC := index.html webpack.config.js package.json package-lock.json data/digits/digits.lrc $(wildcard www/*)
 WASM := pkg/lowrank_lab_bg.wasm
 CLI := target/release/lowrank-lab
 

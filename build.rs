@@ -1,8 +1,10 @@
 //! Decodes the shipped digits file (`data/digits/digits.csv.gz`, checked
-//! against its pinned SHA-256) and writes its compact coding
-//! (`src/data/digits/codec.rs`) to `$OUT_DIR/digits.lrc`, which the crate
-//! embeds with `include_bytes!`: the page needs no fetch for real data.
-//! A wrong file fails the build with the hash it found.
+//! against its pinned SHA-256), codes it (`src/data/digits/codec.rs`) and
+//! checks that the coding equals the shipped `data/digits/digits.lrc`, which
+//! native builds embed with `include_bytes!` and the page's workers fetch
+//! (their wasm builds leave it out: 33 KB of the 500 KB budget). A wrong
+//! file, or a codec change without a new `digits.lrc`, fails the build with
+//! what it found (the fresh coding is left in `$OUT_DIR/digits.lrc`).
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -35,6 +37,7 @@ fn main() {
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=src/data/digits/codec.rs");
     println!("cargo:rerun-if-changed=src/data/digits/pinned.rs");
+    println!("cargo:rerun-if-changed=data/digits/digits.lrc");
     let gz = std::fs::read(src).unwrap_or_else(|e| panic!("cannot read {src}: {e}"));
     let got = hex(&gz);
     assert!(
@@ -72,5 +75,16 @@ fn main() {
     let (p2, l2) = codec::decode(&coded, labels.len());
     assert!(p2 == pixels && l2 == labels, "digits codec does not round-trip");
     let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("digits.lrc");
-    std::fs::write(&out, coded).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    std::fs::write(&out, &coded).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let shipped_path = "data/digits/digits.lrc";
+    let shipped = std::fs::read(shipped_path).unwrap_or_else(|e| panic!("cannot read {shipped_path}: {e}"));
+    assert!(
+        shipped == coded,
+        "{shipped_path} (SHA-256 {}) is not the coding of {src} by src/data/digits/codec.rs (SHA-256 {}): \
+         if the codec changed on purpose, copy {} over it and update pinned::CODED_SHA256",
+        hex(&shipped),
+        hex(&coded),
+        out.display()
+    );
+    assert_eq!(hex(&coded), pinned::CODED_SHA256, "{shipped_path}: pinned::CODED_SHA256");
 }

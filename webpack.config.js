@@ -1,6 +1,7 @@
 // Bundles www/ (page + workers) and the wasm-bindgen package in pkg/ (the
 // page's own module) into dist/, and copies the workers' builds (pkg-web/*,
-// chosen at load by www/worker.js) to dist/wasm/ and the service worker that
+// chosen at load by www/worker.js) and the digits' coding they fetch to dist/wasm/,
+// and the service worker that
 // isolates the page on hosts that cannot send COOP/COEP (coi-serviceworker,
 // loaded first by index.html) to dist/coi-serviceworker.js.
 // `make dist` runs this in production mode; `npm start` serves a development build.
@@ -45,6 +46,8 @@ module.exports = (env, argv) => {
             // As wasm-bindgen wrote them (the pool's worker script finds the module by its path).
             info: { minimized: true },
           },
+          // The digits' coding the workers' builds fetch (www/builds.js; src/data/digits).
+          { from: 'data/digits/digits.lrc', to: 'wasm/digits.lrc', info: { minimized: true } },
           { from: 'node_modules/coi-serviceworker/coi-serviceworker.min.js', to: 'coi-serviceworker.js', info: { minimized: true } },
         ],
       }),

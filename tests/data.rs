@@ -365,6 +365,27 @@ fn digits_file_and_decoded_data_have_their_pinned_hashes() {
     assert_eq!(d.labels[..5], [0, 1, 2, 3, 4]);
 }
 
+/// The workers' wasm builds fetch the coding (data/digits/digits.lrc) and hand it to
+/// `digits::load`: a wrong or truncated file is refused by its hash, before decoding.
+#[test]
+fn digits_load_refuses_a_file_that_is_not_the_pinned_coding() {
+    use lowrank_lab::data::digits::{self, pinned};
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits/digits.lrc")).unwrap();
+    assert_eq!(sha256_hex(&file), pinned::CODED_SHA256);
+    assert_eq!(file.len(), digits::coded_len());
+    let e = digits::load(&file[..file.len() - 1]).unwrap_err();
+    assert!(
+        e.contains(&format!("({} bytes)", file.len() - 1)) && e.contains(pinned::CODED_SHA256),
+        "{e}"
+    );
+    let mut flipped = file.clone();
+    flipped[100] ^= 1;
+    assert!(digits::load(&flipped).is_err());
+    digits::load(&file).unwrap();
+    assert!(digits::available());
+    assert_eq!(sha256_hex(&digits::dataset().bytes()), pinned::DECODED_SHA256);
+}
+
 fn digits(tasks: usize, n: usize, pixels: lowrank_lab::config::DigitPixels, seed: u64) -> Dataset {
     let mut dc = data(Generator::Digits, tasks, n, 64);
     dc.digit_pairs = vec![[0, 1], [7, 9], [3, 8]];

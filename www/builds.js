@@ -54,12 +54,29 @@ export async function chooseBuild() {
   };
 }
 
-/** Import build `name` and instantiate it (dist/wasm/NAME/, next to the worker scripts). */
+/**
+ * Import build `name` and instantiate it (dist/wasm/NAME/, next to the worker
+ * scripts). The workers' builds leave the digits data set's coding out (33 KB
+ * of their size budget): it is fetched alongside (dist/wasm/digits.lrc, one
+ * file for every build) and handed to the module, which checks its pinned
+ * SHA-256. If that fails the module still loads; it refuses digits configs
+ * with the reason given here.
+ */
 export async function loadBuild(name) {
   if (!BUILDS.includes(name)) throw new Error(`unknown wasm build ${name}`);
   const url = new URL(`wasm/${name}/lowrank_lab.js`, self.location.href).href;
+  const digitsUrl = new URL('wasm/digits.lrc', self.location.href).href;
+  const digits = fetch(digitsUrl).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status}`))));
+  digits.catch(() => {}); // reported below, if this build needs the file
   const m = await import(/* webpackIgnore: true */ url);
   await m.default();
+  if (typeof m.digits_needed === 'function' && m.digits_needed()) {
+    try {
+      m.load_digits(new Uint8Array(await digits));
+    } catch (e) {
+      m.digits_unavailable(`${digitsUrl}: ${e && e.message ? e.message : e}`);
+    }
+  }
   return m;
 }
 

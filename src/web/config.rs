@@ -54,7 +54,11 @@ pub fn default_config() -> String {
 }
 
 pub(crate) fn parse(config_json: &str) -> Result<ValidConfig, JsError> {
-    Config::from_json(config_json).map_err(err)?.validate().map_err(err)
+    let cfg = Config::from_json(config_json).map_err(err)?.validate().map_err(err)?;
+    // The workers' builds fetch the digits' coding: refuse a digits config until it is there.
+    #[cfg(all(web_worker, not(web_page)))]
+    super::digits::require(cfg.config())?;
+    Ok(cfg)
 }
 
 /// Validate a config; returns it normalised (every field present) or throws

@@ -158,6 +158,8 @@ impl Lab {
     /// not match its config, and configs above the browser memory budget.
     pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
         let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
+        #[cfg(all(web_worker, not(web_page)))]
+        super::digits::require(&state.config)?;
         let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
         // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
         run.set_span_steps(true);

@@ -23,6 +23,9 @@ pub use pool::{init_thread_pool, pool_thread_run, PoolBuilder};
 #[cfg(feature = "bench-exports")]
 mod bench;
 mod config;
+// The digits' coding, fetched by the workers' builds (which leave it out).
+#[cfg(all(web_worker, not(web_page)))]
+mod digits;
 #[cfg(web_page)]
 mod draw;
 #[cfg(web_worker)]
@@ -33,6 +36,8 @@ mod sweep;
 #[cfg(web_worker)]
 pub use analyst::Analyst;
 pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
+#[cfg(all(web_worker, not(web_page)))]
+pub use digits::{digits_needed, digits_unavailable, load_digits};
 #[cfg(web_page)]
 pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
 #[cfg(web_worker)]

@@ -16,8 +16,13 @@
 //! generator, but on real images. With `all`, every task sees every pixel
 //! and the tasks' inputs overlap as real images of different digits do.
 //!
-//! The images are embedded in the binary (`build.rs` codes the shipped file
-//! with `codec`) and decoded once on first use.
+//! The images' coding (`data/digits/digits.lrc`, `codec` applied to the
+//! shipped file; `build.rs` checks the two agree) is embedded in native builds
+//! and decoded once on first use. The page's worker builds (cfg `web_worker`
+//! without `web_page`) leave it out to stay within their size budget: the
+//! worker fetches the file and hands it to [`load`], which checks its pinned
+//! SHA-256 before decoding; until then [`available`] is false and the web
+//! layer refuses digits configs with [`MISSING`]'s message.
 
 pub mod codec;
 pub mod pinned;
@@ -35,7 +40,16 @@ pub const PIXELS: usize = codec::IMAGE;
 /// Images of each digit 0..9 in the file.
 pub const CLASS_COUNTS: [usize; 10] = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180];
 
-static CODED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.lrc"));
+/// The embedded coding, or `None` in the workers' wasm builds (fetched, see [`load`]).
+#[cfg(not(all(web_worker, not(web_page))))]
+static CODED: Option<&[u8]> = Some(include_bytes!("../../../data/digits/digits.lrc"));
+#[cfg(all(web_worker, not(web_page)))]
+static CODED: Option<&[u8]> = None;
+
+/// Why the digits are not available, for messages (a build without them before [`load`]).
+pub const MISSING: &str = "the digits data set (wasm/digits.lrc, fetched when the lab loads) is not loaded";
+
+static DATA: OnceLock<Digits> = OnceLock::new();
 
 /// The decoded data set: pixels (row-major images of [`PIXELS`] values in 0..=16) and labels.
 pub struct Digits {
@@ -54,18 +68,46 @@ impl Digits {
     }
 }
 
-/// The embedded data, decoded on first use (a few ms).
-pub fn dataset() -> &'static Digits {
-    static DATA: OnceLock<Digits> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let (pixels, labels) = codec::decode(CODED, pinned::IMAGES);
-        Digits { pixels, labels }
-    })
+fn decoded(coded: &[u8]) -> Digits {
+    let (pixels, labels) = codec::decode(coded, pinned::IMAGES);
+    Digits { pixels, labels }
 }
 
-/// Size in bytes of the embedded coding (what the digits add to the binary).
+/// The data, decoded on first use (a few ms).
+///
+/// # Panics
+/// In a build without the embedded coding, before [`load`] succeeded: callers
+/// that may run there check [`available`] first (the web layer's config parse does).
+pub fn dataset() -> &'static Digits {
+    DATA.get_or_init(|| decoded(CODED.unwrap_or_else(|| panic!("{MISSING}"))))
+}
+
+/// Whether [`dataset`] can be called: embedded, or loaded with [`load`].
+pub fn available() -> bool {
+    CODED.is_some() || DATA.get().is_some()
+}
+
+/// Hand over the coding a build without it fetched (`data/digits/digits.lrc`).
+/// Checked against [`pinned::CODED_SHA256`] before decoding, so a wrong or
+/// truncated file is refused with a message instead of decoded into garbage;
+/// loading again once loaded is a no-op.
+pub fn load(coded: &[u8]) -> Result<(), String> {
+    use sha2::{Digest, Sha256};
+    let got: String = Sha256::digest(coded).iter().map(|b| format!("{b:02x}")).collect();
+    if got != pinned::CODED_SHA256 {
+        return Err(format!(
+            "the digits data set's file ({} bytes) has SHA-256 {got}, expected {}",
+            coded.len(),
+            pinned::CODED_SHA256
+        ));
+    }
+    DATA.get_or_init(|| decoded(coded));
+    Ok(())
+}
+
+/// Size in bytes of the coding (what the digits add to a binary that embeds them).
 pub fn coded_len() -> usize {
-    CODED.len()
+    include_bytes!("../../../data/digits/digits.lrc").len()
 }
 
 /// The K tasks (inputs and ±1 labels); draws as in the module header, task by task.
