@@ -19,6 +19,7 @@ use faer::{Accum, Par};
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// A piece of a split product keeps at least this many multiply-adds.
+#[cfg(feature = "parallel")]
 const MIN_PIECE: usize = 1 << 14;
 
 fn as_faer<'a>(a: &'a ArrayView2<'a, f64>) -> faer::MatRef<'a, f64> {
