@@ -20,6 +20,7 @@
 //! | [`run`] | a [`run::Run`] of all tasks and its [`run::Snapshot`] (with its notes: what to show instead of a number that is not one); the `final` summary, the metrics CSV, `run.json`'s definitions, sweeps and their per-point records |
 //! | [`live`] | the page's live snapshots: history deltas, and the analysis worker's snapshots |
 //! | [`charts`] | every chart as `draw_x<DB: DrawingBackend>(area, data)`, plain data in |
+//! | [`lessons`] | the guided path through the presets: per step a preset, what to do, the chart to watch and the claim that ends it |
 //! | [`figures`] | which charts exist by name, the data each draws from a snapshot, and the CLI's SVGs |
 //! | [`panic_text`] | panic messages a visitor sees, without the build machine's paths |
 //! | [`io`] | `.npy` files, JSON floats that may be NaN |
@@ -33,6 +34,7 @@ pub mod config;
 pub mod data;
 pub mod figures;
 pub mod io;
+pub mod lessons;
 pub mod live;
 pub mod merge;
 pub mod net;

@@ -49,6 +49,9 @@ enum Command {
         /// List each preset's claims instead (the table `run`, `sweep` and the tests check), as Markdown.
         #[arg(long)]
         claims: bool,
+        /// List the guided path through the presets instead (each step: what to do, the chart to watch, the claim that ends it), as Markdown.
+        #[arg(long, conflicts_with = "claims")]
+        lessons: bool,
     },
     /// Train one config and write a bundle (run.json, metrics.csv, SVG charts, .npy data and weights).
     Run {
@@ -139,7 +142,11 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Presets { claims } => {
+        Command::Presets { lessons: true, .. } => {
+            print_stdout(&lowrank_lab::lessons::markdown());
+            Ok(())
+        }
+        Command::Presets { claims, .. } => {
             for p in lowrank_lab::presets::PRESETS {
                 if claims {
                     print_stdout(&lowrank_lab::claims::table::markdown(p.name));
