@@ -32,9 +32,9 @@ mod sweep;
 
 #[cfg(web_worker)]
 pub use analyst::Analyst;
-pub use config::{
-    config_change, decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config,
-};
+#[cfg(web_page)]
+pub use config::config_change;
+pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
 #[cfg(web_page)]
 pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
 #[cfg(web_worker)]
