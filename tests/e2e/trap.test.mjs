@@ -105,6 +105,7 @@ describe('the page never traps a visitor', () => {
     assert.equal((await pageConfig(page)).data.tasks, 1);
     assert.notDeepEqual(await pageConfig(page), bad);
     await stepBy(page, 10, 10);
+    await page.waitForFunction(() => document.body.dataset.savedStep === '10', null, { timeout: 30_000 });
 
     // Reload: still the default config, the banner says why.
     await page.reload();
