@@ -204,3 +204,77 @@ fn the_schedule_is_validated_naming_field_range_and_value() {
     // A config without a schedule writes none (links and files stay as they were).
     assert!(!Config::default().to_json().contains("schedule"));
 }
+
+fn small() -> Config {
+    let mut c = Config::default();
+    c.data.n = 10;
+    c.data.d = 8;
+    c.net.widths = vec![6];
+    c
+}
+
+#[test]
+fn a_change_before_the_first_step_is_the_starting_config() {
+    let mut run = Run::new(&small().validate().unwrap());
+    run.set_lambda(0.5).unwrap();
+    let r = run.record();
+    assert_eq!(r.config.train.lambda, 0.5);
+    assert!(r.config.train.schedule.is_empty(), "{:?}", r.config.train.schedule);
+    assert!(r.reproducible);
+}
+
+#[test]
+fn a_live_change_at_a_scheduled_step_wins_and_the_exported_config_drops_what_it_replaced() {
+    let mut c = small();
+    c.train.schedule = vec![
+        Change {
+            step: 20,
+            lambda: Some(1.0),
+            lr: None,
+        },
+        Change {
+            step: 50,
+            lambda: Some(2.0),
+            lr: None,
+        },
+    ];
+    let mut run = Run::new(&c.validate().unwrap());
+    run.advance(20);
+    // The entry at 20 applies only before step 21: the live change made now replaces it.
+    run.set_lambda(0.3).unwrap();
+    assert!(
+        run.state().config.train.schedule.is_empty(),
+        "{:?}",
+        run.state().config.train.schedule
+    );
+    run.advance(40);
+    assert_eq!(run.config().train.lambda, 0.3);
+    assert_eq!(run.trainers()[0].config().train.lambda, 0.3);
+    // A state exported now and restored goes on with λ = 0.3, as the live run does.
+    let mut back = Run::from_state(run.state(), u64::MAX).unwrap();
+    run.advance(40);
+    back.advance(40);
+    assert_eq!(numbers(&back), numbers(&run));
+}
+
+#[test]
+fn a_restored_run_takes_back_its_own_record_and_refuses_another_runs() {
+    let mut run = Run::new(&small().validate().unwrap());
+    run.advance(10);
+    run.set_lambda(0.1).unwrap();
+    run.advance(10);
+    let record = run.record().clone();
+    assert_eq!(record.config.train.schedule.len(), 1);
+    let mut back = Run::from_state(run.state(), u64::MAX).unwrap();
+    assert!(!back.record().reproducible);
+    back.adopt_record(record.clone()).unwrap();
+    assert_eq!(back.record(), &record);
+    let mut other = record.clone();
+    other.config.seed += 1;
+    let err = back.adopt_record(other).unwrap_err();
+    assert!(err.contains("another run's"), "{err}");
+    assert_eq!(back.record(), &record, "a refused record changes nothing");
+    // The adopted record replays the restored run's numbers.
+    back.advance(30);
+    assert_eq!(numbers(&replay(&record.config, 50)), numbers(&back));
+}

@@ -23,7 +23,7 @@ export const form = {
 
 let wasm = null;
 let presets = [];
-let hooks = { onShown: () => {}, onCommit: () => {} };
+let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, onValidity: () => {} };
 const invalid = new Map(); // key -> value JSON the user typed that Rust refused
 
 export function initForm(wasmModule, presetList, h) {
@@ -45,6 +45,16 @@ function controls() {
   return $$('#controls [data-key]');
 }
 
+/** [key, Rust's message] of every control holding a value Rust refused (Play waits for them). */
+export function invalidFields() {
+  const out = [];
+  for (const key of invalid.keys()) {
+    const slot = $(`[data-error-for="${CSS.escape(key)}"]`);
+    out.push([key, slot ? slot.textContent : '']);
+  }
+  return out;
+}
+
 function setFieldError(key, message) {
   const slot = $(`[data-error-for="${CSS.escape(key)}"]`);
   if (slot) slot.textContent = message || '';
@@ -52,6 +62,7 @@ function setFieldError(key, message) {
     if (message) el.setAttribute('aria-invalid', 'true');
     else el.removeAttribute('aria-invalid');
   }
+  hooks.onValidity();
 }
 
 /** The JSON text a control's current value stands for. */
@@ -169,8 +180,9 @@ function onControl(el) {
 }
 
 function clearInvalid() {
-  for (const k of Array.from(invalid.keys())) setFieldError(k, '');
+  const keys = Array.from(invalid.keys());
   invalid.clear();
+  for (const k of keys) setFieldError(k, '');
 }
 
 /**
@@ -205,16 +217,25 @@ function applyEditor() {
 
 // ---------------------------------------------------------------- config
 
+/**
+ * The link: what reproduces the run (linkConfig(): the run's record, its config as
+ * started with every live λ/η change in train.schedule), else the shown config.
+ */
 function updateHash() {
   let h;
   try {
-    h = wasm.encode_hash(form.text, form.preset || undefined);
+    h = wasm.encode_hash(hooks.linkConfig() || form.text, form.preset || undefined);
   } catch (e) {
     showError('link', errorText(e));
     return;
   }
   if (location.hash !== h) history.replaceState(null, '', h);
   $('#link').value = location.href;
+}
+
+/** The run's record changed: the link follows it. */
+export function refreshLink() {
+  if (form.text) updateHash();
 }
 
 /** Show `next` (normalised by Rust) as the config: controls, link, preset, saved config. */
@@ -376,6 +397,12 @@ export function loadFromHash(savedRun = null) {
       }
     }
   }
+  // A config that crashed the lab twice is never the one restored (run.js sets it aside).
+  const q = store.loadQuarantine();
+  if (next !== null && q && (next === q.config || next === q.link)) {
+    next = null;
+    preset = null;
+  }
   if (next === null) next = wasm.validate_config(wasm.default_config());
   clearInvalid();
   form.preset = preset;
@@ -384,9 +411,32 @@ export function loadFromHash(savedRun = null) {
     const p = presets.find((x) => x.name === preset);
     form.modified = modified !== null ? modified : wasm.validate_config(JSON.stringify(p.config)) !== next;
   }
-  const restore = !!savedRun && savedRun.config === next;
+  const restore = !!savedRun && (savedRun.config === next || savedRun.link === next) && !(q && savedRun.config === q.config);
   commitConfig(next, { fromPreset: !form.modified, run: !restore });
   form.modified = !!preset && form.modified;
   updatePresetPicker();
   return restore;
+}
+
+/** Make `text` the config (Rust checks it), as if pasted: a new run. Returns whether it was. */
+export function loadConfigText(text) {
+  let next;
+  try {
+    next = wasm.validate_config(text);
+  } catch (e) {
+    showError('config', errorText(e));
+    return false;
+  }
+  clearInvalid();
+  form.preset = presetMatching(next);
+  form.modified = false;
+  commitConfig(next, { fromPreset: true });
+  return true;
+}
+
+/** The default config as a new run (after a config was set aside); returns its text. */
+export function loadDefault() {
+  const text = wasm.validate_config(wasm.default_config());
+  loadConfigText(text);
+  return text;
 }

@@ -3,7 +3,8 @@
 // does one job:
 //
 //   form.js       the config: controls, presets, config editor, URL hash, saved config
-//   run.js        the training worker, its protocol and the run-state object; crash/restore, saved run
+//   run.js        the training worker, its protocol and the run-state object; crash/restore, saved run,
+//                 configs set aside after two crashes, the record behind the link, Undo of a restart
 //   status.js     the run bar: status, progress, gauge, divergence banner, buttons
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
@@ -17,7 +18,7 @@
 import { simd } from 'wasm-feature-detect';
 import * as store from './store.js';
 import { $, errorText, showError } from './dom.js';
-import { form, initForm, loadFromHash, adoptRunConfig, setKey } from './form.js';
+import { form, initForm, loadFromHash, adoptRunConfig, setKey, invalidFields, refreshLink, loadDefault, loadConfigText } from './form.js';
 import * as runs from './run.js';
 import { run } from './run.js';
 import * as status from './status.js';
@@ -59,7 +60,54 @@ const runHandlers = {
     sweep.crashed();
   },
   savedRecord: () => ({ preset: form.preset, presetModified: form.modified }),
+  record: (record) => {
+    refreshLink();
+    status.renderLinkNote(record);
+    status.renderLiveChanges();
+  },
+  restarting: (aside) => {
+    lastAside = aside;
+    status.showRestarted(aside, null);
+  },
+  restarted: (aside) => {
+    // Only the newest restart can be undone, until the next change of the config.
+    if (lastAside !== aside) return;
+    status.showRestarted(aside, () => {
+      status.showRestarted(null);
+      runs.undoRestart(aside);
+    });
+  },
+  setAside: (q) => {
+    showQuarantine(q);
+    // The default config itself crashed twice: no run until the visitor picks one.
+    if (q.config !== loadDefaultText()) loadDefault();
+    else status.setStatus('error');
+  },
 };
+
+let lastAside = null; // the run a restart kept aside (Undo)
+let wasmModule = null;
+
+function loadDefaultText() {
+  return wasmModule ? wasmModule.validate_config(wasmModule.default_config()) : null;
+}
+
+/** The banner of a config set aside (store.js) with its three actions. */
+function showQuarantine(q) {
+  status.showQuarantine(q, {
+    tryAgain: (kept) => {
+      store.saveQuarantine(null);
+      store.saveCrashes(null);
+      status.showQuarantine(null);
+      loadConfigText(kept.link || kept.config);
+    },
+    discard: () => {
+      store.saveQuarantine(null);
+      store.saveCrashes(null);
+      status.showQuarantine(null);
+    },
+  });
+}
 
 function bindRunButtons() {
   $('#play').addEventListener('click', runs.play);
@@ -147,6 +195,7 @@ async function boot() {
       return own ? own.current.step : null;
     },
     continueWith: continueWithLr,
+    invalid: invalidFields,
   });
   sweep.initSweep();
   initDownloads();
@@ -157,14 +206,26 @@ async function boot() {
       fillWeightsPicker(config, run.depth);
       sweep.followConfig(config, form.text);
     },
-    onCommit: runs.applyConfig,
+    onCommit: (prev, next, fromPreset) => {
+      // A new config ends the Undo of the last restart (the same one again, e.g. a blur, does not).
+      if (prev !== next || fromPreset) {
+        status.showRestarted(null);
+        lastAside = null;
+      }
+      runs.applyConfig(prev, next, fromPreset);
+    },
+    linkConfig: () => (run.record ? JSON.stringify(run.record.config) : null),
+    onValidity: () => status.updateButtons(),
   });
-  runs.setReady();
+  wasmModule = wasm;
+  runs.setReady(wasm);
   bindRunButtons();
   installTestHooks(wasm);
   // A run saved at the last visit continues if the config is the same.
   const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
-  if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [] });
+  if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null });
+  // A config set aside after it crashed the lab twice: say so until the visitor decides.
+  showQuarantine(store.loadQuarantine());
 }
 
 boot();

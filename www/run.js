@@ -24,6 +24,8 @@ export const run = {
   kept: null, // {text, step, config}: the run's last exported state and its config
   liveChanges: [], // λ/η changes made while it trained ("λ → 0.02 at step 100")
   config: null, // the config text the worker's run was made with
+  record: null, // Lab.record_json parsed: {config, reproducible, note}, what reproduces the run (the link)
+  recordText: null, // the same as text
 };
 
 let worker = null;
@@ -34,6 +36,7 @@ const requests = new Map();
 const pendingRestores = new Map();
 const crashTimes = []; // recent crashes (restarting stops if they come in a burst)
 let on = null; // the handlers of startRun
+let pageWasm = null; // the page's wasm module (config_change, validate_config)
 
 // The wasm build the training worker runs (www/builds.js): its mode line,
 // the single-thread build the analysis worker must load to compute the same
@@ -65,7 +68,7 @@ function onWorkerLoaded(m) {
 
 /** Post a message to the training worker. */
 export function send(type, extra) {
-  worker.postMessage(Object.assign({ type }, extra || {}));
+  if (worker) worker.postMessage(Object.assign({ type }, extra || {}));
 }
 
 /** A request the worker answers with a message carrying the same requestId. */
@@ -83,7 +86,10 @@ export function request(type, extra) {
  * status(text or null: from the progress), changed() (buttons to redraw),
  * cleared() (the page's view of the run is reset), newRun(), restoredRun(),
  * restoredConfig(config, record), importing(), resetView(), liveChanged(),
- * crashed(), savedRecord() (the form's part of a saved run).
+ * crashed(), savedRecord() (the form's part of a saved run), record(record) (what
+ * reproduces the run changed: the link follows), restarting(aside) and restarted(aside)
+ * (a new run replaced a trained one, kept aside for Undo), setAside(q) (a config that
+ * crashed the worker twice was set aside: start from the default config).
  */
 export function startRun(handlers) {
   on = handlers;
@@ -107,8 +113,19 @@ function startWorker() {
 }
 
 /** The page's wasm module is loaded: the run can take configs. */
-export function setReady() {
+export function setReady(wasm) {
+  pageWasm = wasm;
   run.ready = true;
+}
+
+/** The record's config as the page normalises configs (validate_config), or null. */
+function linkText(recordText) {
+  if (!recordText || !pageWasm) return null;
+  try {
+    return pageWasm.validate_config(JSON.stringify(JSON.parse(recordText).config));
+  } catch (e) {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------- runs
@@ -135,7 +152,11 @@ function newRun() {
 
 /** Start a new run of `config` (text, as Rust normalised it). */
 export function initRun(config) {
+  // After a burst of crashes the worker was not restarted: a new run gets a new one.
+  if (!worker) startWorker();
   run.config = config;
+  run.record = null;
+  run.recordText = null;
   clearRunView();
   on.newRun();
   on.status('initialising');
@@ -143,37 +164,28 @@ export function initRun(config) {
   on.changed();
 }
 
-/** Flat changed keys of two config objects (dotted). */
-function changedKeys(a, b, prefix = '') {
-  const out = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    const x = a[k];
-    const y = b[k];
-    if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x)) out.push(...changedKeys(x, y, key));
-    else if (JSON.stringify(x) !== JSON.stringify(y)) out.push(key);
-  }
-  return out;
-}
-
-const LIVE_KEYS = ['train.lambda', 'train.lr'];
-
 /**
- * The form's config changed from `prevText` to `nextText`: λ and η reach the
- * running Lab live; any other change (or a chosen preset) starts a new run.
+ * The form's config changed from `prevText` to `nextText`. Rust decides what
+ * that means (config_change): λ and η reach the running Lab live; any other
+ * change (or a chosen preset) starts a new run. A new run replacing a trained
+ * one keeps that one's exact state aside first (restarted(): the page offers Undo).
  */
 export function applyConfig(prevText, nextText, fromPreset) {
   if (!prevText || !run.ready) {
     initRun(nextText);
     return;
   }
-  const prev = JSON.parse(prevText);
-  const next = JSON.parse(nextText);
-  const changed = changedKeys(prev, next);
-  if (changed.length === 0 && !fromPreset) return;
-  if (changed.every((k) => LIVE_KEYS.includes(k)) && !fromPreset) {
+  let change;
+  try {
+    change = JSON.parse(pageWasm.config_change(prevText, nextText));
+  } catch (e) {
+    change = { keys: [], kind: 'restart' };
+  }
+  if (change.kind === 'none' && !fromPreset) return;
+  if (change.kind === 'live' && !fromPreset) {
     run.config = nextText;
-    for (const k of changed) {
+    const next = JSON.parse(nextText);
+    for (const k of change.keys) {
       const value = k === 'train.lambda' ? next.train.lambda : next.train.lr;
       send(k === 'train.lambda' ? 'set_lambda' : 'set_lr', { value });
       const step = run.progress ? run.progress.step : 0;
@@ -182,7 +194,29 @@ export function applyConfig(prevText, nextText, fromPreset) {
     on.liveChanged();
     return;
   }
+  keepAside(fromPreset ? 'the preset' : change.keys.join(', '));
   initRun(nextText);
+}
+
+/** Before a new run replaces a trained one: its exact state (the worker answers before it starts the new run). */
+function keepAside(why) {
+  if (!worker || !loaded || !run.progress || run.progress.step === 0) return;
+  const aside = { why, step: run.progress.step, liveChanges: run.liveChanges.slice(), record: run.recordText };
+  on.restarting(aside);
+  request('export').then(
+    (m) => {
+      aside.text = m.state;
+      aside.step = m.step;
+      on.restarted(aside);
+    },
+    () => {},
+  );
+}
+
+/** Back to a run kept aside by keepAside (the Undo of a restart). */
+export function undoRestart(aside) {
+  if (!aside || !aside.text) return;
+  requestRestore(aside.text, 'undo', { liveChanges: aside.liveChanges, record: aside.record });
 }
 
 export function play() {
@@ -225,7 +259,8 @@ export function requestRestore(text, context, extra = {}) {
   const runId = ++runSeq;
   pendingRestores.set(runId, Object.assign({ text, context }, extra));
   if (context !== 'import') on.status('restoring');
-  send('restore', { state: text, runId, context });
+  // The record kept with our own state (a reload, a crash, an undo): the restored run's link still reproduces it.
+  send('restore', { state: text, runId, context, record: context === 'import' ? undefined : extra.record || undefined });
 }
 
 function onRestored(m) {
@@ -237,7 +272,8 @@ function onRestored(m) {
   on.restoredRun();
   run.id = m.runId;
   run.config = m.config;
-  run.kept = { text: r.text, step: m.step, config: m.config };
+  run.kept = { text: r.text, step: m.step, config: m.config, record: r.record || null };
+  if (m.recordNote) console.warn(`the kept record was not taken: ${m.recordNote}`);
   document.body.dataset.stateStep = String(m.step);
   on.restoredConfig(m.config, r);
   if (r.context === 'import') {
@@ -265,6 +301,8 @@ function persistRun() {
   if (!run.kept) return;
   const record = Object.assign(on.savedRecord(), {
     config: run.kept.config,
+    record: run.kept.record,
+    link: linkText(run.kept.record),
     liveChanges: run.liveChanges.slice(),
     state: run.kept.text,
     step: run.kept.step,
@@ -286,12 +324,18 @@ function onWorkerMessage(ev) {
       break;
     case 'state':
       if (m.runId !== run.id) break;
-      run.kept = { text: m.state, step: m.step, config: m.config };
+      run.kept = { text: m.state, step: m.step, config: m.config, record: m.record };
       document.body.dataset.stateStep = String(m.step);
       persistRun();
       break;
     case 'restored':
       onRestored(m);
+      break;
+    case 'record':
+      if (m.runId !== run.id) break;
+      run.recordText = m.record;
+      run.record = JSON.parse(m.record);
+      on.record(run.record);
       break;
     case 'restore_failed':
       onRestoreFailed(m);
@@ -368,30 +412,59 @@ function onWorkerCrash(message) {
   const now = Date.now();
   crashTimes.push(now);
   while (crashTimes.length && now - crashTimes[0] > 30_000) crashTimes.shift();
+  // Crashes are counted per config, across reloads: the second one ends the loop.
+  const last = store.loadCrashes();
+  const count = last && last.config === run.config ? last.count + 1 : 1;
+  store.saveCrashes({ config: run.config, count });
   worker.onmessage = null;
   worker.onerror = null;
   worker.onmessageerror = null;
   worker.terminate();
+  worker = null;
+  loaded = false;
   for (const [, r] of requests) r.reject(new Error(`the worker crashed: ${message}`));
   requests.clear();
   pendingRestores.clear();
   run.playing = false;
   on.crashed();
   if (crashTimes.length > 3) {
-    run.ready = false;
+    // A burst (several configs in a row): no new worker until the visitor picks a config.
+    run.progress = null;
+    run.kept = null;
     on.status('error');
     on.changed();
-    showError('worker crashed', `${message}. It crashed ${crashTimes.length} times in 30 s, so it is not restarted; reload the page to try again.`);
+    showError('worker crashed', `${message}. It crashed ${crashTimes.length} times in 30 s, so it is not restarted: choose a preset (or reload) to start again.`);
+    return;
+  }
+  if (count >= 2) {
+    setAside(message);
     return;
   }
   const kept = run.kept;
   startWorker();
   if (kept) {
     showError('worker crashed', `${message}. A new worker restored the run at step ${kept.step} with its config.`);
-    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice() });
+    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice(), record: kept.record });
   } else {
     showError('worker crashed', `${message}. A new worker started the run again from its config.`);
     initRun(run.config);
   }
+  on.changed();
+}
+
+/**
+ * The run's config crashed the worker twice: it is kept aside (store.js; never
+ * restored from the link or the saved state again until the visitor asks) and
+ * the page starts from the default config with a new worker.
+ */
+function setAside(message) {
+  const q = { config: run.config, link: linkText(run.recordText) || run.config, message, at: Date.now() };
+  store.saveQuarantine(q);
+  store.saveCrashes(null);
+  clearRunView();
+  newRun();
+  startWorker();
+  showError('worker crashed', `${message}. This configuration crashed the lab twice, so it is kept aside and the page starts from the default configuration.`);
+  on.setAside(q);
   on.changed();
 }

@@ -21,7 +21,7 @@ let view = null;
 /**
  * `v`: taskNames() (of the shown snapshot, or []), keptStep(task) (its step
  * in the shown snapshot, or null), continueWith(lr)
- * (the divergence button).
+ * (the divergence button), invalid() ([key, message] of the fields Rust refused).
  */
 export function initStatus(v) {
   view = v;
@@ -183,22 +183,113 @@ export function clearDivergence() {
 
 /** The line of λ/η changes made while training. */
 export function renderLiveChanges() {
-  const changes = run.liveChanges;
+  // A run from a link with a schedule: its changes, as the record lists them.
+  const sched = run.liveChanges.length === 0 && run.record && run.record.config.train.schedule ? run.record.config.train.schedule : [];
+  const changes = run.liveChanges.length
+    ? run.liveChanges
+    : sched.map((c) => [c.lambda !== undefined ? `λ = ${c.lambda}` : null, c.lr !== undefined ? `η = ${c.lr}` : null].filter(Boolean).join(', ') + ` from step ${c.step}`);
   const el = $('#live');
   el.hidden = changes.length === 0;
-  el.textContent = changes.length ? `changed live: ${changes.slice(-2).join('; ')}${changes.length > 2 ? ' …' : ''}` : '';
+  const label = run.liveChanges.length ? 'changed live' : 'scheduled by the link';
+  el.textContent = changes.length ? `${label}: ${changes.slice(-2).join('; ')}${changes.length > 2 ? ' …' : ''}` : '';
   el.title = changes.length
-    ? `Changed while training: ${changes.join('; ')}. The link holds the current values, so it reproduces a run with them from step 0, not this one.`
+    ? `Changed while training: ${changes.join('; ')}. The link holds them (train.schedule), so it reproduces this run.`
     : '';
+}
+
+/** Under the link: whether it reproduces the run (Rust's record says; its note says why not). */
+export function renderLinkNote(record) {
+  const el = $('#link-note');
+  const sched = record && record.config.train.schedule ? record.config.train.schedule.length : 0;
+  if (record && !record.reproducible) {
+    el.textContent = `This link cannot reproduce this run: ${record.note || 'its record says so'}.`;
+    el.dataset.reproducible = 'false';
+  } else {
+    el.textContent = sched ? `The link holds the run’s ${sched} live change${sched > 1 ? 's' : ''} of λ/η (train.schedule): opening it repeats this run step for step.` : '';
+    el.dataset.reproducible = record ? 'true' : '';
+  }
+}
+
+/** A banner with `parts`: text, or [label, testid, onClick] buttons. */
+function banner(el, parts) {
+  el.textContent = '';
+  const p = document.createElement('p');
+  for (const part of parts) {
+    if (typeof part === 'string') p.append(document.createTextNode(part));
+    else {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = part[0];
+      b.dataset.testid = part[1];
+      b.addEventListener('click', part[2]);
+      p.append(b);
+    }
+  }
+  el.append(p);
+  el.hidden = false;
+}
+
+/**
+ * The config set aside after it crashed the lab twice (`q` from store.js):
+ * show it, try it again, or discard it (`actions.tryAgain(q)`, `actions.discard()`).
+ */
+export function showQuarantine(q, actions) {
+  const el = $('#quarantine');
+  if (!q) {
+    el.hidden = true;
+    return;
+  }
+  banner(el, [
+    'This configuration crashed the lab twice, so the page started from the default configuration and keeps it aside',
+    q.message ? ` (last crash: ${q.message})` : '',
+    ': ',
+    [
+      'show',
+      'quarantine-show',
+      () => {
+        const pre = el.querySelector('pre');
+        if (pre) pre.remove();
+        else {
+          const box = document.createElement('pre');
+          box.dataset.testid = 'quarantine-config';
+          box.textContent = q.link || q.config;
+          el.append(box);
+        }
+      },
+    ],
+    ['try again', 'quarantine-try', () => actions.tryAgain(q)],
+    ['discard', 'quarantine-discard', () => actions.discard()],
+  ]);
+}
+
+/** A new run replaced a trained one (`aside`, run.js keepAside); `undo` brings it back. */
+export function showRestarted(aside, undo) {
+  const el = $('#restarted');
+  if (!aside) {
+    el.hidden = true;
+    return;
+  }
+  const what = aside.why === 'the preset' ? 'A new preset' : `Changing ${aside.why}`;
+  if (!aside.text) {
+    banner(el, [`${what} starts a new run from step 0; keeping the run at step ${aside.step} aside…`]);
+    return;
+  }
+  banner(el, [`${what} started a new run from step 0. The run you had at step ${aside.step} is kept aside: `, ['Undo', 'undo-restart', undo]]);
 }
 
 /** Which run buttons can be pressed now. */
 export function updateButtons() {
   const ready = run.ready && !!run.progress;
   const running = !!(run.progress && run.progress.running);
-  $('#play').disabled = !ready || run.playing || !running;
+  // A field Rust refused: Play and Step would run the last valid config, not what the form shows.
+  const bad = view ? view.invalid() : [];
+  const why = $('#play-why');
+  why.textContent = bad.length ? `Play and Step wait: ${bad.map(([k, m]) => `${k} is invalid${m ? ` (${m})` : ''}`).join('; ')}` : '';
+  const blocked = bad.length > 0;
+  $('#play').disabled = !ready || run.playing || !running || blocked;
   $('#pause').disabled = !ready || !run.playing;
-  $('#step').disabled = !ready || run.playing || !running;
+  $('#step').disabled = !ready || run.playing || !running || blocked;
+  $('#play').title = blocked ? why.textContent : '';
   $('#reset').disabled = !ready;
   $('#new-seed').disabled = !ready;
 }

@@ -4,6 +4,8 @@
 // that is unavailable (private windows, quota) just keeps nothing.
 
 const CONFIG_KEY = 'lowrank-lab.config';
+const CRASH_KEY = 'lowrank-lab.crashes';
+const QUARANTINE_KEY = 'lowrank-lab.quarantine';
 const DB_NAME = 'lowrank-lab';
 const STORE = 'runs';
 const RUN_KEY = 'current';
@@ -25,6 +27,44 @@ export function saveConfig(record) {
   } catch (e) {
     return false;
   }
+}
+
+function readJson(key) {
+  try {
+    return JSON.parse(localStorage.getItem(key));
+  } catch (e) {
+    return null;
+  }
+}
+
+function writeJson(key, value) {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+/** {config, count} of the config whose runs crashed the worker (the last one that did), or null. */
+export function loadCrashes() {
+  const v = readJson(CRASH_KEY);
+  return v && typeof v.config === 'string' && typeof v.count === 'number' ? v : null;
+}
+
+export function saveCrashes(record) {
+  return writeJson(CRASH_KEY, record);
+}
+
+/** {config, link, message, at}: the config kept aside after it crashed the lab twice, or null. */
+export function loadQuarantine() {
+  const v = readJson(QUARANTINE_KEY);
+  return v && typeof v.config === 'string' ? v : null;
+}
+
+export function saveQuarantine(record) {
+  return writeJson(QUARANTINE_KEY, record);
 }
 
 let dbPromise = null;

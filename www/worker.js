@@ -21,7 +21,7 @@
 // snapshots are full. When the page cannot apply a delta (it dropped an older
 // one) it sends 'resync' and the next snapshot is full.
 //
-// Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context}
+// Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context, record?}
 //               | 'play' | 'pause' | {type: 'step', n} | {type: 'reset', runId}
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
 //               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
@@ -37,7 +37,7 @@
 // 'loaded' says which, with the page's mode line and the build the analysis
 // worker must load to compute the same numbers.
 //
-// Messages out: loaded, ready, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
+// Messages out: loaded, ready, record, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
 //               paused, final, export, mem, weights, split_report, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
@@ -223,7 +223,13 @@ function stateMessage(force) {
   const p = JSON.parse(lab.progress());
   stateCost = performance.now() - t0;
   lastStateAt = performance.now();
-  post({ type: 'state', runId, state, config: lab.config_json(), step: p.step, running: p.running });
+  post({ type: 'state', runId, state, config: lab.config_json(), record: lab.record_json(), step: p.step, running: p.running });
+}
+
+// What reproduces the run (Lab.record_json: the config as started and its live
+// changes), for the link: after every change of it (init, restore, reset, λ/η).
+function recordMessage() {
+  post({ type: 'record', runId, record: lab.record_json(), config: lab.config_json() });
 }
 
 function finish(p) {
@@ -309,6 +315,7 @@ function init(msg) {
   }
   adopt(new wasm.Lab(msg.config), msg.runId);
   post({ type: 'ready', depth: lab.depth() });
+  recordMessage();
   progressMessage(true);
   snapshotMessage(true);
 }
@@ -326,9 +333,20 @@ function restore(msg) {
   }
   stopTraining();
   adopt(next, msg.runId);
+  // The page's own state (a reload, a crash): the record it kept with it still reproduces the run.
+  let recordNote = null;
+  if (msg.record) {
+    try {
+      lab.adopt_record(msg.record);
+    } catch (e) {
+      if (isTrap(e)) throw e;
+      recordNote = errorMessage(e);
+    }
+  }
   const p = JSON.parse(lab.progress());
-  post({ type: 'restored', runId: msg.runId, context: msg.context, config: lab.config_json(), step: p.step });
+  post({ type: 'restored', runId: msg.runId, context: msg.context, config: lab.config_json(), step: p.step, recordNote });
   post({ type: 'ready', depth: lab.depth() });
+  recordMessage();
   progressMessage(true);
   snapshotMessage(true);
 }
@@ -398,6 +416,7 @@ function handle(msg) {
       stopTraining();
       lab.reset();
       runId = msg.runId;
+      recordMessage();
       rate = { t: 0, step: 0, perSec: null };
       progressMessage(true);
       snapshotMessage(true);
@@ -407,6 +426,7 @@ function handle(msg) {
       if (!lab) return;
       if (msg.type === 'set_lambda') lab.set_lambda(msg.value);
       else lab.set_lr(msg.value);
+      recordMessage();
       // A diverged run is open again (from its last finite state). The kept
       // state follows the change at once, so a reload does not lose it.
       progressMessage(true);

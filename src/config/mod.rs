@@ -9,6 +9,7 @@
 //! λ‖θ‖², so its λ is half of ours (the convention is known from secondary
 //! summaries of the paper, not its text).
 
+pub mod change;
 pub mod json_path;
 pub mod overrides;
 pub mod urlhash;
@@ -577,11 +578,12 @@ impl ValidConfig {
         raw.train.lambda = lambda;
         raw.validate_with_budget(u64::MAX)
     }
-    /// The same config without scheduled changes after `step` (a live change
-    /// at `step` replaces what the schedule said would come next).
+    /// The same config without scheduled changes at or after `step` (a live change
+    /// at `step` replaces what the schedule said would come next, including an
+    /// entry at `step` itself, which would apply only before the next step).
     pub fn without_changes_after(&self, step: u64) -> ValidConfig {
         let mut v = self.clone();
-        v.raw.train.schedule.retain(|c| c.step <= step);
+        v.raw.train.schedule.retain(|c| c.step < step);
         v
     }
     /// Replace η (checked like the config field); the run continues.

@@ -333,6 +333,7 @@ impl Run {
             t.drop_schedule_after(t.step_count());
         }
         self.cfg = self.cfg.with_lambda(lambda)?;
+        self.drop_own_schedule_after();
         self.record_change(step);
         Ok(())
     }
@@ -346,6 +347,7 @@ impl Run {
             t.drop_schedule_after(t.step_count());
         }
         self.cfg = self.cfg.with_lr(lr)?;
+        self.drop_own_schedule_after();
         self.record_change(step);
         Ok(())
     }
@@ -384,7 +386,43 @@ impl Run {
         let (lambda, lr) = (Some(self.cfg.train.lambda), Some(self.cfg.train.lr));
         let sched = &mut self.record.config.train.schedule;
         sched.retain(|c| c.step < step);
+        if step == 0 {
+            // Before the first step a change is the starting config (a link then reads as one).
+            self.record.config.train.lambda = self.cfg.train.lambda;
+            self.record.config.train.lr = self.cfg.train.lr;
+            return;
+        }
         sched.push(crate::config::Change { step, lambda, lr });
+    }
+
+    /// The run's config (what its state exports) without the scheduled changes
+    /// the trainers dropped at a live change: a restored state must not apply them.
+    fn drop_own_schedule_after(&mut self) {
+        if let Some(t) = self.trainers.first() {
+            self.cfg = self.cfg.without_changes_after(t.step_count());
+        }
+    }
+
+    /// Take `record` as this run's record: after [`Run::from_state`] of a state
+    /// the page exported itself (a reload, a crashed worker), the record it kept
+    /// with that state still reproduces the run. Refused unless its config is
+    /// this run's apart from λ, η and the schedule.
+    pub fn adopt_record(&mut self, record: RunRecord) -> Result<(), String> {
+        // Compared field by field without λ, η and the schedule (no JSON diff: the workers' modules stay small).
+        let mut same = record.config.clone();
+        same.train.lambda = self.cfg.train.lambda;
+        same.train.lr = self.cfg.train.lr;
+        same.train.schedule = self.cfg.train.schedule.clone();
+        if &same != self.cfg.config() {
+            return Err("the record's config is another run's: it differs from the run's in more than λ, η and train.schedule".into());
+        }
+        record
+            .config
+            .clone()
+            .validate_with_budget(u64::MAX)
+            .map_err(|e| format!("record.config: {e}"))?;
+        self.record = record;
+        Ok(())
     }
 
     /// What reproduces this run: the config it started from with every live

@@ -75,3 +75,15 @@ pub fn set_config_key(config_json: &str, key: &str, value_json: &str) -> Result<
     let cfg = crate::config::overrides::apply(&cfg, key, crate::config::overrides::parse_value(value_json)).map_err(err)?;
     Ok(cfg.validate().map_err(err)?.config().to_json())
 }
+
+/// What editing the config from `old_json` to `new_json` does to the running Lab:
+/// JSON `{keys: [dotted keys that changed, sorted], kind: "none" | "live" | "restart"}`
+/// (`config::change`: λ and η are taken live, anything else starts a new run).
+/// In the page's module only (the workers never decide this).
+#[cfg(web_page)]
+#[wasm_bindgen]
+pub fn config_change(old_json: &str, new_json: &str) -> Result<String, JsError> {
+    let old = Config::from_json(old_json).map_err(err)?;
+    let new = Config::from_json(new_json).map_err(err)?;
+    serde_json::to_string(&crate::config::change::config_change(&old, &new)).map_err(err)
+}

@@ -189,6 +189,14 @@ impl Lab {
         serde_json::to_string(self.run.record()).unwrap_or_default()
     }
 
+    /// Take `record_json` (a [`Lab::record_json`] the page kept with the exported state this
+    /// Lab was restored from) as this run's record, so its link still reproduces the run
+    /// (`Run::adopt_record`: refused, with the reason, if its config is another run's).
+    pub fn adopt_record(&mut self, record_json: &str) -> Result<(), JsError> {
+        let record: crate::run::RunRecord = serde_json::from_str(record_json).map_err(err)?;
+        self.run.adopt_record(record).map_err(|e| JsError::new(&e))
+    }
+
     /// Number of layers L.
     pub fn depth(&self) -> usize {
         self.run.trainers()[0].initial_net().depth()

@@ -35,6 +35,8 @@ mod sweep;
 
 #[cfg(web_worker)]
 pub use analyst::Analyst;
+#[cfg(web_page)]
+pub use config::config_change;
 pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
 #[cfg(all(web_worker, not(web_page)))]
 pub use digits::{digits_needed, digits_unavailable, load_digits};
