@@ -11,6 +11,7 @@
 
 pub mod json_path;
 pub mod overrides;
+pub(crate) mod quote;
 pub mod urlhash;
 
 use serde::{Deserialize, Serialize};

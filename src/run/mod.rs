@@ -57,7 +57,7 @@ impl RunState {
         if let Some(k) = obj.keys().find(|k| *k != "config" && *k != "tasks") {
             return Err(format!(
                 "state: unknown field `{}` (expected config, tasks)",
-                crate::config::overrides::clip(k)
+                crate::config::quote::clip(k)
             ));
         }
         let config = obj.get("config").ok_or("state: missing field `config`")?;

@@ -464,7 +464,7 @@ impl Trainer {
 
 /// serde's message with a long middle (a quoted value) cut out.
 fn clip(m: String) -> String {
-    crate::config::overrides::clip_message(m)
+    crate::config::quote::clip_message(m)
 }
 
 fn de<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<(), String> {
@@ -549,7 +549,7 @@ fn explain(v: &Value, path: &str) -> Result<(), String> {
             other => {
                 return Err(format!(
                     "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, checkpoint_rest, history, status, sgd, flow, span)",
-                    crate::config::overrides::clip(other)
+                    crate::config::quote::clip(other)
                 ))
             }
         }
