@@ -141,7 +141,7 @@ impl Analyst {
         let mut states = Vec::with_capacity(metas.len());
         for (i, (m, t)) in metas.iter().zip(run.trainers()).enumerate() {
             let path = format!("live.tasks[{i}]");
-            let mut st = TrainerState::from_value(m, &path)?;
+            let mut st = TrainerState::from_value(m, &path).map_err(|e| e.to_string())?;
             st.params = r.params(&shapes, &format!("{path}.params"))?;
             st.ema = r.params(&shapes, &format!("{path}.ema"))?;
             st.initial = t.initial_net().params.clone();
@@ -163,7 +163,7 @@ impl Analyst {
             return Err(format!("live data: {} numbers, the states use {}", data.len(), r.at));
         }
         for (i, (t, st)) in run.trainers_mut().iter_mut().zip(states).enumerate() {
-            t.restore_at(st, &format!("live.tasks[{i}]"))?;
+            t.restore_at(st, &format!("live.tasks[{i}]")).map_err(|e| e.to_string())?;
         }
         Ok(run.snapshot())
     }

@@ -76,7 +76,7 @@ impl RunState {
         let tasks = tasks
             .iter()
             .enumerate()
-            .map(|(i, t)| crate::train::TrainerState::from_value(t, &format!("state.tasks[{i}]")))
+            .map(|(i, t)| crate::train::TrainerState::from_value(t, &format!("state.tasks[{i}]")).map_err(|e| e.to_string()))
             .collect::<Result<_, _>>()?;
         Ok(RunState { config, tasks })
     }
@@ -430,12 +430,12 @@ impl Run {
                 ("ema", &st.ema),
                 ("checkpoint", &st.checkpoint),
             ] {
-                crate::train::state::check_params(p, &shapes, &format!("{path}.{name}"))?;
+                crate::train::state::check_params(p, &shapes, &format!("{path}.{name}")).map_err(|e| e.to_string())?;
             }
         }
         let mut run = Run::new(&cfg);
         for (i, (t, st)) in run.trainers.iter_mut().zip(state.tasks).enumerate() {
-            t.restore_at(st, &format!("state.tasks[{i}]"))?;
+            t.restore_at(st, &format!("state.tasks[{i}]")).map_err(|e| e.to_string())?;
         }
         run.record.reproducible = false;
         run.record.note = Some(
