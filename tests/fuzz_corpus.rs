@@ -62,10 +62,10 @@ fn npy_file(b: &[u8]) -> Result<(), String> {
 /// continue, and export a state that imports again.
 fn run_state(b: &[u8]) -> Result<(), String> {
     let st = match b.split_first() {
-        Some((0xff, rest)) => RunState::from_json(&edits::edited(rest))?,
-        _ => RunState::from_json(text(b)?)?,
+        Some((0xff, rest)) => RunState::from_json(&edits::edited(rest)).map_err(|e| e.to_string())?,
+        _ => RunState::from_json(text(b)?).map_err(|e| e.to_string())?,
     };
-    let run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
+    let run = Run::from_state(st, BROWSER_MEMORY_BUDGET).map_err(|e| e.to_string())?;
     import_check::exercise_import(run, BROWSER_MEMORY_BUDGET);
     Ok(())
 }

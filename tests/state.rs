@@ -7,7 +7,7 @@ use lowrank_lab::run::{Run, RunState};
 fn refused(st: RunState) -> String {
     match Run::from_state(st, NATIVE_MEMORY_BUDGET) {
         Ok(_) => panic!("a mismatched state was accepted"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     }
 }
 
@@ -132,7 +132,7 @@ fn huge_declared_sizes_are_refused_before_allocating() {
         let text = v.to_string();
         let (res, peak) =
             counting::peak_of(|| RunState::from_json(&text).and_then(|s| Run::from_state(s, BROWSER_MEMORY_BUDGET).map(|_| ())));
-        (res.unwrap_err(), peak, text.len())
+        (res.unwrap_err().to_string(), peak, text.len())
     };
     // A 10^9-wide layer: refused by the config's range check.
     let mut v = exported.clone();

@@ -157,8 +157,8 @@ impl Lab {
     /// numbers as the run that was exported. Refuses (with the reason) a state that does
     /// not match its config, and configs above the browser memory budget.
     pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
-        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
-        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
+        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e.to_string()))?;
         // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
         run.set_span_steps(true);
         Ok(Lab {
