@@ -3,24 +3,14 @@
 //! state equals the training run's own snapshot, JSON for JSON, for GD in
 //! span steps left deferred (layer 1's matrices lagging), SGD, gradient flow
 //! and two tasks with their merge report; bad bytes are refused.
-use lowrank_lab::config::{Config, Generator, Optimizer};
+mod common;
+
+use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::live::analyst::{encode, Analyst};
 use lowrank_lab::run::Run;
 
 fn config(opt: Optimizer, tasks: usize) -> Config {
-    let mut c = Config::default();
-    c.seed = 31;
-    c.data.n = 12;
-    c.data.d = 16;
-    c.data.tasks = tasks;
-    if tasks > 1 {
-        c.data.generator = Generator::Mixing;
-        c.data.rho = 0.3;
-    }
-    c.net.widths = vec![20, 10];
-    c.train.optimizer = opt;
-    c.train.batch_size = 4;
-    c.train.lr = 0.3;
+    let mut c = common::tiny_config(31, opt, tasks);
     c.train.steps = 500;
     c.train.time = 5.0;
     c.train.record_every = 9;

@@ -1,6 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Export → JSON → import → continue equals an uninterrupted run, bit for bit,
 //! for GD, SGD and gradient flow; a mismatched state is refused.
+mod common;
+
 use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::run::{Run, RunState};
 
@@ -12,17 +14,10 @@ fn refused(st: RunState) -> String {
 }
 
 fn config(opt: Optimizer) -> Config {
-    let mut c = Config::default();
-    c.seed = 17;
-    c.data.generator = lowrank_lab::config::Generator::Mixing;
-    c.data.tasks = 2;
-    c.data.n = 12;
+    let mut c = common::tiny_config(17, opt, 2);
     c.data.d = 10;
     c.data.rho = 0.4;
     c.net.widths = vec![16, 8];
-    c.train.optimizer = opt;
-    c.train.batch_size = 4;
-    c.train.lr = 0.3;
     c.train.steps = 400;
     c.train.time = 6.0;
     c.train.record_every = 7;
