@@ -28,7 +28,7 @@ fn json<T: serde::Serialize>(x: &T) -> String {
 
 /// Through JSON, as postMessage carries it.
 fn send(store: &mut SnapshotStore, d: &SnapshotDelta) -> Result<(), String> {
-    store.apply(serde_json::from_str(&json(d)).unwrap())
+    store.apply(serde_json::from_str(&json(d)).unwrap()).map_err(|e| e.to_string())
 }
 
 #[test]

@@ -173,7 +173,7 @@ impl Lab {
     pub fn live_state(&self) -> Result<LiveState, JsError> {
         crate::live::analyst::encode(&self.run)
             .map(|inner| LiveState { inner })
-            .map_err(|e| JsError::new(&e))
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The run's config JSON (normalised; λ and η as last set).
