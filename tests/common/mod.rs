@@ -44,8 +44,7 @@ pub const INTERPOLATING_NET: [&str; 8] = [
 /// batches of 4. Each test sets its budget (steps, time, record_every,
 /// history_len) and whatever else it varies.
 pub fn tiny_config(seed: u64, opt: Optimizer, tasks: usize) -> Config {
-    let mut c = Config::default();
-    c.seed = seed;
+    let mut c = Config { seed, ..Config::default() };
     c.data.tasks = tasks;
     if tasks > 1 {
         c.data.generator = Generator::Mixing;
