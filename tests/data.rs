@@ -373,7 +373,7 @@ fn digits_load_refuses_a_file_that_is_not_the_pinned_coding() {
     let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits/digits.lrc")).unwrap();
     assert_eq!(sha256_hex(&file), pinned::CODED_SHA256);
     assert_eq!(file.len(), digits::coded_len());
-    let e = digits::load(&file[..file.len() - 1]).unwrap_err();
+    let e = digits::load(&file[..file.len() - 1]).unwrap_err().to_string();
     assert!(
         e.contains(&format!("({} bytes)", file.len() - 1)) && e.contains(pinned::CODED_SHA256),
         "{e}"

@@ -13,6 +13,8 @@
 //!
 //! Files the fuzzer found (crash reproducers, `crash-*`, `slow-*`) are copied
 //! into the same folders by hand and are replayed for "no panic, bounded time".
+mod common;
+
 use lowrank_lab::config::{overrides, urlhash};
 use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET};
 use lowrank_lab::io::npy;
@@ -62,10 +64,10 @@ fn npy_file(b: &[u8]) -> Result<(), String> {
 /// continue, and export a state that imports again.
 fn run_state(b: &[u8]) -> Result<(), String> {
     let st = match b.split_first() {
-        Some((0xff, rest)) => RunState::from_json(&edits::edited(rest))?,
-        _ => RunState::from_json(text(b)?)?,
+        Some((0xff, rest)) => RunState::from_json(&edits::edited(rest)).map_err(|e| e.to_string())?,
+        _ => RunState::from_json(text(b)?).map_err(|e| e.to_string())?,
     };
-    let run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
+    let run = Run::from_state(st, BROWSER_MEMORY_BUDGET).map_err(|e| e.to_string())?;
     import_check::exercise_import(run, BROWSER_MEMORY_BUDGET);
     Ok(())
 }
@@ -762,17 +764,10 @@ fn npy_corpus() -> Files {
 
 /// A small config whose run exports a state of a few kilobytes.
 fn tiny(opt: Optimizer, tasks: usize) -> Config {
-    let mut c = Config::default();
-    c.seed = 3;
-    if tasks > 1 {
-        c.data.generator = lowrank_lab::config::Generator::Mixing;
-        c.data.rho = 0.3;
-    }
-    c.data.tasks = tasks;
+    let mut c = common::tiny_config(3, opt, tasks);
     c.data.n = 6;
     c.data.d = 4;
     c.net.widths = vec![5, 3];
-    c.train.optimizer = opt;
     c.train.lr = 0.2;
     c.train.batch_size = 2;
     c.train.steps = 60;

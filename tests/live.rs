@@ -3,24 +3,14 @@
 //! state equals the training run's own snapshot, JSON for JSON, for GD in
 //! span steps left deferred (layer 1's matrices lagging), SGD, gradient flow
 //! and two tasks with their merge report; bad bytes are refused.
-use lowrank_lab::config::{Config, Generator, Optimizer};
+mod common;
+
+use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::live::analyst::{encode, Analyst};
 use lowrank_lab::run::Run;
 
 fn config(opt: Optimizer, tasks: usize) -> Config {
-    let mut c = Config::default();
-    c.seed = 31;
-    c.data.n = 12;
-    c.data.d = 16;
-    c.data.tasks = tasks;
-    if tasks > 1 {
-        c.data.generator = Generator::Mixing;
-        c.data.rho = 0.3;
-    }
-    c.net.widths = vec![20, 10];
-    c.train.optimizer = opt;
-    c.train.batch_size = 4;
-    c.train.lr = 0.3;
+    let mut c = common::tiny_config(31, opt, tasks);
     c.train.steps = 500;
     c.train.time = 5.0;
     c.train.record_every = 9;
@@ -65,24 +55,27 @@ fn the_analysts_snapshot_equals_the_runs_own() {
 fn bad_live_bytes_are_refused() {
     let cfg = config(Optimizer::Gd, 1).validate().unwrap();
     let mut analyst = Analyst::new();
-    let e = analyst.snapshot(&cfg, "not json", &[]).unwrap_err();
+    let e = analyst.snapshot(&cfg, "not json", &[]).unwrap_err().to_string();
     assert!(e.starts_with("live state does not parse"), "{e}");
     // States of a two-task run given with a one-task config.
     let two = config(Optimizer::Gd, 2).validate().unwrap();
     let live = encode(&Run::new(&two)).unwrap();
-    let e = analyst.snapshot(&cfg, &live.meta, &live.data).unwrap_err();
+    let e = analyst.snapshot(&cfg, &live.meta, &live.data).unwrap_err().to_string();
     assert!(e.contains("live.tasks") && e.contains("2 states"), "{e}");
     // States of another width: the matrices do not add up.
     let mut wide = config(Optimizer::Gd, 1);
     wide.net.widths = vec![21, 10];
     let live = encode(&Run::new(&wide.validate().unwrap())).unwrap();
-    let e = analyst.snapshot(&cfg, &live.meta, &live.data).unwrap_err();
+    let e = analyst.snapshot(&cfg, &live.meta, &live.data).unwrap_err().to_string();
     assert!(e.starts_with("live data:"), "{e}");
     // Too few numbers, named with the matrix they were for.
     let mut run = Run::new(&cfg);
     run.set_span_steps(true);
     run.advance_deferred(3);
     let live = encode(&run).unwrap();
-    let e = analyst.snapshot(&cfg, &live.meta, &live.data[..live.data.len() - 1]).unwrap_err();
+    let e = analyst
+        .snapshot(&cfg, &live.meta, &live.data[..live.data.len() - 1])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("live.tasks[0].span.q") && e.contains("too few"), "{e}");
 }

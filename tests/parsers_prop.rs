@@ -141,8 +141,8 @@ fn exported_states() -> &'static [Value] {
 
 /// Import as the page does; an accepted state must draw and continue. Returns the refusal.
 fn import(text: &str) -> Result<(), String> {
-    let st = RunState::from_json(text)?;
-    let mut run = Run::from_state(st, BROWSER_MEMORY_BUDGET)?;
+    let st = RunState::from_json(text).map_err(|e| e.to_string())?;
+    let mut run = Run::from_state(st, BROWSER_MEMORY_BUDGET).map_err(|e| e.to_string())?;
     let snap = run.snapshot();
     for t in 0..snap.tasks.len() {
         let _ = figures::spectrum_history(&snap, t);

@@ -271,7 +271,7 @@ fn a_restored_run_takes_back_its_own_record_and_refuses_another_runs() {
     assert_eq!(back.record(), &record);
     let mut other = record.clone();
     other.config.seed += 1;
-    let err = back.adopt_record(other).unwrap_err();
+    let err = back.adopt_record(other).unwrap_err().to_string();
     assert!(err.contains("another run's"), "{err}");
     assert_eq!(back.record(), &record, "a refused record changes nothing");
     // The adopted record replays the restored run's numbers.

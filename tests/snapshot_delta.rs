@@ -6,22 +6,16 @@
 //! and two senders interleaved (the training worker and the analysis worker,
 //! which skips states), where a delta that no longer fits is refused and a
 //! forced full snapshot puts the receiver right.
-use lowrank_lab::config::{Config, Generator};
+mod common;
+
+use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::live::analyst::{encode, Analyst};
 use lowrank_lab::live::delta::{DeltaEncoder, SnapshotDelta, SnapshotStore};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Status;
 
 fn config() -> Config {
-    let mut c = Config::default();
-    c.seed = 5;
-    c.data.n = 12;
-    c.data.d = 16;
-    c.data.tasks = 2;
-    c.data.generator = Generator::Mixing;
-    c.data.rho = 0.3;
-    c.net.widths = vec![20, 10];
-    c.train.lr = 0.3;
+    let mut c = common::tiny_config(5, Optimizer::Gd, 2);
     c.train.steps = 3000;
     c.train.record_every = 3;
     c.train.history_len = 32;
@@ -34,7 +28,7 @@ fn json<T: serde::Serialize>(x: &T) -> String {
 
 /// Through JSON, as postMessage carries it.
 fn send(store: &mut SnapshotStore, d: &SnapshotDelta) -> Result<(), String> {
-    store.apply(serde_json::from_str(&json(d)).unwrap())
+    store.apply(serde_json::from_str(&json(d)).unwrap()).map_err(|e| e.to_string())
 }
 
 #[test]

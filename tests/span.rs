@@ -311,7 +311,7 @@ fn bad_span_coordinates_are_refused_naming_the_field() {
         };
         match Run::from_state(st, NATIVE_MEMORY_BUDGET) {
             Ok(_) => panic!("accepted"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     };
     // P with the wrong shape.

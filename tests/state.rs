@@ -1,28 +1,23 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Export → JSON → import → continue equals an uninterrupted run, bit for bit,
 //! for GD, SGD and gradient flow; a mismatched state is refused.
+mod common;
+
 use lowrank_lab::config::{Config, Optimizer, BROWSER_MEMORY_BUDGET, NATIVE_MEMORY_BUDGET};
 use lowrank_lab::run::{Run, RunState};
 
 fn refused(st: RunState) -> String {
     match Run::from_state(st, NATIVE_MEMORY_BUDGET) {
         Ok(_) => panic!("a mismatched state was accepted"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     }
 }
 
 fn config(opt: Optimizer) -> Config {
-    let mut c = Config::default();
-    c.seed = 17;
-    c.data.generator = lowrank_lab::config::Generator::Mixing;
-    c.data.tasks = 2;
-    c.data.n = 12;
+    let mut c = common::tiny_config(17, opt, 2);
     c.data.d = 10;
     c.data.rho = 0.4;
     c.net.widths = vec![16, 8];
-    c.train.optimizer = opt;
-    c.train.batch_size = 4;
-    c.train.lr = 0.3;
     c.train.steps = 400;
     c.train.time = 6.0;
     c.train.record_every = 7;
@@ -132,7 +127,7 @@ fn huge_declared_sizes_are_refused_before_allocating() {
         let text = v.to_string();
         let (res, peak) =
             counting::peak_of(|| RunState::from_json(&text).and_then(|s| Run::from_state(s, BROWSER_MEMORY_BUDGET).map(|_| ())));
-        (res.unwrap_err(), peak, text.len())
+        (res.unwrap_err().to_string(), peak, text.len())
     };
     // A 10^9-wide layer: refused by the config's range check.
     let mut v = exported.clone();

@@ -64,7 +64,7 @@ pub fn at(text: &str, line: usize, column: usize, root: &str) -> String {
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(&crate::config::overrides::clip(k));
+                path.push_str(&super::quote::clip(k));
             }
             Frame::Obj { key: None, .. } => {}
             Frame::Arr(n) => path.push_str(&format!("[{n}]")),

@@ -12,6 +12,7 @@
 pub mod change;
 pub mod json_path;
 pub mod overrides;
+pub(crate) mod quote;
 pub mod urlhash;
 
 use serde::{Deserialize, Serialize};
@@ -653,7 +654,64 @@ impl Config {
         );
         check!(c.seed <= MAX_SEED, "seed", "in [0, 9007199254740991]", c.seed);
 
-        let d = &c.data;
+        c.data.check()?;
+        c.net.check()?;
+        c.train.check(&c.data)?;
+        c.merge.check()?;
+        let estimate = c.check_fits(target, budget)?;
+        Ok(ValidConfig {
+            raw: c.clone(),
+            memory_estimate: estimate,
+        })
+    }
+
+    /// The sizes: no single buffer beyond `target.max_buffer` ([`largest_buffer`]),
+    /// at most `budget` bytes in all (the snapshot's text included, at most
+    /// `target.max_memory`), and one step at most [`STEP_COST_PER_BUDGET_BYTE`]
+    /// multiply-adds per byte of `budget`. Returns the memory estimate.
+    fn check_fits(&self, target: Target, budget: u64) -> Result<u64, ConfigError> {
+        let c = self;
+        let big = largest_buffer(c, target);
+        if big.bytes > target.max_buffer {
+            return Err(ConfigError::Buffer {
+                field: big.field,
+                value: big.value,
+                what: big.what,
+                bytes: big.bytes,
+                limit: target.max_buffer,
+                target: target.name.to_string(),
+            });
+        }
+        let (estimate, detail) = memory_estimate(c);
+        if estimate > budget {
+            return Err(ConfigError::MemoryBudget { estimate, budget, detail });
+        }
+        // The snapshot's JSON text exists next to the run, and must fit the target's memory too.
+        let with_snapshot = estimate.saturating_add(snapshot_json_bytes(c));
+        if with_snapshot > target.max_memory {
+            return Err(ConfigError::MemoryBudget {
+                estimate: with_snapshot,
+                budget: target.max_memory,
+                detail: format!("{detail}, snapshot text {} B, on {}", snapshot_json_bytes(c), target.name),
+            });
+        }
+        let (cost, cost_detail) = step_cost(c);
+        let cost_budget = budget.saturating_mul(STEP_COST_PER_BUDGET_BYTE);
+        if cost > cost_budget {
+            return Err(ConfigError::StepCost {
+                estimate: cost,
+                budget: cost_budget,
+                detail: cost_detail,
+            });
+        }
+        Ok(estimate)
+    }
+}
+
+impl DataConfig {
+    /// The data section: its ranges, and what each generator needs of them.
+    fn check(&self) -> Result<(), ConfigError> {
+        let d = self;
         check!((1..=26).contains(&d.tasks), "data.tasks", "in [1, 26]", d.tasks);
         check!((1..=1_000_000).contains(&d.n), "data.n", "in [1, 1000000]", d.n);
         check!((1..=1_000_000).contains(&d.d), "data.d", "in [1, 1000000]", d.d);
@@ -740,8 +798,14 @@ impl Config {
                 }
             }
         }
+        Ok(())
+    }
+}
 
-        let n = &c.net;
+impl NetConfig {
+    /// The network section: widths, scales, frozen layers, and at least one trained layer.
+    fn check(&self) -> Result<(), ConfigError> {
+        let n = self;
         check!(n.widths.len() <= 32, "net.widths", "at most 32 hidden layers", n.widths.len());
         for (i, &w) in n.widths.iter().enumerate() {
             check!((1..=1_000_000).contains(&w), &format!("net.widths[{i}]"), "in [1, 1000000]", w);
@@ -793,8 +857,15 @@ impl Config {
         if trained == 0 {
             return Err(conflict("net.frozen", "every layer is frozen or fixed: nothing to train"));
         }
+        Ok(())
+    }
+}
 
-        let t = &c.train;
+impl TrainConfig {
+    /// The training section: ranges, the schedule, and what the optimizer and
+    /// the loss need of the data (`d`: SGD's batch size, the logistic loss's out_dim).
+    fn check(&self, d: &DataConfig) -> Result<(), ConfigError> {
+        let t = self;
         check!(finite_in(t.lr, 0.0, 1000.0, true), "train.lr", "in (0, 1000]", t.lr);
         check!(
             t.schedule.len() <= 10_000,
@@ -863,8 +934,14 @@ impl Config {
         if t.loss == Loss::Logistic {
             check!(d.out_dim == 1, "data.out_dim", "1 for the logistic loss (labels are ±1)", d.out_dim);
         }
+        Ok(())
+    }
+}
 
-        let m = &c.merge;
+impl MergeConfig {
+    /// The merge section: ranges, no method twice, shared θ₀ where a method needs it.
+    fn check(&self) -> Result<(), ConfigError> {
+        let m = self;
         check!(finite_in(m.alpha, 0.0, 10.0, true), "merge.alpha", "in (0, 10]", Num(m.alpha));
         for (i, meth) in m.methods.iter().enumerate() {
             if m.methods[..i].contains(meth) {
@@ -911,44 +988,7 @@ impl Config {
             "in [0, 1] (a fraction of the largest eigenvalue of Σ Gᵢ)",
             Num(m.regmean_ridge)
         );
-
-        let big = largest_buffer(c, target);
-        if big.bytes > target.max_buffer {
-            return Err(ConfigError::Buffer {
-                field: big.field,
-                value: big.value,
-                what: big.what,
-                bytes: big.bytes,
-                limit: target.max_buffer,
-                target: target.name.to_string(),
-            });
-        }
-        let (estimate, detail) = memory_estimate(c);
-        if estimate > budget {
-            return Err(ConfigError::MemoryBudget { estimate, budget, detail });
-        }
-        // The snapshot's JSON text exists next to the run, and must fit the target's memory too.
-        let with_snapshot = estimate.saturating_add(snapshot_json_bytes(c));
-        if with_snapshot > target.max_memory {
-            return Err(ConfigError::MemoryBudget {
-                estimate: with_snapshot,
-                budget: target.max_memory,
-                detail: format!("{detail}, snapshot text {} B, on {}", snapshot_json_bytes(c), target.name),
-            });
-        }
-        let (cost, cost_detail) = step_cost(c);
-        let cost_budget = budget.saturating_mul(STEP_COST_PER_BUDGET_BYTE);
-        if cost > cost_budget {
-            return Err(ConfigError::StepCost {
-                estimate: cost,
-                budget: cost_budget,
-                detail: cost_detail,
-            });
-        }
-        Ok(ValidConfig {
-            raw: c.clone(),
-            memory_estimate: estimate,
-        })
+        Ok(())
     }
 }
 

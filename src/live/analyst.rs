@@ -19,8 +19,45 @@
 use crate::config::ValidConfig;
 use crate::net::Params;
 use crate::run::{Run, Snapshot};
+use crate::train::state::StateError;
 use crate::train::TrainerState;
 use ndarray::Array2;
+
+/// Why live states could not be encoded or were refused by the [`Analyst`].
+/// Messages name the part (`live.tasks[0].span.q`) and the sizes involved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LiveError {
+    /// serde_json could not write the states (its message).
+    #[error("live state does not encode: {0}")]
+    Encode(String),
+    /// The states' JSON does not parse (serde_json's message).
+    #[error("live state does not parse: {0}")]
+    Parse(String),
+    /// The states' JSON is not an array.
+    #[error("live state must be a JSON array (one state per task)")]
+    NotArray,
+    /// A state per task of another config.
+    #[error("live.tasks: {got} states, the config has {want} tasks")]
+    TaskCount { got: usize, want: usize },
+    /// The raw numbers end before a matrix the states need.
+    #[error("live data: {len} numbers, too few for {what} (a {rows}×{cols} matrix at offset {at})")]
+    TooShort {
+        len: usize,
+        what: String,
+        rows: usize,
+        cols: usize,
+        at: usize,
+    },
+    /// A matrix could not take its shape (ndarray's message).
+    #[error("live data: {what}: {message}")]
+    Shape { what: String, message: String },
+    /// Numbers left over after the last matrix the states use.
+    #[error("live data: {len} numbers, the states use {used}")]
+    Leftover { len: usize, used: usize },
+    /// A task's state does not fit the config.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
 
 /// The trainers' states: JSON without the matrices, and the matrices.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +80,7 @@ fn push_params(data: &mut Vec<f64>, p: &Params) {
 }
 
 /// Every trainer's live state (`Trainer::live_state`), split as [`LiveState`] describes.
-pub fn encode(run: &Run) -> Result<LiveState, String> {
+pub fn encode(run: &Run) -> Result<LiveState, LiveError> {
     let mut data = Vec::new();
     let mut tasks = Vec::with_capacity(run.trainers().len());
     for t in run.trainers() {
@@ -68,7 +105,7 @@ pub fn encode(run: &Run) -> Result<LiveState, String> {
         }
         tasks.push(st);
     }
-    let meta = serde_json::to_string(&tasks).map_err(|e| format!("live state does not encode: {e}"))?;
+    let meta = serde_json::to_string(&tasks).map_err(|e| LiveError::Encode(e.to_string()))?;
     Ok(LiveState { meta, data })
 }
 
@@ -79,28 +116,36 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn take(&mut self, (r, c): (usize, usize), what: &str) -> Result<Array2<f64>, String> {
+    fn take(&mut self, (r, c): (usize, usize), what: &str) -> Result<Array2<f64>, LiveError> {
         let len = r * c;
-        let end = self.at.checked_add(len).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            format!(
-                "live data: {} numbers, too few for {what} (a {r}×{c} matrix at offset {})",
-                self.data.len(),
-                self.at
-            )
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| LiveError::TooShort {
+                len: self.data.len(),
+                what: what.to_string(),
+                rows: r,
+                cols: c,
+                at: self.at,
+            })?;
+        let a = Array2::from_shape_vec((r, c), self.data[self.at..end].to_vec()).map_err(|e| LiveError::Shape {
+            what: what.to_string(),
+            message: e.to_string(),
         })?;
-        let a = Array2::from_shape_vec((r, c), self.data[self.at..end].to_vec()).map_err(|e| format!("live data: {what}: {e}"))?;
         self.at = end;
         Ok(a)
     }
 
-    fn params(&mut self, shapes: &[((usize, usize), usize)], what: &str) -> Result<Params, String> {
+    fn params(&mut self, shapes: &[((usize, usize), usize)], what: &str) -> Result<Params, LiveError> {
         let mut p = Params::empty(shapes.len());
         for (k, &(ws, bs)) in shapes.iter().enumerate() {
             p.w[k] = self.take(ws, &format!("{what}.w[{k}]"))?;
-            p.b[k] = self
-                .take((1, bs), &format!("{what}.b[{k}]"))?
-                .into_shape_with_order(bs)
-                .map_err(|e| e.to_string())?;
+            let b = format!("{what}.b[{k}]");
+            p.b[k] = self.take((1, bs), &b)?.into_shape_with_order(bs).map_err(|e| LiveError::Shape {
+                what: b,
+                message: e.to_string(),
+            })?;
         }
         Ok(p)
     }
@@ -120,9 +165,9 @@ impl Analyst {
     /// The snapshot of the run whose trainers `live` holds (from [`encode`]),
     /// trained with `cfg` (λ and η as last set). Refuses states that do not
     /// parse or do not fit the config, naming the field (`live.tasks[0].…`).
-    pub fn snapshot(&mut self, cfg: &ValidConfig, meta: &str, data: &[f64]) -> Result<Snapshot, String> {
-        let v: serde_json::Value = serde_json::from_str(meta).map_err(|e| format!("live state does not parse: {e}"))?;
-        let metas = v.as_array().ok_or("live state must be a JSON array (one state per task)")?;
+    pub fn snapshot(&mut self, cfg: &ValidConfig, meta: &str, data: &[f64]) -> Result<Snapshot, LiveError> {
+        let v: serde_json::Value = serde_json::from_str(meta).map_err(|e| LiveError::Parse(e.to_string()))?;
+        let metas = v.as_array().ok_or(LiveError::NotArray)?;
         if !self.run.as_ref().is_some_and(|r| r.config().config() == cfg.config()) {
             self.run = Some(Run::new(cfg));
         }
@@ -130,11 +175,10 @@ impl Analyst {
             unreachable!("set just above")
         };
         if metas.len() != run.trainers().len() {
-            return Err(format!(
-                "live.tasks: {} states, the config has {} tasks",
-                metas.len(),
-                run.trainers().len()
-            ));
+            return Err(LiveError::TaskCount {
+                got: metas.len(),
+                want: run.trainers().len(),
+            });
         }
         let shapes = crate::train::state::expected_shapes(cfg);
         let mut r = Reader { data, at: 0 };
@@ -160,7 +204,10 @@ impl Analyst {
             states.push(st);
         }
         if r.at != data.len() {
-            return Err(format!("live data: {} numbers, the states use {}", data.len(), r.at));
+            return Err(LiveError::Leftover {
+                len: data.len(),
+                used: r.at,
+            });
         }
         for (i, (t, st)) in run.trainers_mut().iter_mut().zip(states).enumerate() {
             t.restore_at(st, &format!("live.tasks[{i}]"))?;

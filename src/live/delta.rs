@@ -24,6 +24,37 @@ use crate::run::{Run, Snapshot, TaskSnapshot};
 use crate::train::{History, Metrics};
 use serde::{Deserialize, Serialize};
 
+/// Why a [`SnapshotStore`] refused a delta: its histories do not continue
+/// the held ones (the sender must then send a full snapshot).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeltaError {
+    /// The delta continues a history the store does not hold.
+    #[error("snapshot delta: task {task} starts at point {from} but no history is held for it")]
+    NoHistory { task: String, from: usize },
+    /// The sender's history was decimated or restarted since the held one.
+    #[error(
+        "snapshot delta: task {task}'s history changed (revision {held_revision} stride {held_stride} held, {revision} and {stride} sent)"
+    )]
+    Changed {
+        task: String,
+        held_revision: u64,
+        held_stride: u64,
+        revision: u64,
+        stride: u64,
+    },
+    /// The delta's first point does not follow the held history's points.
+    #[error(
+        "snapshot delta: task {task} continues after point {after} at step {prev_step:?}, the held history has {held_points} points (step {held_step:?} there)"
+    )]
+    Gap {
+        task: String,
+        after: usize,
+        prev_step: Option<u64>,
+        held_points: usize,
+        held_step: Option<u64>,
+    },
+}
+
 /// The points of one task's history from index `from` on, and what the
 /// receiver's points before `from` must match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +173,7 @@ impl SnapshotStore {
     /// Apply `d`. Refuses, leaving the held snapshot as it was, a delta whose
     /// histories do not continue the held ones (the sender then has to send a
     /// full one); the message says which task and why.
-    pub fn apply(&mut self, d: SnapshotDelta) -> Result<(), String> {
+    pub fn apply(&mut self, d: SnapshotDelta) -> Result<(), DeltaError> {
         let held = self.snap.as_ref().map(|s| s.tasks.as_slice()).unwrap_or(&[]);
         for (i, t) in d.tasks.iter().enumerate() {
             let h = &t.history;
@@ -150,27 +181,29 @@ impl SnapshotStore {
                 continue;
             }
             let Some(mine) = held.get(i).map(|t| &t.history) else {
-                return Err(format!(
-                    "snapshot delta: task {} starts at point {} but no history is held for it",
-                    t.task, h.from
-                ));
+                return Err(DeltaError::NoHistory {
+                    task: t.task.clone(),
+                    from: h.from,
+                });
             };
             if mine.revision != h.revision || mine.stride != h.stride {
-                return Err(format!(
-                    "snapshot delta: task {}'s history changed (revision {} stride {} held, {} and {} sent)",
-                    t.task, mine.revision, mine.stride, h.revision, h.stride
-                ));
+                return Err(DeltaError::Changed {
+                    task: t.task.clone(),
+                    held_revision: mine.revision,
+                    held_stride: mine.stride,
+                    revision: h.revision,
+                    stride: h.stride,
+                });
             }
             let prev = mine.points.get(h.from - 1).map(|p| p.step);
             if prev.is_none() || prev != h.prev_step {
-                return Err(format!(
-                    "snapshot delta: task {} continues after point {} at step {:?}, the held history has {} points (step {:?} there)",
-                    t.task,
-                    h.from - 1,
-                    h.prev_step,
-                    mine.points.len(),
-                    prev
-                ));
+                return Err(DeltaError::Gap {
+                    task: t.task.clone(),
+                    after: h.from - 1,
+                    prev_step: h.prev_step,
+                    held_points: mine.points.len(),
+                    held_step: prev,
+                });
             }
         }
         let mut old: Vec<History> = self
@@ -207,7 +240,7 @@ mod tests {
     }
 
     /// Send a delta through JSON (as the page gets it) into `store`.
-    fn send(store: &mut SnapshotStore, d: &SnapshotDelta) -> Result<(), String> {
+    fn send(store: &mut SnapshotStore, d: &SnapshotDelta) -> Result<(), DeltaError> {
         store.apply(serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap())
     }
 
@@ -246,19 +279,19 @@ mod tests {
         let second = enc.encode(&r, false);
         assert!(first.is_full() && !second.is_full());
         // Nothing held yet: only a full delta applies.
-        assert!(send(&mut store, &second).unwrap_err().contains("no history is held"));
+        assert!(send(&mut store, &second).unwrap_err().to_string().contains("no history is held"));
         assert!(store.snapshot().is_none());
         send(&mut store, &first).unwrap();
         let held = store.snapshot().unwrap().clone();
         // A held history of another revision (a reset in between) is not continued.
         let mut other = second.clone();
         other.tasks[0].history.revision += 1;
-        assert!(send(&mut store, &other).unwrap_err().contains("changed"));
+        assert!(send(&mut store, &other).unwrap_err().to_string().contains("changed"));
         // Nor one missing the point the delta continues after.
         let mut gap = second.clone();
         gap.tasks[0].history.from += 1;
         gap.tasks[0].history.prev_step = Some(11);
-        assert!(send(&mut store, &gap).unwrap_err().contains("continues after point"));
+        assert!(send(&mut store, &gap).unwrap_err().to_string().contains("continues after point"));
         assert_eq!(store.snapshot().unwrap(), &held);
         send(&mut store, &second).unwrap();
         assert_eq!(store.snapshot().unwrap(), &r.snapshot());

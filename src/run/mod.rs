@@ -8,11 +8,55 @@ pub mod summary;
 pub mod sweep;
 pub mod sweep_record;
 
-use crate::config::ValidConfig;
+use crate::config::{ConfigError, ValidConfig};
 use crate::data::{self, Dataset, OverlapStats};
 use crate::merge::{self, MergeReport};
+use crate::train::state::StateError;
 use crate::train::{History, Metrics, Status, Trainer};
 use serde::{Deserialize, Serialize};
+
+/// Why a run state was refused or a run request could not be met. Every
+/// message names the field (`state.tasks[1].params.w[0]`, `state.config.train.lr`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// The JSON text does not parse: serde_json's message, after the path of
+    /// the value it stopped at (a refusal below, met while parsing, is in it too).
+    #[error("run state does not parse: {0}")]
+    Syntax(String),
+    /// A part of the state is not the JSON kind it must be.
+    #[error("{path} must be {what}")]
+    Kind { path: &'static str, what: &'static str },
+    /// The state's config does not parse or validate.
+    #[error("state.config: {}", config_text(.0))]
+    Config(ConfigError),
+    /// One task's state was refused.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The state's task count is not the config's.
+    #[error("state has {got} tasks, the config makes {want} (data.tasks)")]
+    TaskCount { got: usize, want: usize },
+    /// [`Run::check_claims`] was given a preset that does not exist.
+    #[error("unknown preset `{0}`")]
+    UnknownPreset(String),
+    /// [`Run::check_claims`] was given a variant its preset does not have.
+    #[error("preset {preset} has no variant `{variant}`")]
+    UnknownVariant { preset: String, variant: String },
+    /// [`Run::adopt_record`] was given another run's record.
+    #[error("the record's config is another run's: it differs from the run's in more than λ, η and train.schedule")]
+    ForeignRecord,
+    /// [`Run::adopt_record`] was given a record whose config does not validate.
+    #[error("record.config: {0}")]
+    RecordConfig(ConfigError),
+}
+
+/// A config error under `state.config`: a parse error's own text (its
+/// "config does not parse" would repeat what the path says), any other whole.
+fn config_text(e: &ConfigError) -> String {
+    match e {
+        ConfigError::Parse(m) => m.clone(),
+        e => e.to_string(),
+    }
+}
 
 /// A run's full state: its config and each trainer's state (JSON round-trips exactly).
 ///
@@ -36,42 +80,46 @@ impl<'de> Deserialize<'de> for RunState {
 impl RunState {
     /// Parse an exported state (JSON text); errors name the field, also for
     /// a syntax error (`state.tasks[0].params.w[0].data[3]: number out of range …`).
-    pub fn from_json(text: &str) -> Result<RunState, String> {
+    pub fn from_json(text: &str) -> Result<RunState, RunError> {
         serde_json::from_str(text).map_err(|e| {
-            if e.line() > 0 && !e.is_data() {
-                format!(
-                    "run state does not parse: {}: {e}",
-                    crate::config::json_path::of_error(text, &e, "state")
-                )
+            RunError::Syntax(if e.line() > 0 && !e.is_data() {
+                format!("{}: {e}", crate::config::json_path::of_error(text, &e, "state"))
             } else {
-                format!("run state does not parse: {e}")
-            }
+                e.to_string()
+            })
         })
     }
 
     /// A state from a JSON value, every refusal naming its field.
-    pub fn from_value(v: &serde_json::Value) -> Result<RunState, String> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| "state must be a JSON object {\"config\": {…}, \"tasks\": […]}".to_string())?;
-        if let Some(k) = obj.keys().find(|k| *k != "config" && *k != "tasks") {
-            return Err(format!(
-                "state: unknown field `{}` (expected config, tasks)",
-                crate::config::overrides::clip(k)
-            ));
-        }
-        let config = obj.get("config").ok_or("state: missing field `config`")?;
-        let config = crate::config::overrides::config_from_value(config).map_err(|e| match e {
-            crate::config::ConfigError::Parse(m) => format!("state.config: {m}"),
-            e => format!("state.config: {e}"),
+    pub fn from_value(v: &serde_json::Value) -> Result<RunState, RunError> {
+        let parse = |message: String| StateError::Parse {
+            path: "state".into(),
+            message,
+        };
+        let obj = v.as_object().ok_or(RunError::Kind {
+            path: "state",
+            what: "a JSON object {\"config\": {…}, \"tasks\": […]}",
         })?;
-        let tasks = obj.get("tasks").ok_or("state: missing field `tasks`")?;
-        let tasks = tasks.as_array().ok_or("state.tasks must be an array (one state per task)")?;
+        if let Some(k) = obj.keys().find(|k| *k != "config" && *k != "tasks") {
+            return Err(parse(format!(
+                "unknown field `{}` (expected config, tasks)",
+                crate::config::quote::clip(k)
+            ))
+            .into());
+        }
+        let config = obj.get("config").ok_or_else(|| parse("missing field `config`".into()))?;
+        let config = crate::config::overrides::config_from_value(config).map_err(RunError::Config)?;
+        let tasks = obj.get("tasks").ok_or_else(|| parse("missing field `tasks`".into()))?;
+        let tasks = tasks.as_array().ok_or(RunError::Kind {
+            path: "state.tasks",
+            what: "an array (one state per task)",
+        })?;
         if tasks.len() > MAX_TASKS {
-            return Err(format!(
-                "state.tasks: {} entries, at most {MAX_TASKS} (data.tasks ≤ 26)",
-                tasks.len()
-            ));
+            return Err(StateError::Mismatch {
+                path: "state.tasks".into(),
+                reason: format!("{} entries, at most {MAX_TASKS} (data.tasks ≤ 26)", tasks.len()),
+            }
+            .into());
         }
         let tasks = tasks
             .iter()
@@ -186,10 +234,13 @@ impl Run {
 
     /// Check the claims of preset `preset` (run as its variant `variant`, if
     /// any) in every snapshot from now on; an unknown preset or variant is refused.
-    pub fn check_claims(&mut self, preset: &str, variant: Option<&str>) -> Result<(), String> {
-        let p = crate::presets::find(preset).ok_or_else(|| format!("unknown preset `{preset}`"))?;
+    pub fn check_claims(&mut self, preset: &str, variant: Option<&str>) -> Result<(), RunError> {
+        let p = crate::presets::find(preset).ok_or_else(|| RunError::UnknownPreset(preset.to_string()))?;
         if let Some(v) = variant {
-            p.variant(v).ok_or_else(|| format!("preset {preset} has no variant `{v}`"))?;
+            p.variant(v).ok_or_else(|| RunError::UnknownVariant {
+                preset: preset.to_string(),
+                variant: v.to_string(),
+            })?;
         }
         self.claims_of = Some((preset.to_string(), variant.map(String::from)));
         Ok(())
@@ -407,20 +458,20 @@ impl Run {
     /// the page exported itself (a reload, a crashed worker), the record it kept
     /// with that state still reproduces the run. Refused unless its config is
     /// this run's apart from λ, η and the schedule.
-    pub fn adopt_record(&mut self, record: RunRecord) -> Result<(), String> {
+    pub fn adopt_record(&mut self, record: RunRecord) -> Result<(), RunError> {
         // Compared field by field without λ, η and the schedule (no JSON diff: the workers' modules stay small).
         let mut same = record.config.clone();
         same.train.lambda = self.cfg.train.lambda;
         same.train.lr = self.cfg.train.lr;
         same.train.schedule = self.cfg.train.schedule.clone();
         if &same != self.cfg.config() {
-            return Err("the record's config is another run's: it differs from the run's in more than λ, η and train.schedule".into());
+            return Err(RunError::ForeignRecord);
         }
         record
             .config
             .clone()
             .validate_with_budget(u64::MAX)
-            .map_err(|e| format!("record.config: {e}"))?;
+            .map_err(RunError::RecordConfig)?;
         self.record = record;
         Ok(())
     }
@@ -444,23 +495,23 @@ impl Run {
     /// `budget` bytes, so nothing is allocated for a run that cannot fit), the
     /// state's task count and layer shapes are checked against it before the
     /// data is regenerated, and every trainer is restored (which checks the rest).
-    pub fn from_state(state: RunState, budget: u64) -> Result<Run, String> {
-        let cfg = state
-            .config
-            .validate_with_budget(budget)
-            .map_err(|e| format!("state.config: {e}"))?;
+    pub fn from_state(state: RunState, budget: u64) -> Result<Run, RunError> {
+        let cfg = state.config.validate_with_budget(budget).map_err(RunError::Config)?;
         if state.tasks.len() != cfg.data.tasks {
-            return Err(format!(
-                "state has {} tasks, the config makes {} (data.tasks)",
-                state.tasks.len(),
-                cfg.data.tasks
-            ));
+            return Err(RunError::TaskCount {
+                got: state.tasks.len(),
+                want: cfg.data.tasks,
+            });
         }
         let shapes = crate::train::state::expected_shapes(&cfg);
         for (i, st) in state.tasks.iter().enumerate() {
             let path = format!("state.tasks[{i}]");
             if st.task != i {
-                return Err(format!("{path}.task is {}, expected {i} (tasks in order)", st.task));
+                return Err(StateError::Inconsistent {
+                    path: format!("{path}.task"),
+                    reason: format!("is {}, expected {i} (tasks in order)", st.task),
+                }
+                .into());
             }
             for (name, p) in [
                 ("params", &st.params),

@@ -46,6 +46,28 @@ const E: [f64; 7] = [
     -1.0 / 40.0,
 ];
 
+/// One step's problem: dθ/dt = −(∇L(θ) + λθ) on the data (x, y) with the
+/// loss `loss`, integrated to tolerances (`rtol`, `atol`) from time `t`,
+/// advancing at most `h_max` (the rest of the time budget).
+#[derive(Debug, Clone, Copy)]
+pub struct FlowProblem<'a> {
+    /// Inputs, n × d (one row per sample).
+    pub x: ArrayView2<'a, f64>,
+    /// Targets, n × out_dim.
+    pub y: ArrayView2<'a, f64>,
+    pub loss: Loss,
+    /// Weight decay λ ≥ 0.
+    pub lambda: f64,
+    /// Relative tolerance of the error norm.
+    pub rtol: f64,
+    /// Absolute tolerance of the error norm.
+    pub atol: f64,
+    /// Time reached so far (the stall test compares the step with its rounding).
+    pub t: f64,
+    /// Largest step this call may take (> 0).
+    pub h_max: f64,
+}
+
 /// Integrator state carried between budgets.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -90,66 +112,28 @@ impl Flow {
     }
 
     /// f(θ) = −(∇L + λθ) at `self.probe`, into k[i]; leaves ∇L in `grad`; returns L.
-    #[allow(clippy::too_many_arguments)]
-    fn eval(
-        &mut self,
-        i: usize,
-        ws: &mut Workspace,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        loss: Loss,
-        lambda: f64,
-        grad: &mut Params,
-        mask: &[bool],
-    ) -> f64 {
+    fn eval(&mut self, i: usize, p: &FlowProblem, ws: &mut Workspace, grad: &mut Params, mask: &[bool]) -> f64 {
         let Flow { k, probe, .. } = self;
-        let l = ws.loss_and_grad(probe, x, y, loss, grad);
+        let l = ws.loss_and_grad(probe, p.x, p.y, p.loss, grad);
         k[i].assign(grad, mask);
-        k[i].scale_add(-1.0, -lambda, &probe.params, mask);
+        k[i].scale_add(-1.0, -p.lambda, &probe.params, mask);
         l
     }
 
-    /// Take one accepted step of at most `h_max` from `net`, updating it in place.
-    #[allow(clippy::too_many_arguments)]
-    pub fn step(
-        &mut self,
-        net: &mut Net,
-        ws: &mut Workspace,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        loss: Loss,
-        lambda: f64,
-        rtol: f64,
-        atol: f64,
-        h_max: f64,
-        t: f64,
-        grad: &mut Params,
-    ) -> FlowStep {
+    /// Take one accepted step of at most `p.h_max` from `net`, updating it in
+    /// place; `grad` holds ∇L at the new point afterwards (see [`FlowStep`]).
+    pub fn step(&mut self, p: &FlowProblem, net: &mut Net, ws: &mut Workspace, grad: &mut Params) -> FlowStep {
         let mask = std::mem::take(&mut self.mask);
-        let out = self.step_inner(net, ws, x, y, loss, lambda, rtol, atol, h_max, t, grad, &mask);
+        let out = self.step_inner(p, net, ws, grad, &mask);
         self.mask = mask;
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn step_inner(
-        &mut self,
-        net: &mut Net,
-        ws: &mut Workspace,
-        x: ArrayView2<f64>,
-        y: ArrayView2<f64>,
-        loss: Loss,
-        lambda: f64,
-        rtol: f64,
-        atol: f64,
-        h_max: f64,
-        t: f64,
-        grad: &mut Params,
-        mask: &[bool],
-    ) -> FlowStep {
+    fn step_inner(&mut self, p: &FlowProblem, net: &mut Net, ws: &mut Workspace, grad: &mut Params, mask: &[bool]) -> FlowStep {
+        let FlowProblem { rtol, atol, h_max, t, .. } = *p;
         if !self.fsal {
             self.probe.params.assign(&net.params, mask);
-            let l = self.eval(0, ws, x, y, loss, lambda, grad, mask);
+            let l = self.eval(0, p, ws, grad, mask);
             if !l.is_finite() {
                 return FlowStep::NonFinite { quantity: "loss" };
             }
@@ -171,7 +155,7 @@ impl Flow {
                         probe.scale_add(1.0, h * A[i][j], kj, mask);
                     }
                 }
-                last_loss = self.eval(i, ws, x, y, loss, lambda, grad, mask);
+                last_loss = self.eval(i, p, ws, grad, mask);
                 if !last_loss.is_finite() {
                     finite = false;
                     break;

@@ -266,7 +266,6 @@ pub fn compute(m: &MetricsInput<'_>) -> Metrics {
 
 /// [`stationarity_of`] and whether ‖∇L + λθ‖ is at rounding level (then the
 /// value is NaN): the gauge's check, with `f` the outputs of the pass that gave `grad`.
-#[allow(clippy::too_many_arguments)]
 pub fn stationarity_checked(
     net: &Net,
     grad: &Params,

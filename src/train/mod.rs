@@ -42,7 +42,7 @@ use crate::config::{ConfigError, Optimizer, ValidConfig};
 use crate::net::tune::SplitTuner;
 use crate::net::{Net, Params, Workspace};
 use crate::rng::{self, stream, LabRng};
-use flow::{Flow, FlowStep};
+use flow::{Flow, FlowProblem, FlowStep};
 use ndarray::{Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 use span::Span;
@@ -724,19 +724,17 @@ impl Trainer {
         let t = &self.cfg.train;
         let flow = self.flow.as_mut().expect("flow state exists for the gf optimizer");
         let h_max = t.time - self.time;
-        match flow.step(
-            &mut self.net,
-            &mut self.ws,
-            self.x.view(),
-            self.y.view(),
-            t.loss,
-            t.lambda,
-            t.rtol,
-            t.atol,
+        let problem = FlowProblem {
+            x: self.x.view(),
+            y: self.y.view(),
+            loss: t.loss,
+            lambda: t.lambda,
+            rtol: t.rtol,
+            atol: t.atol,
+            t: self.time,
             h_max,
-            self.time,
-            &mut self.grad,
-        ) {
+        };
+        match flow.step(&problem, &mut self.net, &mut self.ws, &mut self.grad) {
             FlowStep::Accepted { h, loss } => {
                 self.step += 1;
                 // Land exactly on the budget's end when the step was clipped to it.

@@ -20,6 +20,7 @@
 //! the direct step, so the two agree to rounding, not bit for bit
 //! (tests/span.rs bounds the difference).
 
+use super::state::StateError;
 use crate::net::backprop::SpanInput;
 use crate::net::gemm::matmul;
 use crate::net::simd;
@@ -291,7 +292,7 @@ impl Span {
 
 /// An exported [`SpanState`] fits a layer 1 of `m` units on `n` inputs of
 /// dimension `d`, with finite entries; refusals name the field under `path`.
-pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> Result<(), String> {
+pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> Result<(), StateError> {
     let mats = [
         ("base", st.base.as_ref(), (m, d)),
         ("p", Some(&st.p), (m, n)),
@@ -303,17 +304,20 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
     for (name, a, want) in mats {
         let Some(a) = a else { continue };
         if a.dim() != want {
-            return Err(format!(
-                "{path}.{name}: shape ({}, {}) does not match the config's ({}, {}) (layer 1's width × {})",
-                a.nrows(),
-                a.ncols(),
-                want.0,
-                want.1,
-                if want.1 == n { "data.n" } else { "data.d" }
+            return Err(StateError::mismatch(
+                format!("{path}.{name}"),
+                format!(
+                    "shape ({}, {}) does not match the config's ({}, {}) (layer 1's width × {})",
+                    a.nrows(),
+                    a.ncols(),
+                    want.0,
+                    want.1,
+                    if want.1 == n { "data.n" } else { "data.d" }
+                ),
             ));
         }
         if let Some(((i, j), v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(format!("{path}.{name} has a non-finite entry {v} at ({i}, {j})"));
+            return Err(StateError::non_finite(format!("{path}.{name}"), *v, format!("({i}, {j})")));
         }
     }
     for (name, v) in [
@@ -323,7 +327,7 @@ pub fn check_state(st: &SpanState, m: usize, d: usize, n: usize, path: &str) -> 
         ("check_ema[0]", st.check_ema.as_ref().map_or(0.0, |c| c.0)),
     ] {
         if !v.is_finite() {
-            return Err(format!("{path}.{name} must be finite, got {v}"));
+            return Err(StateError::invalid(format!("{path}.{name}"), "finite", v));
         }
     }
     Ok(())

@@ -20,6 +20,61 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Why an exported trainer state was refused. Every message names the field
+/// (a dotted path such as `state.tasks[0].params.w[1]`), what was expected
+/// and what the state holds.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StateError {
+    /// A field does not deserialize (serde's message, its long middle cut), or is unknown.
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    /// A value outside what is allowed, or of the wrong JSON kind.
+    #[error("{path} must be {allowed}, got {value}")]
+    Invalid { path: String, allowed: String, value: String },
+    /// A weight matrix or bias vector whose shape is not the config's network's.
+    #[error("{path}: layer shapes do not match the config's network: {detail}")]
+    Shape { path: String, detail: String },
+    /// A matrix or vector entry that is NaN or infinite (`at`: its index).
+    #[error("{path} has a non-finite entry {value} at {at}")]
+    NonFinite { path: String, value: f64, at: String },
+    /// A part that does not fit the config (sizes, the optimizer's state).
+    #[error("{path}: {reason}")]
+    Mismatch { path: String, reason: String },
+    /// A value that contradicts another part of the state (steps out of order).
+    #[error("{path} {reason}")]
+    Inconsistent { path: String, reason: String },
+}
+
+impl StateError {
+    pub(crate) fn invalid(path: impl Into<String>, allowed: impl Into<String>, value: impl std::fmt::Display) -> StateError {
+        StateError::Invalid {
+            path: path.into(),
+            allowed: allowed.into(),
+            value: value.to_string(),
+        }
+    }
+    pub(crate) fn mismatch(path: impl Into<String>, reason: impl Into<String>) -> StateError {
+        StateError::Mismatch {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+    pub(crate) fn inconsistent(path: impl Into<String>, reason: impl Into<String>) -> StateError {
+        StateError::Inconsistent {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+    /// Entry `at` of the array at `path` is `value`, not finite.
+    pub(crate) fn non_finite(path: impl Into<String>, value: f64, at: impl Into<String>) -> StateError {
+        StateError::NonFinite {
+            path: path.into(),
+            value,
+            at: at.into(),
+        }
+    }
+}
+
 /// Everything that evolves while a trainer runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,68 +150,80 @@ fn shape_text((r, c): (usize, usize)) -> String {
 
 /// `p` has exactly the layers and shapes of `want`, and finite entries; the
 /// error names the first offending layer (`{path}.w[k]` / `{path}.b[k]`).
-pub fn check_params(p: &Params, want: &[((usize, usize), usize)], path: &str) -> Result<(), String> {
+pub fn check_params(p: &Params, want: &[((usize, usize), usize)], path: &str) -> Result<(), StateError> {
+    let shape = |path: String, detail: String| Err(StateError::Shape { path, detail });
     if p.w.len() != want.len() || p.b.len() != want.len() {
-        return Err(format!(
-            "{path}: layer shapes do not match the config's network: {} weight matrices and {} bias vectors in the state, the config has {} layers",
-            p.w.len(),
-            p.b.len(),
-            want.len()
-        ));
+        return shape(
+            path.to_string(),
+            format!(
+                "{} weight matrices and {} bias vectors in the state, the config has {} layers",
+                p.w.len(),
+                p.b.len(),
+                want.len()
+            ),
+        );
     }
     for (k, (&(ws, bs), (w, b))) in want.iter().zip(p.w.iter().zip(&p.b)).enumerate() {
         if w.dim() != ws {
-            return Err(format!(
-                "{path}.w[{k}]: layer shapes do not match the config's network: {} in the state, {} from the config",
-                shape_text(w.dim()),
-                shape_text(ws)
-            ));
+            return shape(
+                format!("{path}.w[{k}]"),
+                format!("{} in the state, {} from the config", shape_text(w.dim()), shape_text(ws)),
+            );
         }
         if b.len() != bs {
-            return Err(format!(
-                "{path}.b[{k}]: layer shapes do not match the config's network: length {} in the state, {} from the config{}",
-                b.len(),
-                bs,
-                if bs == 0 { " (net.bias is false)" } else { "" }
-            ));
+            return shape(
+                format!("{path}.b[{k}]"),
+                format!(
+                    "length {} in the state, {} from the config{}",
+                    b.len(),
+                    bs,
+                    if bs == 0 { " (net.bias is false)" } else { "" }
+                ),
+            );
         }
         if let Some(((i, j), v)) = w.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(format!("{path}.w[{k}] has a non-finite entry {v} at ({i}, {j})"));
+            return Err(StateError::non_finite(format!("{path}.w[{k}]"), *v, format!("({i}, {j})")));
         }
         if let Some((i, v)) = b.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(format!("{path}.b[{k}] has a non-finite entry {v} at {i}"));
+            return Err(StateError::non_finite(format!("{path}.b[{k}]"), *v, i.to_string()));
         }
     }
     Ok(())
 }
 
-fn finite_nonneg(v: f64, field: &str) -> Result<(), String> {
+fn finite_nonneg(v: f64, field: &str) -> Result<(), StateError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(format!("{field} must be finite and ≥ 0, got {v}"))
+        Err(StateError::invalid(field, "finite and ≥ 0", v))
     }
 }
 
 /// The history's invariants: its capacity is the config's, the stride a power
 /// of two, at most capacity + 1 points with increasing steps up to `step`, one
 /// layer entry per layer and at most min(rows, cols) singular values each.
-fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Result<(), String> {
+fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Result<(), StateError> {
     let cap = cfg.train.history_len;
     if h.capacity != cap {
-        return Err(format!(
-            "{path}.capacity: capacity differs from train.history_len ({} in the state, {cap} in the config)",
-            h.capacity
+        return Err(StateError::mismatch(
+            format!("{path}.capacity"),
+            format!(
+                "capacity differs from train.history_len ({} in the state, {cap} in the config)",
+                h.capacity
+            ),
         ));
     }
     if !h.stride.is_power_of_two() || h.stride > MAX_HISTORY_STRIDE {
-        return Err(format!("{path}.stride must be a power of two in [1, 2^40], got {}", h.stride));
+        return Err(StateError::invalid(
+            format!("{path}.stride"),
+            "a power of two in [1, 2^40]",
+            h.stride,
+        ));
     }
     if h.points.len() > cap + 1 {
-        return Err(format!(
-            "{path}.points: {} points, at most train.history_len + 1 = {}",
-            h.points.len(),
-            cap + 1
+        return Err(StateError::mismatch(
+            format!("{path}.points"),
+            format!("{} points, at most train.history_len + 1 = {}", h.points.len(), cap + 1),
         ));
     }
     let shapes = expected_shapes(cfg);
@@ -164,25 +231,29 @@ fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Resul
     for (j, m) in h.points.iter().enumerate() {
         let p = format!("{path}.points[{j}]");
         if let Some(prev) = prev.filter(|&s| m.step <= s) {
-            return Err(format!("{p}.step {} is not after the previous point's step {prev}", m.step));
+            return Err(StateError::inconsistent(
+                format!("{p}.step"),
+                format!("{} is not after the previous point's step {prev}", m.step),
+            ));
         }
         if m.step > step {
-            return Err(format!("{p}.step {} is after the state's step {step}", m.step));
+            return Err(StateError::inconsistent(
+                format!("{p}.step"),
+                format!("{} is after the state's step {step}", m.step),
+            ));
         }
         prev = Some(m.step);
         if m.layers.len() != shapes.len() {
-            return Err(format!(
-                "{p}.layers: {} entries, the config's network has {} layers",
-                m.layers.len(),
-                shapes.len()
+            return Err(StateError::mismatch(
+                format!("{p}.layers"),
+                format!("{} entries, the config's network has {} layers", m.layers.len(), shapes.len()),
             ));
         }
         for (k, (l, &((r, c), _))) in m.layers.iter().zip(&shapes).enumerate() {
             if l.singular_values.len() > r.min(c) {
-                return Err(format!(
-                    "{p}.layers[{k}].singular_values: {} values, a {r}×{c} layer has at most {}",
-                    l.singular_values.len(),
-                    r.min(c)
+                return Err(StateError::mismatch(
+                    format!("{p}.layers[{k}].singular_values"),
+                    format!("{} values, a {r}×{c} layer has at most {}", l.singular_values.len(), r.min(c)),
                 ));
             }
             for (name, v) in [
@@ -190,9 +261,9 @@ fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Resul
                 ("numerical_rank_max", l.numerical_rank_max),
             ] {
                 if v > r.min(c) {
-                    return Err(format!(
-                        "{p}.layers[{k}].{name} {v} exceeds min(rows, cols) = {} of a {r}×{c} layer",
-                        r.min(c)
+                    return Err(StateError::inconsistent(
+                        format!("{p}.layers[{k}].{name}"),
+                        format!("{v} exceeds min(rows, cols) = {} of a {r}×{c} layer", r.min(c)),
                     ));
                 }
             }
@@ -202,16 +273,16 @@ fn check_history(h: &History, cfg: &ValidConfig, step: u64, path: &str) -> Resul
 }
 
 /// A permutation of 0..n, checked in O(n); the error says what is wrong.
-fn check_permutation(perm: &[usize], n: usize, path: &str) -> Result<(), String> {
+fn check_permutation(perm: &[usize], n: usize, path: &str) -> Result<(), StateError> {
     let not = "the index order is not a permutation of the samples";
     if perm.len() != n {
-        return Err(format!("{path}: {not}: {} entries, data.n = {n}", perm.len()));
+        return Err(StateError::mismatch(path, format!("{not}: {} entries, data.n = {n}", perm.len())));
     }
     let mut seen = vec![false; n];
     for (i, &p) in perm.iter().enumerate() {
         match seen.get_mut(p) {
-            None => return Err(format!("{path}: {not}: entry {i} is {p}, outside [0, {n})")),
-            Some(true) => return Err(format!("{path}: {not}: {p} appears twice")),
+            None => return Err(StateError::mismatch(path, format!("{not}: entry {i} is {p}, outside [0, {n})"))),
+            Some(true) => return Err(StateError::mismatch(path, format!("{not}: {p} appears twice"))),
             Some(s) => *s = true,
         }
     }
@@ -307,12 +378,12 @@ impl Trainer {
 
     /// Continue from `st` (taken from a trainer of the same config and task).
     /// Refuses a state whose shapes, values or optimizer do not match, changing nothing.
-    pub fn restore(&mut self, st: TrainerState) -> Result<(), String> {
+    pub fn restore(&mut self, st: TrainerState) -> Result<(), StateError> {
         self.restore_at(st, "state")
     }
 
     /// [`Trainer::restore`], with refusals naming fields under `path` (e.g. `state.tasks[1]`).
-    pub fn restore_at(&mut self, st: TrainerState, path: &str) -> Result<(), String> {
+    pub fn restore_at(&mut self, st: TrainerState, path: &str) -> Result<(), StateError> {
         self.check_state(&st, path)?;
         let span_state = st.span;
         self.net.params = st.params;
@@ -364,9 +435,12 @@ impl Trainer {
     }
 
     /// Every check [`Trainer::restore`] makes, without changing anything.
-    pub fn check_state(&self, st: &TrainerState, path: &str) -> Result<(), String> {
+    pub fn check_state(&self, st: &TrainerState, path: &str) -> Result<(), StateError> {
         if st.task != self.task {
-            return Err(format!("{path}.task is {}, this trainer trains task {}", st.task, self.task));
+            return Err(StateError::inconsistent(
+                format!("{path}.task"),
+                format!("is {}, this trainer trains task {}", st.task, self.task),
+            ));
         }
         let shapes = expected_shapes(&self.cfg);
         for (name, p) in [
@@ -382,23 +456,26 @@ impl Trainer {
             Optimizer::Gd | Optimizer::Sgd => self.cfg.train.steps,
         };
         if st.step > max_step {
-            return Err(format!(
-                "{path}.step must be at most {} ({}), got {}",
-                max_step,
-                if self.cfg.train.optimizer == Optimizer::Gf {
-                    "2^53 accepted gradient-flow steps"
-                } else {
-                    "train.steps: training stops there"
-                },
-                st.step
+            return Err(StateError::invalid(
+                format!("{path}.step"),
+                format!(
+                    "at most {} ({})",
+                    max_step,
+                    if self.cfg.train.optimizer == Optimizer::Gf {
+                        "2^53 accepted gradient-flow steps"
+                    } else {
+                        "train.steps: training stops there"
+                    }
+                ),
+                st.step,
             ));
         }
         finite_nonneg(st.time, &format!("{path}.time"))?;
         finite_nonneg(st.checkpoint_at.1, &format!("{path}.checkpoint_at[1] (time)"))?;
         if st.checkpoint_at.0 > st.step {
-            return Err(format!(
-                "{path}.checkpoint_at[0] (step) is {}, after the state's step {}",
-                st.checkpoint_at.0, st.step
+            return Err(StateError::inconsistent(
+                format!("{path}.checkpoint_at[0]"),
+                format!("(step) is {}, after the state's step {}", st.checkpoint_at.0, st.step),
             ));
         }
         let opt = format!("{:?}", self.cfg.train.optimizer).to_ascii_lowercase();
@@ -406,53 +483,73 @@ impl Trainer {
             let p = format!("{path}.checkpoint_rest");
             check_params(&c.ema, &shapes, &format!("{p}.ema"))?;
             if c.sgd.is_some() != self.sgd.is_some() {
-                return Err(format!(
-                    "{p}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
-                    if c.sgd.is_some() { "present" } else { "missing" }
+                return Err(StateError::mismatch(
+                    format!("{p}.sgd"),
+                    format!(
+                        "state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
+                        if c.sgd.is_some() { "present" } else { "missing" }
+                    ),
                 ));
             }
             if let Some((rng, perm)) = &c.sgd {
                 let pos = rng.get_word_pos();
                 if pos > MAX_RNG_WORD_POS {
-                    return Err(format!(
-                        "{p}.sgd[0].word_pos (the batch generator's position) must be at most 2^62 = {MAX_RNG_WORD_POS}, got {pos}"
+                    return Err(StateError::invalid(
+                        format!("{p}.sgd[0].word_pos (the batch generator's position)"),
+                        format!("at most 2^62 = {MAX_RNG_WORD_POS}"),
+                        pos,
                     ));
                 }
                 check_permutation(perm, self.x.nrows(), &format!("{p}.sgd"))?;
             }
         }
         if st.sgd.is_some() != self.sgd.is_some() {
-            return Err(format!(
-                "{path}.sgd: state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
-                if st.sgd.is_some() { "present" } else { "missing" }
+            return Err(StateError::mismatch(
+                format!("{path}.sgd"),
+                format!(
+                    "state was saved with another optimizer than the config's (train.optimizer = {opt}, sgd state {})",
+                    if st.sgd.is_some() { "present" } else { "missing" }
+                ),
             ));
         }
         if st.flow.is_some() != self.flow.is_some() {
-            return Err(format!(
-                "{path}.flow: state was saved with another optimizer than the config's (train.optimizer = {opt}, flow state {})",
-                if st.flow.is_some() { "present" } else { "missing" }
+            return Err(StateError::mismatch(
+                format!("{path}.flow"),
+                format!(
+                    "state was saved with another optimizer than the config's (train.optimizer = {opt}, flow state {})",
+                    if st.flow.is_some() { "present" } else { "missing" }
+                ),
             ));
         }
         if let Some((rng, perm)) = &st.sgd {
             let pos = rng.get_word_pos();
             if pos > MAX_RNG_WORD_POS {
-                return Err(format!(
-                    "{path}.sgd[0].word_pos (the batch generator's position) must be at most 2^62 = {MAX_RNG_WORD_POS}, got {pos}"
+                return Err(StateError::invalid(
+                    format!("{path}.sgd[0].word_pos (the batch generator's position)"),
+                    format!("at most 2^62 = {MAX_RNG_WORD_POS}"),
+                    pos,
                 ));
             }
             check_permutation(perm, self.x.nrows(), &format!("{path}.sgd"))?;
         }
         if let Some((h, _)) = st.flow {
             if !(h.is_finite() && h > 0.0) {
-                return Err(format!("{path}.flow[0] (the next step size) must be finite and > 0, got {h}"));
+                return Err(StateError::invalid(
+                    format!("{path}.flow[0] (the next step size)"),
+                    "finite and > 0",
+                    h,
+                ));
             }
         }
         if let Some(sp) = &st.span {
             if !self.span_usable() {
-                return Err(format!(
-                    "{path}.span: span coordinates are for GD with layer 1 trained and data.n ≤ data.d (here train.optimizer = {opt}, data.n = {}, data.d = {})",
-                    self.x.nrows(),
-                    self.x.ncols()
+                return Err(StateError::mismatch(
+                    format!("{path}.span"),
+                    format!(
+                        "span coordinates are for GD with layer 1 trained and data.n ≤ data.d (here train.optimizer = {opt}, data.n = {}, data.d = {})",
+                        self.x.nrows(),
+                        self.x.ncols()
+                    ),
                 ));
             }
             let m = self.net.params.w[0].nrows();
@@ -464,13 +561,14 @@ impl Trainer {
 
 /// serde's message with a long middle (a quoted value) cut out.
 fn clip(m: String) -> String {
-    crate::config::overrides::clip_message(m)
+    crate::config::quote::clip_message(m)
 }
 
-fn de<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<(), String> {
-    T::deserialize(v)
-        .map(|_| ())
-        .map_err(|e| format!("{path}: {}", clip(e.to_string())))
+fn de<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<(), StateError> {
+    T::deserialize(v).map(|_| ()).map_err(|e| StateError::Parse {
+        path: path.to_string(),
+        message: clip(e.to_string()),
+    })
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -485,15 +583,15 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// Find the part of a `Params` value that does not deserialize.
-fn explain_params(v: &Value, path: &str) -> Result<(), String> {
+fn explain_params(v: &Value, path: &str) -> Result<(), StateError> {
     let Some(obj) = v.as_object() else {
-        return Err(format!("{path} must be an object {{\"w\": […], \"b\": […]}}, got {}", kind(v)));
+        return Err(StateError::invalid(path, "an object {\"w\": […], \"b\": […]}", kind(v)));
     };
     for (k, f) in obj {
         let arr = match k.as_str() {
             "w" | "b" => f
                 .as_array()
-                .ok_or_else(|| format!("{path}.{k} must be an array of layers, got {}", kind(f)))?,
+                .ok_or_else(|| StateError::invalid(format!("{path}.{k}"), "an array of layers", kind(f)))?,
             _ => continue,
         };
         for (i, layer) in arr.iter().enumerate() {
@@ -508,7 +606,7 @@ fn explain_params(v: &Value, path: &str) -> Result<(), String> {
     de::<Params>(v, path)
 }
 
-fn explain_history(v: &Value, path: &str) -> Result<(), String> {
+fn explain_history(v: &Value, path: &str) -> Result<(), StateError> {
     if let Some(points) = v.get("points").and_then(Value::as_array) {
         for (j, p) in points.iter().enumerate() {
             de::<super::Metrics>(p, &format!("{path}.points[{j}]"))?;
@@ -520,15 +618,20 @@ fn explain_history(v: &Value, path: &str) -> Result<(), String> {
 impl TrainerState {
     /// Deserialize one task's state from JSON; a refusal names the field
     /// (`{path}.params.w[1]: data and dimension must match in size`).
-    pub fn from_value(v: &Value, path: &str) -> Result<TrainerState, String> {
-        TrainerState::deserialize(v).map_err(|e| explain(v, path).err().unwrap_or_else(|| format!("{path}: {}", clip(e.to_string()))))
+    pub fn from_value(v: &Value, path: &str) -> Result<TrainerState, StateError> {
+        TrainerState::deserialize(v).map_err(|e| {
+            explain(v, path).err().unwrap_or_else(|| StateError::Parse {
+                path: path.to_string(),
+                message: clip(e.to_string()),
+            })
+        })
     }
 }
 
 /// The first field of a trainer state that does not deserialize on its own.
-fn explain(v: &Value, path: &str) -> Result<(), String> {
+fn explain(v: &Value, path: &str) -> Result<(), StateError> {
     let Some(obj) = v.as_object() else {
-        return Err(format!("{path} must be an object (one task's state), got {}", kind(v)));
+        return Err(StateError::invalid(path, "an object (one task's state)", kind(v)));
     };
     for (k, f) in obj {
         let p = format!("{path}.{k}");
@@ -547,10 +650,13 @@ fn explain(v: &Value, path: &str) -> Result<(), String> {
             "span" => de::<Option<super::span::SpanState>>(f, &p)?,
             "checkpoint_rest" => de::<Option<CheckpointRest>>(f, &p)?,
             other => {
-                return Err(format!(
-                    "{path}: unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, checkpoint_rest, history, status, sgd, flow, span)",
-                    crate::config::overrides::clip(other)
-                ))
+                return Err(StateError::Parse {
+                    path: path.to_string(),
+                    message: format!(
+                        "unknown field `{}` (expected task, params, initial, ema, ema_ready, step, time, loss, checkpoint, checkpoint_at, checkpoint_rest, history, status, sgd, flow, span)",
+                        crate::config::quote::clip(other)
+                    ),
+                })
             }
         }
     }

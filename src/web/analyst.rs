@@ -46,7 +46,7 @@ impl Analyst {
 
     fn take(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<Snapshot, JsError> {
         let cfg = parse(config_json)?;
-        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e))
+        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e.to_string()))
     }
 }
 

@@ -21,8 +21,8 @@ pub fn digits_needed() -> bool {
 #[wasm_bindgen]
 pub fn load_digits(coded: &[u8]) -> Result<(), JsError> {
     digits::load(coded).map_err(|e| {
-        digits_unavailable(e.clone());
-        JsError::new(&e)
+        digits_unavailable(e.to_string());
+        JsError::new(&e.to_string())
     })
 }
 

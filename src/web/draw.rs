@@ -188,7 +188,7 @@ impl ChartStore {
     /// continue the held histories (the sender must then send a full one).
     pub fn apply(&mut self, delta_json: &str) -> Result<(), JsError> {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
-        self.store.apply(d).map_err(|e| JsError::new(&e))
+        self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Forget the held snapshot (a new run follows).

@@ -157,10 +157,10 @@ impl Lab {
     /// numbers as the run that was exported. Refuses (with the reason) a state that does
     /// not match its config, and configs above the browser memory budget.
     pub fn from_state(state_json: &str) -> Result<Lab, JsError> {
-        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e))?;
+        let state = crate::run::RunState::from_json(state_json).map_err(|e| JsError::new(&e.to_string()))?;
         #[cfg(all(web_worker, not(web_page)))]
         super::digits::require(&state.config)?;
-        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e))?;
+        let mut run = Run::from_state(state, crate::config::BROWSER_MEMORY_BUDGET).map_err(|e| JsError::new(&e.to_string()))?;
         // A state saved with span coordinates continues in them bit for bit; an older one starts them here.
         run.set_span_steps(true);
         Ok(Lab {
@@ -175,7 +175,7 @@ impl Lab {
     pub fn live_state(&self) -> Result<LiveState, JsError> {
         crate::live::analyst::encode(&self.run)
             .map(|inner| LiveState { inner })
-            .map_err(|e| JsError::new(&e))
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The run's config JSON (normalised; λ and η as last set).
@@ -194,7 +194,7 @@ impl Lab {
     /// (`Run::adopt_record`: refused, with the reason, if its config is another run's).
     pub fn adopt_record(&mut self, record_json: &str) -> Result<(), JsError> {
         let record: crate::run::RunRecord = serde_json::from_str(record_json).map_err(err)?;
-        self.run.adopt_record(record).map_err(|e| JsError::new(&e))
+        self.run.adopt_record(record).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Number of layers L.

@@ -1,6 +1,7 @@
 //! What the integration tests share: running the built `lowrank-lab`
 //! binary, and the runs more than one test file checks.
 #![allow(dead_code)] // each test file uses the part it needs
+use lowrank_lab::config::{Config, Generator, Optimizer};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -35,3 +36,25 @@ pub const INTERPOLATING_NET: [&str; 8] = [
     "train.lr=0.2",
     "train.steps=20000",
 ];
+
+/// The small run the state, live-snapshot, delta and fuzz-corpus tests start
+/// from (it trains in milliseconds): seed `seed`, `tasks` tasks (the `mixing`
+/// generator with ρ = 0.3 when there are two or more) of n = 12 samples in
+/// d = 16, hidden widths [20, 10], optimizer `opt` with η = 0.3 and SGD
+/// batches of 4. Each test sets its budget (steps, time, record_every,
+/// history_len) and whatever else it varies.
+pub fn tiny_config(seed: u64, opt: Optimizer, tasks: usize) -> Config {
+    let mut c = Config { seed, ..Config::default() };
+    c.data.tasks = tasks;
+    if tasks > 1 {
+        c.data.generator = Generator::Mixing;
+        c.data.rho = 0.3;
+    }
+    c.data.n = 12;
+    c.data.d = 16;
+    c.net.widths = vec![20, 10];
+    c.train.optimizer = opt;
+    c.train.lr = 0.3;
+    c.train.batch_size = 4;
+    c
+}

@@ -87,19 +87,25 @@ pub fn available() -> bool {
     CODED.is_some() || DATA.get().is_some()
 }
 
+/// A fetched coding that is not the pinned one (wrong, truncated or damaged file).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the digits data set's file ({len} bytes) has SHA-256 {got}, expected {expected}", expected = pinned::CODED_SHA256)]
+pub struct WrongFile {
+    /// The file's size in bytes.
+    pub len: usize,
+    /// Its SHA-256, hex.
+    pub got: String,
+}
+
 /// Hand over the coding a build without it fetched (`data/digits/digits.lrc`).
 /// Checked against [`pinned::CODED_SHA256`] before decoding, so a wrong or
 /// truncated file is refused with a message instead of decoded into garbage;
 /// loading again once loaded is a no-op.
-pub fn load(coded: &[u8]) -> Result<(), String> {
+pub fn load(coded: &[u8]) -> Result<(), WrongFile> {
     use sha2::{Digest, Sha256};
     let got: String = Sha256::digest(coded).iter().map(|b| format!("{b:02x}")).collect();
     if got != pinned::CODED_SHA256 {
-        return Err(format!(
-            "the digits data set's file ({} bytes) has SHA-256 {got}, expected {}",
-            coded.len(),
-            pinned::CODED_SHA256
-        ));
+        return Err(WrongFile { len: coded.len(), got });
     }
     DATA.get_or_init(|| decoded(coded));
     Ok(())
