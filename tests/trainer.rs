@@ -240,3 +240,51 @@ fn a_rollback_restores_the_whole_trainer_state() {
         );
     }
 }
+
+/// Issue 17's case: `alignment` (η = 0.5), λ set to 10 while training. With ηλ = 5 each
+/// step multiplies what the loss does not see by 1 − ηλ = −4, so the run heads for
+/// overflow while its logistic loss goes to 0; before, the first checkpoint after the
+/// change was kept whatever it held (‖θ‖ = 3e306, loss 0, ranks 0 on the page). Now the
+/// divergence goes back to the last state before the change, whose numbers are a
+/// trained net's.
+#[test]
+fn a_divergence_after_lambda_times_eta_above_two_keeps_the_state_before_the_change() {
+    let cfg = lowrank_lab::presets::find("alignment").unwrap().config().unwrap();
+    assert_eq!(cfg.train.lr, 0.5);
+    let mut c = cfg;
+    c.train.steps = 1_000_000;
+    let mut run = Run::new(&c.validate().unwrap());
+    run.advance(10_000);
+    let at_change = run.trainers()[0].metrics();
+    assert!(at_change.objective.is_finite() && at_change.theta_norm.is_finite());
+    run.set_lambda(10.0).unwrap();
+    run.advance(20_000);
+    let t = &run.trainers()[0];
+    let Status::Diverged { step, .. } = t.status() else {
+        panic!("expected a divergence, got {:?}", t.status());
+    };
+    assert!(*step > 10_000, "diverged at {step}");
+    assert!(
+        t.step_count() <= 10_000,
+        "kept step {} is after the change at 10000",
+        t.step_count()
+    );
+    assert!(
+        t.step_count() + 32 > 10_000,
+        "kept step {} is not the last checkpoint before the change",
+        t.step_count()
+    );
+    let m = t.metrics();
+    assert!(
+        m.objective.is_finite() && m.loss > 1e-3,
+        "kept loss {} objective {}",
+        m.loss,
+        m.objective
+    );
+    assert!(
+        m.theta_norm < 2.0 * at_change.theta_norm,
+        "kept ‖θ‖ {} against {} at the change",
+        m.theta_norm,
+        at_change.theta_norm
+    );
+}

@@ -15,8 +15,10 @@
 //! and its average per 32 steps costs little) and kept only if its loss and
 //! gradient are finite and the loss is at most [`CHECKPOINT_JUMP`] times the
 //! last kept one's: a run on its way to overflow (loss 1e271 at step 96 of
-//! issue 15's example) is no state to continue from. An update that would
-//! overflow is simply not applied.
+//! issue 15's example) is no state to continue from. Nor is any state of
+//! (S)GD with ηλ > 2, where the factor 1 − ηλ grows what the loss does not
+//! see (issue 17's λ = 10 at η = 0.5: ‖θ‖ = 3e306 at a loss of 0). An update
+//! that would overflow is simply not applied.
 //! λ and η may change between budgets without resetting, or at the steps
 //! of the config's `train.schedule` (applied by the same calls, just before
 //! the step after `step` steps, where a live change acts); `reset` restores
@@ -492,6 +494,14 @@ impl Trainer {
         if self.step % CHECKPOINT_EVERY == 0 {
             if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
+            }
+            // With ηλ > 2 a (S)GD step multiplies what the loss does not see by
+            // 1 − ηλ, of modulus above one (W₁'s part outside span(X) exactly; derived
+            // here, see data-span): such a run is on its way to overflow whatever its
+            // loss says (a logistic loss even goes to 0 as θ grows), so none of its
+            // states is kept; a divergence goes back to the last one before the change.
+            if self.cfg.train.optimizer != Optimizer::Gf && self.cfg.train.lr * self.cfg.train.lambda > 2.0 {
+                return Ok(());
             }
             // Losses at rounding level (below ε) may jump by any factor harmlessly.
             if !self.check_ref.is_nan() && loss > CHECKPOINT_JUMP * self.check_ref.max(f64::EPSILON) {
