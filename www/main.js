@@ -29,7 +29,10 @@ import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
-  workerStarted: () => live.workerStarted(),
+  workerStarted: () => {
+    live.workerStarted();
+    sweep.workerStarted();
+  },
   progress: (m) => status.onProgress(m),
   depth: (depth) => fillWeightsPicker(form.obj, depth),
   snapshot: (m, worker) => live.fromWorker(m, worker),

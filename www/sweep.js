@@ -7,6 +7,8 @@
 import { $, cell, fillTable, numCell } from './dom.js';
 import { run, send } from './run.js';
 import * as charts from './charts.js';
+import { form } from './form.js';
+import { setClaimsPreset } from './tables.js';
 
 const SWEEP_KEY = 'data.rho';
 const SWEEP_VALUES = ['0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8'];
@@ -29,6 +31,7 @@ function running() {
 export function followConfig(obj, text) {
   config = obj;
   configText = text;
+  followPreset();
   const sweepOk = obj.data.tasks > 1 && obj.data.generator === 'mixing';
   $('#sweep').disabled = !sweepOk || !wasmLoaded;
   $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
@@ -152,4 +155,23 @@ function showMethodsSweep(values, finals) {
     return r;
   });
   fillTable($('#methods-sweep-table'), head, rows);
+}
+
+// ---------------------------------------------------------------- claims
+
+let claimsSent = undefined; // the preset last named to the training worker
+
+/** The training worker checks the claims of the form's preset in every snapshot (Lab.check_claims). */
+function followPreset() {
+  const preset = form.preset || null;
+  if (preset !== claimsSent) {
+    claimsSent = preset;
+    send('claims', { preset });
+  }
+  setClaimsPreset(preset, form.modified);
+}
+
+/** A new training worker (after a crash) is told the preset again. */
+export function workerStarted() {
+  if (claimsSent) send('claims', { preset: claimsSent });
 }
