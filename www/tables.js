@@ -217,7 +217,9 @@ export function renderClaims(s) {
   const claims = s.claims || [];
   if (!claims.length) {
     if (claimsShownAt !== null && step !== claimsShownAt) $('#claims-note').textContent = `as checked at step ${claimsShownAt} (this snapshot carries none)`;
-    else if (claimsShownAt === null) $('#claims-note').textContent = `no claim of ${claimsOf.preset} applies to this run's config`;
+    else if (claimsShownAt === null) {
+      $('#claims-note').textContent = `No claim of ${claimsOf.preset} applies to this single run: its claims are about points of its sweep, which the page does not run yet; lowrank-lab sweep --preset ${claimsOf.preset} --out out checks them (claims.json).`;
+    }
     return;
   }
   claimsShownAt = step;
