@@ -151,7 +151,7 @@ async function boot() {
     },
     continueWith: continueWithLr,
   });
-  sweep.initSweep();
+  sweep.initSweep(presets);
   initDownloads();
   initForm(wasm, presets, {
     onShown: (config, prev) => {

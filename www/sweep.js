@@ -17,7 +17,11 @@ let wasmLoaded = false;
 let config = null; // the form's config object
 let configText = null;
 
-export function initSweep() {
+let presetList = []; // Rust's preset table (presets_json): name, grid, …
+
+/** `presets`: Rust's preset table, to know which presets the overlap sweep is about. */
+export function initSweep(presets = []) {
+  presetList = presets;
   wasmLoaded = true;
   $('#sweep').addEventListener('click', start);
   $('#sweep-cancel').addEventListener('click', () => send('cancel_sweep'));
@@ -33,6 +37,10 @@ export function followConfig(obj, text) {
   configText = text;
   followPreset();
   const sweepOk = obj.data.tasks > 1 && obj.data.generator === 'mixing';
+  // A preset whose own grid does not sweep ρ (merge-lambda, assumptions) is not about the overlap: no button.
+  const p = presetList.find((x) => x.name === form.preset);
+  const about = !p || !p.grid.length || p.grid.some((g) => g.startsWith(`${SWEEP_KEY}=`));
+  $('.sweep').hidden = !about && !charts.hasSweep() && !running();
   $('#sweep').disabled = !sweepOk || !wasmLoaded;
   $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
   if (!charts.hasSweep() && !running()) {

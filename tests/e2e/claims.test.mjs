@@ -73,10 +73,16 @@ describe('claims checked live', () => {
     }
   });
 
-  it('a sweep preset says where its claims are checked; no page errors', async () => {
+  it('a sweep preset says where its claims are checked; the overlap sweep shows only where it applies; no page errors', async () => {
     await choosePreset(page, 'merge-lambda');
     await playToEnd(page);
     await page.waitForFunction(() => /sweep/.test(document.querySelector('[data-testid="claims-note"]').textContent));
+    // The overlap sweep is not what merge-lambda is about: its button is not shown (it is on merge-overlap).
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
+    await choosePreset(page, 'merge-overlap');
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), true);
+    await choosePreset(page, 'assumptions');
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
     assert.deepEqual(log.pageErrors, []);
   });
 });
