@@ -30,7 +30,10 @@ import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
-  workerStarted: () => live.workerStarted(),
+  workerStarted: () => {
+    live.workerStarted();
+    sweep.workerStarted();
+  },
   progress: (m) => status.onProgress(m),
   depth: (depth) => fillWeightsPicker(form.obj, depth),
   snapshot: (m, worker) => live.fromWorker(m, worker),
@@ -197,7 +200,7 @@ async function boot() {
     continueWith: continueWithLr,
     invalid: invalidFields,
   });
-  sweep.initSweep();
+  sweep.initSweep(presets);
   initDownloads();
   initForm(wasm, presets, {
     onShown: (config, prev) => {

@@ -7,6 +7,8 @@
 import { $, cell, fillTable, numCell } from './dom.js';
 import { run, send } from './run.js';
 import * as charts from './charts.js';
+import { form } from './form.js';
+import { setClaimsPreset } from './tables.js';
 
 const SWEEP_KEY = 'data.rho';
 const SWEEP_VALUES = ['0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8'];
@@ -15,7 +17,11 @@ let wasmLoaded = false;
 let config = null; // the form's config object
 let configText = null;
 
-export function initSweep() {
+let presetList = []; // Rust's preset table (presets_json): name, grid, …
+
+/** `presets`: Rust's preset table, to know which presets the overlap sweep is about. */
+export function initSweep(presets = []) {
+  presetList = presets;
   wasmLoaded = true;
   $('#sweep').addEventListener('click', start);
   $('#sweep-cancel').addEventListener('click', () => send('cancel_sweep'));
@@ -29,7 +35,12 @@ function running() {
 export function followConfig(obj, text) {
   config = obj;
   configText = text;
+  followPreset();
   const sweepOk = obj.data.tasks > 1 && obj.data.generator === 'mixing';
+  // A preset whose own grid does not sweep ρ (merge-lambda, assumptions) is not about the overlap: no button.
+  const p = presetList.find((x) => x.name === form.preset);
+  const about = !p || !p.grid.length || p.grid.some((g) => g.startsWith(`${SWEEP_KEY}=`));
+  $('.sweep').hidden = !about && !charts.hasSweep() && !running();
   $('#sweep').disabled = !sweepOk || !wasmLoaded;
   $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
   if (!charts.hasSweep() && !running()) {
@@ -152,4 +163,23 @@ function showMethodsSweep(values, finals) {
     return r;
   });
   fillTable($('#methods-sweep-table'), head, rows);
+}
+
+// ---------------------------------------------------------------- claims
+
+let claimsSent = undefined; // the preset last named to the training worker
+
+/** The training worker checks the claims of the form's preset in every snapshot (Lab.check_claims). */
+function followPreset() {
+  const preset = form.preset || null;
+  if (preset !== claimsSent) {
+    claimsSent = preset;
+    send('claims', { preset });
+  }
+  setClaimsPreset(preset, form.modified);
+}
+
+/** A new training worker (after a crash) is told the preset again. */
+export function workerStarted() {
+  if (claimsSent) send('claims', { preset: claimsSent });
 }

@@ -16,6 +16,8 @@ function noteOr(note, number, testid) {
 /** Fill the tables from snapshot `s` (its current metrics and merge report). */
 export function renderTables(s) {
   if (!s) return;
+  renderClaims(s);
+  renderLayers(s);
   const collapsed = s.tasks.map((t) => t.notes && t.notes.collapsed).filter(Boolean);
   $('#collapse-warning').hidden = !collapsed.length;
   $('#collapse-warning').textContent = collapsed.join(' ');
@@ -178,4 +180,92 @@ function renderDiagnostics(diag) {
     ];
   });
   fillTable($('#path-table'), ['path θ_start + t·(…)', 'start net’s task: loss at t = 0', 't = 1', 'barrier', 'added net’s task: loss at t = 0', 't = 1', 'barrier'], trow);
+}
+
+// ---------------------------------------------------------------- claims
+
+/** The words shown for each of Rust's claim statuses (`claims::Status`). */
+const CLAIM_STATUS = {
+  pass: '✓',
+  fail: '✗',
+  waiting: 'waiting',
+  collapsed: '✗ collapsed net',
+  rounding_level: '✗ rounding level',
+  not_applicable: 'not applicable',
+};
+
+let claimsOf = null; // {preset, modified}: whose claims the run checks, or null
+let claimsShownAt = null; // the step of the snapshot the shown claims come from
+
+/** The preset whose claims the run checks (null: none), and whether the config was changed from it. */
+export function setClaimsPreset(preset, modified) {
+  claimsOf = preset ? { preset, modified: !!modified } : null;
+  claimsShownAt = null;
+  $('#claims-box').hidden = !claimsOf;
+  $('#claims-table').textContent = '';
+  $('#claims-note').textContent = claimsOf ? 'waiting for the first snapshot…' : '';
+}
+
+/**
+ * The claims of the run's preset from snapshot `s` (`s.claims`, checked by
+ * Rust: measured value, status, why). A snapshot without them (the analysis
+ * worker's, for a wide net) leaves the last ones shown, saying from which step.
+ */
+export function renderClaims(s) {
+  if (!claimsOf || !s) return;
+  const step = s.tasks.length ? s.tasks[0].current.step : null;
+  const claims = s.claims || [];
+  if (!claims.length) {
+    if (claimsShownAt !== null && step !== claimsShownAt) $('#claims-note').textContent = `as checked at step ${claimsShownAt} (this snapshot carries none)`;
+    else if (claimsShownAt === null) {
+      $('#claims-note').textContent = `No claim of ${claimsOf.preset} applies to this single run: its claims are about points of its sweep, which the page does not run yet; lowrank-lab sweep --preset ${claimsOf.preset} --out out checks them (claims.json).`;
+    }
+    return;
+  }
+  claimsShownAt = step;
+  const rows = claims.map((c, i) => [
+    cell('td', CLAIM_STATUS[c.status] || c.status, { class: `claim-status ${c.status}`, 'data-testid': `claim-${i}-status`, 'data-status': c.status }),
+    cell('th', `${c.claim} ${c.comparison} ${fmt(c.threshold, 6)}`, { scope: 'row', title: c.quantity }),
+    numCell(c.measured, `claim-${i}-measured`, 6),
+    cell('td', c.at, { class: 'muted' }),
+    cell('td', c.why, { class: 'muted' }),
+  ]);
+  fillTable($('#claims-table'), ['', 'claim', 'measured', 'where', 'check'], rows);
+  const pass = claims.filter((c) => c.status === 'pass').length;
+  const modified = claimsOf.modified ? ' — config changed from the preset: checked on yours' : '';
+  $('#claims-note').textContent = `${pass} of ${claims.length} claims of ${claimsOf.preset} hold at step ${step}${modified}`;
+}
+
+// ---------------------------------------------------------------- layers
+
+/**
+ * Per task and layer: ‖W_k‖_F, the alignment cosines and 1 − cos (instantaneous
+ * and against the averaged gradient; Rust's note where a gradient is at
+ * rounding level), and both sides of the norm identity λ‖W_k‖²_F = (1/n)Σ⟨−∂ℓ/∂f, f⟩.
+ */
+function renderLayers(s) {
+  const rows = [];
+  for (const t of s.tasks) {
+    const notes = t.notes || {};
+    t.current.layers.forEach((l, k) => {
+      const id = `layer-${t.task}-${k + 1}`;
+      const inst = notes.alignment_cos && notes.alignment_cos[k];
+      const avg = notes.alignment_cos_avg && notes.alignment_cos_avg[k];
+      rows.push([
+        cell('th', `${t.task}: W${k + 1}${l.trained ? '' : ' (fixed)'}`, { scope: 'row' }),
+        numCell(l.frobenius, `${id}-frobenius`, 6),
+        noteOr(inst, () => numCell(l.alignment_cos, `${id}-cos`, 6), `${id}-cos`),
+        noteOr(inst, () => numCell(l.alignment_gap, `${id}-gap`, 3), `${id}-gap`),
+        noteOr(avg, () => numCell(l.alignment_cos_avg, `${id}-cos-avg`, 8), `${id}-cos-avg`),
+        noteOr(avg, () => numCell(l.alignment_gap_avg, `${id}-gap-avg`, 3), `${id}-gap-avg`),
+        numCell(l.norm_identity_lhs, `${id}-identity-lhs`, 6),
+        numCell(l.trained ? t.current.norm_identity_rhs : null, `${id}-identity-rhs`, 6),
+      ]);
+    });
+  }
+  fillTable(
+    $('#layer-table'),
+    ['task: layer', '‖W_k‖_F', 'cos(W_k, −∇L)', '1 − cos', 'cos(W_k, −ḡ) averaged', '1 − cos averaged', 'λ‖W_k‖²_F', '(1/n)Σ⟨−∂ℓ/∂f, f⟩'],
+    rows,
+  );
 }

@@ -27,6 +27,7 @@
 //               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
 //               | {type: 'sweep', config, key, values} | 'cancel_sweep'
+//               | {type: 'claims', preset} (the preset whose claims snapshots carry; null: none)
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
 //               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
@@ -92,6 +93,7 @@ let stateCost = 0;
 let stationarity = null;
 let rate = { t: 0, step: 0, perSec: null };
 let sweep = null;
+let claimsPreset = null; // the preset whose claims every run checks (Lab.check_claims), or null
 let dead = false; // after a trap the wasm instance cannot be trusted: report and stop
 // Back-pressure: after a live snapshot, wait until the page has drawn it
 // (it acks) before sending the next one; forced snapshots skip the wait.
@@ -296,6 +298,7 @@ function adopt(next, id) {
   if (lab) lab.free();
   lab = next;
   runId = id;
+  if (claimsPreset) lab.check_claims(claimsPreset);
   planar = JSON.parse(lab.config_json()).data.generator === 'planar';
   chunk = 1;
   rate = { t: 0, step: 0, perSec: null };
@@ -465,6 +468,14 @@ function handle(msg) {
       post({ type: 'weights', requestId: msg.requestId, net: msg.net, layer: msg.layer, bytes }, [bytes.buffer]);
       break;
     }
+    case 'claims':
+      // Every run from now on (and the current one) checks this preset's claims in its snapshots.
+      claimsPreset = msg.preset || null;
+      if (lab && claimsPreset) {
+        lab.check_claims(claimsPreset);
+        if (!playing) snapshotMessage(true);
+      }
+      break;
     case 'sweep':
       runSweep(msg);
       break;

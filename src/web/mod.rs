@@ -15,6 +15,9 @@
 mod analyst;
 #[cfg(web_page)]
 mod backend;
+// The preset's claims a run checks (`Lab::check_claims`).
+#[cfg(web_worker)]
+mod claims;
 // Threads (the `wasm-threads` build) and the split tuner's clock.
 mod pool;
 #[cfg(feature = "wasm-threads")]

@@ -1,0 +1,88 @@
+// The claims on screen (issue 18, item 2): a preset chosen and played, every
+// claim that applies to the single run shows Rust's ✓ (data-status="pass"),
+// "waiting" while it trains; the per-layer numbers are in the Now table.
+// Presets whose claims are all at points of their sweep (rank-vs-lambda,
+// merge-lambda, …) say so: the page does not run sweeps in a pool yet.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, waitReady, choosePreset } from './helpers.mjs';
+
+const statuses = (page) => page.$$eval('#claims-table [data-status]', (els) => els.map((e) => e.dataset.status));
+
+async function playToEnd(page) {
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'done', null, { timeout: 120_000 });
+}
+
+describe('claims checked live', () => {
+  let env;
+  let page;
+  let log;
+  before(async () => {
+    env = await setup();
+    ({ page, log } = await env.newPage({ width: 1280, height: 1400 }));
+    // One build (st) keeps the test to one worker module; the claims are Rust's in every build.
+    await page.goto(`http://127.0.0.1:${env.server.port}/?build=st`);
+    await waitReady(page, 60_000);
+  });
+  after(async () => {
+    if (env) await env.close();
+  });
+
+  it('alignment: waiting while it trains, then every claim ✓ with its measured number', async () => {
+    await choosePreset(page, 'alignment');
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => document.querySelectorAll('#claims-table [data-status]').length > 0);
+    const early = await statuses(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'done', null, { timeout: 120_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('#claims-table [data-status]')].every((e) => e.dataset.status !== 'waiting'));
+    const end = await statuses(page);
+    assert.equal(end.length, 3);
+    assert.ok(early.every((s) => s === 'waiting' || s === 'pass' || s === 'fail'), early.join(' '));
+    assert.deepEqual(end, ['pass', 'pass', 'pass']);
+    const avg = Number(await page.getAttribute('[data-testid="claim-0-measured"]', 'data-value'));
+    assert.ok(avg > 0.999 && avg <= 1, String(avg));
+    // The Now table's per-layer numbers: 1 − cos averaged well below 1e-3 on W₁.
+    const gap = Number(await page.getAttribute('[data-testid="layer-a-1-gap-avg"]', 'data-value'));
+    assert.ok(gap > 0 && gap < 1e-3, String(gap));
+    assert.match(await page.textContent('[data-testid="claims-note"]'), /3 of 3 claims of alignment hold/);
+  });
+
+  for (const name of ['norms', 'merge-orthogonal', 'assumptions']) {
+    it(`${name}: one click, play, every claim that applies to the run ✓`, async () => {
+      await choosePreset(page, name);
+      await playToEnd(page);
+      await page.waitForFunction(() => {
+        const s = [...document.querySelectorAll('#claims-table [data-status]')];
+        return s.length > 0 && s.every((e) => e.dataset.status !== 'waiting');
+      });
+      const end = await statuses(page);
+      assert.ok(end.length > 0);
+      assert.deepEqual(end, end.map(() => 'pass'), end.join(' '));
+    });
+  }
+
+  it('norms: both sides of the norm identity per layer, within 0.1%', async () => {
+    await choosePreset(page, 'norms');
+    await playToEnd(page);
+    for (const k of [1, 2, 3]) {
+      const lhs = Number(await page.getAttribute(`[data-testid="layer-a-${k}-identity-lhs"]`, 'data-value'));
+      const rhs = Number(await page.getAttribute(`[data-testid="layer-a-${k}-identity-rhs"]`, 'data-value'));
+      assert.ok(Math.abs(lhs / rhs - 1) < 1e-3, `${lhs} vs ${rhs}`);
+    }
+  });
+
+  it('a sweep preset says where its claims are checked; the overlap sweep shows only where it applies; no page errors', async () => {
+    await choosePreset(page, 'merge-lambda');
+    await playToEnd(page);
+    await page.waitForFunction(() => /sweep/.test(document.querySelector('[data-testid="claims-note"]').textContent));
+    // The overlap sweep is not what merge-lambda is about: its button is not shown (it is on merge-overlap).
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
+    await choosePreset(page, 'merge-overlap');
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), true);
+    await choosePreset(page, 'assumptions');
+    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
+    assert.deepEqual(log.pageErrors, []);
+  });
+});
