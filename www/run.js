@@ -24,6 +24,7 @@ export const run = {
   kept: null, // {text, step, config}: the run's last exported state and its config
   liveChanges: [], // λ/η changes made while it trained ("λ → 0.02 at step 100")
   config: null, // the config text the worker's run was made with
+  stopped: false, // crashes came in a burst: no worker until a new run (a preset, an edit, New seed) starts one
   record: null, // Lab.record_json parsed: {config, reproducible, note}, what reproduces the run (the link)
   recordText: null, // the same as text
 };
@@ -154,6 +155,7 @@ function newRun() {
 export function initRun(config) {
   // After a burst of crashes the worker was not restarted: a new run gets a new one.
   if (!worker) startWorker();
+  run.stopped = false;
   run.config = config;
   run.record = null;
   run.recordText = null;
@@ -431,6 +433,7 @@ function onWorkerCrash(message) {
     // A burst (several configs in a row): no new worker until the visitor picks a config.
     run.progress = null;
     run.kept = null;
+    run.stopped = true;
     on.status('error');
     on.changed();
     showError('worker crashed', `${message}. It crashed ${crashTimes.length} times in 30 s, so it is not restarted: choose a preset (or reload) to start again.`);

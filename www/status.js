@@ -291,5 +291,6 @@ export function updateButtons() {
   $('#step').disabled = !ready || run.playing || !running || blocked;
   $('#play').title = blocked ? why.textContent : '';
   $('#reset').disabled = !ready;
-  $('#new-seed').disabled = !ready;
+  // After a burst of crashes there is no worker: a new seed starts a new run (and worker).
+  $('#new-seed').disabled = !ready && !run.stopped;
 }

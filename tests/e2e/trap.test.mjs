@@ -164,6 +164,12 @@ describe('the page never traps a visitor', () => {
     for (const shown of [table, gauge]) {
       assert.doesNotMatch(shown, /NaN|e\+?2\d\d|e\+?3\d\d|Infinity/, shown);
     }
+    // And the kept state is a trained net, not a runaway: with ηλ = 5 no state after the
+    // change is kept (before: ‖θ‖ = 3e306 at a loss of 0, objective "—", ranks 0).
+    const loss = Number(await attr(page, 'task-a-loss'));
+    const objective = Number(await attr(page, 'task-a-objective'));
+    const rank = Number(await attr(page, 'task-a-numerical-rank'));
+    assert.ok(loss > 1e-3 && Number.isFinite(objective) && objective >= loss && rank >= 1, `kept loss ${loss}, objective ${objective}, rank ${rank}`);
     await page.screenshot({ path: path.join(os.tmpdir(), 'h17-e2e-divergence.png') });
     console.log(`# divergence: ${msg.slice(0, 120)}…; table step ${kept}; gauge ${gauge}`);
     assert.deepEqual(log.pageErrors, []);
