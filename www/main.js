@@ -149,7 +149,7 @@ async function boot() {
     continueWith: continueWithLr,
   });
   sweep.initSweep();
-  initDownloads();
+  initDownloads(wasm);
   initForm(wasm, presets, {
     onShown: (config, prev) => {
       // Boundary panels follow the task count and generator.

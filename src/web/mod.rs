@@ -32,9 +32,9 @@ mod sweep;
 
 #[cfg(web_worker)]
 pub use analyst::Analyst;
-pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
+pub use config::{decode_hash, default_config, encode_hash, net_names, paper_lambda_text, presets_json, set_config_key, validate_config};
 #[cfg(web_page)]
-pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
+pub use draw::{boundary_cards, chart_cards, chart_svg, draw_chart, ChartData, ChartStore};
 #[cfg(web_worker)]
 pub use lab::{data_hash, Lab, LiveState};
 #[cfg(web_worker)]
