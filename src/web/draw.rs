@@ -9,7 +9,7 @@ use crate::charts::{self, ChartReport};
 use crate::figures;
 use crate::figures::registry::{self, ChartId, ChartInput, Source};
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
-use crate::run::{summary, Snapshot};
+use crate::run::{summary, Snapshot, TaskSnapshot};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
@@ -161,9 +161,39 @@ impl ChartStore {
     /// Apply a delta JSON ([`Lab::snapshot_delta`], [`Analyst::snapshot_delta`]).
     /// Throws, keeping the held snapshot, if it does not parse or does not
     /// continue the held histories (the sender must then send a full one).
-    pub fn apply(&mut self, delta_json: &str) -> Result<(), JsError> {
+    /// Returns whether the delta was whole (every history from its first point).
+    pub fn apply(&mut self, delta_json: &str) -> Result<bool, JsError> {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
-        self.store.apply(d).map_err(|e| JsError::new(&e))
+        let whole = d.is_full();
+        self.store.apply(d).map_err(|e| JsError::new(&e))?;
+        Ok(whole)
+    }
+
+    /// The held snapshot without its histories, as JSON: what the page's tables and
+    /// run bar read (config, overlap, each task's name, status, current metrics and
+    /// notes, the merge report, claims; `history` is its number of points). The
+    /// snapshot's text is parsed once, in [`ChartStore::apply`], not again in JS.
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        let s = self.held()?;
+        let summary: Snapshot<usize> = Snapshot {
+            config: s.config.clone(),
+            data_hash: s.data_hash.clone(),
+            overlap: s.overlap.clone(),
+            tasks: s
+                .tasks
+                .iter()
+                .map(|t| TaskSnapshot {
+                    task: t.task.clone(),
+                    status: t.status.clone(),
+                    current: t.current.clone(),
+                    notes: t.notes.clone(),
+                    history: t.history.points.len(),
+                })
+                .collect(),
+            merge: s.merge.clone(),
+            claims: s.claims.clone(),
+        };
+        serde_json::to_string(&summary).map_err(err)
     }
 
     /// Forget the held snapshot (a new run follows).
