@@ -75,13 +75,7 @@ pub fn norm_identity_data(s: &Snapshot, task: usize) -> NormIdentityData {
 /// side (dashed black) on a linear y axis from 0.
 pub fn draw_norm_identity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormIdentityData) -> Result<ChartReport, ChartError> {
     let title = title_or(&data.title, "Norm identity: λ‖W_k‖²_F against (1/n)Σ(−ℓ′)yf");
-    let mut plot = LinePlot::new(
-        &title,
-        &x_axis_name(&data.x_label),
-        "λ‖W_k‖²_F and (1/n)Σ(−ℓ′)yf",
-        Scale::Linear,
-        Scale::Linear,
-    );
+    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "λ‖W_k‖²_F", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0];
     let n = data.layers.len();
     for (i, s) in data.layers.iter().enumerate() {
