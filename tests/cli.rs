@@ -40,6 +40,7 @@ fn run_writes_a_complete_bundle_and_json() {
         "spectrum.svg",
         "alignment.svg",
         "norms.svg",
+        "norm_identity.svg",
         "merge_accuracy.svg",
         "data/X_a.npy",
         "data/y_b.npy",

@@ -462,8 +462,8 @@ fn every_method_runs_on_a_trained_pair_and_reports_what_it_did() {
     run.run_to_end();
     let report = run.merge_report().unwrap();
     assert_eq!(report.methods.len(), 7);
-    let names: Vec<String> = run.merged_nets().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, MergeMethod::ALL.iter().map(|m| m.name()).collect::<Vec<_>>());
+    let methods: Vec<MergeMethod> = run.merged_nets().into_iter().map(|(m, _)| m).collect();
+    assert_eq!(methods, MergeMethod::ALL.to_vec());
     assert_eq!(report.methods[6].method, MergeMethod::Spectral);
     assert_eq!(report.methods[6].spectral_ranks, Some(vec![vec![3, 0], vec![3, 0]]));
     let ties_info = report.methods[4].ties.as_ref().unwrap();

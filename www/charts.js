@@ -31,6 +31,8 @@ export function initCharts(wasmModule, h) {
   wasm = wasmModule;
   snapshots = new wasm.ChartStore();
   hooks = h;
+  // The snapshot charts' cards come from Rust's chart registry, in its order.
+  for (const spec of JSON.parse(wasm.chart_cards())) $(`[data-cards="${spec.place}"]`).append(makeCard(spec));
   for (const card of chartCards()) watchCard(card);
   requestAnimationFrame(frame);
 }
@@ -193,37 +195,44 @@ function watchCard(card) {
   for (const b of $$('button[data-dl]', card)) b.addEventListener('click', () => downloadChart(card, b.dataset.dl));
 }
 
+/** A chart card (figure, caption, PNG/SVG buttons, canvas, note) for a registry entry {key, caption, class, when}. */
+function makeCard(spec) {
+  const fig = document.createElement('figure');
+  fig.className = spec.class ? `chart ${spec.class}` : 'chart';
+  fig.dataset.chart = spec.key;
+  if (spec.when) fig.dataset.when = spec.when;
+  const cap = document.createElement('figcaption');
+  const title = document.createElement('span');
+  // The caption is a constant of Rust's registry (text and <sub> only).
+  title.innerHTML = spec.caption;
+  const dl = document.createElement('span');
+  dl.className = 'dl';
+  for (const kind of ['png', 'svg']) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.dl = kind;
+    b.textContent = kind.toUpperCase();
+    dl.append(b);
+  }
+  cap.append(title, dl);
+  const cb = document.createElement('div');
+  cb.className = 'canvas-box';
+  const canvas = document.createElement('canvas');
+  canvas.dataset.testid = `chart-${spec.key}`;
+  cb.append(canvas);
+  const note = document.createElement('p');
+  note.className = 'chart-note';
+  fig.append(cap, cb, note);
+  return fig;
+}
+
 /** One decision-boundary card per planar task (none for other generators). */
 export function renderBoundaryCards(config) {
   const box = $('#boundary-charts');
   box.textContent = '';
   if (config.data.generator !== 'planar') return;
-  for (let i = 0; i < config.data.tasks; i++) {
-    const t = String.fromCharCode(97 + i);
-    const fig = document.createElement('figure');
-    fig.className = 'chart boundary';
-    fig.dataset.chart = `boundaries_${t}`;
-    const cap = document.createElement('figcaption');
-    const title = document.createElement('span');
-    title.textContent = `Decision boundaries on task ${t}'s plane (net ${t}${config.data.tasks > 1 ? ', other nets and merges' : ''})`;
-    const dl = document.createElement('span');
-    dl.className = 'dl';
-    for (const kind of ['png', 'svg']) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.dataset.dl = kind;
-      b.textContent = kind.toUpperCase();
-      dl.append(b);
-    }
-    cap.append(title, dl);
-    const cb = document.createElement('div');
-    cb.className = 'canvas-box';
-    const canvas = document.createElement('canvas');
-    canvas.dataset.testid = `chart-boundaries_${t}`;
-    cb.append(canvas);
-    const note = document.createElement('p');
-    note.className = 'chart-note';
-    fig.append(cap, cb, note);
+  for (const spec of JSON.parse(wasm.boundary_cards(config.data.tasks))) {
+    const fig = makeCard(spec);
     box.append(fig);
     watchCard(fig);
     dirty.add(fig);

@@ -11,7 +11,11 @@ import * as charts from './charts.js';
 
 const MAX_IMPORT_BYTES = 1 << 30;
 
-export function initDownloads() {
+let wasm = null;
+
+/** `wasmModule`: the page's wasm module (net names). */
+export function initDownloads(wasmModule) {
+  wasm = wasmModule;
   $('#copy-link').addEventListener('click', copyLink);
   $('#dl-json').addEventListener('click', downloadRun);
   $('#export-run').addEventListener('click', exportRun);
@@ -101,14 +105,18 @@ async function downloadWeights() {
 
 /** The weights picker: every task's net, then the merges (K ≥ 2); layers 1 … depth. */
 export function fillWeightsPicker(config, depth) {
+  if (!wasm) return; // before boot wired the module: the next config or depth fills it
   const nets = $('#w-net');
   const prevNet = nets.value;
   nets.textContent = '';
-  const names = [];
-  for (let i = 0; i < config.data.tasks; i++) names.push(String.fromCharCode(97 + i));
-  if (config.data.tasks > 1) names.push(...config.merge.methods);
-  for (const n of names) nets.append(cell('option', names.indexOf(n) < config.data.tasks ? `net ${n}` : `merged: ${n}`, { value: n }));
-  if (names.includes(prevNet)) nets.value = prevNet;
+  let list = [];
+  try {
+    list = JSON.parse(wasm.net_names(JSON.stringify(config))); // Rust's names: tasks' nets, then merges
+  } catch (e) {
+    showError('weights picker', errorText(e));
+  }
+  for (const n of list) nets.append(cell('option', n.merged ? `merged: ${n.name}` : `net ${n.name}`, { value: n.name }));
+  if (list.some((n) => n.name === prevNet)) nets.value = prevNet;
   const layers = $('#w-layer');
   layers.textContent = '';
   for (let k = 1; k <= depth; k++) layers.append(cell('option', `W${k}`, { value: String(k) }));

@@ -201,7 +201,7 @@ async function boot() {
     invalid: invalidFields,
   });
   sweep.initSweep(presets);
-  initDownloads();
+  initDownloads(wasm);
   initForm(wasm, presets, {
     onShown: (config, prev) => {
       // Boundary panels follow the task count and generator.

@@ -109,7 +109,7 @@ function renderDivergence(p) {
   const el = $('#divergence');
   const st = p.status || [];
   const shown = view.taskNames();
-  const names = shown.length ? shown : st.map((_, i) => String.fromCharCode(97 + i));
+  const names = shown.length ? shown : p.tasks || []; // Rust's task names (Run::progress)
   const div = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'diverged');
   const stalled = st.map((s, i) => [s, names[i]]).filter(([s]) => s.state === 'stalled');
   if (!div.length) renderLrHint(null);

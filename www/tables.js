@@ -73,7 +73,7 @@ export function renderTables(s) {
     return r;
   });
   fillTable($('#merge-table'), head, mrows);
-  renderMergeDetails(merge);
+  renderMergeDetails(merge, s.tasks.map((t) => t.task));
   renderDiagnostics(merge.diagnostics);
 
   // Overlap statistics of the inputs and of the trained nets.
@@ -109,7 +109,7 @@ export function renderTables(s) {
 }
 
 /** One line per merge method: what it did (counts and ranks as Rust reported them). */
-function methodText(d) {
+function methodText(d, taskNames) {
   if (d.regmean) {
     return d.regmean.map((l) => `W${l.layer}: ΣG used in ${l.rank} of ${l.dim} directions, ridge ε = ${fmt(l.ridge, 2)}`).join('; ');
   }
@@ -122,17 +122,18 @@ function methodText(d) {
   }
   if (d.spectral_ranks) {
     return d.spectral_ranks
-      .map((ranks, t) => `net ${String.fromCharCode(97 + t)}: ` + ranks.map((r, l) => (r ? `W${l + 1} rank ${r}` : null)).filter((x) => x).join(', '))
+      .map((ranks, t) => `net ${taskNames[t]}: ` + ranks.map((r, l) => (r ? `W${l + 1} rank ${r}` : null)).filter((x) => x).join(', '))
       .join('; ');
   }
   if (d.alpha !== undefined && d.alpha !== null) return `θ₀ + α·Σ(θ_t − θ₀), α = ${fmt(d.alpha)}`;
   return d.method === 'sum' ? 'trained layers added, fixed layers copied once' : 'trained layers averaged';
 }
 
-function renderMergeDetails(merge) {
+/** `taskNames`: the snapshot's task names, in task order (Rust's). */
+function renderMergeDetails(merge, taskNames) {
   const rows = (merge.methods || []).map((d) => [
     cell('th', d.method, { scope: 'row', class: 'merged' }),
-    cell('td', methodText(d), { 'data-testid': `method-${d.method}` }),
+    cell('td', methodText(d, taskNames), { 'data-testid': `method-${d.method}` }),
   ]);
   fillTable($('#methods-table'), ['method', 'what it did'], rows);
 }

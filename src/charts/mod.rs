@@ -26,6 +26,7 @@
 //! | both, stacked | [`draw_alignment_panels`] | both |
 //! | weight norms | [`draw_norms`] | [`NormsData`] |
 //! | layer balance | [`draw_balance`] | [`BalanceData`] |
+//! | norm identity | [`draw_norm_identity`] | [`NormIdentityData`] |
 //! | generic sweep | [`draw_sweep`] | [`SweepData`] |
 //! | ranks vs λ | [`draw_rank_sweep`] | [`RankSweepData`] |
 //! | every merge method vs a sweep, stacked panels | [`draw_method_sweep`] | [`MethodSweepData`] |
@@ -42,6 +43,7 @@ pub mod boundary;
 pub mod loss;
 pub mod merge;
 pub mod methods;
+pub mod norm_identity;
 pub mod norms;
 pub mod palette;
 pub mod ranks;
@@ -52,6 +54,7 @@ pub use boundary::{draw_boundaries, draw_boundary, BoundaryData};
 pub use loss::{draw_loss, LossData};
 pub use merge::{draw_merge_bars, draw_merge_overlap, MergeBarsData, MergeOverlapData};
 pub use methods::{draw_method_sweep, MethodSweepData};
+pub use norm_identity::{draw_norm_identity, norm_identity_data, NormIdentityData};
 pub use norms::{draw_balance, draw_norms, BalanceData, NormsData};
 pub use ranks::{draw_rank_sweep, draw_sweep, LayerRankSweep, RankSweepData, SweepData};
 pub use spectrum::{draw_spectrum, draw_spectrum_strip, draw_spectrum_strips, LayerSpectrum, SpectrumData, SpectrumHistory};

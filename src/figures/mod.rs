@@ -3,35 +3,20 @@
 //! from the same snapshot, so the page and the CLI draw the same figures.
 
 use crate::charts::{
-    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, LayerSpectrum, LossData, MergeBarsData, MethodSweepData, NormsData,
-    Series, SpectrumData, SpectrumHistory, StationarityData, SweepData,
+    self, AlignmentData, AlignmentLayer, BalanceData, BoundaryData, ChartReport, LayerSpectrum, LossData, MergeBarsData, MethodSweepData,
+    NormsData, Series, SpectrumData, SpectrumHistory, StationarityData, SweepData,
 };
-use crate::config::{Activation, Optimizer};
-use crate::data::Dataset;
-use crate::merge::MergeReport;
-use crate::net::Net;
+use crate::config::Activation;
+use crate::merge::{MergeReport, NetId};
 use crate::run::{Run, Snapshot};
 use crate::train::Metrics;
 use ndarray::Array2;
 
+pub mod registry;
+pub use registry::{ChartId, SnapshotChart};
+
 /// Grid resolution of decision-boundary pictures.
 pub const BOUNDARY_GRID: usize = 200;
-
-fn x_of(s: &Snapshot, m: &Metrics) -> f64 {
-    if s.config.train.optimizer == Optimizer::Gf {
-        m.time
-    } else {
-        m.step as f64
-    }
-}
-
-fn x_label(s: &Snapshot) -> String {
-    if s.config.train.optimizer == Optimizer::Gf {
-        "time t".into()
-    } else {
-        "step".into()
-    }
-}
 
 /// One series per task of `value` over the history.
 fn per_task(s: &Snapshot, value: impl Fn(&Metrics) -> f64) -> Vec<Series> {
@@ -40,7 +25,7 @@ fn per_task(s: &Snapshot, value: impl Fn(&Metrics) -> f64) -> Vec<Series> {
         .map(|t| {
             Series::new(
                 format!("task {}", t.task),
-                t.history.points.iter().map(|m| (x_of(s, m), value(m))).collect(),
+                t.history.points.iter().map(|m| (s.x_of(m), value(m))).collect(),
             )
         })
         .collect()
@@ -50,7 +35,7 @@ fn per_task(s: &Snapshot, value: impl Fn(&Metrics) -> f64) -> Vec<Series> {
 pub fn loss_data(s: &Snapshot) -> LossData {
     LossData {
         title: "Training loss per task".into(),
-        x_label: x_label(s),
+        x_label: s.x_label(),
         series: per_task(s, |m| m.loss),
     }
 }
@@ -82,8 +67,8 @@ pub fn spectrum_history(s: &Snapshot, task: usize) -> Vec<SpectrumHistory> {
     (0..depth)
         .map(|k| SpectrumHistory {
             layer: format!("W{}", k + 1),
-            x_label: x_label(s),
-            times: t.history.points.iter().map(|m| x_of(s, m)).collect(),
+            x_label: s.x_label(),
+            times: t.history.points.iter().map(|m| s.x_of(m)).collect(),
             spectra: t.history.points.iter().map(|m| m.layers[k].singular_values.clone()).collect(),
         })
         .collect()
@@ -101,13 +86,13 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
                 .history
                 .points
                 .iter()
-                .filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos?)))
+                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_cos?)))
                 .collect(),
             ema: t
                 .history
                 .points
                 .iter()
-                .filter_map(|m| Some((x_of(s, m), m.layers[k].alignment_cos_avg?)))
+                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_cos_avg?)))
                 .collect(),
         })
         .collect();
@@ -125,13 +110,13 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
     let all: Vec<&crate::run::TaskSnapshot> = s.tasks.iter().collect();
     let stationarity = StationarityData {
         title: "Distance from a stationary point ‖∇L + λθ‖ / ‖λθ‖".into(),
-        x_label: x_label(s),
+        x_label: s.x_label(),
         series: s
             .tasks
             .iter()
             .map(|t| {
                 let kept = t.history.points.iter().filter(|m| !m.stationarity_at_rounding_level);
-                Series::new(format!("task {}", t.task), kept.map(|m| (x_of(s, m), m.stationarity)).collect())
+                Series::new(format!("task {}", t.task), kept.map(|m| (s.x_of(m), m.stationarity)).collect())
             })
             .collect(),
         notes: flagged(&|m| m.stationarity_at_rounding_level, &all, "‖∇L + λθ‖ / ‖λθ‖")
@@ -150,7 +135,7 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
     (
         AlignmentData {
             title: format!("Alignment cos(W_k, −∇L), task {}: 1 at a stationary point", t.task),
-            x_label: x_label(s),
+            x_label: s.x_label(),
             layers,
             notes: notes.into_iter().collect(),
         },
@@ -166,12 +151,12 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
     let diag = !matches!(s.config.net.activation, Activation::Linear);
     let norms = NormsData {
         title: format!("Layer norms ‖W_k‖_F, task {}: equal at a stationary point", t.task),
-        x_label: x_label(s),
+        x_label: s.x_label(),
         layers: (0..depth)
             .map(|k| {
                 Series::new(
                     format!("W{}", k + 1),
-                    t.history.points.iter().map(|m| (x_of(s, m), m.layers[k].frobenius)).collect(),
+                    t.history.points.iter().map(|m| (s.x_of(m), m.layers[k].frobenius)).collect(),
                 )
             })
             .collect(),
@@ -281,12 +266,17 @@ pub fn merge_path_data(report: &MergeReport) -> SweepData {
     }
 }
 
-/// Net outputs on a grid over each planar task's own plane: for each task,
-/// one panel per individual net whose task it is, then one per merged net.
-pub fn boundary_data(data: &Dataset, panels: &[(String, &Net)]) -> Vec<Vec<BoundaryData>> {
+/// Net outputs on a grid over each planar task's own plane, for the page and
+/// the CLI alike: for each planar task (in task order), one panel for the
+/// task's own net, then one per merged net (`Run::nets`). Empty when no task
+/// is planar. The run's matrices must be current (`Run::sync_matrices`).
+pub fn boundary_panels(run: &Run) -> Vec<Vec<BoundaryData>> {
+    let nets = run.nets();
+    let data = run.data();
     data.tasks
         .iter()
-        .filter_map(|task| {
+        .enumerate()
+        .filter_map(|(t, task)| {
             let info = task.planar.as_ref()?;
             let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
             for p in info.points.outer_iter() {
@@ -310,14 +300,12 @@ pub fn boundary_data(data: &Dataset, panels: &[(String, &Net)]) -> Vec<Vec<Bound
                 .map(|(p, y)| (p[0], p[1], y[0]))
                 .collect();
             Some(
-                panels
-                    .iter()
-                    .filter(|(name, _)| name.len() > 1 || *name == task.name)
-                    .map(|(name, net)| BoundaryData {
-                        title: if name.len() == 1 {
-                            format!("net {name} on task {}", task.name)
-                        } else {
-                            format!("{name} (merged) on task {}", task.name)
+                nets.iter()
+                    .filter(|(id, _)| matches!(id, NetId::Merged(_)) || *id == NetId::Task(t))
+                    .map(|(id, net)| BoundaryData {
+                        title: match id {
+                            NetId::Task(_) => format!("net {id} on task {}", task.name),
+                            NetId::Merged(_) => format!("{id} (merged) on task {}", task.name),
                         },
                         grid: g,
                         extent,
@@ -400,67 +388,28 @@ pub fn method_sweep(x_label: &str, log_x: bool, methods: &[String], templates: &
     MethodSweepData { panels }
 }
 
-/// Every chart of a run as (file stem, SVG text).
-pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>, charts::ChartError> {
-    let (w, h) = (900, 540);
+/// Every chart of a run as (file stem, SVG text): the snapshot charts the
+/// registry puts in the bundle ([`SnapshotChart::in_bundle`]), then the
+/// decision boundaries of each planar task.
+pub fn run_svgs(run: &Run, snapshot: &Snapshot) -> Result<Vec<(String, String)>, registry::DrawError> {
     let mut out = Vec::new();
-    let loss = loss_data(snapshot);
-    out.push(("loss".to_string(), charts::render_svg(w, h, |a| charts::draw_loss(a, &loss))?));
-    let spectrum = spectrum_data(snapshot, 0);
-    out.push((
-        "spectrum".to_string(),
-        charts::render_svg(w, h, |a| charts::draw_spectrum(a, &spectrum))?,
-    ));
-    let strips = spectrum_history(snapshot, 0);
-    out.push((
-        "spectrum_over_time".to_string(),
-        charts::render_svg(w, h, |a| charts::draw_spectrum_strips(a, &strips))?,
-    ));
-    let (al, st) = alignment_data(snapshot, 0);
-    out.push((
-        "alignment".to_string(),
-        charts::render_svg(w, 2 * h, |a| charts::draw_alignment_panels(a, &al, &st))?,
-    ));
-    let (norms, balance) = norms_data(snapshot, 0);
-    out.push(("norms".to_string(), charts::render_svg(w, h, |a| charts::draw_norms(a, &norms))?));
-    if !balance.series.is_empty() {
-        out.push((
-            "balance".to_string(),
-            charts::render_svg(w, h, |a| charts::draw_balance(a, &balance))?,
-        ));
+    for &chart in SnapshotChart::ALL.iter().filter(|c| c.in_bundle(snapshot)) {
+        let (w, h) = chart.svg_size();
+        let mut result = Ok(ChartReport::default());
+        let svg = charts::render_svg(w, h, |a| {
+            result = chart.draw(a, snapshot);
+            Ok(ChartReport::default())
+        })?;
+        result?;
+        out.push((chart.key().to_string(), svg));
     }
-    if let Some(report) = &snapshot.merge {
-        for metric in ["loss", "accuracy"] {
-            let bars = merge_bars(report, metric);
-            out.push((
-                format!("merge_{metric}"),
-                charts::render_svg(w, h, |a| charts::draw_merge_bars(a, &bars))?,
-            ));
-        }
-        let path = merge_path_data(report);
+    let (w, h) = if snapshot.merge.is_some() { (420, 420) } else { (480, 420) };
+    for (i, set) in boundary_panels(run).into_iter().enumerate() {
+        let width = if snapshot.merge.is_some() { w * set.len() as u32 } else { w };
         out.push((
-            "merge_path".to_string(),
-            charts::render_svg(w, h, |a| charts::draw_sweep(a, &path))?,
+            ChartId::Boundaries(i).to_string(),
+            charts::render_svg(width, h, |a| charts::draw_boundaries(a, &set))?,
         ));
-        let nets: Vec<Net> = run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = run.merged_nets();
-        let mut panels: Vec<(String, &Net)> = nets.iter().enumerate().map(|(i, n)| (crate::data::task_name(i), n)).collect();
-        panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
-        for (i, set) in boundary_data(run.data(), &panels).into_iter().enumerate() {
-            let name = format!("boundaries_{}", crate::data::task_name(i));
-            out.push((
-                name,
-                charts::render_svg(420 * set.len() as u32, 420, |a| charts::draw_boundaries(a, &set))?,
-            ));
-        }
-    } else if run.data().tasks[0].planar.is_some() {
-        let panels = vec![("a".to_string(), run.trainers()[0].net())];
-        for set in boundary_data(run.data(), &panels) {
-            out.push((
-                "boundaries_a".to_string(),
-                charts::render_svg(480, 420, |a| charts::draw_boundaries(a, &set))?,
-            ));
-        }
     }
     Ok(out)
 }

@@ -136,16 +136,47 @@ pub fn merge(method: MergeMethod, nets: &[&Net], init: &Net, alpha: f64) -> Net 
     merge_with(method, &mc, &inp).0
 }
 
-/// Every merge method of the config applied, named ("sum", "mean", …), with what each did.
-pub fn merged_nets(cfg: &crate::config::ValidConfig, inp: &MergeInputs) -> Vec<(String, Net, MergeDetail)> {
+/// Every merge method of the config applied, in the config's order, with what each did.
+pub fn merged_nets(cfg: &crate::config::ValidConfig, inp: &MergeInputs) -> Vec<(MergeMethod, Net, MergeDetail)> {
     cfg.merge
         .methods
         .iter()
         .map(|&m| {
             let (net, detail) = merge_with(m, &cfg.merge, inp);
-            (m.name().to_string(), net, detail)
+            (m, net, detail)
         })
         .collect()
+}
+
+/// Which net of a run: task `i`'s own net, or a merge of all of them. Its
+/// display name ("a", "b", …, "a1" from the 27th task; "sum", "mean", …) is
+/// what files, JSON and the page use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetId {
+    /// The net trained on task `i` (0-based, `data::task_name(i)`).
+    Task(usize),
+    /// The merge of every task's net by this method.
+    Merged(MergeMethod),
+}
+
+impl NetId {
+    /// The net named `name` in a run of `tasks` tasks (task names first: no
+    /// method's name is a task name).
+    pub fn parse(name: &str, tasks: usize) -> Option<NetId> {
+        (0..tasks)
+            .find(|&i| crate::data::task_name(i) == name)
+            .map(NetId::Task)
+            .or_else(|| MergeMethod::from_name(name).map(NetId::Merged))
+    }
+}
+
+impl std::fmt::Display for NetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetId::Task(i) => f.write_str(&crate::data::task_name(*i)),
+            NetId::Merged(m) => f.write_str(m.name()),
+        }
+    }
 }
 
 /// For linear nets (σ = identity, no bias): f_sum(x) − f_own(x) written as

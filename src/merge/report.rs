@@ -6,9 +6,9 @@
 //! ([`super::diagnostics`]).
 
 use super::diagnostics::{self, Diagnostics};
-use super::{bound, MergeDetail, MergeInputs};
+use super::{bound, MergeDetail, MergeInputs, NetId};
 use crate::analysis::spectrum;
-use crate::config::ValidConfig;
+use crate::config::{MergeMethod, ValidConfig};
 use crate::data::{task_name, Dataset};
 use crate::net::{loss, Net};
 use crate::train::max_abs_diff;
@@ -113,7 +113,7 @@ pub fn inputs<'a>(data: &'a Dataset, nets: &'a [Net], inits: &[&'a Net]) -> Merg
 pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net]) -> MergeReport {
     let loss_kind = cfg.train.loss;
     let inp = inputs(data, nets, inits);
-    let (merged, methods): (Vec<(String, Net)>, Vec<MergeDetail>) = super::merged_nets(cfg, &inp)
+    let (merged, methods): (Vec<(MergeMethod, Net)>, Vec<MergeDetail>) = super::merged_nets(cfg, &inp)
         .into_iter()
         .map(|(name, net, detail)| ((name, net), detail))
         .unzip();
@@ -122,17 +122,17 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net])
     let named = nets
         .iter()
         .enumerate()
-        .map(|(i, n)| (task_name(i), n))
-        .chain(merged.iter().map(|(s, n)| (s.clone(), n)));
-    for (name, net) in named {
+        .map(|(i, n)| (NetId::Task(i), n))
+        .chain(merged.iter().map(|(m, n)| (NetId::Merged(*m), n)));
+    for (id, net) in named {
         for (t, task) in data.tasks.iter().enumerate() {
-            let f = if name == task.name {
+            let f = if id == NetId::Task(t) {
                 own_outputs[t].clone()
             } else {
                 net.forward(task.x.view())
             };
             evals.push(NetOnTask {
-                net: name.clone(),
+                net: id.to_string(),
                 task: task.name.clone(),
                 loss: loss::value(loss_kind, f.view(), task.y.view()),
                 accuracy: loss::accuracy(f.view(), task.y.view()),
@@ -182,7 +182,7 @@ pub fn evaluate(cfg: &ValidConfig, data: &Dataset, nets: &[Net], inits: &[&Net])
 
     let mut checks = Vec::new();
     let lambda = cfg.train.lambda;
-    let sum_net = merged.iter().find(|(s, _)| s == "sum").map(|(_, n)| n);
+    let sum_net = merged.iter().find(|(m, _)| *m == MergeMethod::Sum).map(|(_, n)| n);
     if let Some(sum_net) = sum_net.filter(|_| nets.iter().all(|n| bound::applies(n, lambda))) {
         for (a, ta) in data.tasks.iter().enumerate() {
             let mut b_total = ndarray::Array1::zeros(ta.x.nrows());

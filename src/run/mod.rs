@@ -183,7 +183,54 @@ pub struct Snapshot<H = History> {
     pub claims: Vec<crate::claims::ClaimResult>,
 }
 
+/// A [`Run`] whose matrices are current ([`Run::synced`]); reads as a `&Run`.
+pub struct Synced<'a>(&'a Run);
+
+impl std::ops::Deref for Synced<'_> {
+    type Target = Run;
+    fn deref(&self) -> &Run {
+        self.0
+    }
+}
+
+/// [`Run::progress`]: what the page's run bar shows after every budget.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    /// Steps and time of task a (every task advances together).
+    pub step: u64,
+    pub time: f64,
+    /// Whether any task can still advance.
+    pub running: bool,
+    /// The config's budget: steps (GD/SGD) or time (gradient flow).
+    pub total_steps: u64,
+    pub total_time: f64,
+    pub optimizer: crate::config::Optimizer,
+    /// Each task's name ("a", "b", …), in task order.
+    pub tasks: Vec<String>,
+    /// Each task's status, in task order.
+    pub status: Vec<Status>,
+}
+
 impl<H> Snapshot<H> {
+    /// The x of a history point on the charts: integrated time t for gradient
+    /// flow, the step for GD/SGD.
+    pub fn x_of(&self, m: &Metrics) -> f64 {
+        if self.config.train.optimizer == crate::config::Optimizer::Gf {
+            m.time
+        } else {
+            m.step as f64
+        }
+    }
+
+    /// The charts' x-axis name for [`Snapshot::x_of`]: "time t" or "step".
+    pub fn x_label(&self) -> String {
+        if self.config.train.optimizer == crate::config::Optimizer::Gf {
+            "time t".into()
+        } else {
+            "step".into()
+        }
+    }
+
     /// The same snapshot with task `i`'s history replaced by `f(i, history)`.
     pub fn map_histories<G>(self, mut f: impl FnMut(usize, H) -> G) -> Snapshot<G> {
         Snapshot {
@@ -334,6 +381,29 @@ impl Run {
         }
     }
 
+    /// The run with every trainer's matrices current: what reads weights (snapshots,
+    /// merges, boundary panels, exported states) takes, so no reader has to
+    /// remember [`Run::sync_matrices`] after [`Run::advance_deferred`].
+    pub fn synced(&mut self) -> Synced<'_> {
+        self.sync_matrices();
+        Synced(self)
+    }
+
+    /// Where the run is (task a's step and time; every task's name and status), cheap: no spectra.
+    pub fn progress(&self) -> Progress {
+        let t = &self.trainers[0];
+        Progress {
+            step: t.step_count(),
+            time: t.time(),
+            running: self.is_running(),
+            total_steps: self.cfg.train.steps,
+            total_time: self.cfg.train.time,
+            optimizer: self.cfg.train.optimizer,
+            tasks: (0..self.trainers.len()).map(data::task_name).collect(),
+            status: self.trainers.iter().map(|t| t.status().clone()).collect(),
+        }
+    }
+
     /// Whether any trainer can still advance.
     pub fn is_running(&self) -> bool {
         self.trainers.iter().any(|t| t.status().is_running())
@@ -361,8 +431,8 @@ impl Run {
         self.trainers.iter().map(|t| t.initial_net()).collect()
     }
 
-    /// Every merge of the config at the current weights, named (empty for one task).
-    pub fn merged_nets(&self) -> Vec<(String, crate::net::Net)> {
+    /// Every merge of the config at the current weights, in the config's order (empty for one task).
+    pub fn merged_nets(&self) -> Vec<(crate::config::MergeMethod, crate::net::Net)> {
         if self.trainers.len() < 2 {
             return Vec::new();
         }
@@ -371,8 +441,20 @@ impl Run {
         let inp = merge::report::inputs(&self.data, &nets, &inits);
         merge::merged_nets(&self.cfg, &inp)
             .into_iter()
-            .map(|(name, net, _)| (name, net))
+            .map(|(method, net, _)| (method, net))
             .collect()
+    }
+
+    /// Every net of the run at the current weights: each task's own, then
+    /// every merge ([`Run::merged_nets`]).
+    pub fn nets(&self) -> Vec<(merge::NetId, crate::net::Net)> {
+        let own = self
+            .trainers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (merge::NetId::Task(i), t.net().clone()));
+        let merged = self.merged_nets().into_iter().map(|(m, n)| (merge::NetId::Merged(m), n));
+        own.chain(merged).collect()
     }
 
     /// Change λ on every trainer (no reset), recorded in [`Run::record`].

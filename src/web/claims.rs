@@ -28,6 +28,8 @@ impl Lab {
     pub fn check_claims(&mut self, preset: &str, variant: Option<String>) -> Result<(), JsError> {
         let p = crate::presets::find(preset).ok_or_else(|| JsError::new(&format!("unknown preset `{preset}`")))?;
         let variant = variant.or_else(|| own_variant(p).map(String::from));
-        self.run.check_claims(preset, variant.as_deref()).map_err(|e| JsError::new(&e))
+        self.run
+            .check_claims(preset, variant.as_deref())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 }

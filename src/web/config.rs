@@ -4,6 +4,7 @@
 use super::err;
 use crate::config::urlhash;
 use crate::config::{Config, ValidConfig};
+use crate::merge::NetId;
 use crate::presets;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
@@ -86,4 +87,22 @@ pub fn config_change(old_json: &str, new_json: &str) -> Result<String, JsError> 
     let old = Config::from_json(old_json).map_err(err)?;
     let new = Config::from_json(new_json).map_err(err)?;
     serde_json::to_string(&crate::config::change::config_change(&old, &new)).map_err(err)
+}
+
+/// The nets a run of `config_json` has, as the weights picker lists them: JSON
+/// [{name, merged}], each task's net ("a", "b", …; `merge::NetId`) then, with two
+/// tasks or more, each merge method of the config ("sum", …).
+#[wasm_bindgen]
+pub fn net_names(config_json: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    let tasks = cfg.data.tasks;
+    let mut nets: Vec<NetId> = (0..tasks).map(NetId::Task).collect();
+    if tasks > 1 {
+        nets.extend(cfg.merge.methods.iter().map(|&m| NetId::Merged(m)));
+    }
+    let list: Vec<serde_json::Value> = nets
+        .iter()
+        .map(|id| json!({"name": id.to_string(), "merged": matches!(id, NetId::Merged(_))}))
+        .collect();
+    serde_json::to_string(&list).map_err(err)
 }

@@ -1,26 +1,19 @@
-//! Drawing on the page: the chart functions onto canvases (through
-//! [`PageBackend`]) and to SVG, from a [`ChartStore`] (the live snapshot)
-//! or [`ChartData`] (boundary panels, the overlap sweep).
+//! Drawing on the page: the registry's charts ([`ChartId`]) onto canvases
+//! (through [`PageBackend`]) and to SVG, from a [`ChartStore`] (the live
+//! snapshot) or [`ChartData`] (boundary panels, the overlap sweep); and the
+//! list of chart cards the page builds.
 
 use super::backend::{PageBackend, PageCanvas};
 use super::err;
-use crate::charts::{self, BoundaryData, ChartReport};
+use crate::charts::{self, ChartReport};
 use crate::figures;
+use crate::figures::registry::{self, ChartId, ChartInput, Source};
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
-use crate::run::{summary, Snapshot};
+use crate::run::{summary, Snapshot, TaskSnapshot};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
-
-/// Chart input parsed once: a snapshot (most charts), boundary panels,
-/// overlap-sweep data, or every merge method across a sweep.
-enum Parsed {
-    Snapshot(Box<Snapshot>),
-    Boundaries(Vec<Vec<BoundaryData>>),
-    Overlap(charts::MergeOverlapData),
-    Methods(charts::MethodSweepData),
-}
 
 /// The page's in-page sweep, as the `merge_methods` chart reads it: the swept
 /// key, its values (numbers), the config's merge methods and each point's
@@ -53,63 +46,45 @@ fn method_sweep_of(input: MethodSweepInput) -> charts::MethodSweepData {
     figures::method_sweep(&input.key, false, &input.methods, &templates, &points)
 }
 
-fn parse_for(chart: &str, json_text: &str) -> Result<Parsed, JsError> {
-    Ok(if chart.starts_with("boundaries") {
-        Parsed::Boundaries(serde_json::from_str(json_text).map_err(err)?)
-    } else if chart == "merge_overlap" {
-        Parsed::Overlap(serde_json::from_str(json_text).map_err(err)?)
-    } else if chart == "merge_methods" {
-        Parsed::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?))
-    } else {
-        Parsed::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?))
+fn chart_id(chart: &str) -> Result<ChartId, JsError> {
+    chart.parse::<ChartId>().map_err(err)
+}
+
+/// `json_text` parsed as the input of charts like `chart` (its [`Source`]).
+fn parse_for(chart: &str, json_text: &str) -> Result<ChartInput, JsError> {
+    Ok(match chart_id(chart)?.source() {
+        Source::Boundaries => ChartInput::Boundaries(serde_json::from_str(json_text).map_err(err)?),
+        Source::OverlapSweep => ChartInput::Overlap(serde_json::from_str(json_text).map_err(err)?),
+        Source::MethodsSweep => ChartInput::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?)),
+        Source::Snapshot => ChartInput::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?)),
     })
 }
 
 /// Every chart is drawn through [`PageBackend`], so it is compiled once for both outputs.
-fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, parsed: &Parsed) -> Result<ChartReport, JsError> {
-    let s = match parsed {
-        Parsed::Boundaries(sets) => {
-            let task = chart.strip_prefix("boundaries_").unwrap_or("a");
-            let i = task.bytes().next().map(|b| b.wrapping_sub(b'a') as usize).unwrap_or(0);
-            let set = sets.get(i).ok_or_else(|| JsError::new("no planar task to draw"))?;
-            return charts::draw_boundaries(area, set).map_err(err);
-        }
-        Parsed::Overlap(d) => return charts::draw_merge_overlap(area, d).map_err(err),
-        Parsed::Methods(d) => return charts::draw_method_sweep(area, d).map_err(err),
-        Parsed::Snapshot(s) => s,
-    };
-    draw_snapshot_chart(area, chart, s)
+fn draw_parsed(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, input: &ChartInput) -> Result<ChartReport, JsError> {
+    chart_id(chart)?.draw(area, input).map_err(err)
 }
 
-/// The charts drawn from a snapshot.
+/// A snapshot chart of `s`.
 fn draw_snapshot_chart(area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
-    let r = match chart {
-        "loss" => charts::draw_loss(area, &figures::loss_data(s)),
-        "spectrum" => charts::draw_spectrum(area, &figures::spectrum_data(s, 0)),
-        "spectrum_over_time" => charts::draw_spectrum_strips(area, &figures::spectrum_history(s, 0)),
-        "alignment" => {
-            let (a, st) = figures::alignment_data(s, 0);
-            charts::draw_alignment_panels(area, &a, &st)
-        }
-        "norms" => charts::draw_norms(area, &figures::norms_data(s, 0).0),
-        "balance" => charts::draw_balance(area, &figures::norms_data(s, 0).1),
-        "merge_loss" | "merge_accuracy" | "merge_path" => {
-            let report = s
-                .merge
-                .as_ref()
-                .ok_or_else(|| JsError::new("this run has one task: nothing merged"))?;
-            if chart == "merge_path" {
-                charts::draw_sweep(area, &figures::merge_path_data(report))
-            } else {
-                charts::draw_merge_bars(
-                    area,
-                    &figures::merge_bars(report, if chart == "merge_loss" { "loss" } else { "accuracy" }),
-                )
-            }
-        }
-        other => return Err(JsError::new(&format!("unknown chart `{other}`"))),
-    };
-    r.map_err(err)
+    match chart_id(chart)? {
+        ChartId::Snapshot(c) => c.draw(area, s).map_err(err),
+        other => Err(JsError::new(&format!("chart `{other}` is not drawn from the snapshot"))),
+    }
+}
+
+/// The page's snapshot charts' cards (JSON [{key, caption, place, class, when}], page
+/// order; [`registry::cards`]): the page builds them from this list.
+#[wasm_bindgen]
+pub fn chart_cards() -> String {
+    serde_json::to_string(&registry::cards()).unwrap_or_default()
+}
+
+/// The decision-boundary cards of a planar run of `tasks` tasks (JSON, as [`chart_cards`]).
+#[wasm_bindgen]
+pub fn boundary_cards(tasks: usize) -> String {
+    let cards: Vec<_> = (0..tasks).map(|i| registry::boundary_card(i, tasks)).collect();
+    serde_json::to_string(&cards).unwrap_or_default()
 }
 
 type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
@@ -139,7 +114,7 @@ fn svg_of(width: u32, height: u32, draw: Drawer<'_>) -> Result<String, JsError> 
 /// per frame, not once per chart).
 #[wasm_bindgen]
 pub struct ChartData {
-    parsed: Parsed,
+    parsed: ChartInput,
 }
 
 #[wasm_bindgen]
@@ -186,9 +161,39 @@ impl ChartStore {
     /// Apply a delta JSON ([`Lab::snapshot_delta`], [`Analyst::snapshot_delta`]).
     /// Throws, keeping the held snapshot, if it does not parse or does not
     /// continue the held histories (the sender must then send a full one).
-    pub fn apply(&mut self, delta_json: &str) -> Result<(), JsError> {
+    /// Returns whether the delta was whole (every history from its first point).
+    pub fn apply(&mut self, delta_json: &str) -> Result<bool, JsError> {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
-        self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))
+        let whole = d.is_full();
+        self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(whole)
+    }
+
+    /// The held snapshot without its histories, as JSON: what the page's tables and
+    /// run bar read (config, overlap, each task's name, status, current metrics and
+    /// notes, the merge report, claims; `history` is its number of points). The
+    /// snapshot's text is parsed once, in [`ChartStore::apply`], not again in JS.
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        let s = self.held()?;
+        let summary: Snapshot<usize> = Snapshot {
+            config: s.config.clone(),
+            data_hash: s.data_hash.clone(),
+            overlap: s.overlap.clone(),
+            tasks: s
+                .tasks
+                .iter()
+                .map(|t| TaskSnapshot {
+                    task: t.task.clone(),
+                    status: t.status.clone(),
+                    current: t.current.clone(),
+                    notes: t.notes.clone(),
+                    history: t.history.points.len(),
+                })
+                .collect(),
+            merge: s.merge.clone(),
+            claims: s.claims.clone(),
+        };
+        serde_json::to_string(&summary).map_err(err)
     }
 
     /// Forget the held snapshot (a new run follows).

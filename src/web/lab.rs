@@ -6,6 +6,7 @@ use super::config::parse;
 use super::err;
 use crate::io::npy;
 use crate::live::delta::DeltaEncoder;
+use crate::merge::NetId;
 use crate::run::summary;
 use crate::run::Run;
 use crate::{data, figures};
@@ -43,35 +44,22 @@ impl Lab {
         self.progress()
     }
 
-    /// {step, time, running, total_steps, total_time, optimizer, status: [per task]}.
+    /// [`crate::run::Progress`] as JSON: {step, time, running, total_steps, total_time,
+    /// optimizer, tasks: [names], status: [per task]}.
     pub fn progress(&self) -> Result<String, JsError> {
-        let t = &self.run.trainers()[0];
-        let cfg = self.run.config();
-        let status: Vec<_> = self.run.trainers().iter().map(|t| t.status().clone()).collect();
-        serde_json::to_string(&json!({
-            "step": t.step_count(),
-            "time": t.time(),
-            "running": self.run.is_running(),
-            "total_steps": cfg.train.steps,
-            "total_time": cfg.train.time,
-            "optimizer": cfg.train.optimizer,
-            "status": status,
-        }))
-        .map_err(err)
+        serde_json::to_string(&self.run.progress()).map_err(err)
     }
 
     /// The full snapshot (config, data hash, overlap, per-task metrics and history, merge report).
     pub fn snapshot(&mut self) -> Result<String, JsError> {
-        self.run.sync_matrices();
-        serde_json::to_string(&self.run.snapshot()).map_err(err)
+        serde_json::to_string(&self.run.synced().snapshot()).map_err(err)
     }
 
     /// The snapshot as a [`SnapshotDelta`] JSON: the histories hold only the points
     /// added since the last delta (all of them if `full`, after a decimation, a
     /// reset or a rollback). The page's [`ChartStore`] applies it.
     pub fn snapshot_delta(&mut self, full: bool) -> Result<String, JsError> {
-        self.run.sync_matrices();
-        serde_json::to_string(&self.deltas.encode(&self.run, full)).map_err(err)
+        serde_json::to_string(&self.deltas.encode(&self.run.synced(), full)).map_err(err)
     }
 
     /// The next [`Lab::snapshot_delta`] is full (the page could not apply one).
@@ -81,22 +69,19 @@ impl Lab {
 
     /// Stationarity residual of task a (cheap: no SVD), for the gauge.
     pub fn stationarity(&mut self) -> f64 {
-        self.run.sync_matrices();
-        self.run.trainers()[0].stationarity()
+        self.run.synced().trainers()[0].stationarity()
     }
 
     /// The gauge's reading of task a as JSON {"value": ρ or null, "note": null or
     /// why ρ is not shown (`notes::ROUNDING_LEVEL`)}.
     pub fn stationarity_gauge(&mut self) -> String {
-        self.run.sync_matrices();
-        let (v, rounding) = self.run.trainers()[0].stationarity_checked();
+        let (v, rounding) = self.run.synced().trainers()[0].stationarity_checked();
         json!({"value": if rounding { None } else { Some(v) }, "note": rounding.then_some(crate::run::notes::ROUNDING_LEVEL)}).to_string()
     }
 
     /// The `final` object (same as the CLI's `run --json`).
     pub fn final_summary(&mut self) -> Result<String, JsError> {
-        self.run.sync_matrices();
-        serde_json::to_string(&summary::final_summary(&self.run)).map_err(err)
+        serde_json::to_string(&summary::final_summary(&self.run.synced())).map_err(err)
     }
 
     /// Change λ without resetting.
@@ -114,29 +99,24 @@ impl Lab {
         self.run.reset();
     }
 
-    /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task] (empty otherwise).
+    /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task]
+    /// (empty otherwise; [`figures::boundary_panels`], as the CLI's bundle).
     pub fn boundaries(&mut self) -> Result<String, JsError> {
-        self.run.sync_matrices();
-        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
-        let merged = self.run.merged_nets();
-        let mut panels: Vec<(String, &crate::net::Net)> = nets.iter().enumerate().map(|(i, n)| (data::task_name(i), n)).collect();
-        panels.extend(merged.iter().map(|(name, n)| (name.clone(), n)));
-        serde_json::to_string(&figures::boundary_data(self.run.data(), &panels)).map_err(err)
+        serde_json::to_string(&figures::boundary_panels(&self.run.synced())).map_err(err)
     }
 
     /// Weights of net `net` ("a", "b", …, or a merge name) layer `layer` (1-based) as .npy bytes.
     pub fn weights_npy(&mut self, net: &str, layer: usize) -> Result<Vec<u8>, JsError> {
-        self.run.sync_matrices();
-        let nets: Vec<_> = self.run.trainers().iter().map(|t| t.net().clone()).collect();
-        let chosen = match nets.iter().enumerate().find(|(i, _)| data::task_name(*i) == net) {
-            Some((_, n)) => n.clone(),
-            None => self
-                .run
+        let run = self.run.synced();
+        let id = NetId::parse(net, run.trainers().len()).ok_or_else(|| JsError::new(&format!("no net named `{net}`")))?;
+        let chosen = match id {
+            NetId::Task(i) => run.trainers()[i].net().clone(),
+            NetId::Merged(m) => run
                 .merged_nets()
                 .into_iter()
-                .find(|(name, _)| name == net)
+                .find(|(method, _)| *method == m)
                 .map(|(_, n)| n)
-                .ok_or_else(|| JsError::new(&format!("no net named `{net}`")))?,
+                .ok_or_else(|| JsError::new(&format!("no net named `{net}`: this run does not merge by {net}")))?,
         };
         let w = chosen
             .params
@@ -149,8 +129,7 @@ impl Lab {
     /// The run's full state as JSON (config, weights, RNG and integrator state, history);
     /// floats are written so they read back exactly. See [`Lab::from_state`].
     pub fn export_state(&mut self) -> Result<String, JsError> {
-        self.run.sync_matrices();
-        serde_json::to_string(&self.run.state()).map_err(err)
+        serde_json::to_string(&self.run.synced().state()).map_err(err)
     }
 
     /// A run restored from [`Lab::export_state`] output; continuing it gives the same

@@ -40,11 +40,11 @@ mod sweep;
 pub use analyst::Analyst;
 #[cfg(web_page)]
 pub use config::config_change;
-pub use config::{decode_hash, default_config, encode_hash, paper_lambda_text, presets_json, set_config_key, validate_config};
+pub use config::{decode_hash, default_config, encode_hash, net_names, paper_lambda_text, presets_json, set_config_key, validate_config};
 #[cfg(all(web_worker, not(web_page)))]
 pub use digits::{digits_needed, digits_unavailable, load_digits};
 #[cfg(web_page)]
-pub use draw::{chart_svg, draw_chart, ChartData, ChartStore};
+pub use draw::{boundary_cards, chart_cards, chart_svg, draw_chart, ChartData, ChartStore};
 #[cfg(web_worker)]
 pub use lab::{data_hash, Lab, LiveState};
 #[cfg(web_worker)]

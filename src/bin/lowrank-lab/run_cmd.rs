@@ -177,8 +177,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         )?;
     }
     if nets.len() >= 2 {
-        for (name, net) in run.merged_nets() {
-            write_net(&bundle, &format!("weights/{name}"), &net)?;
+        for (method, net) in run.merged_nets() {
+            write_net(&bundle, &format!("weights/{}", method.name()), &net)?;
         }
     }
     bundle.finish()?;
