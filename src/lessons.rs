@@ -27,7 +27,7 @@ pub struct Step {
     pub set: &'static [&'static str],
     /// What to do, in plain words.
     pub todo: &'static str,
-    /// The chart to watch (its registry name, as in `index.html`'s `data-chart`);
+    /// The chart to watch (its key in the chart registry, `figures::SnapshotChart`);
     /// `None` when the number is in the Now table only (`todo` says which column).
     pub chart: Option<&'static str>,
     /// What the chart shows when the claim holds.
