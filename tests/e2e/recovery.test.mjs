@@ -148,6 +148,8 @@ describe('nothing breaks, nothing is lost', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === '210');
     assert.deepEqual(await numbers(page), before);
     assert.deepEqual(await pageConfig(page), config);
+    // Only charts on screen are drawn: the claims list and the error banner push them down.
+    await page.locator('[data-testid="chart-loss"]').scrollIntoViewIfNeeded();
     await page.waitForFunction((f) => window.lowrankLabPerf.frames > f, frames);
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]').width > 300);
     assert.ok((await painted(page, 'loss')) > 1000, 'the loss chart is drawn');
