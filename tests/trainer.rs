@@ -254,6 +254,7 @@ fn a_divergence_after_lambda_times_eta_above_two_keeps_the_state_before_the_chan
     let mut c = cfg;
     c.train.steps = 1_000_000;
     let mut run = Run::new(&c.validate().unwrap());
+    run.set_span_steps(true);
     run.advance(10_000);
     let at_change = run.trainers()[0].metrics();
     assert!(at_change.objective.is_finite() && at_change.theta_norm.is_finite());

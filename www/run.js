@@ -189,9 +189,8 @@ export function applyConfig(prevText, nextText, fromPreset) {
     const next = JSON.parse(nextText);
     for (const k of change.keys) {
       const value = k === 'train.lambda' ? next.train.lambda : next.train.lr;
+      // The worker says at which step it applied it ('live_changed').
       send(k === 'train.lambda' ? 'set_lambda' : 'set_lr', { value });
-      const step = run.progress ? run.progress.step : 0;
-      if (step > 0) run.liveChanges.push(`${k === 'train.lambda' ? 'λ' : 'η'} → ${value} at step ${step}`);
     }
     on.liveChanged();
     return;
@@ -332,6 +331,11 @@ function onWorkerMessage(ev) {
       break;
     case 'restored':
       onRestored(m);
+      break;
+    case 'live_changed':
+      if (m.runId !== run.id) break;
+      if (m.step > 0) run.liveChanges.push(`${m.what} → ${m.value} at step ${m.step}`);
+      on.liveChanged();
       break;
     case 'record':
       if (m.runId !== run.id) break;

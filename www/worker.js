@@ -38,7 +38,7 @@
 // 'loaded' says which, with the page's mode line and the build the analysis
 // worker must load to compute the same numbers.
 //
-// Messages out: loaded, ready, record, progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
+// Messages out: loaded, ready, record, live_changed (a λ/η change, with the step it acts at), progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
 //               paused, final, export, mem, weights, split_report, sweep_progress, sweep_done,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
@@ -429,6 +429,8 @@ function handle(msg) {
       if (!lab) return;
       if (msg.type === 'set_lambda') lab.set_lambda(msg.value);
       else lab.set_lr(msg.value);
+      // The step the change acts at is the Lab's, not the page's last progress (which lags by budgets).
+      post({ type: 'live_changed', runId, what: msg.type === 'set_lambda' ? 'λ' : 'η', value: msg.value, step: JSON.parse(lab.progress()).step });
       recordMessage();
       // A diverged run is open again (from its last finite state). The kept
       // state follows the change at once, so a reload does not lose it.

@@ -449,7 +449,8 @@ describe('lowrank-lab page', () => {
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lambda === 0.02);
     assert.equal(await page.inputValue('[data-testid="control-train.lambda"]'), '0.02');
     assert.equal(await text(page, 'step'), '100', 'no reset');
-    assert.match(await text(page, 'live-changes'), /λ → 0\.02 at step 100/);
+    // The label comes with the worker's answer: the step it applied the change at.
+    await page.waitForFunction(() => /λ → 0\.02 at step 100/.test(document.querySelector('[data-testid="live-changes"]').textContent));
     await page.click('[data-testid="step-button"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '200');
     for (const t of ['a', 'b']) {

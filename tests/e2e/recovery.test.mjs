@@ -117,7 +117,7 @@ describe('nothing breaks, nothing is lost', () => {
     assert.equal(await page.inputValue('[data-testid="control-train.lr"]'), String(eta));
     assert.equal(await text(page, 'hint-train.lr'), '');
     assert.equal(await page.isVisible('[data-testid="divergence"]'), false);
-    assert.match(await text(page, 'live-changes'), new RegExp(`η → ${sug[1]} at step ${kept}`));
+    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid="live-changes"]').textContent), `η → ${sug[1]} at step ${kept}`);
     const step = await stepOf(page);
     await page.waitForFunction((s) => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === String(s), step);
     const loss = await value(page, 'task-a-loss');

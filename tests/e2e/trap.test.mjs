@@ -170,6 +170,10 @@ describe('the page never traps a visitor', () => {
     const objective = Number(await attr(page, 'task-a-objective'));
     const rank = Number(await attr(page, 'task-a-numerical-rank'));
     assert.ok(loss > 1e-3 && Number.isFinite(objective) && objective >= loss && rank >= 1, `kept loss ${loss}, objective ${objective}, rank ${rank}`);
+    // The change is labelled with the step the worker applied it at, and the kept state is
+    // the last checkpoint (every 32 steps) before it.
+    const changed = Number((await text(page, 'live-changes')).match(/λ → 10 at step (\d+)/)[1]);
+    assert.ok(kept <= changed && changed - kept <= 32, `kept step ${kept}, λ changed at step ${changed}`);
     await page.screenshot({ path: path.join(os.tmpdir(), 'h17-e2e-divergence.png') });
     console.log(`# divergence: ${msg.slice(0, 120)}…; table step ${kept}; gauge ${gauge}`);
     assert.deepEqual(log.pageErrors, []);
