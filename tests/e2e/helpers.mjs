@@ -3,6 +3,7 @@
 // records console errors, page errors and every request URL.
 
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +94,43 @@ export async function setControl(page, key, value) {
 export function ensureOut() {
   fs.mkdirSync(OUT, { recursive: true });
   return OUT;
+}
+
+/** A `data-testid` element's text. */
+export const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
+
+/** The step counter. */
+export const stepOf = async (page) => Number(await text(page, 'step'));
+
+/** Click "Step" (n steps per click) until the counter reads `target`, and the table shows that step. */
+export async function stepBy(page, n, target) {
+  await page.selectOption('[data-testid="step-n"]', String(n));
+  for (let step = await stepOf(page); step < target; step = await stepOf(page)) {
+    await page.waitForFunction(() => !document.querySelector('[data-testid="step-button"]').disabled);
+    await page.click('[data-testid="step-button"]');
+    await page.waitForFunction((t) => document.querySelector('[data-testid="step"]').textContent === String(t), step + n, { timeout: 60_000 });
+  }
+  assert.equal(await stepOf(page), target);
+  await page.waitForFunction((t) => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === String(t), target);
+}
+
+/** Task a's numbers in the Now table, as exact as the page has them (data-value). */
+export async function taskNumbers(page) {
+  const out = {};
+  for (const id of ['task-a-step', 'task-a-loss', 'task-a-objective', 'task-a-accuracy', 'task-a-stationarity', 'task-a-stable-rank', 'task-a-outside-span']) {
+    out[id] = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
+  }
+  return out;
+}
+
+/** A new page with the test-only hooks (window.__lab_test), ready, on `preset` if one is named. */
+export async function hookedPage(env, preset = null) {
+  const p = await env.newPage();
+  await p.context.addInitScript(() => {
+    window.__lab_enable_test_hooks = true;
+  });
+  await p.page.goto(env.server.url);
+  await waitReady(p.page);
+  if (preset) await choosePreset(p.page, preset);
+  return p;
 }

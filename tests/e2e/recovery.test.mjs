@@ -6,51 +6,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, waitReady, choosePreset, setControl, pageConfig } from './helpers.mjs';
+import { setup, waitReady, choosePreset, setControl, pageConfig, text, stepOf, stepBy, taskNumbers as numbers, hookedPage as hooked } from './helpers.mjs';
 
-const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
 const value = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
-const stepOf = async (page) => Number(await text(page, 'step'));
-
-/** Click "Step" (n steps per click) until the counter reads `target`. */
-async function stepBy(page, n, target) {
-  await page.selectOption('[data-testid="step-n"]', String(n));
-  for (let step = await stepOf(page); step < target; step = await stepOf(page)) {
-    await page.waitForFunction(() => !document.querySelector('[data-testid="step-button"]').disabled);
-    await page.click('[data-testid="step-button"]');
-    await page.waitForFunction((t) => document.querySelector('[data-testid="step"]').textContent === String(t), step + n);
-  }
-  assert.equal(await stepOf(page), target);
-  await page.waitForFunction((t) => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === String(t), target);
-}
 
 /** Wait until the page keeps (and has saved) the run's state at `step`. */
 async function waitSaved(page, step) {
   await page.waitForFunction((s) => document.body.dataset.savedStep === String(s), step, { timeout: 30_000 });
 }
 
-/** Numbers of task a (as exact as the page has them). */
-async function numbers(page) {
-  const out = {};
-  for (const id of ['task-a-step', 'task-a-loss', 'task-a-objective', 'task-a-accuracy', 'task-a-stationarity', 'task-a-stable-rank', 'task-a-outside-span']) {
-    out[id] = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
-  }
-  return out;
-}
+/** A new page with the test-only hooks (window.__lab_test), on the merge-orthogonal preset. */
+const hookedPage = (env) => hooked(env, 'merge-orthogonal');
 
 /** Number of canvas pixels that are not white (a drawn chart has many). */
-/** A new page with the test-only hooks (window.__lab_test), on the merge-orthogonal preset. */
-async function hookedPage(env) {
-  const p = await env.newPage();
-  await p.context.addInitScript(() => {
-    window.__lab_enable_test_hooks = true;
-  });
-  await p.page.goto(env.server.url);
-  await waitReady(p.page);
-  await choosePreset(p.page, 'merge-orthogonal');
-  return p;
-}
-
 async function painted(page, id) {
   return page.evaluate((i) => {
     const c = document.querySelector(`[data-testid="chart-${i}"]`);

@@ -9,47 +9,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, waitReady, choosePreset, setControl, pageConfig, ROOT } from './helpers.mjs';
+import { setup, waitReady, choosePreset, setControl, pageConfig, ROOT, text, stepOf, stepBy, taskNumbers as numbers, hookedPage } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
-const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
 const attr = (page, id) => page.getAttribute(`[data-testid="${id}"]`, 'data-value');
-const stepOf = async (page) => Number(await text(page, 'step'));
-
-/** Click "Step" (n steps per click) until the counter reads `target`, and the table shows that step. */
-async function stepBy(page, n, target) {
-  await page.selectOption('[data-testid="step-n"]', String(n));
-  for (let step = await stepOf(page); step < target; step = await stepOf(page)) {
-    await page.waitForFunction(() => !document.querySelector('[data-testid="step-button"]').disabled);
-    await page.click('[data-testid="step-button"]');
-    await page.waitForFunction((t) => document.querySelector('[data-testid="step"]').textContent === String(t), step + n, { timeout: 60_000 });
-  }
-  await page.waitForFunction((t) => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === String(t), target);
-}
-
-/** Task a's numbers as exact as the page has them. */
-async function numbers(page) {
-  const out = {};
-  for (const id of ['task-a-step', 'task-a-loss', 'task-a-objective', 'task-a-accuracy', 'task-a-stationarity', 'task-a-stable-rank', 'task-a-outside-span']) {
-    out[id] = await attr(page, id);
-  }
-  return out;
-}
 
 /** The config a link holds (`#v=1&c=<base64url JSON>[&p=…]`). */
 function linkConfig(url) {
   const c = new URL(url).hash.slice(1).split('&').find((p) => p.startsWith('c='));
   return JSON.parse(Buffer.from(c.slice(2), 'base64url').toString('utf8'));
-}
-
-async function hookedPage(env) {
-  const p = await env.newPage();
-  await p.context.addInitScript(() => {
-    window.__lab_enable_test_hooks = true;
-  });
-  await p.page.goto(env.server.url);
-  await waitReady(p.page);
-  return p;
 }
 
 describe('the page never traps a visitor', () => {
