@@ -30,9 +30,37 @@ fn round_trips_a_config_and_a_preset() {
         d,
         Decoded {
             config: Config::default(),
-            preset: None
+            preset: None,
+            sweep: Vec::new(),
         }
     );
+}
+
+/// A sweep rides in the link as `s=` and comes back axis for axis; a sweep
+/// that is not a list of 1–3 `key=v1;v2;…` axes is refused with what is wrong.
+#[test]
+fn a_sweep_round_trips_and_a_bad_one_is_refused() {
+    let cfg = Config::default();
+    let axes = vec!["train.lambda=0.001;0.01".to_string(), "net.widths=[8];[16,16]".to_string(), "seed=0;1".to_string()];
+    let h = lowrank_lab::config::urlhash::encode_with_sweep(&cfg, Some("alignment"), &axes);
+    assert!(h.contains("&p=alignment&s="), "{h}");
+    let d = decode(&h).unwrap();
+    assert_eq!(d.sweep, axes);
+    assert_eq!(d.preset.as_deref(), Some("alignment"));
+    // No sweep: no s= part, and an empty list back.
+    assert!(!encode(&cfg, None).contains("&s="));
+    let b64 = |t: &str| URL_SAFE_NO_PAD.encode(t);
+    let base = encode(&cfg, None);
+    for (sweep, why) in [
+        (b64(r#"["train.lambda"]"#), "expected key=v1;v2"),
+        (b64(r#"[]"#), "has 0 axes; a sweep has 1 to 3"),
+        (b64(r#"["a=1","b=1","c=1","d=1"]"#), "has 4 axes"),
+        (b64(r#"{"a":1}"#), "is not a JSON array of grid axes"),
+        ("!!".to_string(), "is not base64url"),
+    ] {
+        let e = decode(&format!("{base}&s={sweep}")).unwrap_err().to_string();
+        assert!(e.starts_with("the link's sweep (s=)") && e.contains(why), "{sweep}: {e}");
+    }
 }
 
 #[test]
@@ -74,7 +102,7 @@ fn each_refusal_names_what_is_wrong() {
     assert_eq!(message(&format!("#v=1&v=1&c={ok}")), "the link has v= more than once");
     assert_eq!(
         message(&format!("#v=1&c={ok}&x=2")),
-        "the link has an unknown key \"x\" (this page reads v, c and p)"
+        "the link has an unknown key \"x\" (this page reads v, c, p and s)"
     );
     assert!(message("#v=1&c=%%%garbage").starts_with("the link's c= is not percent-encoded UTF-8"));
     assert_eq!(message("#v=1&c=%E0%A4%A"), "the link's c= is not percent-encoded UTF-8");

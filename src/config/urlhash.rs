@@ -1,4 +1,6 @@
-//! The page's URL hash: `#v=1&c=<base64url of the compact config JSON>[&p=<preset>]`.
+//! The page's URL hash: `#v=1&c=<base64url of the compact config JSON>[&p=<preset>][&s=<sweep>]`,
+//! where the sweep is base64url of a compact JSON array of grid axes (`key=v1;v2;…`,
+//! as `lowrank-lab sweep --grid` takes them; at most [`MAX_SWEEP_AXES`]).
 //!
 //! [`encode`] writes it; [`decode`] reads it and validates the config, so a
 //! bad link is refused with a message that names what is wrong (the format
@@ -24,11 +26,18 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// What a hash holds: a validated config and, if the link names one, the preset it came from.
+/// Most axes a link's sweep may have (two of the visitor's and a seed axis).
+pub const MAX_SWEEP_AXES: usize = 3;
+
+/// What a hash holds: a validated config, the preset it came from if the link
+/// names one, and the sweep's grid axes (empty: the link holds no sweep). The
+/// axes are checked for their form here (`key=v1;v2;…`); whether their values
+/// suit the config is the sweep's check (`run::sweep::points`), when it is planned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     pub config: Config,
     pub preset: Option<String>,
+    pub sweep: Vec<String>,
 }
 
 /// Why a hash was refused. Messages name the part of the link that is wrong.
@@ -47,7 +56,7 @@ pub enum HashError {
     #[error("the link has {0}= more than once")]
     Repeated(String),
     /// A key this format does not have.
-    #[error("the link has an unknown key \"{0}\" (this page reads v, c and p)")]
+    #[error("the link has an unknown key \"{0}\" (this page reads v, c, p and s)")]
     UnknownKey(String),
     /// No `v=`.
     #[error("the link has no format version (v=); this page reads {HASH_VERSION}")]
@@ -73,6 +82,9 @@ pub enum HashError {
     /// JSON, but not a config Rust accepts (names the field).
     #[error("config error: {0}")]
     Config(#[from] ConfigError),
+    /// `s=` is not base64url of a JSON array of at most [`MAX_SWEEP_AXES`] `key=v1;v2;…` strings.
+    #[error("the link's sweep (s=) {0}")]
+    Sweep(String),
     /// `p=` names no preset.
     #[error("the link's preset (p=) \"{0}\" is not a known preset")]
     UnknownPreset(String),
@@ -81,11 +93,21 @@ pub enum HashError {
 /// The hash of `config` (with its leading `#`): compact JSON, base64url without padding,
 /// and `&p=<preset>` when given.
 pub fn encode(config: &Config, preset: Option<&str>) -> String {
+    encode_with_sweep(config, preset, &[])
+}
+
+/// [`encode`], and `&s=<sweep>` when `sweep` (grid axes `key=v1;v2;…`) is not empty.
+pub fn encode_with_sweep(config: &Config, preset: Option<&str>, sweep: &[String]) -> String {
     let json = serde_json::to_string(config).expect("a config serialises");
     let mut h = format!("#v={HASH_VERSION}&c={}", URL_SAFE_NO_PAD.encode(json.as_bytes()));
     if let Some(p) = preset {
         h.push_str("&p=");
         h.push_str(&percent_encode(p));
+    }
+    if !sweep.is_empty() {
+        let json = serde_json::to_string(sweep).expect("strings serialise");
+        h.push_str("&s=");
+        h.push_str(&URL_SAFE_NO_PAD.encode(json.as_bytes()));
     }
     h
 }
@@ -103,7 +125,7 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
     if h.is_empty() {
         return Err(HashError::Empty);
     }
-    let (mut v, mut c, mut p) = (None, None, None);
+    let (mut v, mut c, mut p, mut sw) = (None, None, None, None);
     for part in h.split('&') {
         let (key, value) = part
             .split_once('=')
@@ -113,6 +135,7 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
             "v" => &mut v,
             "c" => &mut c,
             "p" => &mut p,
+            "s" => &mut sw,
             other => return Err(HashError::UnknownKey(excerpt(other))),
         };
         if slot.replace(value).is_some() {
@@ -139,7 +162,30 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
             Some(name)
         }
     };
-    Ok(Decoded { config, preset })
+    let sweep = match sw {
+        None => Vec::new(),
+        Some(s) => decode_sweep(&percent_decode(s, "s")?)?,
+    };
+    Ok(Decoded { config, preset, sweep })
+}
+
+/// The grid axes of `s=`: base64url of a JSON array of `key=v1;v2;…` strings.
+fn decode_sweep(s: &str) -> Result<Vec<String>, HashError> {
+    let bytes = BASE64URL
+        .decode(s.as_bytes())
+        .map_err(|e| HashError::Sweep(format!("is not base64url: {e}")))?;
+    let axes: Vec<String> =
+        serde_json::from_slice(&bytes).map_err(|e| HashError::Sweep(format!("is not a JSON array of grid axes: {e}")))?;
+    if axes.is_empty() || axes.len() > MAX_SWEEP_AXES {
+        return Err(HashError::Sweep(format!(
+            "has {} axes; a sweep has 1 to {MAX_SWEEP_AXES}",
+            axes.len()
+        )));
+    }
+    for a in &axes {
+        crate::run::sweep::parse_axis(a).map_err(|e| HashError::Sweep(e.to_string()))?;
+    }
+    Ok(axes)
 }
 
 /// At most 40 characters of user text, for a message.

@@ -3,6 +3,7 @@
 
 use super::config::parse;
 use super::err;
+use crate::config::ValidConfig;
 use crate::live::delta::DeltaEncoder;
 use crate::run::Snapshot;
 use wasm_bindgen::prelude::*;
@@ -13,6 +14,10 @@ use wasm_bindgen::prelude::*;
 pub struct Analyst {
     inner: crate::live::analyst::Analyst,
     deltas: DeltaEncoder,
+    /// The config text of the last call and its checked config: a run's live
+    /// states all carry the same text (until λ or η is changed live), so it
+    /// is parsed and validated once, not with every state.
+    bound: Option<(String, ValidConfig)>,
 }
 
 #[wasm_bindgen]
@@ -22,6 +27,7 @@ impl Analyst {
         Analyst {
             inner: crate::live::analyst::Analyst::new(),
             deltas: DeltaEncoder::new(),
+            bound: None,
         }
     }
 
@@ -45,8 +51,13 @@ impl Analyst {
     }
 
     fn take(&mut self, config_json: &str, meta: &str, data: &[f64]) -> Result<Snapshot, JsError> {
-        let cfg = parse(config_json)?;
-        self.inner.snapshot(&cfg, meta, data).map_err(|e| JsError::new(&e.to_string()))
+        if self.bound.as_ref().is_none_or(|(text, _)| text != config_json) {
+            self.bound = Some((config_json.to_string(), parse(config_json)?));
+        }
+        let Some((_, cfg)) = self.bound.as_ref() else {
+            unreachable!("bound just above")
+        };
+        self.inner.snapshot(cfg, meta, data).map_err(|e| JsError::new(&e.to_string()))
     }
 }
 
