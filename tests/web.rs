@@ -147,25 +147,71 @@ fn every_chart_changes_canvas_pixels() {
     assert!(web::draw_chart(canvas(100, 100), "nonsense", &single).is_err());
 }
 
+/// The page's sweep: points trained by `sweep_point` (the workers' export), their
+/// records taken by a `SweepStore`, whose sweep.csv is the CLI's table of the
+/// same rows and whose charts are the CLI's SVGs byte for byte; a foreign
+/// record, a bad grid value and a grid beyond the page's cap are refused.
 #[wasm_bindgen_test]
-fn merge_methods_chart_draws_every_method_from_in_page_sweep_finals() {
-    let base = r#"{"seed":2,"data":{"generator":"mixing","tasks":2,"n":10,"d":20,"rho":RHO},"net":{"widths":[16],"output":"fixed"},"train":{"steps":40},"merge":{"methods":["sum","regmean","ties"],"shared_init":true}}"#;
-    let finals: Vec<String> = ["0", "0.5"]
-        .iter()
-        .map(|rho| web::run_to_end(&base.replace("RHO", rho)).unwrap())
-        .collect();
-    let input = format!(
-        r#"{{"key":"overlap ρ","values":[0,0.5],"methods":["sum","regmean","ties"],"finals":[{}]}}"#,
-        finals.join(",")
-    );
-    let c = canvas(700, 700);
-    web::draw_chart(c.clone(), "merge_methods", &input).unwrap();
-    assert!(painted(&c) > 10_000);
-    let svg = web::chart_svg("merge_methods", &input, 700, 700).unwrap();
-    for m in ["sum", "regmean", "ties", "accuracy on task a", "overlap ρ"] {
-        assert!(svg.contains(m), "{m} missing");
+fn sweep_store_gives_the_clis_table_and_charts() {
+    use lowrank_lab::run::{sweep, sweep_charts, sweep_plan};
+    let base = r#"{"seed":2,"data":{"generator":"mixing","tasks":2,"n":10,"d":20},"net":{"widths":[16],"output":"fixed"},"train":{"steps":40},"merge":{"methods":["sum","regmean","ties"],"shared_init":true}}"#;
+    let cfg = web::validate_config(base).unwrap();
+    let grid = r#"["data.rho=0;0.5","seed=1;2"]"#;
+    let mut store = web::SweepStore::new(&cfg, Some("merge-methods".into()), grid).unwrap();
+    let points: Vec<serde_json::Value> = serde_json::from_str(&store.points_json().unwrap()).unwrap();
+    assert_eq!(points.len(), 4);
+    assert_eq!(points[1]["label"], "data.rho=0, seed=2");
+    assert!(store.csv().is_none(), "no table before every point is in");
+    // The records arrive in any order (the pool's workers finish when they finish).
+    for p in points.iter().rev() {
+        let line = web::sweep_point(&p.to_string()).unwrap();
+        store.add_record(&line).unwrap();
     }
-    assert!(web::draw_chart(canvas(100, 100), "merge_methods", "{}").is_err());
+    let view: serde_json::Value = serde_json::from_str(&store.view_json().unwrap()).unwrap();
+    assert_eq!((view["done"].as_u64(), view["complete"].as_bool()), (Some(4), Some(true)));
+    // The CLI's path: the same plan, each point run by run_point, the table by to_csv.
+    let plan = sweep_plan::plan(
+        lowrank_lab::config::Config::from_json(&cfg).unwrap(),
+        Some("merge-methods"),
+        &["data.rho=0;0.5".to_string(), "seed=1;2".to_string()],
+    )
+    .unwrap();
+    let rows: Vec<sweep::Row> = plan.points.iter().map(|p| sweep::run_point(p, false).unwrap()).collect();
+    assert_eq!(store.csv().unwrap(), sweep::to_csv(&rows));
+    let meta = sweep_plan::meta(&plan, Some("merge-methods"), None, false);
+    assert_eq!(store.meta_text(), sweep_plan::meta_text(&meta));
+    let methods = sweep_plan::methods_of(&meta);
+    let charts = sweep_charts::sweep_charts(&plan.axes, &rows, &sweep_plan_plot(&meta), &methods);
+    assert!(charts.iter().any(|c| c.name == "merge_methods"), "the methods chart");
+    for c in &charts {
+        assert_eq!(store.svg(&c.name, c.width, c.height).unwrap(), c.svg().unwrap(), "{}", c.name);
+        let canvas = canvas(700, 500);
+        store.draw(&c.name, canvas.clone(), 1.0).unwrap();
+        assert!(painted(&canvas) > 10_000, "{}", c.name);
+    }
+    // A record of another config is refused.
+    let other = web::SweepStore::new(&cfg, None, r#"["data.rho=0.1"]"#).unwrap();
+    let p: Vec<serde_json::Value> = serde_json::from_str(&other.points_json().unwrap()).unwrap();
+    let foreign = web::sweep_point(&p[0].to_string()).unwrap();
+    assert!(store.add_record(&foreign).is_err());
+    // A bad value names point, field, range and value; the page's cap names the counts.
+    let e = error_text(web::SweepStore::new(&cfg, None, r#"["train.lambda=0.01;-1"]"#).err().unwrap());
+    assert!(
+        e.contains("grid point 1 (train.lambda=-1)") && e.contains("train.lambda must be in [0, 1000]"),
+        "{e}"
+    );
+    let many = format!(r#"["seed={}"]"#, (0..300).map(|i| i.to_string()).collect::<Vec<_>>().join(";"));
+    let e = error_text(web::SweepStore::new(&cfg, None, &many).err().unwrap());
+    assert!(e.contains("300 points; the page runs at most 256"), "{e}");
+}
+
+fn sweep_plan_plot(meta: &serde_json::Value) -> Vec<String> {
+    meta["plot"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -453,4 +499,10 @@ async fn random_configs_that_validate_for_wasm32_run_and_snapshot_without_a_trap
         });
         wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
     }
+}
+
+/// The message of a `JsError` (what the page shows).
+fn error_text(e: wasm_bindgen::JsError) -> String {
+    let err: js_sys::Error = wasm_bindgen::JsValue::from(e).dyn_into().expect("a JS Error");
+    String::from(err.message())
 }

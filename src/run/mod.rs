@@ -6,6 +6,9 @@ pub mod definitions;
 pub mod notes;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_charts;
+pub mod sweep_claims;
+pub mod sweep_plan;
 pub mod sweep_record;
 
 use crate::config::{ConfigError, ValidConfig};

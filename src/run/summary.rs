@@ -32,7 +32,8 @@ fn balance_rate(history: &History, m: &Metrics, k: usize) -> Option<f64> {
     let first = history.points.first()?;
     let (d0, d1) = (first.layers.get(k)?.balance?, m.layers.get(k)?.balance?);
     let dt = m.time - first.time;
-    (dt > 0.0 && d0 > 0.0).then(|| (d1 / d0).ln() / dt)
+    // libm, as every transcendental here: native and wasm give the same bits.
+    (dt > 0.0 && d0 > 0.0).then(|| libm::log(d1 / d0) / dt)
 }
 
 fn task_summary(m: &Metrics, status: &Status, history: &History) -> Value {

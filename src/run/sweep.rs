@@ -43,12 +43,15 @@ pub struct Point {
     pub config: Config,
 }
 
+/// Most points a grid may have.
+pub const MAX_POINTS: usize = 100_000;
+
 /// Every point of `axes` applied to `base` (the last axis varies fastest).
 /// Each config is validated here, so a bad value fails before anything runs.
 pub fn points(base: &Config, preset: Option<&Preset>, axes: &[Axis]) -> Result<Vec<Point>, ConfigError> {
     let total: usize = axes.iter().map(|a| a.values.len()).product();
-    if total > 100_000 {
-        return Err(ConfigError::Parse(format!("grid has {total} points, more than 100000")));
+    if total > MAX_POINTS {
+        return Err(ConfigError::Parse(format!("grid has {total} points, more than {MAX_POINTS}")));
     }
     let mut out = Vec::with_capacity(total);
     for index in 0..total {

@@ -87,9 +87,9 @@ pub fn boundary_cards(tasks: usize) -> String {
     serde_json::to_string(&cards).unwrap_or_default()
 }
 
-type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
+pub(super) type Drawer<'a> = &'a dyn Fn(&DrawingArea<PageBackend<'_>, Shift>) -> Result<ChartReport, JsError>;
 
-fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String, JsError> {
+pub(super) fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String, JsError> {
     let backend = PageCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2-D context"))?;
     let area = PageBackend::Canvas(backend).into_drawing_area();
     let report = draw(&area)?;
@@ -97,7 +97,7 @@ fn draw_on_canvas(canvas: HtmlCanvasElement, draw: Drawer<'_>) -> Result<String,
     serde_json::to_string(&report).map_err(err)
 }
 
-fn svg_of(width: u32, height: u32, draw: Drawer<'_>) -> Result<String, JsError> {
+pub(super) fn svg_of(width: u32, height: u32, draw: Drawer<'_>) -> Result<String, JsError> {
     if width == 0 || height == 0 {
         return Err(err(charts::ChartError::EmptySize(width, height)));
     }

@@ -35,6 +35,8 @@ mod draw;
 mod lab;
 #[cfg(web_worker)]
 mod sweep;
+#[cfg(web_page)]
+mod sweep_store;
 
 #[cfg(web_worker)]
 pub use analyst::Analyst;
@@ -48,7 +50,9 @@ pub use draw::{boundary_cards, chart_cards, chart_svg, draw_chart, ChartData, Ch
 #[cfg(web_worker)]
 pub use lab::{data_hash, Lab, LiveState};
 #[cfg(web_worker)]
-pub use sweep::run_to_end;
+pub use sweep::sweep_point;
+#[cfg(web_page)]
+pub use sweep_store::{sweep_keys_json, SweepStore};
 
 use std::sync::{Mutex, Once};
 use wasm_bindgen::prelude::*;

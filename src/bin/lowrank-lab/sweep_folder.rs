@@ -92,7 +92,7 @@ pub fn prepare(out: &Path, meta: &Value, resume: bool) -> Result<(), String> {
 
 /// `sweep.json`'s text (pretty JSON, as every sweep has written it).
 pub fn meta_text(meta: &Value) -> Result<String, String> {
-    serde_json::to_string_pretty(meta).map_err(|e| e.to_string())
+    Ok(lowrank_lab::run::sweep_plan::meta_text(meta))
 }
 
 /// The keys `sweep.json`'s `plot` names (empty: none given).
@@ -131,11 +131,8 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
         return Err("sweep.json has no axes".into());
     }
     let plot = plot_keys(meta);
-    let methods: Vec<String> = meta["base_config"]["merge"]["methods"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    let charted = crate::sweep_cmd::chart_keys(&plot, &methods);
+    let methods = lowrank_lab::run::sweep_plan::methods_of(meta);
+    let charted = lowrank_lab::run::sweep_charts::chart_keys(&plot, &methods);
     let mut columns = Columns::default();
     for &i in indices {
         columns.add(&row(i)?);
@@ -180,8 +177,9 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
             collapsed.join("; ")
         );
     }
-    for (name, svg) in crate::sweep_cmd::sweep_charts(&axes, &chart_rows, &plot, &methods)? {
-        write_atomic(&dir.join(format!("{name}.svg")), svg.as_bytes())?;
+    for chart in lowrank_lab::run::sweep_charts::sweep_charts(&axes, &chart_rows, &plot, &methods) {
+        let svg = chart.svg().map_err(|e| e.to_string())?;
+        write_atomic(&dir.join(format!("{}.svg", chart.name)), svg.as_bytes())?;
     }
     if let Some(p) = preset {
         write_claims(dir, meta, p, &axes, &claim_rows)?;
@@ -190,36 +188,18 @@ pub fn write_table(dir: &Path, meta: &Value, indices: &[usize], row: &dyn Fn(usi
 }
 
 /// `claims.json`: the preset's claims checked over the rows (each at the
-/// points where it applies, the worst reported), also printed to stderr.
+/// points where it applies, the worst reported; `run::sweep_claims`, as the
+/// page's sweep), also printed to stderr.
 fn write_claims(dir: &Path, meta: &Value, preset: &str, axes: &[Axis], rows: &[Row]) -> Result<(), String> {
     let base: lowrank_lab::config::Config =
         serde_json::from_value(meta["base_config"].clone()).map_err(|e| format!("sweep.json base_config: {e}"))?;
     let points =
         lowrank_lab::run::sweep::points(&base, lowrank_lab::presets::find(preset), axes).map_err(|e| format!("sweep.json: {e}"))?;
-    let configs: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let p = points.get(r.index).ok_or(format!("row {} is not a point of the grid", r.index))?;
-            serde_json::to_value(&p.config).map_err(|e| e.to_string())
-        })
-        .collect::<Result<_, String>>()?;
-    let labels: Vec<String> = rows
-        .iter()
-        .map(|r| r.assignments.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
-        .collect();
-    let inputs: Vec<lowrank_lab::claims::Input> = rows
-        .iter()
-        .zip(&configs)
-        .zip(&labels)
-        .map(|((r, config), label)| lowrank_lab::claims::Input {
-            values: &r.values,
-            config,
-            variant: r.assignments.iter().find(|(k, _)| k == "variant").map(|(_, v)| v.as_str()),
-            running: false,
-            point: label,
-        })
-        .collect();
-    let claims = lowrank_lab::claims::for_rows(preset, &inputs);
+    if let Some(r) = rows.iter().find(|r| r.index >= points.len()) {
+        return Err(format!("row {} is not a point of the grid", r.index));
+    }
+    let rows: Vec<&Row> = rows.iter().collect();
+    let claims = lowrank_lab::run::sweep_claims::over_points(preset, &points, &rows);
     for c in &claims {
         eprintln!("claim {}", c.line());
     }
