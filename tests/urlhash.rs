@@ -41,7 +41,11 @@ fn round_trips_a_config_and_a_preset() {
 #[test]
 fn a_sweep_round_trips_and_a_bad_one_is_refused() {
     let cfg = Config::default();
-    let axes = vec!["train.lambda=0.001;0.01".to_string(), "net.widths=[8];[16,16]".to_string(), "seed=0;1".to_string()];
+    let axes = vec![
+        "train.lambda=0.001;0.01".to_string(),
+        "net.widths=[8];[16,16]".to_string(),
+        "seed=0;1".to_string(),
+    ];
     let h = lowrank_lab::config::urlhash::encode_with_sweep(&cfg, Some("alignment"), &axes);
     assert!(h.contains("&p=alignment&s="), "{h}");
     let d = decode(&h).unwrap();

@@ -1,8 +1,8 @@
 // The charts: one card (figure, canvas, note, PNG/SVG buttons) per chart,
 // drawn by Rust (plotters on the canvas) from the data Rust holds: the live
 // snapshot in a ChartStore (the workers' deltas update it), the decision
-// boundaries and the overlap sweep (the summed net's bound, and every merge
-// method's accuracy and output change). Cards are drawn when their data changed
+// boundaries, and cards with a source of their own (the sweep's charts, drawn
+// by its SweepStore: sweep.js). Cards are drawn when their data changed
 // (dirty), only while on screen, oldest first, within a small time budget per
 // animation frame, so the page stays responsive; drawing needs `window`, so
 // it happens here, never in a worker.
@@ -17,8 +17,7 @@ let wasm = null;
 /** The live snapshot the charts draw from (a wasm ChartStore). */
 export let snapshots = null;
 let boundariesText = null;
-let sweepData = null; // merge_overlap chart JSON
-let methodsSweepData = null; // merge_methods chart input JSON ({key, values, methods, finals})
+const ownSources = new Map(); // card key → {draw(canvas, id, dpr), svg(id, w, h)} (sweep charts)
 let hooks = { frame: () => {}, drawn: () => {}, stem: () => 'custom' };
 const dirty = new Set();
 const visible = new Set();
@@ -43,26 +42,24 @@ function chartCards() {
 
 /** Whether chart `id` has something to draw. */
 function chartReady(id) {
-  if (id === 'merge_overlap') return !!sweepData;
-  if (id === 'merge_methods') return !!methodsSweepData;
+  if (ownSources.has(id)) return ownSources.get(id) !== null;
   if (id.startsWith('boundaries_')) return !!boundariesText;
   return snapshots !== null && snapshots.has_snapshot();
 }
 
 /** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
 function chartSource(id) {
-  if (id === 'merge_overlap') return chartData(id, sweepData);
-  if (id === 'merge_methods') return chartData(id, methodsSweepData);
+  if (ownSources.has(id)) return ownSources.get(id);
   if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
   return snapshots;
 }
 
-// Boundary and overlap-sweep data: parsed once per text in Rust and drawn into
-// every chart from it (the snapshot charts draw from `snapshots`).
+// Boundary data: parsed once per text in Rust and drawn into every panel from
+// it (the snapshot charts draw from `snapshots`).
 const parsedSources = new Map(); // source name -> { text, data }
 
 function chartData(id, json) {
-  const name = id === 'merge_overlap' || id === 'merge_methods' ? id : 'boundaries';
+  const name = 'boundaries';
   const cached = parsedSources.get(name);
   if (cached && cached.text === json) return cached.data;
   if (cached) {
@@ -79,24 +76,28 @@ export function setBoundaries(text) {
   boundariesText = text;
 }
 
-/** The overlap sweep's chart data (JSON), or null when there is none. */
-export function setSweep(text) {
-  sweepData = text;
-  const card = $('#sweep-chart');
-  card.hidden = text === null;
-  if (text !== null) dirty.add(card);
+/**
+ * A card drawn from a source of its own (`spec`: {key, caption, svgWidth,
+ * svgHeight, tall}); its SVG download has the size given (the CLI's, for the
+ * sweep's charts). Its source is set with setCardSource.
+ */
+export function sourceCard(spec) {
+  const fig = makeCard({ key: spec.key, caption: '', class: spec.tall ? 'tall' : '' });
+  // The caption is user-facing text from Rust (a sweep key may come from a link): text only.
+  $('figcaption span', fig).textContent = spec.caption;
+  fig.dataset.svgWidth = String(spec.svgWidth);
+  fig.dataset.svgHeight = String(spec.svgHeight);
+  ownSources.set(spec.key, null);
+  watchCard(fig);
+  dirty.add(fig);
+  return fig;
 }
 
-/** The in-page sweep's merge_methods chart input (JSON {key, values, methods, finals}), or null when there is none. */
-export function setMethodsSweep(text) {
-  methodsSweepData = text;
-  const card = $('#methods-sweep-chart');
-  card.hidden = text === null;
-  if (text !== null) dirty.add(card);
-}
-
-export function hasSweep() {
-  return sweepData !== null || methodsSweepData !== null;
+/** The source card `key` draws from ({draw, svg}, or null: nothing to draw); it is redrawn. */
+export function setCardSource(key, source) {
+  ownSources.set(key, source);
+  const card = $(`figure.chart[data-chart="${CSS.escape(key)}"]`);
+  if (card) dirty.add(card);
 }
 
 /** Forget the run's chart data (a new or restored run follows). */
@@ -257,7 +258,9 @@ function downloadChart(card, kind) {
   try {
     const box = $('.canvas-box', card).getBoundingClientRect();
     const scale = Math.max(1, 900 / Math.max(1, box.width));
-    const svg = chartSource(id).svg(id, Math.round(box.width * scale), Math.round(box.height * scale));
+    const fixed = card.dataset.svgWidth ? [Number(card.dataset.svgWidth), Number(card.dataset.svgHeight)] : null;
+    const [w, h] = fixed || [Math.round(box.width * scale), Math.round(box.height * scale)];
+    const svg = chartSource(id).svg(id, w, h);
     download(new Blob([svg], { type: 'image/svg+xml' }), `${stem}_${id}.svg`);
   } catch (e) {
     showError(`download ${id}`, errorText(e));

@@ -23,7 +23,7 @@ export const form = {
 
 let wasm = null;
 let presets = [];
-let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, onValidity: () => {} };
+let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, linkSweep: () => null, onLinkSweep: () => {}, onValidity: () => {} };
 const invalid = new Map(); // key -> value JSON the user typed that Rust refused
 
 export function initForm(wasmModule, presetList, h) {
@@ -224,7 +224,8 @@ function applyEditor() {
 function updateHash() {
   let h;
   try {
-    h = wasm.encode_hash(hooks.linkConfig() || form.text, form.preset || undefined);
+    const sweep = hooks.linkSweep();
+    h = wasm.encode_hash(hooks.linkConfig() || form.text, form.preset || undefined, sweep ? JSON.stringify(sweep) : undefined);
   } catch (e) {
     showError('link', errorText(e));
     return;
@@ -354,15 +355,15 @@ function updatePresetPicker() {
 // ---------------------------------------------------------------- the link
 
 /**
- * The config of the URL hash (read and validated by Rust): null for no hash,
- * {error} for a link Rust refuses (its message), else {config, preset}.
+ * The config of the URL hash (read and validated once, by Rust): null for no hash,
+ * {error} for a link Rust refuses (its message), else {config, preset, sweep}
+ * (config: Rust's normalised text; sweep: the grid axes, [] for none).
  */
 function configFromHash() {
   const raw = location.hash;
   if (raw === '' || raw === '#') return null;
   try {
-    const d = JSON.parse(wasm.decode_hash(raw));
-    return { config: wasm.validate_config(JSON.stringify(d.config)), preset: d.preset };
+    return JSON.parse(wasm.decode_hash(raw));
   } catch (e) {
     return { error: errorText(e) };
   }
@@ -385,6 +386,7 @@ export function loadFromHash(savedRun = null) {
   } else if (h) {
     next = h.config;
     preset = h.preset;
+    hooks.onLinkSweep(h.sweep);
   } else {
     const saved = store.loadConfig();
     if (saved) {

@@ -9,7 +9,8 @@
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
 //   tables.js     the tables of current numbers
-//   sweep.js      the overlap sweep
+//   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
+//                 sweep-pool.js its pool of workers (point-worker.js)
 //   downloads.js  link, report, metrics, weights, export/import of a run
 //   dom.js, format.js, controls.js, perf.js, store.js: helpers
 //
@@ -39,7 +40,6 @@ const runHandlers = {
   snapshot: (m, worker) => live.fromWorker(m, worker),
   wantAnalyst: () => live.wantAnalyst(),
   live: (m) => live.liveState(m),
-  sweep: (m) => sweep.onMessage(m),
   status: (text) => status.setStatus(text),
   changed: () => status.updateButtons(),
   cleared: () => {
@@ -49,19 +49,13 @@ const runHandlers = {
     status.renderLiveChanges();
     status.clearDivergence();
   },
-  newRun: () => {
-    sweep.newRun();
-    charts.markAllStale();
-  },
+  newRun: () => charts.markAllStale(),
   restoredRun: () => charts.markAllStale(),
   restoredConfig: (config, r) => adoptRunConfig(config, r.preset, r.presetModified),
   importing: () => sweep.cancel(),
   resetView: () => status.clearDivergence(),
   liveChanged: () => status.renderLiveChanges(),
-  crashed: () => {
-    live.crashed();
-    sweep.crashed();
-  },
+  crashed: () => live.crashed(),
   savedRecord: () => ({ preset: form.preset, presetModified: form.modified }),
   record: (record) => {
     refreshLink();
@@ -158,6 +152,12 @@ function installTestHooks(wasm) {
     heldSnapshotBytes: () => (held() ? charts.snapshots.snapshot_json().length : null),
     /** That snapshot's JSON. */
     heldSnapshot: () => (held() ? charts.snapshots.snapshot_json() : null),
+    /** Set a config key to a JSON value, as a control does (benchmarks). */
+    setKey: (key, valueJson) => setKey(key, valueJson),
+    /** The next sweep's point `index` crashes its worker `times` times. */
+    crashSweepPoint: (index, times = 1) => sweep.crashPointForTest(index, times),
+    /** The sweep's state: {running, points, failed, workers}. */
+    sweepState: () => sweep.stateForTest(),
     /** Length of that state's JSON text. */
     keptStateBytes: () => (run.kept ? run.kept.text.length : null),
   };
@@ -200,7 +200,7 @@ async function boot() {
     continueWith: continueWithLr,
     invalid: invalidFields,
   });
-  sweep.initSweep(presets);
+  sweep.initSweep(wasm, presets, { linkChanged: () => refreshLink() });
   initDownloads(wasm);
   initForm(wasm, presets, {
     onShown: (config, prev) => {
@@ -218,6 +218,8 @@ async function boot() {
       runs.applyConfig(prev, next, fromPreset);
     },
     linkConfig: () => (run.record ? JSON.stringify(run.record.config) : null),
+    linkSweep: () => sweep.linkAxesNow(),
+    onLinkSweep: (axes) => sweep.fromLink(axes),
     onValidity: () => status.updateButtons(),
   });
   wasmModule = wasm;

@@ -6,7 +6,7 @@
 //
 // What the worker reports goes to the modules that show it, through the
 // handlers main.js passes to startRun: progress (the run bar), snapshots and
-// live states (live.js), sweep messages (sweep.js), a restored run's config
+// live states (live.js), a restored run's config
 // (the form). Requests that expect an answer (final, export, weights, mem)
 // return promises.
 
@@ -83,7 +83,7 @@ export function request(type, extra) {
 
 /**
  * Start the training worker. `handlers` (main.js): workerStarted(worker),
- * progress(m), depth(n), snapshot(m, worker), wantAnalyst(), live(m), sweep(m),
+ * progress(m), depth(n), snapshot(m, worker), wantAnalyst(), live(m),
  * status(text or null: from the progress), changed() (buttons to redraw),
  * cleared() (the page's view of the run is reset), newRun(), restoredRun(),
  * restoredConfig(config, record), importing(), resetView(), liveChanged(),
@@ -391,11 +391,6 @@ function onWorkerMessage(ev) {
       }
       break;
     }
-    case 'sweep_progress':
-    case 'sweep_done':
-    case 'sweep_cancelled':
-      on.sweep(m);
-      break;
     case 'error':
       for (const [, r] of requests) r.reject(new Error(m.message));
       requests.clear();

@@ -1,171 +1,410 @@
-// The overlap sweep: the page's config trained to the end for several
-// overlaps ρ (mixing generator) in the training worker, one run after the
-// other; then its table and the merge_overlap chart (output change of the
-// summed net against the measured overlap, with the derived bound), and every
-// selected merge method's accuracy and output change on task a (merge_methods).
+// The sweep panel: a grid over the config (up to two axes of the visitor's
+// choice and seeds), its points trained in a pool of workers (sweep-pool.js),
+// each point's record streamed into Rust's SweepStore as it finishes; the
+// table, the preset's claims and the sweep charts are redrawn from the store
+// after every point. The charts are the CLI's (`lowrank-lab sweep`): Rust
+// draws both from one function, and the downloads are the CLI's sweep.csv and
+// sweep.json.
+//
+// A preset with a grid fills the editor with it (its claims are about the
+// points of that grid). The sweep's axes ride in the link (`s=`).
+//
+// This file does DOM and scheduling; what the grid means, whether it is valid,
+// every number and every check are Rust's.
 
-import { $, cell, fillTable, numCell } from './dom.js';
-import { run, send } from './run.js';
+import { $, cell, download, errorText, fillTable } from './dom.js';
+import { analystBuild, run, send } from './run.js';
 import * as charts from './charts.js';
 import { form } from './form.js';
-import { setClaimsPreset } from './tables.js';
+import { claimRows, setClaimsPreset } from './tables.js';
+import { Pool, poolSize } from './sweep-pool.js';
 
-const SWEEP_KEY = 'data.rho';
-const SWEEP_VALUES = ['0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8'];
-
-let wasmLoaded = false;
+let wasm = null;
+let presetList = []; // Rust's preset table (presets_json): name, grid, …
+let keys = []; // the config's sweepable keys (sweep_keys_json)
 let config = null; // the form's config object
 let configText = null;
+let hooks = { linkChanged: () => {} };
 
-let presetList = []; // Rust's preset table (presets_json): name, grid, …
+/** The planned sweep (the editor's grid over the form's config) and, once run, its points. */
+const sweep = {
+  store: null, // wasm SweepStore of the editor's grid, or null while the grid is invalid
+  storeKey: null, // the config, preset and axes the store was planned from
+  points: [], // [{index, label, text}] of the store
+  pool: null,
+  running: false,
+  started: 0, // performance.now() at start
+  finished: 0, // points finished in this run (for the ETA)
+  failed: new Map(), // point index → message
+  retried: new Map(), // point index → crash message
+  redraw: false,
+};
+let editorPreset = undefined; // the preset whose grid the editor was last filled from
+let linkAxes = null; // axes a link brought, applied once the config is shown
 
-/** `presets`: Rust's preset table, to know which presets the overlap sweep is about. */
-export function initSweep(presets = []) {
+/** `presets`: Rust's preset table; `h.linkChanged()`: the sweep's axes changed (the link follows). */
+export function initSweep(wasmModule, presets, h) {
+  wasm = wasmModule;
   presetList = presets;
-  wasmLoaded = true;
+  hooks = h;
   $('#sweep').addEventListener('click', start);
-  $('#sweep-cancel').addEventListener('click', () => send('cancel_sweep'));
+  $('#sweep-cancel').addEventListener('click', () => cancel('cancelled'));
+  $('#sweep-preset-grid').addEventListener('click', () => fillFromPreset(true));
+  $('#sweep-run-preset').addEventListener('click', () => {
+    fillFromPreset(true);
+    start();
+  });
+  for (const id of ['sweep-key-1', 'sweep-values-1', 'sweep-key-2', 'sweep-values-2', 'sweep-seeds']) {
+    $(`#${id}`).addEventListener(id.includes('key') ? 'change' : 'input', () => {
+      editorChanged();
+      hooks.linkChanged();
+    });
+  }
+  $('#sweep-csv').addEventListener('click', () => downloadText('csv'));
+  $('#sweep-json').addEventListener('click', () => downloadText('json'));
 }
 
-function running() {
-  return !$('#sweep-cancel').hidden;
+// ---------------------------------------------------------------- the editor
+
+/** The editor's grid axes (`key=v1;v2;…`), in order: axis 1, axis 2, seeds. */
+function editorAxes() {
+  const axes = [];
+  for (const i of [1, 2]) {
+    const key = $(`#sweep-key-${i}`).value;
+    const values = $(`#sweep-values-${i}`).value.trim();
+    if (key && values) axes.push(`${key}=${values}`);
+  }
+  const seeds = $('#sweep-seeds').value.trim();
+  if (seeds) axes.push(`seed=${seeds}`);
+  return axes;
 }
 
-/** The button and its help follow the config (mixing generator, K ≥ 2). */
+/** Put `axes` (`key=v1;v2;…`) into the editor: a `seed` axis goes to Seeds, the others to axes 1 and 2. */
+function setEditorAxes(axes) {
+  const plain = axes.filter((a) => !a.startsWith('seed='));
+  const seed = axes.find((a) => a.startsWith('seed='));
+  for (const i of [1, 2]) {
+    const a = plain[i - 1];
+    const [key, values] = a ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : ['', ''];
+    ensureKeyOption($(`#sweep-key-${i}`), key);
+    $(`#sweep-key-${i}`).value = key;
+    $(`#sweep-values-${i}`).value = values;
+  }
+  $('#sweep-seeds').value = seed ? seed.slice('seed='.length) : '';
+  editorChanged();
+}
+
+/** A key a preset's grid or a link names is selectable even if the key list lacks it (e.g. `variant`). */
+function ensureKeyOption(select, key) {
+  if (!key || Array.from(select.options).some((o) => o.value === key)) return;
+  select.append(new Option(key, key));
+}
+
+/** The key pickers list Rust's sweepable keys of the config (sweep_keys_json), keeping the choice. */
+function fillKeyPickers() {
+  const preset = presetList.find((p) => p.name === form.preset);
+  for (const i of [1, 2]) {
+    const select = $(`#sweep-key-${i}`);
+    const chosen = select.value;
+    select.textContent = '';
+    select.append(new Option(i === 1 ? 'choose a key' : 'none', ''));
+    if (preset && preset.variants && preset.variants.length) select.append(new Option('variant (the preset’s variants)', 'variant'));
+    for (const k of keys) select.append(new Option(k.key, k.key));
+    ensureKeyOption(select, chosen);
+    select.value = chosen;
+  }
+  hintValues();
+}
+
+/** Under each values field: what the chosen key takes (Rust's description) and its current value. */
+function hintValues() {
+  const preset = presetList.find((p) => p.name === form.preset);
+  for (const i of [1, 2]) {
+    const key = $(`#sweep-key-${i}`).value;
+    const k = keys.find((x) => x.key === key);
+    let hint = '';
+    if (k) hint = `${k.help} · now ${k.current} · values separated by ;`;
+    else if (key === 'variant' && preset) hint = `one of: ${preset.variants.join('; ')}`;
+    $(`#sweep-hint-${i}`).textContent = hint;
+  }
+}
+
+/** The config or the preset changed: new key list; a new preset fills the editor with its grid. */
 export function followConfig(obj, text) {
   config = obj;
   configText = text;
   followPreset();
-  const sweepOk = obj.data.tasks > 1 && obj.data.generator === 'mixing';
-  // A preset whose own grid does not sweep ρ (merge-lambda, assumptions) is not about the overlap: no button.
+  try {
+    keys = JSON.parse(wasm.sweep_keys_json(text));
+  } catch (e) {
+    keys = [];
+  }
+  fillKeyPickers();
+  if (linkAxes) {
+    const axes = linkAxes;
+    linkAxes = null;
+    editorPreset = form.preset;
+    setEditorAxes(axes);
+  } else if (form.preset !== editorPreset) {
+    fillFromPreset(false);
+  } else {
+    editorChanged();
+  }
+  showPresetButton();
+}
+
+/** Fill the editor with the form's preset's grid (a preset without one: an empty editor). */
+function fillFromPreset(always) {
   const p = presetList.find((x) => x.name === form.preset);
-  const about = !p || !p.grid.length || p.grid.some((g) => g.startsWith(`${SWEEP_KEY}=`));
-  $('.sweep').hidden = !about && !charts.hasSweep() && !running();
-  $('#sweep').disabled = !sweepOk || !wasmLoaded;
-  $('#sweep').title = sweepOk ? '' : 'needs the mixing generator and at least two tasks';
-  if (!charts.hasSweep() && !running()) {
-    $('#sweep-status').textContent = sweepOk ? '' : 'Available with the mixing generator (data.generator = mixing), e.g. the merge-overlap preset.';
-  }
+  if (!always && sweep.running) return;
+  editorPreset = form.preset;
+  setEditorAxes(p ? p.grid : []);
+  hooks.linkChanged();
 }
 
-function setRunning(on) {
-  $('#sweep').disabled = on;
-  $('#sweep-cancel').hidden = !on;
-  $('#sweep-progress').hidden = !on;
+/** "Run this preset's sweep" next to the claims, for a preset whose claims are at sweep points. */
+function showPresetButton() {
+  const p = presetList.find((x) => x.name === form.preset);
+  const b = $('#sweep-run-preset');
+  b.hidden = !p || !p.grid.length;
+  // Controls that do not apply are not shown: "Preset's grid" only for a preset that has one.
+  $('#sweep-preset-grid').hidden = b.hidden;
+  if (p && p.grid.length) b.textContent = `Run the ${p.name} sweep (${p.grid.join(' × ')})`;
+  b.disabled = sweep.running;
 }
 
-function start() {
-  if (run.playing) send('pause');
-  setRunning(true);
-  $('#sweep-status').textContent = 'starting…';
-  send('sweep', { config: configText, key: SWEEP_KEY, values: SWEEP_VALUES });
+/** The link holds these axes (form.js calls this before showing the link's config). */
+export function fromLink(axes) {
+  linkAxes = axes && axes.length ? axes : null;
 }
 
-/** A new run: a running sweep stops, and a finished one (of the previous config) goes. */
-export function newRun() {
-  cancel();
-  if (charts.hasSweep()) {
-    charts.setSweep(null);
-    charts.setMethodsSweep(null);
-    $('#sweep-table').textContent = '';
-    $('#methods-sweep-table').textContent = '';
-    $('#sweep-status').textContent = '';
-    followConfig(config, configText);
-  }
+/** The sweep's axes for the link, or null when the editor holds none. */
+export function linkAxesNow() {
+  const axes = editorAxes();
+  return axes.length ? axes : null;
 }
 
-/** Stop a running sweep (an imported run replaces the current one). */
-export function cancel() {
-  if (running()) send('cancel_sweep');
-}
-
-/** The worker crashed: a running sweep is lost. */
-export function crashed() {
-  if (running()) {
-    setRunning(false);
-    $('#sweep-status').textContent = 'sweep stopped: the worker crashed';
-  }
-}
-
-/** sweep_progress, sweep_done and sweep_cancelled from the worker. */
-export function onMessage(m) {
-  if (m.type === 'sweep_progress') {
-    const bar = $('#sweep-progress');
-    bar.max = m.total;
-    bar.value = m.done;
-    $('#sweep-status').textContent = `${m.done} / ${m.total} runs trained`;
-  } else if (m.type === 'sweep_done') {
-    done(m);
-  } else if (m.type === 'sweep_cancelled') {
-    setRunning(false);
-    $('#sweep-status').textContent = 'sweep cancelled';
-  }
-}
-
-function done(m) {
-  setRunning(false);
-  followConfig(config, configText);
-  const finals = m.results.map((r) => JSON.parse(r));
-  const points = [];
-  const bound = [];
-  const rows = [];
-  finals.forEach((f, i) => {
-    const pair = f.overlap && f.overlap.pairs && f.overlap.pairs[0];
-    const b = f.merge_bound && f.merge_bound[0];
-    const acc = f.merge && f.merge.sum && f.merge.sum.a ? f.merge.sum.a.accuracy : null;
-    if (pair && b) {
-      points.push([pair.max_abs_inner, b.max_change]);
-      bound.push([pair.max_abs_inner, b.max_bound]);
-    }
-    rows.push([
-      cell('th', `ρ = ${m.values[i]}`, { scope: 'row' }),
-      numCell(pair ? pair.max_abs_inner : null, null, 3),
-      numCell(b ? b.max_change : null, `sweep-${i}-change`, 3),
-      numCell(b ? b.max_bound : null, `sweep-${i}-bound`, 3),
-      cell('td', b ? (b.holds ? 'holds' : 'VIOLATED') : '—', { class: b ? (b.holds ? 'ok' : 'bad') : '' }),
-      numCell(acc, null),
-    ]);
-  });
-  fillTable($('#sweep-table'), ['run', 'max |⟨x_a, x_b⟩|', 'max |f_sum − f_a| on a', 'derived bound', 'check', 'sum accuracy on a'], rows);
-  showMethodsSweep(m.values, finals);
-  if (!points.length) {
-    $('#sweep-status').textContent =
-      'No bound to plot: the derived merge bound needs a shallow net (one hidden layer) with a fixed shared output layer and λ > 0.';
-    charts.setSweep(null);
+/** Plan the editor's grid over the form's config (Rust validates it): the store, or the error shown. */
+function editorChanged() {
+  hintValues();
+  if (sweep.running || !configText) return;
+  const axes = editorAxes();
+  const key = JSON.stringify([configText, form.preset, axes]);
+  if (key === sweep.storeKey) return;
+  $('#sweep-error').textContent = '';
+  if (!axes.length) {
+    replaceStore(null, key);
+    $('#sweep').disabled = true;
+    $('#sweep-plan').textContent = 'Choose a key and its values (or seeds) to sweep.';
     return;
   }
-  $('#sweep-status').textContent = `${finals.length} runs trained (ρ = ${SWEEP_VALUES[0]} … ${SWEEP_VALUES[SWEEP_VALUES.length - 1]})`;
-  charts.setSweep(
-    JSON.stringify({
-      title: 'Summed net: output change on task a vs input overlap',
-      x_label: 'max |⟨x_a, x_b⟩| (measured input overlap)',
-      y_label: 'max |f_sum(x) − f_a(x)| on task a',
-      points,
-      bound,
-      log_x: false,
-      log_y: false,
-    }),
-  );
+  try {
+    replaceStore(new wasm.SweepStore(configText, form.preset || undefined, JSON.stringify(axes)), key);
+    $('#sweep').disabled = false;
+    $('#sweep-plan').textContent = `${sweep.points.length} points, on ${Math.min(poolSize(), sweep.points.length)} worker${Math.min(poolSize(), sweep.points.length) === 1 ? '' : 's'}`;
+  } catch (e) {
+    replaceStore(null, key);
+    $('#sweep').disabled = true;
+    $('#sweep-plan').textContent = '';
+    $('#sweep-error').textContent = errorText(e);
+  }
 }
 
-/** Every selected merge method's accuracy and output change on task a across the sweep (chart and table). */
-function showMethodsSweep(values, finals) {
-  const methods = config.merge.methods;
-  charts.setMethodsSweep(JSON.stringify({ key: `overlap ρ (${SWEEP_KEY})`, values: values.map(Number), methods, finals }));
-  const head = ['run'];
-  for (const meth of methods) head.push(`${meth}: acc a`, `${meth}: Δf a`);
-  const rows = finals.map((f, i) => {
-    const r = [cell('th', `ρ = ${values[i]}`, { scope: 'row' })];
-    for (const meth of methods) {
-      const e = f.merge && f.merge[meth] && f.merge[meth].a;
-      r.push(numCell(e ? e.accuracy : null, `msweep-${i}-${meth}-accuracy`, 3), numCell(e ? e.max_output_change : null, `msweep-${i}-${meth}-change`, 3));
-    }
-    return r;
+function replaceStore(store, key) {
+  if (sweep.store) sweep.store.free();
+  sweep.store = store;
+  sweep.storeKey = key;
+  sweep.points = store ? JSON.parse(store.points_json()).map((p) => ({ index: p.index, label: p.label, text: JSON.stringify(p) })) : [];
+  sweep.failed.clear();
+  sweep.retried.clear();
+  showResults();
+}
+
+// ---------------------------------------------------------------- running
+
+function setRunning(on) {
+  sweep.running = on;
+  $('#sweep').disabled = on || !sweep.store;
+  $('#sweep-cancel').hidden = !on;
+  $('#sweep-progress').hidden = !on;
+  for (const id of ['sweep-key-1', 'sweep-values-1', 'sweep-key-2', 'sweep-values-2', 'sweep-seeds', 'sweep-preset-grid']) $(`#${id}`).disabled = on;
+  showPresetButton();
+}
+
+/** Run every point of the planned grid that has no record yet (all of them, the first time). */
+function start() {
+  editorChanged();
+  if (!sweep.store || sweep.running) return;
+  if (run.playing) send('pause');
+  const view = JSON.parse(sweep.store.view_json());
+  const have = new Set(view.have || []);
+  const todo = sweep.points.filter((p) => !have.has(p.index));
+  sweep.failed.clear();
+  sweep.retried.clear();
+  sweep.started = performance.now();
+  sweep.finished = 0;
+  setRunning(true);
+  sweep.pool = new Pool({
+    size: Math.min(poolSize(), Math.max(1, todo.length)),
+    // The single-thread build of the training worker's arithmetic (www/builds.js).
+    build: analystBuild(),
+    onRecord: (index, line) => {
+      try {
+        sweep.store.add_record(line);
+      } catch (e) {
+        sweep.failed.set(index, errorText(e));
+      }
+      sweep.finished += 1;
+      scheduleRedraw();
+    },
+    onFailed: (index, message) => {
+      sweep.failed.set(index, message);
+      scheduleRedraw();
+    },
+    onRetry: (index, message) => {
+      sweep.retried.set(index, message);
+      scheduleRedraw();
+    },
+    onIdle: () => finish(),
   });
-  fillTable($('#methods-sweep-table'), head, rows);
+  if (testCrashes) for (const [i, n] of testCrashes) sweep.pool.crashNext.set(i, n);
+  testCrashes = null;
+  sweep.pool.run(todo);
+  showProgress();
 }
 
-// ---------------------------------------------------------------- claims
+/** Stop the pool now; the finished points stay (a next Run sweep runs only the missing ones). */
+export function cancel(why = 'cancelled') {
+  if (!sweep.running) return;
+  sweep.pool.cancel();
+  sweep.pool = null;
+  setRunning(false);
+  showResults();
+  $('#sweep-status').textContent = `sweep ${why}: ${doneCount()} of ${sweep.points.length} points kept (Run sweep runs the rest)`;
+}
+
+function finish() {
+  sweep.pool = null;
+  setRunning(false);
+  showResults();
+}
+
+function doneCount() {
+  return sweep.store ? JSON.parse(sweep.store.view_json()).done : 0;
+}
+
+function scheduleRedraw() {
+  if (sweep.redraw) return;
+  sweep.redraw = true;
+  requestAnimationFrame(() => {
+    sweep.redraw = false;
+    showResults();
+    if (sweep.running) showProgress();
+  });
+}
+
+/** Progress: points done, failed, workers, and the time left at the pace so far. */
+function showProgress() {
+  const view = JSON.parse(sweep.store.view_json());
+  const bar = $('#sweep-progress');
+  bar.max = view.total;
+  bar.value = view.done + sweep.failed.size;
+  const left = view.total - view.done - sweep.failed.size;
+  const elapsed = (performance.now() - sweep.started) / 1000;
+  const eta = sweep.finished > 0 ? `, about ${duration((elapsed / sweep.finished) * left)} left` : '';
+  const failed = sweep.failed.size ? `, ${sweep.failed.size} failed` : '';
+  $('#sweep-status').textContent = `${view.done} of ${view.total} points trained${failed} · ${sweep.pool ? sweep.pool.o.size : 0} workers · ${duration(elapsed)}${eta}`;
+}
+
+function duration(s) {
+  if (!Number.isFinite(s)) return '…';
+  const m = Math.floor(s / 60);
+  const r = Math.round(s - 60 * m);
+  return m ? `${m} min ${r} s` : `${r} s`;
+}
+
+// ---------------------------------------------------------------- results
+
+let shownCharts = []; // names of the chart cards shown
+
+/** Table, claims and charts from the store (partial while points are running). */
+function showResults() {
+  const view = sweep.store ? JSON.parse(sweep.store.view_json()) : null;
+  const has = !!view && view.done > 0;
+  $('#sweep-results').hidden = !has && !sweep.failed.size;
+  $('#sweep-csv').disabled = !(view && view.complete);
+  $('#sweep-json').disabled = !sweep.store;
+  if (!view) {
+    $('#sweep-table').textContent = '';
+    showCharts([]);
+    $('#sweep-claims-box').hidden = true;
+    if (!sweep.running) $('#sweep-status').textContent = '';
+    return;
+  }
+  fillTable(
+    $('#sweep-table'),
+    view.table.head,
+    view.table.rows.map((r) => r.map((text, j) => cell(j === 0 ? 'th' : 'td', text, j === 0 ? { scope: 'row' } : { class: 'num' }))),
+  );
+  const failures = [...sweep.failed].map(([i, m]) => `point ${i} (${labelOf(i)}) failed: ${m}`);
+  const retries = [...sweep.retried].filter(([i]) => !sweep.failed.has(i)).map(([i, m]) => `point ${i} (${labelOf(i)}) crashed once and ran again (${m})`);
+  $('#sweep-failures').textContent = failures.concat(retries).join('\n');
+  const claims = view.claims || [];
+  $('#sweep-claims-box').hidden = !claims.length;
+  if (claims.length) {
+    fillTable($('#sweep-claims'), ['', 'claim', 'measured', 'where', 'check'], claimRows(claims, 'sweep-claim'));
+    const pass = claims.filter((c) => c.status === 'pass').length;
+    $('#sweep-claims-note').textContent = `${pass} of ${claims.length} claims of ${form.preset} hold over the ${view.done} of ${view.total} points trained`;
+  }
+  showCharts(view.charts || []);
+  if (!sweep.running && view.done > 0) {
+    const failed = sweep.failed.size ? ` (${sweep.failed.size} failed: Run sweep tries them again)` : '';
+    $('#sweep-status').textContent = view.complete ? `${view.total} points trained` : `${view.done} of ${view.total} points trained${failed}`;
+  }
+  if (view.collapsed && view.collapsed.length) {
+    $('#sweep-failures').textContent += `${$('#sweep-failures').textContent ? '\n' : ''}collapsed to zero (ranks not plotted): ${view.collapsed.join('; ')}`;
+  }
+}
+
+function labelOf(index) {
+  const p = sweep.points.find((x) => x.index === index);
+  return p ? p.label : '';
+}
+
+/** One card per chart of the view, drawn by the store (charts.js schedules and downloads them). */
+function showCharts(list) {
+  const box = $('#sweep-charts');
+  const names = list.map((c) => c.name);
+  if (names.join('\n') !== shownCharts.join('\n')) {
+    box.textContent = '';
+    for (const c of list) box.append(charts.sourceCard({ key: `sweep-${c.name}`, caption: c.title, svgWidth: c.width, svgHeight: c.height, tall: c.height > 600 }));
+    shownCharts = names;
+  }
+  for (const c of list) charts.setCardSource(`sweep-${c.name}`, sweep.store ? storeSource(c.name) : null);
+}
+
+/** The store as charts.js draws a card: draw(canvas, id, dpr) and svg(id, w, h). */
+function storeSource(name) {
+  const store = sweep.store;
+  return {
+    draw: (canvas, _id, dpr) => store.draw(name, canvas, dpr),
+    svg: (_id, w, h) => store.svg(name, w, h),
+  };
+}
+
+function downloadText(kind) {
+  if (!sweep.store) return;
+  const stem = form.preset ? `${form.preset}_sweep` : 'sweep';
+  if (kind === 'csv') {
+    const csv = sweep.store.csv();
+    if (csv === undefined || csv === null) return;
+    download(new Blob([csv], { type: 'text/csv' }), `${stem}.csv`);
+  } else {
+    download(new Blob([sweep.store.meta_text()], { type: 'application/json' }), `${stem}.json`);
+  }
+}
+
+// ---------------------------------------------------------------- claims of single runs
 
 let claimsSent = undefined; // the preset last named to the training worker
 
@@ -182,4 +421,19 @@ function followPreset() {
 /** A new training worker (after a crash) is told the preset again. */
 export function workerStarted() {
   if (claimsSent) send('claims', { preset: claimsSent });
+}
+
+// ---------------------------------------------------------------- tests
+
+let testCrashes = null;
+
+/** Tests: the next sweep's point `index` crashes its worker `times` times (a trap, as a panic would). */
+export function crashPointForTest(index, times) {
+  testCrashes = testCrashes || new Map();
+  testCrashes.set(index, times);
+}
+
+/** Tests: the sweep's state. */
+export function stateForTest() {
+  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0 };
 }

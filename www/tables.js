@@ -207,6 +207,17 @@ export function setClaimsPreset(preset, modified) {
   $('#claims-note').textContent = claimsOf ? 'waiting for the first snapshot…' : '';
 }
 
+/** Table rows of Rust's checked claims (status, claim, measured, where, why); test ids `${prefix}-${i}-…`. */
+export function claimRows(claims, prefix) {
+  return claims.map((c, i) => [
+    cell('td', CLAIM_STATUS[c.status] || c.status, { class: `claim-status ${c.status}`, 'data-testid': `${prefix}-${i}-status`, 'data-status': c.status }),
+    cell('th', `${c.claim} ${c.comparison} ${fmt(c.threshold, 6)}`, { scope: 'row', title: c.quantity }),
+    numCell(c.measured, `${prefix}-${i}-measured`, 6),
+    cell('td', c.at, { class: 'muted' }),
+    cell('td', c.why, { class: 'muted' }),
+  ]);
+}
+
 /**
  * The claims of the run's preset from snapshot `s` (`s.claims`, checked by
  * Rust: measured value, status, why). A snapshot without them (the analysis
@@ -219,19 +230,12 @@ export function renderClaims(s) {
   if (!claims.length) {
     if (claimsShownAt !== null && step !== claimsShownAt) $('#claims-note').textContent = `as checked at step ${claimsShownAt} (this snapshot carries none)`;
     else if (claimsShownAt === null) {
-      $('#claims-note').textContent = `No claim of ${claimsOf.preset} applies to this single run: its claims are about points of its sweep, which the page does not run yet; lowrank-lab sweep --preset ${claimsOf.preset} --out out checks them (claims.json).`;
+      $('#claims-note').textContent = `No claim of ${claimsOf.preset} applies to this single run: its claims are about the points of its sweep, checked in the Sweep panel as they finish (Run the ${claimsOf.preset} sweep).`;
     }
     return;
   }
   claimsShownAt = step;
-  const rows = claims.map((c, i) => [
-    cell('td', CLAIM_STATUS[c.status] || c.status, { class: `claim-status ${c.status}`, 'data-testid': `claim-${i}-status`, 'data-status': c.status }),
-    cell('th', `${c.claim} ${c.comparison} ${fmt(c.threshold, 6)}`, { scope: 'row', title: c.quantity }),
-    numCell(c.measured, `claim-${i}-measured`, 6),
-    cell('td', c.at, { class: 'muted' }),
-    cell('td', c.why, { class: 'muted' }),
-  ]);
-  fillTable($('#claims-table'), ['', 'claim', 'measured', 'where', 'check'], rows);
+  fillTable($('#claims-table'), ['', 'claim', 'measured', 'where', 'check'], claimRows(claims, 'claim'));
   const pass = claims.filter((c) => c.status === 'pass').length;
   const modified = claimsOf.modified ? ' — config changed from the preset: checked on yours' : '';
   $('#claims-note').textContent = `${pass} of ${claims.length} claims of ${claimsOf.preset} hold at step ${step}${modified}`;

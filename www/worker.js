@@ -26,7 +26,6 @@
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
 //               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
-//               | {type: 'sweep', config, key, values} | 'cancel_sweep'
 //               | {type: 'claims', preset} (the preset whose claims snapshots carry; null: none)
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
@@ -39,7 +38,7 @@
 // worker must load to compute the same numbers.
 //
 // Messages out: loaded, ready, record, live_changed (a λ/η change, with the step it acts at), progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
-//               paused, final, export, mem, weights, split_report, sweep_progress, sweep_done,
+//               paused, final, export, mem, weights, split_report,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
 
@@ -92,7 +91,6 @@ let lastStateAt = -Infinity;
 let stateCost = 0;
 let stationarity = null;
 let rate = { t: 0, step: 0, perSec: null };
-let sweep = null;
 let claimsPreset = null; // the preset whose claims every run checks (Lab.check_claims), or null
 let dead = false; // after a trap the wasm instance cannot be trusted: report and stop
 // Back-pressure: after a live snapshot, wait until the page has drawn it
@@ -122,7 +120,6 @@ function crash(e) {
   playing = false;
   stepsLeft = 0;
   generation += 1;
-  sweep = null;
   let panic = null;
   try {
     panic = wasm ? wasm.last_panic_message() : null;
@@ -354,34 +351,6 @@ function restore(msg) {
   snapshotMessage(true);
 }
 
-function runSweep(msg) {
-  playing = false;
-  stepsLeft = 0;
-  const id = (sweep ? sweep.id : 0) + 1;
-  sweep = { id, results: [] };
-  const step = (i) => {
-    if (!sweep || sweep.id !== id) return;
-    if (i >= msg.values.length) {
-      post({ type: 'sweep_done', key: msg.key, values: msg.values, results: sweep.results });
-      sweep = null;
-      return;
-    }
-    try {
-      const cfg = wasm.set_config_key(msg.config, msg.key, msg.values[i]);
-      sweep.results.push(wasm.run_to_end(cfg));
-    } catch (e) {
-      fail(`sweep at ${msg.key} = ${msg.values[i]}`, e);
-      sweep = null;
-      if (!dead) post({ type: 'sweep_cancelled' });
-      return;
-    }
-    post({ type: 'sweep_progress', done: i + 1, total: msg.values.length });
-    yieldThen(() => step(i + 1));
-  };
-  post({ type: 'sweep_progress', done: 0, total: msg.values.length });
-  yieldThen(() => step(0));
-}
-
 function handle(msg) {
   switch (msg.type) {
     case 'init':
@@ -476,15 +445,6 @@ function handle(msg) {
       if (lab && claimsPreset) {
         lab.check_claims(claimsPreset);
         if (!playing) snapshotMessage(true);
-      }
-      break;
-    case 'sweep':
-      runSweep(msg);
-      break;
-    case 'cancel_sweep':
-      if (sweep) {
-        sweep = null;
-        post({ type: 'sweep_cancelled' });
       }
       break;
     case 'debug_panic':

@@ -9,22 +9,31 @@ use crate::presets;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-/// The URL hash (`#v=1&c=…[&p=preset]`) of a config JSON (see [`crate::config::urlhash`]).
+/// The URL hash (`#v=1&c=…[&p=preset][&s=sweep]`) of a config JSON (see
+/// [`crate::config::urlhash`]); `sweep_json`: a JSON array of grid axes
+/// (`key=v1;v2;…`), or undefined / `[]` for none.
 #[wasm_bindgen]
-pub fn encode_hash(config_json: &str, preset: Option<String>) -> Result<String, JsError> {
+pub fn encode_hash(config_json: &str, preset: Option<String>, sweep_json: Option<String>) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(err)?;
-    Ok(urlhash::encode(&cfg, preset.as_deref()))
+    let sweep: Vec<String> = match sweep_json {
+        Some(s) => serde_json::from_str(&s).map_err(err)?,
+        None => Vec::new(),
+    };
+    Ok(urlhash::encode_with_sweep(&cfg, preset.as_deref(), &sweep))
 }
 
-/// Read a URL hash: JSON `{config, preset}` (config validated, preset a known
-/// preset or null), or an Error naming what is wrong with the link.
+/// Read a URL hash: JSON `{config, preset, sweep}`: `config` the validated
+/// config as the JSON text [`validate_config`] returns (so the page does not
+/// validate it again), `preset` a known preset or null, `sweep` the grid axes
+/// (`[]`: none); or an Error naming what is wrong with the link.
 #[wasm_bindgen]
 pub fn decode_hash(hash: &str) -> Result<String, JsError> {
     let d = urlhash::decode(hash).map_err(err)?;
-    serde_json::to_string(&json!({ "config": d.config, "preset": d.preset })).map_err(err)
+    serde_json::to_string(&json!({ "config": d.config.to_json(), "preset": d.preset, "sweep": d.sweep })).map_err(err)
 }
 
-/// The preset table as JSON: [{name, see, explain, config, grid}], config fully filled in.
+/// The preset table as JSON: [{name, see, explain, config, grid, variants}], config fully
+/// filled in, `variants` the names a grid's `variant` axis takes.
 #[wasm_bindgen]
 pub fn presets_json() -> Result<String, JsError> {
     let list: Vec<serde_json::Value> = presets::PRESETS
@@ -36,6 +45,7 @@ pub fn presets_json() -> Result<String, JsError> {
                 "explain": p.explain,
                 "config": p.config().map_err(err)?,
                 "grid": p.grid,
+                "variants": p.variants.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
             }))
         })
         .collect::<Result<_, JsError>>()?;

@@ -2,7 +2,7 @@
 // claim that applies to the single run shows Rust's ✓ (data-status="pass"),
 // "waiting" while it trains; the per-layer numbers are in the Now table.
 // Presets whose claims are all at points of their sweep (rank-vs-lambda,
-// merge-lambda, …) say so: the page does not run sweeps in a pool yet.
+// merge-lambda, …) say so and offer their sweep (sweep-presets.test.mjs runs them).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,16 +73,13 @@ describe('claims checked live', () => {
     }
   });
 
-  it('a sweep preset says where its claims are checked; the overlap sweep shows only where it applies; no page errors', async () => {
+  it('a sweep preset says where its claims are checked and offers its sweep; no page errors', async () => {
     await choosePreset(page, 'merge-lambda');
     await playToEnd(page);
-    await page.waitForFunction(() => /sweep/.test(document.querySelector('[data-testid="claims-note"]').textContent));
-    // The overlap sweep is not what merge-lambda is about: its button is not shown (it is on merge-overlap).
-    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
-    await choosePreset(page, 'merge-overlap');
-    assert.equal(await page.isVisible('[data-testid="sweep"]'), true);
-    await choosePreset(page, 'assumptions');
-    assert.equal(await page.isVisible('[data-testid="sweep"]'), false);
+    await page.waitForFunction(() => /Sweep panel/.test(document.querySelector('[data-testid="claims-note"]').textContent));
+    assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), true);
+    await choosePreset(page, 'norms');
+    assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), false);
     assert.deepEqual(log.pageErrors, []);
   });
 });

@@ -113,32 +113,6 @@ describe('merge methods in the page', () => {
     assert.deepEqual(log.consoleErrors, []);
   });
 
-  it('the in-page sweep draws one line per merge method and tabulates them', async () => {
-    const { page, log } = await env.newPage({ width: 1400, height: 1000 });
-    await page.goto(env.server.url);
-    await waitReady(page);
-    await choosePreset(page, 'merge-methods');
-    await page.waitForFunction(() => !document.querySelector('[data-testid="sweep"]').disabled);
-    await page.click('[data-testid="sweep"]');
-    await page.waitForSelector('[data-testid="chart-merge_methods"]:visible', { timeout: 120_000 });
-    assert.equal(await page.locator('[data-testid="methods-sweep-table"] tbody tr').count(), 9);
-    const head = await page.locator('[data-testid="methods-sweep-table"] thead th').allTextContents();
-    for (const m of METHODS) assert.ok(head.includes(`${m}: acc a`) && head.includes(`${m}: Δf a`), `${m} in ${head}`);
-    // At ρ = 0 the sum and RegMean reproduce net a (to 1e-9), as the preset says.
-    for (const m of ['sum', 'regmean']) assert.ok((await value(page, `msweep-0-${m}-change`)) <= 1e-9, m);
-    await page.locator('[data-testid="chart-merge_methods"]').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-merge_methods"]').width > 100);
-    await page.waitForTimeout(300);
-    assert.ok((await inked(page, 'chart-merge_methods')) > 10_000);
-    const svg = await page.evaluate(() => {
-      const card = document.querySelector('[data-chart="merge_methods"]');
-      return card ? card.querySelector('canvas').width : 0;
-    });
-    assert.ok(svg > 100);
-    assert.deepEqual(log.pageErrors, []);
-    assert.deepEqual(log.consoleErrors, []);
-  });
-
   it('merge-digits: real digits train in the page as on the command line; disjoint pixels make the sum exact', async () => {
     const { page, log } = await env.newPage();
     await page.goto(env.server.url);

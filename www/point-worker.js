@@ -1,0 +1,68 @@
+// A sweep worker: one of the pool (www/sweep-pool.js) that trains sweep
+// points to the end, one at a time, each on one thread. Rust does all of it
+// (sweep_point: validate the point's config, train it as `lowrank-lab sweep`
+// does, and write the point's record, src/run/sweep_record.rs); this worker
+// only loads the build and passes text.
+//
+// The build is the page's single-thread one (the name's `build=NAME`, chosen
+// by the page from the training worker's: www/builds.js), so a point's numbers
+// are those of a run of the same config trained in the page.
+//
+// Messages in:  {type: 'point', id, point, crash?} (point: one entry of SweepStore.points_json, as JSON
+//               text; crash: tests only, a panic message to raise instead of training)
+// Messages out: loaded | {type: 'record', id, line, ms} | {type: 'error', id, message, fatal}
+//               (fatal: the instance trapped, or did not load; this worker is unusable)
+
+import { askedBuild, loadBuild } from './builds.js';
+
+let wasm = null;
+let dead = false;
+const queue = [];
+
+const post = (msg) => self.postMessage(msg);
+const errorMessage = (e) => (e && e.message ? e.message : String(e));
+
+function work() {
+  while (wasm && !dead && queue.length) {
+    const m = queue.shift();
+    try {
+      const t0 = performance.now();
+      // Tests only (the page's test hook): this point's worker panics on purpose, as a crashing point would.
+      if (m.crash) wasm.debug_panic_for_tests(m.crash);
+      const line = wasm.sweep_point(m.point);
+      post({ type: 'record', id: m.id, line, ms: performance.now() - t0 });
+    } catch (e) {
+      // A trap (a Rust panic, out of memory) leaves the instance unusable.
+      dead = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+      let message = errorMessage(e);
+      if (dead) {
+        try {
+          message = wasm.last_panic_message() || message;
+        } catch (_) {
+          /* keep the trap's own message */
+        }
+      }
+      post({ type: 'error', id: m.id, message, fatal: dead });
+    }
+  }
+}
+
+self.onmessage = (ev) => {
+  const m = ev.data;
+  if (m && m.type === 'point') {
+    queue.push(m);
+    work();
+  }
+};
+
+loadBuild(askedBuild() || 'st').then(
+  (m) => {
+    wasm = m;
+    post({ type: 'loaded' });
+    work();
+  },
+  (e) => {
+    dead = true;
+    post({ type: 'error', id: null, message: `loading the wasm module: ${errorMessage(e)}`, fatal: true });
+  },
+);
