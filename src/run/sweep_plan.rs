@@ -154,3 +154,48 @@ pub fn sweep_keys(config: &Config) -> Vec<SweepKey> {
     walk("", &serde_json::to_value(config).expect("a config serialises"), &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The editor's key list: numbers, names, switches and width lists, each
+    /// with its current value as a grid value spells it; not the version or
+    /// the live schedule.
+    #[test]
+    fn sweep_keys_cover_numbers_choices_and_lists_but_not_the_version() {
+        let mut cfg = Config::default();
+        cfg.train.lambda = 0.03;
+        cfg.net.widths = vec![64, 32];
+        let keys = sweep_keys(&cfg);
+        let find = |k: &str| keys.iter().find(|x| x.key == k);
+        assert_eq!(
+            find("train.lambda").map(|k| (k.help, k.current.as_str())),
+            Some(("a number", "0.03"))
+        );
+        assert_eq!(find("net.widths").map(|k| k.current.as_str()), Some("[64,32]"));
+        assert_eq!(find("seed").map(|k| k.help), Some("a whole number"));
+        assert!(find("data.generator").is_some_and(|k| k.help.starts_with("a name")));
+        assert!(find("version").is_none() && find("train.schedule").is_none());
+        // Every listed key is one a grid can set: its current value applied back gives the same config.
+        for k in &keys {
+            let back = crate::config::overrides::apply(&cfg, &k.key, crate::config::overrides::parse_value(&k.current)).unwrap();
+            assert_eq!(back, cfg, "{}", k.key);
+        }
+    }
+
+    /// The page's cap is checked from the axes' value counts, before any point is built.
+    #[test]
+    fn the_page_refuses_grids_beyond_its_cap_and_plans_the_rest_as_the_cli() {
+        let many = format!("seed={}", (0..257).map(|i| i.to_string()).collect::<Vec<_>>().join(";"));
+        let e = plan_for_page(Config::default(), None, &[many]).unwrap_err().to_string();
+        assert!(e.contains("257 points; the page runs at most 256") && e.contains("257 seed"), "{e}");
+        let grid = vec!["train.lambda=0.01;0.1".to_string()];
+        let (a, b) = (
+            plan_for_page(Config::default(), None, &grid).unwrap(),
+            plan(Config::default(), None, &grid).unwrap(),
+        );
+        assert_eq!(meta_text(&meta(&a, None, None, false)), meta_text(&meta(&b, None, None, false)));
+        assert_eq!(plan(Config::default(), None, &[]).unwrap_err(), PlanError::NoGrid);
+    }
+}
