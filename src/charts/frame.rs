@@ -298,18 +298,30 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
     Ok(Some(Layout { body, fonts }))
 }
 
-/// Split a legend label into at most two lines of `max` characters,
-/// breaking at a space.
+/// Split a legend label into lines of at most `max` characters, breaking at
+/// spaces (a word longer than `max` is split inside): legends are never cut.
 fn wrap_label(label: &str, max: usize) -> Vec<String> {
     let max = max.max(4);
-    if label.chars().count() <= max {
-        return vec![label.to_string()];
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in label.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        let fits = cur.chars().count() + usize::from(!cur.is_empty()) + word.len() <= max;
+        if !fits && !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        while word.len() > max {
+            lines.push(word.drain(..max).collect());
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.extend(word);
     }
-    let chars: Vec<char> = label.chars().collect();
-    let cut = (1..=max.min(chars.len() - 1)).rev().find(|&i| chars[i] == ' ').unwrap_or(max);
-    let first: String = chars[..cut].iter().collect();
-    let rest: String = chars[cut..].iter().collect();
-    vec![first.trim_end().to_string(), truncate(rest.trim_start(), max)]
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 /// Join notes into at most `max_lines` lines of `max_chars` characters.
@@ -420,6 +432,19 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
     }
 }
 
+/// `label` if it fits in `max` characters, else without its trailing
+/// parenthetical ("index i (σ₁ at top)" → "index i"), else cut: a short
+/// axis keeps a readable name rather than "ind…".
+pub(crate) fn fit_label(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_string();
+    }
+    match label.find(" (") {
+        Some(i) if label.ends_with(')') && label[..i].chars().count() <= max => label[..i].to_string(),
+        _ => truncate(label, max),
+    }
+}
+
 /// Grey centred message (e.g. "no data yet") in the middle of `area`.
 pub(crate) fn message<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fonts: &Fonts, msg: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
@@ -464,8 +489,8 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
         let nx = ((plot_w / lw.max(1)) as usize).clamp(2, 9);
         x.set_ticks(nx);
     }
-    let x_desc = truncate(x_label, (plot_w as f64 / (desc * 0.5)) as usize);
-    let y_desc = truncate(y_label, (plot_h as f64 / (desc * 0.5)) as usize);
+    let x_desc = fit_label(x_label, (plot_w as f64 / (desc * 0.5)) as usize);
+    let y_desc = fit_label(y_label, (plot_h as f64 / (desc * 0.5)) as usize);
 
     let mut chart = ChartBuilder::on(body)
         .margin_top(top_margin as u32)
