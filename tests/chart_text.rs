@@ -26,17 +26,22 @@ fn texts(svg: &str) -> Vec<String> {
                 body[..body.find("</text>")?]
                     .replace("&lt;", "<")
                     .replace("&gt;", ">")
-                    .replace("&amp;", "&"),
+                    .replace("&apos;", "'")
+                    .replace("&quot;", "\"")
+                    .replace("&amp;", "&")
+                    .trim()
+                    .to_string(),
             )
         })
         .collect()
 }
 
-/// Every registered snapshot chart's SVG text at the page's card size and a larger one.
+/// Every registered snapshot chart's SVG text at the page's card sizes (a half-width card, a
+/// wide short one as spectrum-over-time gets) and a larger one.
 fn chart_texts(s: &Snapshot) -> Vec<(&'static str, Vec<String>)> {
     let mut out = Vec::new();
     for &chart in SnapshotChart::ALL {
-        for (w, h) in [(463, 268), (800, 500)] {
+        for (w, h) in [(463, 268), (800, 500), (980, 360), (984, 300)] {
             let mut drawn = true;
             let svg = charts::render_svg(w, h, |a| match chart.draw(a, s) {
                 Ok(r) => Ok(r),
@@ -94,8 +99,8 @@ fn legends_are_never_cut() {
         let s = snapshot(preset, |_| {});
         for (key, texts) in chart_texts(&s) {
             for t in &texts {
-                let legend_cut = t.ends_with('…') && !t.starts_with("…");
-                assert!(!legend_cut, "{preset}/{key}: text cut to `{t}`");
+                let cut = t.ends_with('…') && !t.starts_with("…");
+                assert!(!cut, "{preset}/{key}: text cut to `{t}`");
             }
         }
     }
