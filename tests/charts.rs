@@ -228,6 +228,7 @@ fn balance_data() -> BalanceData {
             })
             .collect(),
         anchor: Some((0.0, 1.0)),
+        undefined: None,
     }
 }
 
@@ -376,7 +377,7 @@ fn spectrum_strip_normal() {
 fn alignment_charts_normal() {
     let (svg, report) = render!(draw_alignment, alignment_data());
     assert!(report.skipped.is_empty(), "{report:?}");
-    assert_has(&svg, "cos(W_k, −∇L)");
+    assert_has(&svg, "cos(Wₖ, −∇L)");
     assert_has(&svg, "Alignment of each layer's weights");
     for n in ["W1", "W2", "instantaneous", "EMA (averaged)"] {
         assert_has(&svg, n);
@@ -390,15 +391,15 @@ fn alignment_charts_normal() {
     let (a, s) = (alignment_data(), stationarity_data());
     let (svg, _) = render_svg_report(W, 2 * H, |ar| draw_alignment_panels(ar, &a, &s)).unwrap();
     assert_has(&svg, "Stationarity residual");
-    assert_has(&svg, "cos(W_k, −∇L)");
+    assert_has(&svg, "cos(Wₖ, −∇L)");
 }
 
 #[test]
 fn norms_and_balance_normal() {
     let (svg, report) = render!(draw_norms, norms_data());
     assert!(report.skipped.is_empty(), "{report:?}");
-    assert_has(&svg, "Frobenius norm ‖W_k‖_F of each weight matrix");
-    assert_has(&svg, "‖W_k‖_F");
+    assert_has(&svg, "Frobenius norm ‖Wₖ‖ of each weight matrix");
+    assert_has(&svg, "‖Wₖ‖ (Frobenius)");
     assert_has(&svg, "time t = η·step");
     for n in ["W1", "W2", "W3"] {
         assert_has(&svg, n);
@@ -406,9 +407,9 @@ fn norms_and_balance_normal() {
     assert_shapes(&svg);
     let (svg, report) = render!(draw_balance, balance_data());
     assert!(report.skipped.is_empty(), "{report:?}");
-    assert_has(&svg, "Layer imbalance ‖D_k‖");
-    assert_has(&svg, "‖D_k‖ (log)");
-    assert_has(&svg, "e^{−2λt} (theory)");
+    assert_has(&svg, "Layer imbalance ‖Dₖ‖");
+    assert_has(&svg, "‖Dₖ‖ (log)");
+    assert_has(&svg, "exp(−2λt) (theory)");
     assert_has(&svg, "D1");
     assert_has(&svg, "D2");
     assert_shapes(&svg);
@@ -443,7 +444,8 @@ fn merge_charts_normal() {
     assert_has(&svg, "task a");
     assert_has(&svg, "task b");
     for n in ["a", "b", "sum", "mean"] {
-        assert!(svg.contains(&format!("\n{n}\n</text>")), "legend lacks {n}");
+        // Legend entries say they are nets (the x axis holds the tasks).
+        assert!(svg.contains(&format!("\nnet {n}\n</text>")), "legend lacks net {n}");
     }
     assert!(svg.matches("<rect").count() >= 8);
     let mut log = bars_data();
@@ -1452,7 +1454,7 @@ fn method_sweep_panels_share_series_and_report_what_they_skip() {
 /// Points left out as not meaningful (issue 15) are said so under the charts.
 #[test]
 fn alignment_and_stationarity_charts_say_what_they_left_out() {
-    let note = format!("cos(W_k, −∇L): 3 points {}", lowrank_lab::run::notes::ROUNDING_LEVEL);
+    let note = format!("cos(Wₖ, −∇L): 3 points {}", lowrank_lab::run::notes::ROUNDING_LEVEL);
     let mut a = alignment_data();
     a.notes = vec![note.clone()];
     let (svg, report) = render!(draw_alignment, a);

@@ -149,7 +149,8 @@ fn parse_errors_name_the_problem() {
         .to_string();
     assert_eq!(
         e,
-        "config does not parse: train.lr: invalid type: string \"fast\", expected f64 at line 2 column 14"
+        "config does not parse: train.lr takes a number, e.g. 0.01 or 1e-3\n\
+         exact rule: train.lr: invalid type: string \"fast\", expected f64 at line 2 column 14"
     );
     let e = Config::from_json(r#"{"net": {"widths": [64, "x"]}}"#).unwrap_err().to_string();
     assert!(e.contains("net.widths[1]: invalid type: string \"x\""), "{e}");

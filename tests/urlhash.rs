@@ -133,7 +133,8 @@ fn each_refusal_names_what_is_wrong() {
     let m = message(&format!("#v=1&c={}", b64(r#"{"train":{"lr":"fast"}}"#)));
     assert_eq!(
         m,
-        "config error: config does not parse: train.lr: invalid type: string \"fast\", expected f64 at line 1 column 21"
+        "config error: config does not parse: train.lr takes a number, e.g. 0.01 or 1e-3\n\
+         exact rule: train.lr: invalid type: string \"fast\", expected f64 at line 1 column 21"
     );
     assert_eq!(
         message(&format!("#v=1&c={ok}&p=nope")),

@@ -129,8 +129,9 @@ function drawCard(card) {
   if (canvas.height !== h) canvas.height = h;
   try {
     const report = JSON.parse(chartSource(id).draw(canvas, id, dpr));
-    note.textContent = report.skipped && report.skipped.length ? `Not drawn: ${report.skipped.join('; ')}` : '';
-    note.classList.toggle('warn', !!(report.skipped && report.skipped.length));
+    // Skipped data is printed once, on the chart itself ("Not drawn: …", part of PNG/SVG exports too).
+    note.textContent = '';
+    note.classList.remove('warn');
     if (firstChartMs === null) {
       // Milliseconds since navigation started (performance.now()'s origin).
       firstChartMs = Math.round(performance.now());

@@ -57,8 +57,8 @@ pub struct StationarityData {
 /// [min(0, data), 1]. Near 1 the weights point along −∇L, which is where
 /// weight decay's pull (−λW) and the loss gradient can balance.
 pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &AlignmentData) -> Result<ChartReport, ChartError> {
-    let title = title_or(&data.title, "Alignment of each layer's weights with −gradient: cos(W_k, −∇L)");
-    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "cos(W_k, −∇L)", Scale::Linear, Scale::Linear);
+    let title = title_or(&data.title, "Alignment of each layer's weights with −gradient: cos(Wₖ, −∇L)");
+    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "cos(Wₖ, −∇L)", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0, 1.0];
     plot.y_pad = 0.03;
     plot.skipped = data.notes.clone();

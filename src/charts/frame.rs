@@ -166,17 +166,39 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
     let (w, h) = (w as i32, h as i32);
     let fonts = Fonts::for_size(w.max(0) as u32, h.max(0) as u32);
 
-    // title, shrunk to fit the width
+    // title: one line, shrunk to fit the width down to 80% of its size, else
+    // wrapped (two lines at 80%, at most three at 9 px) rather than cut
     let chars = title.chars().count().max(1) as f64;
-    let ts = fonts.title.min((w - 12).max(1) as f64 / (0.5 * chars)).max(9.0);
+    let fit = |size: f64| ((w - 12).max(1) as f64 / (0.5 * size)) as usize;
+    let one = fonts.title.min((w - 12).max(1) as f64 / (0.5 * chars));
+    let (ts, lines) = if one >= fonts.title * 0.8 || (one < 9.0 && fonts.title * 0.8 < 9.0) {
+        (one.max(9.0), vec![title.to_string()])
+    } else {
+        let ts = (fonts.title * 0.8).max(9.0);
+        let two = wrap_label(title, fit(ts));
+        if two.len() <= 2 {
+            (ts, two)
+        } else {
+            let mut three = wrap_label(title, fit(9.0));
+            if three.len() > 3 {
+                let last = three[2..].join(" ");
+                three.truncate(2);
+                three.push(truncate(&last, fit(9.0)));
+            }
+            (9.0, three)
+        }
+    };
     let title_max = ((w - 8).max(0) as f64 / (ts * 0.5)) as usize;
-    text(
-        area,
-        &truncate(title, title_max),
-        (w / 2, 6),
-        &font(ts, BLACK, HPos::Center, VPos::Top),
-    )?;
-    let top = (ts * 1.1) as i32 + 12;
+    let line_h = (ts * 1.1) as i32;
+    for (i, l) in lines.iter().enumerate() {
+        text(
+            area,
+            &truncate(l, title_max),
+            (w / 2, 6 + i as i32 * line_h),
+            &font(ts, BLACK, HPos::Center, VPos::Top),
+        )?;
+    }
+    let top = line_h * lines.len() as i32 + 12;
 
     // notes about skipped data, wrapped to at most 3 lines
     let ns = fonts.note;
@@ -298,18 +320,30 @@ pub(crate) fn layout_with<DB: DrawingBackend>(
     Ok(Some(Layout { body, fonts }))
 }
 
-/// Split a legend label into at most two lines of `max` characters,
-/// breaking at a space.
+/// Split a legend label into lines of at most `max` characters, breaking at
+/// spaces (a word longer than `max` is split inside): legends are never cut.
 fn wrap_label(label: &str, max: usize) -> Vec<String> {
     let max = max.max(4);
-    if label.chars().count() <= max {
-        return vec![label.to_string()];
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in label.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        let fits = cur.chars().count() + usize::from(!cur.is_empty()) + word.len() <= max;
+        if !fits && !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        while word.len() > max {
+            lines.push(word.drain(..max).collect());
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.extend(word);
     }
-    let chars: Vec<char> = label.chars().collect();
-    let cut = (1..=max.min(chars.len() - 1)).rev().find(|&i| chars[i] == ' ').unwrap_or(max);
-    let first: String = chars[..cut].iter().collect();
-    let rest: String = chars[cut..].iter().collect();
-    vec![first.trim_end().to_string(), truncate(rest.trim_start(), max)]
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 /// Join notes into at most `max_lines` lines of `max_chars` characters.
@@ -420,6 +454,22 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
     }
 }
 
+/// `label` if it fits in `max` characters, else without its trailing
+/// parenthetical ("index i (σ₁ at top)" → "index i"), else that part's last
+/// word, the symbol ("i"), else cut: a short axis keeps a readable name
+/// rather than "ind…".
+pub(crate) fn fit_label(label: &str, max: usize) -> String {
+    let short = match label.find(" (") {
+        Some(i) if label.ends_with(')') => &label[..i],
+        _ => label,
+    };
+    let symbol = short.rsplit(' ').next().unwrap_or(short);
+    [label, short, symbol]
+        .into_iter()
+        .find(|c| c.chars().count() <= max)
+        .map_or_else(|| truncate(label, max), str::to_string)
+}
+
 /// Grey centred message (e.g. "no data yet") in the middle of `area`.
 pub(crate) fn message<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fonts: &Fonts, msg: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
@@ -464,8 +514,8 @@ pub(crate) fn axes<'a, DB: DrawingBackend>(
         let nx = ((plot_w / lw.max(1)) as usize).clamp(2, 9);
         x.set_ticks(nx);
     }
-    let x_desc = truncate(x_label, (plot_w as f64 / (desc * 0.5)) as usize);
-    let y_desc = truncate(y_label, (plot_h as f64 / (desc * 0.5)) as usize);
+    let x_desc = fit_label(x_label, (plot_w as f64 / (desc * 0.5)) as usize);
+    let y_desc = fit_label(y_label, (plot_h as f64 / (desc * 0.5)) as usize);
 
     let mut chart = ChartBuilder::on(body)
         .margin_top(top_margin as u32)

@@ -83,6 +83,9 @@ pub(crate) struct LinePlot {
     /// Extra notes (skipped data found by the caller).
     pub skipped: Vec<String>,
     pub extra_legend: Vec<LegendEntry>,
+    /// Shown instead of "no data yet" when nothing can be drawn because the
+    /// chart is undefined (not because data is still to come).
+    pub empty_message: Option<String>,
 }
 
 impl LinePlot {
@@ -103,6 +106,7 @@ impl LinePlot {
             y_pad: 0.05,
             skipped: vec![],
             extra_legend: vec![],
+            empty_message: None,
         }
     }
 }
@@ -208,7 +212,7 @@ pub(crate) fn draw_line_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, 
         let Some(lay) = frame::layout(area, &plot.title, &[], &report.skipped)? else {
             return Ok(report);
         };
-        frame::message(&lay.body, &lay.fonts, frame::NO_DATA)?;
+        frame::message(&lay.body, &lay.fonts, plot.empty_message.as_deref().unwrap_or(frame::NO_DATA))?;
         return Ok(report);
     }
 

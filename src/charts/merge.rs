@@ -83,8 +83,9 @@ pub fn draw_merge_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: 
         .nets
         .iter()
         .enumerate()
+        // Legend entries are nets (the x axis holds the tasks): say so.
         .map(|(i, n)| LegendEntry {
-            label: n.clone(),
+            label: format!("net {n}"),
             glyph: Glyph::Box {
                 fill: series_color(i),
                 stroke: BLACK,
@@ -137,7 +138,9 @@ pub fn draw_merge_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: 
         let v = if scale.is_log() { 10f64.powf(u) } else { u };
         let label = fmt_num(v);
         let size = lay.fonts.tick * 0.8;
-        if frame::text_w(&label, size) <= (r - l) + 6 {
+        // Only inside the bar's own slot (bar plus its gap), so neighbours never overlap.
+        let slot_px = ((r - l) as f64 / 0.92).floor() as i32;
+        if frame::text_w(&label, size) <= slot_px - 2 {
             let (y, vpos) = if u >= base || scale.is_log() {
                 (t - 2, VPos::Bottom)
             } else {

@@ -55,7 +55,10 @@ pub fn norm_identity_data(s: &Snapshot, task: usize) -> NormIdentityData {
         .collect();
     NormIdentityData {
         title: if homogeneous {
-            format!("Norm identity, task {}: λ‖W_k‖²_F = (1/n)Σ(−ℓ′)yf at a stationary point", t.task)
+            format!(
+                "Norm identity, task {}: λ‖Wₖ‖² = (1/n)Σ(−ℓ′)yf at a stationary point (Frobenius norm)",
+                t.task
+            )
         } else {
             format!(
                 "Norm identity, task {}: needs a homogeneous σ without biases, so the lines need not meet here",
@@ -74,8 +77,14 @@ pub fn norm_identity_data(s: &Snapshot, task: usize) -> NormIdentityData {
 /// λ‖W_k‖²_F per trained layer (solid, one style each) and the right-hand
 /// side (dashed black) on a linear y axis from 0.
 pub fn draw_norm_identity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormIdentityData) -> Result<ChartReport, ChartError> {
-    let title = title_or(&data.title, "Norm identity: λ‖W_k‖²_F against (1/n)Σ(−ℓ′)yf");
-    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "λ‖W_k‖²_F", Scale::Linear, Scale::Linear);
+    let title = title_or(&data.title, "Norm identity: λ‖Wₖ‖² against (1/n)Σ(−ℓ′)yf (Frobenius norm)");
+    let mut plot = LinePlot::new(
+        &title,
+        &x_axis_name(&data.x_label),
+        "λ‖Wₖ‖² (Frobenius)",
+        Scale::Linear,
+        Scale::Linear,
+    );
     plot.y_include = vec![0.0];
     let n = data.layers.len();
     for (i, s) in data.layers.iter().enumerate() {

@@ -37,14 +37,24 @@ pub struct BalanceData {
     /// (C = D₀·e^{2λt₀}); None: the first valid point of the first series.
     #[serde(default)]
     pub anchor: Option<(f64, f64)>,
+    /// Why the chart is undefined for this network (e.g. "not defined for
+    /// this network (fixed output layer)"); shown instead of "no data yet".
+    #[serde(default)]
+    pub undefined: Option<String>,
 }
 
 /// ‖W_k‖_F per layer over training (linear y from 0), one line per entry of
 /// `data.layers`; weight decay shrinks the norms until the loss gradient
 /// balances it.
 pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormsData) -> Result<ChartReport, ChartError> {
-    let title = title_or(&data.title, "Frobenius norm ‖W_k‖_F of each weight matrix");
-    let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "‖W_k‖_F", Scale::Linear, Scale::Linear);
+    let title = title_or(&data.title, "Frobenius norm ‖Wₖ‖ of each weight matrix");
+    let mut plot = LinePlot::new(
+        &title,
+        &x_axis_name(&data.x_label),
+        "‖Wₖ‖ (Frobenius)",
+        Scale::Linear,
+        Scale::Linear,
+    );
     plot.y_include = vec![0.0];
     let n = data.layers.len();
     for (i, s) in data.layers.iter().enumerate() {
@@ -54,14 +64,15 @@ pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Norm
 }
 
 /// Layer imbalance ‖D_k‖ per k over time on a log y axis, with the
-/// reference line C·e^{−2λt} (dashed black, legend "e^{−2λt} (theory)")
+/// reference line C·e^{−2λt} (dashed black, legend "exp(−2λt) (theory)")
 /// through `data.anchor`: under gradient flow with weight decay λ the
 /// imbalance between consecutive layers decays exactly at rate 2λ, so the
 /// measured lines should run parallel to it.
 pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &BalanceData) -> Result<ChartReport, ChartError> {
-    let title = title_or(&data.title, "Layer imbalance ‖D_k‖ decays like e^{−2λt} under weight decay");
+    let title = title_or(&data.title, "Layer imbalance ‖Dₖ‖ decays like exp(−2λt) under weight decay");
     let x_name = x_axis_name(if data.x_label.is_empty() { "time" } else { &data.x_label });
-    let mut plot = LinePlot::new(&title, &x_name, "‖D_k‖ (log)", Scale::Linear, Scale::Log10);
+    let mut plot = LinePlot::new(&title, &x_name, "‖Dₖ‖ (log)", Scale::Linear, Scale::Log10);
+    plot.empty_message = data.undefined.clone();
     let n = data.series.len();
     for (i, s) in data.series.iter().enumerate() {
         plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
@@ -91,7 +102,7 @@ pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ba
             let rate = 2.0 * lambda / std::f64::consts::LN_10;
             plot.curves.push(Curve {
                 label: if i == 0 {
-                    format!("e^{{−2λt}} (theory), λ = {}", fmt_num(lambda))
+                    format!("exp(−2λt) (theory), λ = {}", fmt_num(lambda))
                 } else {
                     String::new()
                 },

@@ -148,6 +148,11 @@ fn viridis(z: f64) -> RGBColor {
 /// collapsing as the rows below the surviving directions turn dark.
 /// `data.times[j]` is the moment of `data.spectra[j]`.
 pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumHistory) -> Result<ChartReport, ChartError> {
+    strip(area, data, true)
+}
+
+/// One strip; `bar`: with its own colour bar (stacked strips share one).
+fn strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumHistory, bar: bool) -> Result<ChartReport, ChartError> {
     let name = if data.layer.is_empty() { "layer" } else { data.layer.as_str() };
     let title = format!("Spectrum of {name} over training: σᵢ/σ₁ (colour, log)");
     let mut report = ChartReport::default();
@@ -249,7 +254,7 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, da
         return Ok(report);
     };
     let (bw, _) = lay.body.dim_in_pixel();
-    let bar_w = 96.min(bw as i32 / 4);
+    let bar_w = if bar { 96.min(bw as i32 / 4) } else { 0 };
     let (plot_area, bar_area) = lay.body.split_horizontally(bw as i32 - bar_w);
     let (x0, x1) = super::axis::pad_range(edges[0], edges[m], Scale::Linear, 0.0);
     let xa = Axis::new(x0, x1, Scale::Linear, 8);
@@ -291,7 +296,9 @@ pub fn draw_spectrum_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, da
             .ce()?;
     }
     drop(chart);
-    colour_bar(&bar_area, &lay.fonts)?;
+    if bar {
+        colour_bar(&bar_area, &lay.fonts)?;
+    }
     Ok(report)
 }
 
@@ -356,9 +363,19 @@ pub fn draw_spectrum_strips<DB: DrawingBackend>(
         return Ok(report);
     }
     let mut report = ChartReport::default();
-    for (panel, h) in area.split_evenly((data.len(), 1)).iter().zip(data) {
-        let r = draw_spectrum_strip(panel, h)?;
+    if data.len() == 1 {
+        return draw_spectrum_strip(area, &data[0]);
+    }
+    // One colour bar on the right for all strips: a third of the height is
+    // too short for a bar of its own (it used to be left out).
+    let (w, _) = area.dim_in_pixel();
+    let bar_w = 96.min(w as i32 / 5);
+    let (panels, bar_area) = area.split_horizontally(w as i32 - bar_w);
+    for (panel, h) in panels.split_evenly((data.len(), 1)).iter().zip(data) {
+        let r = strip(panel, h, false)?;
         report.skipped.extend(r.skipped);
     }
+    bar_area.fill(&plotters::style::WHITE).ce()?;
+    colour_bar(&bar_area, &frame::Fonts::for_size(w, area.dim_in_pixel().1))?;
     Ok(report)
 }

@@ -12,6 +12,7 @@
 pub mod change;
 pub mod json_path;
 pub mod overrides;
+pub mod plain;
 pub(crate) mod quote;
 pub mod urlhash;
 
@@ -621,7 +622,9 @@ impl Config {
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         serde_json::from_str(text).map_err(|e| {
             let path = crate::config::json_path::of_error(text, &e, "");
-            ConfigError::Parse(if path.is_empty() { e.to_string() } else { format!("{path}: {e}") })
+            let exact = if path.is_empty() { e.to_string() } else { format!("{path}: {e}") };
+            // Plain words first, the exact rule underneath (the page shows both lines).
+            ConfigError::Parse(plain::explained(&path, exact))
         })
     }
 

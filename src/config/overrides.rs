@@ -51,7 +51,10 @@ pub fn apply(cfg: &Config, key: &str, value: Value) -> Result<Config, ConfigErro
             .get_mut(*p)
             .ok_or_else(|| ConfigError::Parse(format!("unknown section `{}` in `{}`", clip(&parts[..=i].join(".")), clip(key))))?;
     }
-    serde_json::from_value(root).map_err(|e| ConfigError::Parse(format!("{key}: {}", clip_message(e.to_string()))))
+    serde_json::from_value(root).map_err(|e| {
+        let exact = format!("{key}: {}", clip_message(e.to_string()));
+        ConfigError::Parse(super::plain::explained(key, exact))
+    })
 }
 
 /// A config from a JSON value (as `Config::deserialize`), but a refusal names

@@ -130,11 +130,11 @@ pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, Stationarity
                 .any(|l| l.gradient_at_rounding_level || l.gradient_avg_at_rounding_level)
         },
         &[t],
-        "cos(W_k, −∇L)",
+        "cos(Wₖ, −∇L)",
     );
     (
         AlignmentData {
-            title: format!("Alignment cos(W_k, −∇L), task {}: 1 at a stationary point", t.task),
+            title: format!("Alignment cos(Wₖ, −∇L), task {}: 1 at a stationary point", t.task),
             x_label: s.x_label(),
             layers,
             notes: notes.into_iter().collect(),
@@ -150,7 +150,7 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
     let depth = t.current.layers.len();
     let diag = !matches!(s.config.net.activation, Activation::Linear);
     let norms = NormsData {
-        title: format!("Layer norms ‖W_k‖_F, task {}: equal at a stationary point", t.task),
+        title: format!("Layer norms ‖Wₖ‖ (Frobenius), task {}: equal at a stationary point", t.task),
         x_label: s.x_label(),
         layers: (0..depth)
             .map(|k| {
@@ -169,7 +169,7 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
             let name = if diag {
                 format!("‖diag D{}‖", k + 1)
             } else {
-                format!("‖D{}‖_F", k + 1)
+                format!("‖D{}‖ (Frobenius)", k + 1)
             };
             Series::new(
                 name,
@@ -182,12 +182,23 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
         })
         .collect();
     let anchor = series.first().and_then(|s| s.points.first().copied());
+    // Undefined (not merely empty) when no two consecutive layers train.
+    let undefined = (series.is_empty() && depth > 0).then(|| {
+        let why = if !t.current.layers[depth - 1].trained {
+            "fixed output layer"
+        } else if depth < 2 {
+            "a single layer"
+        } else {
+            "a frozen layer"
+        };
+        format!("not defined for this network ({why})")
+    });
     let balance = BalanceData {
         title: if series.is_empty() {
-            "Balance D_k needs two consecutive trained layers (this net has a fixed or frozen layer)".into()
+            "Balance Dₖ needs two consecutive trained layers".into()
         } else {
             format!(
-                "Balance D_k = W_{{k+1}}ᵀW_{{k+1}} − W_kW_kᵀ over time t{}",
+                "Balance Dₖ = Wₖ₊₁ᵀWₖ₊₁ − WₖWₖᵀ over time t{}",
                 if diag { " (diagonal: the per-neuron part ReLU keeps)" } else { "" }
             )
         },
@@ -195,6 +206,7 @@ pub fn norms_data(s: &Snapshot, task: usize) -> (NormsData, BalanceData) {
         lambda: s.config.train.lambda,
         series,
         anchor,
+        undefined,
     };
     (norms, balance)
 }
@@ -243,9 +255,9 @@ pub fn merge_path_data(report: &MergeReport) -> SweepData {
     let mut series = Vec::new();
     for p in report.diagnostics.paths.iter().filter(|p| p.a == first) {
         let path = if p.path == "weights" {
-            format!("θ_{} + t·θ_{}", p.a, p.b)
+            format!("θ({}) + t·θ({})", p.a, p.b)
         } else {
-            format!("θ_{} + t·(θ_{} − θ₀)", p.a, p.b)
+            format!("θ({}) + t·(θ({}) − θ₀)", p.a, p.b)
         };
         for (task, losses) in [(&p.a, &p.loss_a), (&p.b, &p.loss_b)] {
             series.push(Series::new(
@@ -334,7 +346,7 @@ pub struct SweepPoint {
 fn method_key_label(template: &str) -> String {
     let parts: Vec<&str> = template.split('.').collect();
     match parts.as_slice() {
-        ["merge", METHOD, task, "max_output_change"] => format!("max |f_merged − f_{task}| on task {task}"),
+        ["merge", METHOD, task, "max_output_change"] => format!("max |f(merged) − f({task})| on task {task}"),
         ["merge", METHOD, task, metric] => format!("{metric} on task {task}"),
         _ => template.to_string(),
     }
