@@ -39,6 +39,7 @@ fn run_writes_a_complete_bundle_and_json() {
         "loss.svg",
         "spectrum.svg",
         "alignment.svg",
+        "alignment_gap.svg",
         "norms.svg",
         "norm_identity.svg",
         "merge_accuracy.svg",

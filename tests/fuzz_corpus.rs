@@ -277,7 +277,10 @@ const RUN_STATE: &[(&str, Expect)] = &[
     ),
     (
         "config_lr_string.json",
-        Some(&["state.config: train.lr: invalid type: string \"fast\", expected f64"]),
+        Some(&[
+            "state.config: train.lr takes a number",
+            "exact rule: train.lr: invalid type: string \"fast\", expected f64",
+        ]),
     ),
     ("config_unicode_key.json", Some(&["state.config: unknown key `data.dätä`"])),
     (

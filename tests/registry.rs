@@ -38,18 +38,15 @@ fn every_key_parses_back_to_its_chart() {
     }
 }
 
-/// The page builds the snapshot charts' cards from `registry::cards`; what
-/// index.html still writes by hand (the sweep charts) must be registered charts
-/// that are not snapshot charts, so no chart is listed twice or unknown.
+/// The page builds the snapshot charts' cards from `registry::cards` and the
+/// sweep's from its `SweepStore`: index.html writes no chart card by hand, so
+/// no chart is listed twice or unknown.
 #[test]
 fn index_html_and_the_registry_agree() {
     let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/index.html")).unwrap();
     let static_keys: Vec<&str> = html.split("data-chart=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
-    assert_eq!(static_keys, ["merge_overlap", "merge_methods"]);
-    for key in static_keys {
-        let id: ChartId = key.parse().unwrap();
-        assert!(!matches!(id, ChartId::Snapshot(_)), "{key} is generated from the registry");
-    }
+    assert_eq!(static_keys, Vec::<&str>::new());
+    assert!(html.contains(r#"id="sweep-charts""#), "where the sweep's cards go");
     // Where the generated cards go.
     assert!(html.contains(r#"id="charts""#) && html.contains(r#"data-cards="merge""#));
     let cards = registry::cards();
@@ -119,4 +116,36 @@ fn norm_identity_leaves_out_layers_that_do_not_train() {
     let trained = s.tasks[0].current.layers.iter().filter(|l| l.trained).count();
     assert!(trained < s.tasks[0].current.layers.len(), "this preset has a fixed layer");
     assert_eq!(norm_identity_data(&s, 0).layers.len(), trained);
+}
+
+/// The 1 − cos chart: its points are the gaps of the cosines on the 0–1 chart
+/// (to rounding where the cosine is far from 1), and on the alignment preset the
+/// averaged gap falls below 1e-3 (cos > 0.999), several decades under the
+/// instantaneous one — what the log axis is for.
+#[test]
+fn alignment_gap_is_one_minus_the_cosine_and_separates_decades() {
+    let run = run_of("alignment", |c| c.train.steps = 4000);
+    let s = run.snapshot();
+    let (cosines, _) = lowrank_lab::figures::alignment_data(&s, 0);
+    let gaps = lowrank_lab::figures::alignment_gap_data(&s, 0);
+    assert_eq!(gaps.layers.len(), cosines.layers.len());
+    for (g, c) in gaps.layers.iter().zip(&cosines.layers) {
+        assert_eq!(g.instantaneous.len(), c.instantaneous.len(), "{}", g.name);
+        for (&(xg, gap), &(xc, cos)) in g.instantaneous.iter().zip(&c.instantaneous) {
+            assert_eq!(xg, xc);
+            assert!(
+                (gap - (1.0 - cos)).abs() <= 1e-12 + 1e-9 * gap.abs(),
+                "{}: {gap} vs 1 − {cos}",
+                g.name
+            );
+        }
+    }
+    let w1 = &gaps.layers[0];
+    let (avg, inst) = (w1.ema.last().unwrap().1, w1.instantaneous.last().unwrap().1);
+    assert!(
+        avg > 0.0 && avg < 1e-3 && inst > 10.0 * avg,
+        "averaged gap {avg}, instantaneous {inst}"
+    );
+    let svg = charts::render_svg(900, 540, |a| charts::draw_alignment_gap(a, &gaps)).unwrap();
+    assert!(svg.contains("1 − cos(Wₖ, −∇L)"), "the axis says what is plotted");
 }

@@ -49,7 +49,9 @@ pub mod palette;
 pub mod ranks;
 pub mod spectrum;
 
-pub use alignment::{draw_alignment, draw_alignment_panels, draw_stationarity, AlignmentData, AlignmentLayer, StationarityData};
+pub use alignment::{
+    draw_alignment, draw_alignment_gap, draw_alignment_panels, draw_stationarity, AlignmentData, AlignmentLayer, StationarityData,
+};
 pub use boundary::{draw_boundaries, draw_boundary, BoundaryData};
 pub use loss::{draw_loss, LossData};
 pub use merge::{draw_merge_bars, draw_merge_overlap, MergeBarsData, MergeOverlapData};

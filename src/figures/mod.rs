@@ -74,6 +74,41 @@ pub fn spectrum_history(s: &Snapshot, task: usize) -> Vec<SpectrumHistory> {
         .collect()
 }
 
+/// The alignment gaps 1 − cos(Wₖ, −∇L) of task `task`'s trained layers over
+/// time (instantaneous and against the averaged gradient), as the metrics
+/// compute them (`LayerMetrics::alignment_gap`: ‖Â + B̂‖²/2, accurate near
+/// alignment where 1 minus the computed cosine would round to 0); points from a gradient at
+/// rounding level are absent there and said so, as in [`alignment_data`].
+pub fn alignment_gap_data(s: &Snapshot, task: usize) -> AlignmentData {
+    let (cosines, _) = alignment_data(s, task);
+    let t = &s.tasks[task];
+    let depth = t.current.layers.len();
+    let layers = (0..depth)
+        .filter(|&k| t.current.layers[k].trained)
+        .map(|k| AlignmentLayer {
+            name: format!("W{}", k + 1),
+            instantaneous: t
+                .history
+                .points
+                .iter()
+                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_gap?)))
+                .collect(),
+            ema: t
+                .history
+                .points
+                .iter()
+                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_gap_avg?)))
+                .collect(),
+        })
+        .collect();
+    AlignmentData {
+        title: String::new(),
+        x_label: cosines.x_label,
+        layers,
+        notes: cosines.notes,
+    }
+}
+
 /// Alignment per trained layer (instantaneous and averaged), and stationarity per task.
 pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, StationarityData) {
     let t = &s.tasks[task];

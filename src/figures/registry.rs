@@ -9,7 +9,7 @@
 //! `draw_x<DB>`), then one entry in `snapshot_charts!` below (README, "Adding
 //! a chart").
 
-use super::{alignment_data, loss_data, merge_bars, merge_path_data, norms_data, spectrum_data, spectrum_history};
+use super::{alignment_data, alignment_gap_data, loss_data, merge_bars, merge_path_data, norms_data, spectrum_data, spectrum_history};
 use crate::charts::{self, BoundaryData, ChartError, ChartReport, MergeOverlapData, MethodSweepData};
 use crate::merge::MergeReport;
 use crate::run::Snapshot;
@@ -132,6 +132,9 @@ snapshot_charts! {
     Alignment = "alignment", Charts, "tall", None, (900, 1080), "Alignment cos(W<sub>k</sub>, −∇L) and stationarity",
         bundle: |_s| true,
         draw: |a, s| { let (al, st) = alignment_data(s, 0); charts::draw_alignment_panels(a, &al, &st) };
+    AlignmentGap = "alignment_gap", Charts, "", None, (900, 540), "Alignment gap 1 − cos(W<sub>k</sub>, −∇L), log scale",
+        bundle: |_s| true,
+        draw: |a, s| charts::draw_alignment_gap(a, &alignment_gap_data(s, 0));
     Balance = "balance", Charts, "", None, (900, 540), "Balance ‖W<sub>k+1</sub>ᵀW<sub>k+1</sub> − W<sub>k</sub>W<sub>k</sub>ᵀ‖",
         bundle: |s| !norms_data(s, 0).1.series.is_empty(),
         draw: |a, s| charts::draw_balance(a, &norms_data(s, 0).1);
