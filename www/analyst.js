@@ -10,7 +10,7 @@
 // Messages out: loaded | {type: 'snapshot', runId, seq, snapshot, ms}
 //               | {type: 'error', runId, seq, message, fatal} (fatal: this worker is unusable)
 
-import { askedBuild, loadBuild } from './builds.js';
+import { askedBuild, callFailure, loadBuild } from './builds.js';
 
 let wasm = null;
 let analyst = null;
@@ -29,17 +29,9 @@ function work() {
     const snapshot = analyst.snapshot_delta(m.config, m.meta, m.data);
     post({ type: 'snapshot', runId: m.runId, seq: m.seq, snapshot, ms: performance.now() - t0 });
   } catch (e) {
-    // A trap (a Rust panic, out of memory) leaves the instance unusable.
-    dead = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
-    let message = errorMessage(e);
-    if (dead) {
-      try {
-        message = wasm.last_panic_message() || message;
-      } catch (_) {
-        /* keep the trap's own message */
-      }
-    }
-    post({ type: 'error', runId: m.runId, seq: m.seq, message, fatal: dead });
+    const { message, fatal } = callFailure(wasm, e);
+    dead = fatal;
+    post({ type: 'error', runId: m.runId, seq: m.seq, message, fatal });
   }
 }
 

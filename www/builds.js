@@ -85,3 +85,22 @@ export function modeText(build) {
   const simd = build.relaxed ? 'wasm SIMD + relaxed SIMD' : 'wasm SIMD';
   return build.threads > 1 ? `${build.threads} threads · ${simd}` : `1 thread: ${build.why || 'single-thread build'} · ${simd}`;
 }
+
+/**
+ * What a failed call into build `wasm` says: {message, fatal}. `fatal` when it
+ * trapped (a Rust panic aborts with `unreachable`; running out of memory traps
+ * too): the instance is then unusable, and the message is the Rust panic's
+ * where there is one.
+ */
+export function callFailure(wasm, e) {
+  const fatal = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+  let message = e && e.message ? e.message : String(e);
+  if (fatal) {
+    try {
+      message = wasm.last_panic_message() || message;
+    } catch (_) {
+      /* keep the trap's own message */
+    }
+  }
+  return { message, fatal };
+}

@@ -13,7 +13,7 @@
 // Messages out: loaded | {type: 'record', id, line, ms} | {type: 'error', id, message, fatal}
 //               (fatal: the instance trapped, or did not load; this worker is unusable)
 
-import { askedBuild, loadBuild } from './builds.js';
+import { askedBuild, callFailure, loadBuild } from './builds.js';
 
 let wasm = null;
 let dead = false;
@@ -32,17 +32,9 @@ function work() {
       const line = wasm.sweep_point(m.point);
       post({ type: 'record', id: m.id, line, ms: performance.now() - t0 });
     } catch (e) {
-      // A trap (a Rust panic, out of memory) leaves the instance unusable.
-      dead = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
-      let message = errorMessage(e);
-      if (dead) {
-        try {
-          message = wasm.last_panic_message() || message;
-        } catch (_) {
-          /* keep the trap's own message */
-        }
-      }
-      post({ type: 'error', id: m.id, message, fatal: dead });
+      const { message, fatal } = callFailure(wasm, e);
+      dead = fatal;
+      post({ type: 'error', id: m.id, message, fatal });
     }
   }
 }

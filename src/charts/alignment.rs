@@ -62,8 +62,16 @@ pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &
     plot.y_include = vec![0.0, 1.0];
     plot.y_pad = 0.03;
     plot.skipped = data.notes.clone();
-    let n = data.layers.len();
-    for (i, l) in data.layers.iter().enumerate() {
+    layer_lines(&mut plot, &data.layers, "EMA", "EMA (averaged)");
+    draw_line_plot(area, &plot)
+}
+
+/// Each layer's instantaneous values (solid, thin) and averaged ones (dashed,
+/// in the same colour), with a grey key for the two line styles; `averaged`
+/// names the dashed line in the report, `key` in the legend.
+fn layer_lines(plot: &mut LinePlot, layers: &[AlignmentLayer], averaged: &str, key: &str) {
+    let n = layers.len();
+    for (i, l) in layers.iter().enumerate() {
         let mut solid = series_style(i, n);
         solid.dash = Dash::Solid;
         solid.width = 1;
@@ -74,22 +82,21 @@ pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &
         dashed.dash = Dash::Dashed;
         dashed.width = 2;
         let mut ema = PlotLine::new("", l.ema.clone(), dashed);
-        ema.what = format!("{} (EMA)", l.name);
+        ema.what = format!("{} ({averaged})", l.name);
         plot.lines.push(ema);
     }
     if n > 0 {
-        let key = |dash, width| SeriesStyle {
+        let style = |dash, width| SeriesStyle {
             color: GREY_LINE,
             dash,
             marker: None,
             width,
         };
         plot.extra_legend = vec![
-            LegendEntry::line("instantaneous", key(Dash::Solid, 1)),
-            LegendEntry::line("EMA (averaged)", key(Dash::Dashed, 2)),
+            LegendEntry::line("instantaneous", style(Dash::Solid, 1)),
+            LegendEntry::line(key, style(Dash::Dashed, 2)),
         ];
     }
-    draw_line_plot(area, &plot)
 }
 
 /// The alignment gap 1 − cos(Wₖ, −∇L) of every layer on a log y axis
@@ -102,33 +109,7 @@ pub fn draw_alignment_gap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, dat
     let title = title_or(&data.title, "Alignment gap 1 − cos(Wₖ, −∇L), log scale");
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "1 − cos(Wₖ, −∇L)", Scale::Linear, Scale::Log10);
     plot.skipped = data.notes.clone();
-    let n = data.layers.len();
-    for (i, l) in data.layers.iter().enumerate() {
-        let mut solid = series_style(i, n);
-        solid.dash = Dash::Solid;
-        solid.width = 1;
-        let mut inst = PlotLine::new(l.name.clone(), l.instantaneous.clone(), solid);
-        inst.what = format!("{} (instantaneous)", l.name);
-        plot.lines.push(inst);
-        let mut dashed = solid;
-        dashed.dash = Dash::Dashed;
-        dashed.width = 2;
-        let mut ema = PlotLine::new("", l.ema.clone(), dashed);
-        ema.what = format!("{} (averaged)", l.name);
-        plot.lines.push(ema);
-    }
-    if n > 0 {
-        let key = |dash, width| SeriesStyle {
-            color: GREY_LINE,
-            dash,
-            marker: None,
-            width,
-        };
-        plot.extra_legend = vec![
-            LegendEntry::line("instantaneous", key(Dash::Solid, 1)),
-            LegendEntry::line("against the averaged gradient", key(Dash::Dashed, 2)),
-        ];
-    }
+    layer_lines(&mut plot, &data.layers, "averaged", "against the averaged gradient");
     draw_line_plot(area, &plot)
 }
 

@@ -74,6 +74,32 @@ pub fn spectrum_history(s: &Snapshot, task: usize) -> Vec<SpectrumHistory> {
         .collect()
 }
 
+/// Task `task`'s trained layers over its history: `inst` and `avg` of each
+/// layer's metrics at every recorded point that has them.
+fn alignment_layers(
+    s: &Snapshot,
+    task: usize,
+    inst: impl Fn(&crate::train::LayerMetrics) -> Option<f64>,
+    avg: impl Fn(&crate::train::LayerMetrics) -> Option<f64>,
+) -> Vec<AlignmentLayer> {
+    let t = &s.tasks[task];
+    let series = |k: usize, f: &dyn Fn(&crate::train::LayerMetrics) -> Option<f64>| {
+        t.history
+            .points
+            .iter()
+            .filter_map(|m| Some((s.x_of(m), f(&m.layers[k])?)))
+            .collect()
+    };
+    (0..t.current.layers.len())
+        .filter(|&k| t.current.layers[k].trained)
+        .map(|k| AlignmentLayer {
+            name: format!("W{}", k + 1),
+            instantaneous: series(k, &inst),
+            ema: series(k, &avg),
+        })
+        .collect()
+}
+
 /// The alignment gaps 1 − cos(Wₖ, −∇L) of task `task`'s trained layers over
 /// time (instantaneous and against the averaged gradient), as the metrics
 /// compute them (`LayerMetrics::alignment_gap`: ‖Â + B̂‖²/2, accurate near
@@ -81,26 +107,7 @@ pub fn spectrum_history(s: &Snapshot, task: usize) -> Vec<SpectrumHistory> {
 /// rounding level are absent there and said so, as in [`alignment_data`].
 pub fn alignment_gap_data(s: &Snapshot, task: usize) -> AlignmentData {
     let (cosines, _) = alignment_data(s, task);
-    let t = &s.tasks[task];
-    let depth = t.current.layers.len();
-    let layers = (0..depth)
-        .filter(|&k| t.current.layers[k].trained)
-        .map(|k| AlignmentLayer {
-            name: format!("W{}", k + 1),
-            instantaneous: t
-                .history
-                .points
-                .iter()
-                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_gap?)))
-                .collect(),
-            ema: t
-                .history
-                .points
-                .iter()
-                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_gap_avg?)))
-                .collect(),
-        })
-        .collect();
+    let layers = alignment_layers(s, task, |l| l.alignment_gap, |l| l.alignment_gap_avg);
     AlignmentData {
         title: String::new(),
         x_label: cosines.x_label,
@@ -112,25 +119,7 @@ pub fn alignment_gap_data(s: &Snapshot, task: usize) -> AlignmentData {
 /// Alignment per trained layer (instantaneous and averaged), and stationarity per task.
 pub fn alignment_data(s: &Snapshot, task: usize) -> (AlignmentData, StationarityData) {
     let t = &s.tasks[task];
-    let depth = t.current.layers.len();
-    let layers = (0..depth)
-        .filter(|&k| t.current.layers[k].trained)
-        .map(|k| AlignmentLayer {
-            name: format!("W{}", k + 1),
-            instantaneous: t
-                .history
-                .points
-                .iter()
-                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_cos?)))
-                .collect(),
-            ema: t
-                .history
-                .points
-                .iter()
-                .filter_map(|m| Some((s.x_of(m), m.layers[k].alignment_cos_avg?)))
-                .collect(),
-        })
-        .collect();
+    let layers = alignment_layers(s, task, |l| l.alignment_cos, |l| l.alignment_cos_avg);
     // Points computed from a gradient at rounding level are left out, and said so.
     let flagged = |f: &dyn Fn(&Metrics) -> bool, tasks: &[&crate::run::TaskSnapshot], what: &str| {
         let n: usize = tasks.iter().map(|t| t.history.points.iter().filter(|m| f(m)).count()).sum();
