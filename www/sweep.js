@@ -53,6 +53,8 @@ export function initSweep(wasmModule, presets, h) {
   $('#sweep-run-preset').addEventListener('click', () => {
     fillFromPreset(true);
     start();
+    // The panel is below the live charts: bring it into view so the visitor sees the points arrive.
+    $('#sweep-panel').scrollIntoView({ block: 'start' });
   });
   for (const id of ['sweep-key-1', 'sweep-values-1', 'sweep-key-2', 'sweep-values-2', 'sweep-seeds']) {
     $(`#${id}`).addEventListener(id.includes('key') ? 'change' : 'input', () => {
