@@ -29,7 +29,9 @@ if [ ! -e "$policy" ]; then
   $sudo chmod 755 "$policy"
   made_policy=1
 fi
-cleanup() { [ -n "$made_policy" ] && $sudo rm -f "$policy"; }
+# (An `if`, not `[ … ] &&`: on a machine with its own policy-rc.d the test is
+# false, and as the EXIT trap's last command it would make the install exit 1.)
+cleanup() { if [ -n "$made_policy" ]; then $sudo rm -f "$policy"; fi; }
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 if ! apt-cache show slurm-wlm munge >/dev/null 2>&1; then
