@@ -10,7 +10,7 @@
 //! a chart").
 
 use super::{alignment_data, alignment_gap_data, loss_data, merge_bars, merge_path_data, norms_data, spectrum_data, spectrum_history};
-use crate::charts::{self, BoundaryData, ChartError, ChartReport, MergeOverlapData, MethodSweepData};
+use crate::charts::{self, BoundaryData, ChartError, ChartReport};
 use crate::merge::MergeReport;
 use crate::run::Snapshot;
 use plotters::coord::Shift;
@@ -179,10 +179,6 @@ pub enum Source {
     Snapshot,
     /// Decision-boundary panels per planar task ([`super::boundary_panels`]).
     Boundaries,
-    /// The overlap sweep's sum-merge data ([`MergeOverlapData`]).
-    OverlapSweep,
-    /// Every merge method across a sweep ([`MethodSweepData`]).
-    MethodsSweep,
 }
 
 impl Source {
@@ -190,8 +186,6 @@ impl Source {
         match self {
             Source::Snapshot => "a snapshot",
             Source::Boundaries => "boundary panels",
-            Source::OverlapSweep => "overlap-sweep data",
-            Source::MethodsSweep => "merge-method sweep data",
         }
     }
 }
@@ -200,8 +194,6 @@ impl Source {
 pub enum ChartInput {
     Snapshot(Box<Snapshot>),
     Boundaries(Vec<Vec<BoundaryData>>),
-    Overlap(MergeOverlapData),
-    Methods(MethodSweepData),
 }
 
 impl ChartInput {
@@ -209,8 +201,6 @@ impl ChartInput {
         match self {
             ChartInput::Snapshot(_) => Source::Snapshot,
             ChartInput::Boundaries(_) => Source::Boundaries,
-            ChartInput::Overlap(_) => Source::OverlapSweep,
-            ChartInput::Methods(_) => Source::MethodsSweep,
         }
     }
 }
@@ -222,10 +212,6 @@ pub enum ChartId {
     Snapshot(SnapshotChart),
     /// Decision boundaries on planar task `i`'s plane ("boundaries_a", …).
     Boundaries(usize),
-    /// The sum merge's output change against the input overlap ("merge_overlap").
-    MergeOverlap,
-    /// Every merge method across a sweep ("merge_methods").
-    MergeMethods,
 }
 
 const BOUNDARIES: &str = "boundaries_";
@@ -236,8 +222,6 @@ impl ChartId {
         match self {
             ChartId::Snapshot(_) => Source::Snapshot,
             ChartId::Boundaries(_) => Source::Boundaries,
-            ChartId::MergeOverlap => Source::OverlapSweep,
-            ChartId::MergeMethods => Source::MethodsSweep,
         }
     }
 
@@ -249,8 +233,6 @@ impl ChartId {
                 let set = sets.get(i).ok_or(DrawError::NoPlanarTask)?;
                 Ok(charts::draw_boundaries(area, set)?)
             }
-            (ChartId::MergeOverlap, ChartInput::Overlap(d)) => Ok(charts::draw_merge_overlap(area, d)?),
-            (ChartId::MergeMethods, ChartInput::Methods(d)) => Ok(charts::draw_method_sweep(area, d)?),
             (id, input) => Err(DrawError::WrongInput(id, id.source().name(), input.source().name())),
         }
     }
@@ -261,8 +243,6 @@ impl std::fmt::Display for ChartId {
         match self {
             ChartId::Snapshot(c) => f.write_str(c.key()),
             ChartId::Boundaries(i) => write!(f, "{BOUNDARIES}{}", crate::data::task_name(*i)),
-            ChartId::MergeOverlap => f.write_str("merge_overlap"),
-            ChartId::MergeMethods => f.write_str("merge_methods"),
         }
     }
 }
@@ -274,11 +254,6 @@ impl std::str::FromStr for ChartId {
     fn from_str(key: &str) -> Result<ChartId, DrawError> {
         if let Some(c) = SnapshotChart::ALL.iter().find(|c| c.key() == key) {
             return Ok(ChartId::Snapshot(*c));
-        }
-        match key {
-            "merge_overlap" => return Ok(ChartId::MergeOverlap),
-            "merge_methods" => return Ok(ChartId::MergeMethods),
-            _ => {}
         }
         key.strip_prefix(BOUNDARIES)
             .and_then(task_index)

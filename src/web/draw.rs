@@ -1,12 +1,11 @@
 //! Drawing on the page: the registry's charts ([`ChartId`]) onto canvases
 //! (through [`PageBackend`]) and to SVG, from a [`ChartStore`] (the live
-//! snapshot) or [`ChartData`] (boundary panels, the overlap sweep); and the
+//! snapshot) or [`ChartData`] (boundary panels); and the
 //! list of chart cards the page builds.
 
 use super::backend::{PageBackend, PageCanvas};
 use super::err;
 use crate::charts::{self, ChartReport};
-use crate::figures;
 use crate::figures::registry::{self, ChartId, ChartInput, Source};
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
 use crate::run::{summary, Snapshot, TaskSnapshot};
@@ -14,37 +13,6 @@ use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
-
-/// The page's in-page sweep, as the `merge_methods` chart reads it: the swept
-/// key, its values (numbers), the config's merge methods and each point's
-/// `final` object (`run_to_end`).
-#[derive(serde::Deserialize)]
-struct MethodSweepInput {
-    key: String,
-    values: Vec<f64>,
-    methods: Vec<String>,
-    finals: Vec<serde_json::Value>,
-}
-
-/// One accuracy and one output-change panel on `task` a, a line per merge
-/// method of the sweep's config ([`figures::method_sweep`]).
-fn method_sweep_of(input: MethodSweepInput) -> charts::MethodSweepData {
-    let points: Vec<figures::SweepPoint> = input
-        .values
-        .iter()
-        .zip(&input.finals)
-        .map(|(&x, f)| figures::SweepPoint {
-            x,
-            group: String::new(),
-            values: summary::flatten(f),
-        })
-        .collect();
-    let templates = [
-        "merge.{method}.a.accuracy".to_string(),
-        "merge.{method}.a.max_output_change".to_string(),
-    ];
-    figures::method_sweep(&input.key, false, &input.methods, &templates, &points)
-}
 
 fn chart_id(chart: &str) -> Result<ChartId, JsError> {
     chart.parse::<ChartId>().map_err(err)
@@ -54,8 +22,6 @@ fn chart_id(chart: &str) -> Result<ChartId, JsError> {
 fn parse_for(chart: &str, json_text: &str) -> Result<ChartInput, JsError> {
     Ok(match chart_id(chart)?.source() {
         Source::Boundaries => ChartInput::Boundaries(serde_json::from_str(json_text).map_err(err)?),
-        Source::OverlapSweep => ChartInput::Overlap(serde_json::from_str(json_text).map_err(err)?),
-        Source::MethodsSweep => ChartInput::Methods(method_sweep_of(serde_json::from_str(json_text).map_err(err)?)),
         Source::Snapshot => ChartInput::Snapshot(Box::new(serde_json::from_str(json_text).map_err(err)?)),
     })
 }
@@ -120,7 +86,7 @@ pub struct ChartData {
 #[wasm_bindgen]
 impl ChartData {
     /// Parse `json_text` as the input of charts like `chart` (a snapshot, or
-    /// boundary panels for `boundaries_*`, or overlap data for `merge_overlap`).
+    /// boundary panels for `boundaries_*`).
     #[wasm_bindgen(constructor)]
     pub fn new(chart: &str, json_text: &str) -> Result<ChartData, JsError> {
         Ok(ChartData {
@@ -241,7 +207,7 @@ impl Default for ChartStore {
 }
 
 /// Draw chart `chart` onto `canvas` from a snapshot JSON (or, for
-/// `boundaries_*` and `merge_overlap`, that chart's data JSON). Returns the
+/// `boundaries_*`, that chart's data JSON). Returns the
 /// chart's report JSON ({skipped: [...]}). Parses on every call: use
 /// [`ChartData`] to draw several charts from one snapshot.
 #[wasm_bindgen]
