@@ -12,6 +12,7 @@
 //   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
 //                 sweep-pool.js its pool of workers (point-worker.js)
 //   downloads.js  link, report, metrics, weights, export/import of a run
+//   test-hooks.js window.__lab_test, for the e2e tests and benchmarks only
 //   dom.js, format.js, controls.js, perf.js, store.js: helpers
 //
 // Nothing here computes: every number and every check is Rust's.
@@ -28,6 +29,7 @@ import * as charts from './charts.js';
 import { renderTables } from './tables.js';
 import * as sweep from './sweep.js';
 import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
+import { installTestHooks } from './test-hooks.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
@@ -121,46 +123,6 @@ function continueWithLr(lr) {
   if (!setKey('train.lr', lr)) return;
   status.clearDivergence();
   runs.play();
-}
-
-/** Test-only hooks, installed only when a test sets window.__lab_enable_test_hooks before the page loads. */
-function installTestHooks(wasm) {
-  if (window.__lab_enable_test_hooks !== true) return;
-  const held = () => charts.snapshots && charts.snapshots.has_snapshot();
-  window.__lab_test = {
-    /** Make Rust panic inside the training worker. */
-    crashWorker: (message = 'deliberate panic for a test') => runs.send('debug_panic', { message }),
-    /** Make the training worker run out of wasm memory. */
-    exhaustWorkerMemory: () => runs.send('debug_oom'),
-    /** Turn the training worker's live snapshots off (false) or on (forced ones still go out). */
-    setLiveSnapshots: (on) => runs.send('debug_live', { on: !!on }),
-    /** How the training worker's steps split work across threads: 'auto', 'never' or 'always'. */
-    setSplit: (how) => runs.send('debug_split', { how }),
-    /** What the split tuners measured (an array, one report per task). */
-    splitReport: () => runs.request('split_report').then((m) => JSON.parse(m.report)),
-    /** Make Rust panic on a thread of the threaded build's pool while the training worker waits for it. */
-    crashPoolThread: (message = 'deliberate pool panic for a test') => runs.send('debug_pool_panic', { message }),
-    /** The run's exported state (JSON text), as Export run saves it. */
-    exportState: () => runs.request('export').then((m) => m.state),
-    /** Bytes of the worker's wasm memory. */
-    workerWasmBytes: () => runs.request('mem').then((m) => m.bytes),
-    /** Bytes of the page's own wasm memory (charts). */
-    pageWasmBytes: () => wasm.wasm_memory_bytes(),
-    /** Step of the last state the page keeps for crash recovery. */
-    keptStep: () => (run.kept ? run.kept.step : null),
-    /** Length of the JSON of the snapshot the charts draw from (the deltas applied so far). */
-    heldSnapshotBytes: () => (held() ? charts.snapshots.snapshot_json().length : null),
-    /** That snapshot's JSON. */
-    heldSnapshot: () => (held() ? charts.snapshots.snapshot_json() : null),
-    /** Set a config key to a JSON value, as a control does (benchmarks). */
-    setKey: (key, valueJson) => setKey(key, valueJson),
-    /** The next sweep's point `index` crashes its worker `times` times. */
-    crashSweepPoint: (index, times = 1) => sweep.crashPointForTest(index, times),
-    /** The sweep's state: {running, points, failed, workers}. */
-    sweepState: () => sweep.stateForTest(),
-    /** Length of that state's JSON text. */
-    keptStateBytes: () => (run.kept ? run.kept.text.length : null),
-  };
 }
 
 async function boot() {

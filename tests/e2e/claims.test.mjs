@@ -6,14 +6,9 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, waitReady, choosePreset } from './helpers.mjs';
+import { setup, waitReady, choosePreset, playToEnd } from './helpers.mjs';
 
 const statuses = (page) => page.$$eval('#claims-table [data-status]', (els) => els.map((e) => e.dataset.status));
-
-async function playToEnd(page) {
-  await page.click('[data-testid="play"]');
-  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'done', null, { timeout: 120_000 });
-}
 
 describe('claims checked live', () => {
   let env;
@@ -52,7 +47,7 @@ describe('claims checked live', () => {
   for (const name of ['norms', 'merge-orthogonal', 'assumptions']) {
     it(`${name}: one click, play, every claim that applies to the run ✓`, async () => {
       await choosePreset(page, name);
-      await playToEnd(page);
+      assert.equal(await playToEnd(page, 120_000), 'done');
       await page.waitForFunction(() => {
         const s = [...document.querySelectorAll('#claims-table [data-status]')];
         return s.length > 0 && s.every((e) => e.dataset.status !== 'waiting');
@@ -65,7 +60,7 @@ describe('claims checked live', () => {
 
   it('norms: both sides of the norm identity per layer, within 0.1%', async () => {
     await choosePreset(page, 'norms');
-    await playToEnd(page);
+    assert.equal(await playToEnd(page, 120_000), 'done');
     for (const k of [1, 2, 3]) {
       const lhs = Number(await page.getAttribute(`[data-testid="layer-a-${k}-identity-lhs"]`, 'data-value'));
       const rhs = Number(await page.getAttribute(`[data-testid="layer-a-${k}-identity-rhs"]`, 'data-value'));
@@ -75,7 +70,7 @@ describe('claims checked live', () => {
 
   it('a sweep preset says where its claims are checked and offers its sweep; no page errors', async () => {
     await choosePreset(page, 'merge-lambda');
-    await playToEnd(page);
+    assert.equal(await playToEnd(page, 120_000), 'done');
     await page.waitForFunction(() => /Sweep panel/.test(document.querySelector('[data-testid="claims-note"]').textContent));
     assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), true);
     await choosePreset(page, 'norms');

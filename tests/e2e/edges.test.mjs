@@ -3,17 +3,7 @@
 // paper's λ next to ours.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, waitReady, choosePreset, setControl } from './helpers.mjs';
-
-const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
-
-async function playToEnd(page) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
-  await page.click('[data-testid="play"]');
-  await page.waitForFunction(() => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent), null, {
-    timeout: 60_000,
-  });
-}
+import { setup, waitReady, choosePreset, setControl, text, playToEnd } from './helpers.mjs';
 
 describe('numbers at the edges', () => {
   let env;

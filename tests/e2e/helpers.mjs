@@ -85,6 +85,17 @@ export async function choosePreset(page, name) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
 }
 
+/**
+ * Press Play once it is enabled and wait until the run ends (status done, diverged or stalled);
+ * returns the status text.
+ */
+export async function playToEnd(page, timeout = 60_000) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+  await page.click('[data-testid="play"]');
+  await page.waitForFunction(() => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
+  return page.textContent('[data-testid="status"]');
+}
+
 /** Set a text control's value and fire its change event. */
 export async function setControl(page, key, value) {
   await page.fill(`[data-testid="control-${key}"]`, String(value));
@@ -123,13 +134,18 @@ export async function taskNumbers(page) {
   return out;
 }
 
-/** A new page with the test-only hooks (window.__lab_test), ready, on `preset` if one is named. */
-export async function hookedPage(env, preset = null) {
+/**
+ * A new page with the test-only hooks (window.__lab_enable_test_hooks), ready, on `preset` if one
+ * is named. `at` is appended to the server's URL (a query and/or a hash); `init` runs before the
+ * page's own scripts.
+ */
+export async function hookedPage(env, preset = null, { at = '', init = null } = {}) {
   const p = await env.newPage();
   await p.context.addInitScript(() => {
     window.__lab_enable_test_hooks = true;
   });
-  await p.page.goto(env.server.url);
+  if (init) await p.context.addInitScript(init);
+  await p.page.goto(`${env.server.url}${at}`);
   await waitReady(p.page);
   if (preset) await choosePreset(p.page, preset);
   return p;

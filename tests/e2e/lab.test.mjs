@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut } from './helpers.mjs';
+import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut, text, playToEnd } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 
@@ -17,17 +17,7 @@ function cli() {
   return CLI;
 }
 
-const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
 const value = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
-
-async function playToEnd(page, timeout = 60_000) {
-  await page.click('[data-testid="play"]');
-  await page.waitForFunction(
-    () => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent),
-    null,
-    { timeout },
-  );
-}
 
 describe('lowrank-lab page', () => {
   let env;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl } from './helpers.mjs';
+import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl, playToEnd } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 const METHODS = ['sum', 'mean', 'task_arithmetic', 'regmean', 'ties', 'dare', 'spectral'];
@@ -27,11 +27,6 @@ const value = async (page, id) => {
   const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
   return v === '' ? null : Number(v);
 };
-
-async function playToEnd(page, timeout = 90_000) {
-  await page.click('[data-testid="play"]');
-  await page.waitForFunction(() => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
-}
 
 /** Pixels of a canvas that are not blank (transparent or white). */
 function inked(page, testid) {
@@ -62,7 +57,7 @@ describe('merge methods in the page', () => {
     await choosePreset(page, 'merge-methods');
     await setControl(page, 'train.steps', '400');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 400);
-    await playToEnd(page);
+    await playToEnd(page, 90_000);
     await page.waitForFunction(() => document.querySelector('[data-testid="merge-spectral-a-accuracy"]')?.dataset.value);
     const config = await pageConfig(page);
     assert.deepEqual(config.merge.methods, METHODS);
@@ -99,7 +94,7 @@ describe('merge methods in the page', () => {
     await page.uncheck('[data-testid="control-merge-ties"]');
     await page.waitForFunction(() => !JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).merge.methods.includes('ties'));
     assert.ok(!(await page.isVisible('[data-testid="control-merge.ties_k"]')));
-    await playToEnd(page);
+    await playToEnd(page, 90_000);
     await page.waitForFunction(() => !document.querySelector('[data-testid="merge-ties-a-accuracy"]') && document.querySelector('[data-testid="merge-dare-a-accuracy"]')?.dataset.value);
     const after = await page.locator('[data-testid="merge-table"] tbody th').allTextContents();
     assert.deepEqual(after, ['net a', 'net b', ...METHODS.filter((m) => m !== 'ties')]);
@@ -121,7 +116,7 @@ describe('merge methods in the page', () => {
     await setControl(page, 'train.steps', '300');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 300);
     assert.equal(await page.inputValue('[data-testid="control-data.digit_pairs"]'), '0-1, 7-9');
-    await playToEnd(page);
+    await playToEnd(page, 90_000);
     await page.waitForFunction(() => window.lowrankLabPerf.snapshotStep === 300);
     await page.waitForFunction(() => document.querySelector('[data-testid="merge-regmean-a-accuracy"]')?.dataset.value);
     const fin = cliFinal(await pageConfig(page));
@@ -138,7 +133,7 @@ describe('merge methods in the page', () => {
     // The config change restarts the run; until the new run is there the status may still
     // read "done" from the last one, so wait for its step 0 before playing it to the end.
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '0');
-    await playToEnd(page);
+    await playToEnd(page, 90_000);
     // The step counter follows progress messages; the tables follow the final snapshot, which comes after.
     await page.waitForFunction(() => window.lowrankLabPerf.snapshotStep === 2000);
     await page.waitForFunction(() => document.querySelector('[data-testid="overlap-a-b-max-inner"]')?.dataset.value === '0');
@@ -174,7 +169,7 @@ describe('merge methods in the page', () => {
     await choosePreset(page, 'merge-orthogonal');
     await setControl(page, 'train.steps', '50');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.steps === 50);
-    await playToEnd(page);
+    await playToEnd(page, 90_000);
     assert.match(await page.textContent('[data-testid="status"]'), /^done/);
     assert.deepEqual(log.pageErrors, []);
   });

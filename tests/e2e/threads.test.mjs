@@ -13,10 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { setup, waitReady, DIST, ROOT, pageConfig } from './helpers.mjs';
+import { setup, waitReady, DIST, ROOT, pageConfig, text, stepBy, hookedPage } from './helpers.mjs';
 
-const text = (page, id) => page.textContent(`[data-testid="${id}"]`);
-const stepOf = async (page) => Number(await text(page, 'step'));
 const cli = () => path.join(ROOT, 'target', 'release', 'lowrank-lab');
 
 // Big enough that its products and passes can split (W1-like, span steps in the page and the CLI).
@@ -34,28 +32,8 @@ async function mode(page) {
   }));
 }
 
-/** Click "Step" (n steps per click) until the counter reads `target`. */
-async function stepTo(page, n, target) {
-  await page.selectOption('[data-testid="step-n"]', String(n));
-  for (let step = await stepOf(page); step < target; step = await stepOf(page)) {
-    await page.waitForFunction(() => !document.querySelector('[data-testid="step-button"]').disabled);
-    await page.click('[data-testid="step-button"]');
-    await page.waitForFunction((t) => document.querySelector('[data-testid="step"]').textContent === String(t), step + n);
-  }
-  await page.waitForFunction((t) => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === String(t), target);
-}
-
 /** A page with the test hooks on `query` (e.g. '?build=mt'), at CONFIG; `init` runs before the page's scripts. */
-async function hooked(env, query = '', { init = null } = {}) {
-  const p = await env.newPage();
-  await p.context.addInitScript(() => {
-    window.__lab_enable_test_hooks = true;
-  });
-  if (init) await p.context.addInitScript(init);
-  await p.page.goto(`${env.server.url}${query}${hash(CONFIG)}`);
-  await waitReady(p.page);
-  return p;
-}
+const hooked = (env, query = '', { init = null } = {}) => hookedPage(env, null, { at: `${query}${hash(CONFIG)}`, init });
 
 describe('every core in the browser', () => {
   let env;
@@ -94,7 +72,7 @@ describe('every core in the browser', () => {
     assert.equal(m.threads, await page.evaluate(() => navigator.hardwareConcurrency));
     assert.ok(m.threads >= 2);
     assert.match(m.mode, new RegExp(`${m.threads} threads · wasm SIMD \\+ relaxed SIMD`));
-    await stepTo(page, 100, 400);
+    await stepBy(page, 100, 400);
     // The split tuner measured its arms on the pool (which one wins is the machine's business).
     const [report] = await page.evaluate(() => window.__lab_test.splitReport());
     assert.ok(report.arms.length >= 2 && report.samples > 0, JSON.stringify(report));
@@ -114,7 +92,7 @@ describe('every core in the browser', () => {
     assert.equal(m.build, 'st-relaxed');
     assert.equal(m.threads, 1);
     assert.match(m.mode, /1 thread: the page is not cross-origin isolated \(no COOP\/COEP headers\) · wasm SIMD \+ relaxed SIMD/);
-    await stepTo(page, 100, 200);
+    await stepBy(page, 100, 200);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(log.consoleErrors, []);
   });
@@ -130,7 +108,7 @@ describe('every core in the browser', () => {
     assert.ok(m.threads >= 2);
     assert.equal(await page.evaluate(() => navigator.serviceWorker.controller !== null), true);
     assert.equal((await pageConfig(page)).data.d, CONFIG.data.d, 'the link\'s config survived the reload');
-    await stepTo(page, 100, 200);
+    await stepBy(page, 100, 200);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(log.consoleErrors, []);
   });
@@ -153,7 +131,7 @@ describe('every core in the browser', () => {
         assert.equal(m.build, build);
         assert.equal(m.threads > 1, build.startsWith('mt'));
         if (split) await page.evaluate((how) => window.__lab_test.setSplit(how), split);
-        await stepTo(page, 100, 400);
+        await stepBy(page, 100, 400);
         states[`${build} ${split}`] = await page.evaluate(() => window.__lab_test.exportState());
         losses[build] = Number(await page.getAttribute('[data-testid="task-a-loss"]', 'data-value'));
         if (build === 'st') fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(await pageConfig(page)));
@@ -180,7 +158,7 @@ describe('every core in the browser', () => {
   it('a panic on a pool thread is reported with its message; a new worker restores the run', async () => {
     const { page, log } = await hooked(env);
     assert.equal((await mode(page)).build, 'mt-relaxed');
-    await stepTo(page, 100, 200);
+    await stepBy(page, 100, 200);
     await page.waitForFunction(() => window.__lab_test.keptStep() === 200);
     await page.evaluate(() => window.__lab_test.crashPoolThread('deliberate pool panic 7 for the thread test'));
     await page.waitForSelector('[data-testid="error"]:visible', { timeout: 30_000 });
@@ -191,7 +169,7 @@ describe('every core in the browser', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === '200');
     // The new worker runs the threaded build again and trains on.
     assert.equal((await mode(page)).build, 'mt-relaxed');
-    await stepTo(page, 100, 300);
+    await stepBy(page, 100, 300);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(
       log.consoleErrors.filter((e) => !/deliberate pool panic 7/.test(e)),
