@@ -126,10 +126,7 @@ pub fn draw_stationarity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data
         Scale::Log10,
     );
     plot.skipped = data.notes.clone();
-    let n = data.series.len();
-    for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
-    }
+    plot.push_series(&data.series);
     draw_line_plot(area, &plot)
 }
 

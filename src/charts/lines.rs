@@ -109,6 +109,16 @@ impl LinePlot {
             empty_message: None,
         }
     }
+
+    /// One line per series, in the palette's order for `series.len()` lines
+    /// (the per-layer and per-task charts' lines).
+    pub(crate) fn push_series(&mut self, series: &[super::Series]) {
+        let n = series.len();
+        for (i, s) in series.iter().enumerate() {
+            self.lines
+                .push(PlotLine::new(s.name.clone(), s.points.clone(), super::palette::series_style(i, n)));
+        }
+    }
 }
 
 /// Add " (log)" to an axis label of a log axis unless it already says so.

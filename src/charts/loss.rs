@@ -1,8 +1,7 @@
 //! Training-loss curves.
 
 use super::axis::Scale;
-use super::lines::{draw_line_plot, LinePlot, PlotLine};
-use super::palette::series_style;
+use super::lines::{draw_line_plot, LinePlot};
 use super::{title_or, x_axis_name, ChartError, ChartReport, Series};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -27,9 +26,6 @@ pub struct LossData {
 pub fn draw_loss<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &LossData) -> Result<ChartReport, ChartError> {
     let title = title_or(&data.title, "Training loss per task (log scale)");
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "loss", Scale::Linear, Scale::Log10);
-    let n = data.series.len();
-    for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
-    }
+    plot.push_series(&data.series);
     draw_line_plot(area, &plot)
 }

@@ -14,7 +14,7 @@
 
 use super::axis::Scale;
 use super::lines::{draw_line_plot, LinePlot, PlotLine};
-use super::palette::{series_style, Dash, SeriesStyle, BLACK};
+use super::palette::{Dash, SeriesStyle, BLACK};
 use super::{title_or, x_axis_name, ChartError, ChartReport, Series};
 use crate::run::Snapshot;
 use plotters::coord::Shift;
@@ -86,10 +86,7 @@ pub fn draw_norm_identity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, dat
         Scale::Linear,
     );
     plot.y_include = vec![0.0];
-    let n = data.layers.len();
-    for (i, s) in data.layers.iter().enumerate() {
-        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
-    }
+    plot.push_series(&data.layers);
     let dashed = SeriesStyle {
         color: BLACK,
         dash: Dash::Dashed,

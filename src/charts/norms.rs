@@ -1,8 +1,8 @@
 //! Weight norms per layer, and the decay of the layer imbalance ‖D_k‖.
 
 use super::axis::{fmt_num, Scale};
-use super::lines::{draw_line_plot, Curve, LinePlot, PlotLine};
-use super::palette::{series_style, Dash, SeriesStyle, BLACK};
+use super::lines::{draw_line_plot, Curve, LinePlot};
+use super::palette::{Dash, SeriesStyle, BLACK};
 use super::{title_or, x_axis_name, ChartError, ChartReport, Series};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -56,10 +56,7 @@ pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Norm
         Scale::Linear,
     );
     plot.y_include = vec![0.0];
-    let n = data.layers.len();
-    for (i, s) in data.layers.iter().enumerate() {
-        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
-    }
+    plot.push_series(&data.layers);
     draw_line_plot(area, &plot)
 }
 
@@ -73,10 +70,7 @@ pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ba
     let x_name = x_axis_name(if data.x_label.is_empty() { "time" } else { &data.x_label });
     let mut plot = LinePlot::new(&title, &x_name, "‖Dₖ‖ (log)", Scale::Linear, Scale::Log10);
     plot.empty_message = data.undefined.clone();
-    let n = data.series.len();
-    for (i, s) in data.series.iter().enumerate() {
-        plot.lines.push(PlotLine::new(s.name.clone(), s.points.clone(), series_style(i, n)));
-    }
+    plot.push_series(&data.series);
     let valid = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite() && p.1 > 0.0;
     // One theory line per series, through its first valid point (or the given anchor for the first).
     let mut anchors: Vec<(f64, f64)> = Vec::new();
