@@ -51,6 +51,8 @@ async function pageOnce(lab, workers) {
         setTimeout(poll, 20);
       }),
   );
+  const { pointMs } = await page.evaluate(() => window.__lab_test.sweepState());
+  console.log(`  page, ${workers} worker(s): ${secs.toFixed(2)} s; points' own times (ms): ${pointMs.map((x) => x.toFixed(0)).join(' ')}`);
   const status = await page.textContent('[data-testid="sweep-status"]');
   if (!status.startsWith(`${SEEDS} points trained`)) throw new Error(`the page's sweep did not finish: ${status}`);
   await context.close();

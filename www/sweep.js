@@ -35,6 +35,7 @@ const sweep = {
   running: false,
   started: 0, // performance.now() at start
   finished: 0, // points finished in this run (for the ETA)
+  pointMs: [], // each finished point's time in its worker (ms; the pool benchmark)
   failed: new Map(), // point index → message
   retried: new Map(), // point index → crash message
   redraw: false,
@@ -245,12 +246,14 @@ function start() {
   sweep.retried.clear();
   sweep.started = performance.now();
   sweep.finished = 0;
+  sweep.pointMs = [];
   setRunning(true);
   sweep.pool = new Pool({
     size: Math.min(poolSize(), Math.max(1, todo.length)),
     // The single-thread build of the training worker's arithmetic (www/builds.js).
     build: analystBuild(),
-    onRecord: (index, line) => {
+    onRecord: (index, line, ms) => {
+      sweep.pointMs.push(ms);
       try {
         sweep.store.add_record(line);
       } catch (e) {
@@ -437,5 +440,5 @@ export function crashPointForTest(index, times) {
 
 /** Tests: the sweep's state. */
 export function stateForTest() {
-  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0 };
+  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0, pointMs: sweep.pointMs };
 }
