@@ -6,8 +6,9 @@
 use super::backend::{PageBackend, PageCanvas};
 use super::err;
 use crate::charts::{self, ChartReport};
-use crate::figures::registry::{self, ChartId, ChartInput, Source};
+use crate::figures::registry::{self, ChartId, ChartInput, DrawError, Source};
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
+use crate::live::rewind;
 use crate::run::{summary, Snapshot, TaskSnapshot};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea, SVGBackend};
@@ -113,6 +114,27 @@ impl ChartData {
 #[wasm_bindgen]
 pub struct ChartStore {
     store: SnapshotStore,
+    /// The rewound view (the step asked for, and the snapshot at the recorded
+    /// step shown for it), or None: the latest state is shown.
+    view: Option<(u64, Snapshot)>,
+}
+
+/// What the page's time slider shows ([`ChartStore::rewind_json`]).
+#[derive(serde::Serialize)]
+struct RewindView {
+    /// Recorded steps (task a's history), increasing.
+    steps: Vec<u64>,
+    /// The x of each (step, or time t for gradient flow), as the charts' x axis.
+    xs: Vec<f64>,
+    x_label: String,
+    /// The step shown, or null: the latest state (live).
+    step: Option<u64>,
+    /// The step of the latest state.
+    latest: u64,
+    /// The history's spacing now: `record_every · stride` steps.
+    spacing: u64,
+    /// What a rewound view does not show, and why.
+    not_rewound: &'static str,
 }
 
 #[wasm_bindgen]
@@ -121,6 +143,7 @@ impl ChartStore {
     pub fn new() -> ChartStore {
         ChartStore {
             store: SnapshotStore::new(),
+            view: None,
         }
     }
 
@@ -132,7 +155,61 @@ impl ChartStore {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
         let whole = d.is_full();
         self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))?;
+        if let Some((step, _)) = self.view.take() {
+            // The history may have thinned since: show the last step still recorded at or before.
+            self.rewind_to(step);
+        }
         Ok(whole)
+    }
+
+    /// Show the state at recorded step `step` (every snapshot chart and
+    /// `summary_json`), or the latest state when `step` is negative; a step
+    /// that is not recorded shows the last recorded one before it
+    /// ([`crate::live::rewind`]). Downloads (`metrics_csv`, `snapshot_json`)
+    /// keep the whole run.
+    pub fn rewind(&mut self, step: f64) -> Result<(), JsError> {
+        if step < 0.0 {
+            self.view = None;
+            return Ok(());
+        }
+        if !step.is_finite() || step.fract() != 0.0 || step > 9.007_199_254_740_992e15 {
+            return Err(JsError::new(&format!("rewind: step must be a whole number ≥ 0, got {step}")));
+        }
+        self.held_latest()?;
+        self.rewind_to(step as u64);
+        Ok(())
+    }
+
+    /// The time slider's data (JSON [`RewindView`]).
+    pub fn rewind_json(&self) -> Result<String, JsError> {
+        let s = self.held_latest()?;
+        let steps = rewind::recorded_steps(s);
+        let xs = s
+            .tasks
+            .first()
+            .map(|t| t.history.points.iter().map(|m| s.x_of(m)).collect())
+            .unwrap_or_default();
+        let h = s.tasks.first().map(|t| &t.history);
+        let view = RewindView {
+            steps,
+            xs,
+            x_label: s.x_label(),
+            step: self.view.as_ref().map(|(_, v)| v.tasks.first().map_or(0, |t| t.current.step)),
+            latest: s.tasks.first().map_or(0, |t| t.current.step),
+            spacing: h.map_or(0, |h| h.stride) * s.config.train.record_every,
+            not_rewound: rewind::NOT_REWOUND,
+        };
+        serde_json::to_string(&view).map_err(err)
+    }
+
+    fn rewind_to(&mut self, step: u64) {
+        let Some(latest) = self.store.snapshot() else {
+            self.view = None;
+            return;
+        };
+        self.view = rewind::recorded_at_or_before(latest, step)
+            .and_then(|k| rewind::at_step(latest, k).ok())
+            .map(|v| (step, v));
     }
 
     /// The held snapshot without its histories, as JSON: what the page's tables and
@@ -165,6 +242,7 @@ impl ChartStore {
     /// Forget the held snapshot (a new run follows).
     pub fn clear(&mut self) {
         self.store.clear();
+        self.view = None;
     }
 
     /// Whether a snapshot is held.
@@ -175,27 +253,47 @@ impl ChartStore {
     /// The held snapshot's metrics history as CSV, byte for byte what the CLI
     /// writes as `metrics.csv` for that history ([`summary::metrics_csv`]).
     pub fn metrics_csv(&self) -> Result<String, JsError> {
-        Ok(summary::metrics_csv(self.held()?))
+        Ok(summary::metrics_csv(self.held_latest()?))
     }
 
     /// The held snapshot as JSON (as [`super::Lab::snapshot`]).
     pub fn snapshot_json(&self) -> Result<String, JsError> {
-        serde_json::to_string(self.held()?).map_err(err)
+        serde_json::to_string(self.held_latest()?).map_err(err)
     }
 
-    /// Draw snapshot chart `chart` onto `canvas` (as [`ChartData::draw`]).
+    /// Draw snapshot chart `chart` onto `canvas` (as [`ChartData::draw`]), at the rewound step if one is shown.
     pub fn draw(&self, canvas: HtmlCanvasElement, chart: &str, pixel_ratio: f64) -> Result<String, JsError> {
         let s = self.held()?;
-        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| draw_snapshot_chart(a, chart, s)))
+        charts::with_pixel_ratio(pixel_ratio, || draw_on_canvas(canvas, &|a| self.draw_shown(a, chart, s)))
     }
 
     /// The same chart as an SVG document.
     pub fn svg(&self, chart: &str, width: u32, height: u32) -> Result<String, JsError> {
         let s = self.held()?;
-        svg_of(width, height, &|a| draw_snapshot_chart(a, chart, s))
+        svg_of(width, height, &|a| self.draw_shown(a, chart, s))
     }
 
+    /// A merge chart of a rewound view says why it is not drawn (the merge report is the latest state's).
+    fn draw_shown(&self, area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
+        match (chart_id(chart)?, &self.view) {
+            (ChartId::Snapshot(c), Some(_)) => c.draw(area, s).map_err(|e| match e {
+                DrawError::NoMerge => JsError::new(&format!("Merged nets: {}", rewind::NOT_REWOUND)),
+                e => err(e),
+            }),
+            _ => draw_snapshot_chart(area, chart, s),
+        }
+    }
+
+    /// The snapshot shown: the rewound one, or the latest.
     fn held(&self) -> Result<&Snapshot, JsError> {
+        match &self.view {
+            Some((_, v)) => Ok(v),
+            None => self.held_latest(),
+        }
+    }
+
+    /// The latest snapshot (the whole run).
+    fn held_latest(&self) -> Result<&Snapshot, JsError> {
         self.store.snapshot().ok_or_else(|| JsError::new("no snapshot yet"))
     }
 }
