@@ -11,6 +11,7 @@ import { errorText, showError } from './dom.js';
 import { perf } from './perf.js';
 import { run, send, analystBuild } from './run.js';
 import * as charts from './charts.js';
+import * as rewind from './rewind.js';
 
 let analyst = null;
 let analystOk = false;
@@ -33,6 +34,19 @@ export function workerStarted() {
 /** Forget the shown snapshot (a new or restored run follows). */
 export function clear() {
   latest = null;
+  rewind.clear();
+}
+
+/** The summary the tables show: the rewound state's while the time slider is back (rewind.js), else the latest. */
+function shown() {
+  return rewind.rewound() ? JSON.parse(charts.snapshots.shown_summary_json()) : latest;
+}
+
+/** The time slider moved: the tables and every snapshot chart show the state it chose. */
+export function reshow() {
+  if (!latest) return;
+  onShown(shown());
+  charts.markAllStale();
 }
 
 /** The training worker crashed: it waits for nothing any more. */
@@ -83,7 +97,8 @@ export function showSnapshot(m, from) {
   }
   perf.snapshotStep = latest.tasks[0].current.step;
   if (m.boundaries) charts.setBoundaries(m.boundaries);
-  onShown(latest);
+  rewind.followed();
+  onShown(shown());
   charts.markAllStale();
   unacked = true;
 }

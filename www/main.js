@@ -7,6 +7,7 @@
 //                 configs set aside after two crashes, the record behind the link, Undo of a restart
 //   status.js     the run bar: status, progress, gauge, divergence banner, buttons
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
+//   rewind.js     the time slider: every chart and table at a recorded step, replay
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
 //   tables.js     the tables of current numbers
 //   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
@@ -30,6 +31,7 @@ import { renderTables } from './tables.js';
 import * as sweep from './sweep.js';
 import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
+import { initRewind } from './rewind.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
@@ -153,6 +155,7 @@ async function boot() {
   }
   charts.initCharts(wasm, { frame: status.flush, drawn: live.drawn, stem });
   live.initLive(renderTables);
+  initRewind({ reshow: live.reshow });
   status.initStatus({
     taskNames: () => (live.latest ? live.latest.tasks.map((t) => t.task) : []),
     keptStep: (task) => {

@@ -212,31 +212,23 @@ impl ChartStore {
             .map(|v| (step, v));
     }
 
-    /// The held snapshot without its histories, as JSON: what the page's tables and
+    /// The latest snapshot without its histories, as JSON: what the page's tables and
     /// run bar read (config, overlap, each task's name, status, current metrics and
     /// notes, the merge report, claims; `history` is its number of points). The
     /// snapshot's text is parsed once, in [`ChartStore::apply`], not again in JS.
     pub fn summary_json(&self) -> Result<String, JsError> {
-        let s = self.held()?;
-        let summary: Snapshot<usize> = Snapshot {
-            config: s.config.clone(),
-            data_hash: s.data_hash.clone(),
-            overlap: s.overlap.clone(),
-            tasks: s
-                .tasks
-                .iter()
-                .map(|t| TaskSnapshot {
-                    task: t.task.clone(),
-                    status: t.status.clone(),
-                    current: t.current.clone(),
-                    notes: t.notes.clone(),
-                    history: t.history.points.len(),
-                })
-                .collect(),
-            merge: s.merge.clone(),
-            claims: s.claims.clone(),
-        };
-        serde_json::to_string(&summary).map_err(err)
+        summary_of(self.held_latest()?)
+    }
+
+    /// As [`ChartStore::summary_json`] for the state shown: the rewound one
+    /// ([`ChartStore::rewind`]; no merge report, no claims), else the latest.
+    pub fn shown_summary_json(&self) -> Result<String, JsError> {
+        summary_of(self.held()?)
+    }
+
+    /// Whether a rewound state is shown.
+    pub fn is_rewound(&self) -> bool {
+        self.view.is_some()
     }
 
     /// Forget the held snapshot (a new run follows).
@@ -277,7 +269,7 @@ impl ChartStore {
     fn draw_shown(&self, area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
         match (chart_id(chart)?, &self.view) {
             (ChartId::Snapshot(c), Some(_)) => c.draw(area, s).map_err(|e| match e {
-                DrawError::NoMerge => JsError::new(&format!("Merged nets: {}", rewind::NOT_REWOUND)),
+                DrawError::NoMerge => JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND)),
                 e => err(e),
             }),
             _ => draw_snapshot_chart(area, chart, s),
@@ -296,6 +288,29 @@ impl ChartStore {
     fn held_latest(&self) -> Result<&Snapshot, JsError> {
         self.store.snapshot().ok_or_else(|| JsError::new("no snapshot yet"))
     }
+}
+
+/// `s` without its histories (JSON; `history` is each task's number of points).
+fn summary_of(s: &Snapshot) -> Result<String, JsError> {
+    let summary: Snapshot<usize> = Snapshot {
+        config: s.config.clone(),
+        data_hash: s.data_hash.clone(),
+        overlap: s.overlap.clone(),
+        tasks: s
+            .tasks
+            .iter()
+            .map(|t| TaskSnapshot {
+                task: t.task.clone(),
+                status: t.status.clone(),
+                current: t.current.clone(),
+                notes: t.notes.clone(),
+                history: t.history.points.len(),
+            })
+            .collect(),
+        merge: s.merge.clone(),
+        claims: s.claims.clone(),
+    };
+    serde_json::to_string(&summary).map_err(err)
 }
 
 impl Default for ChartStore {
