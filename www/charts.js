@@ -209,6 +209,13 @@ function makeCard(spec) {
   title.innerHTML = spec.caption;
   const dl = document.createElement('span');
   dl.className = 'dl';
+  // PNG size: the chart redrawn by Rust at 1×, 2× or 3× its on-screen (CSS) size, or 1920 px wide (slides).
+  const size = document.createElement('select');
+  size.className = 'png-size';
+  size.setAttribute('aria-label', `PNG size of ${spec.key}`);
+  size.dataset.testid = `png-size-${spec.key}`;
+  for (const [value, label] of [['1', '1×'], ['2', '2×'], ['3', '3×'], ['w1920', '1920 px']]) size.append(new Option(label, value));
+  dl.append(size);
   for (const kind of ['png', 'svg']) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -249,9 +256,22 @@ function downloadChart(card, kind) {
   }
   const stem = hooks.stem();
   if (kind === 'png') {
-    const canvas = $('canvas', card);
+    // Redrawn, not upscaled: text and lines at the chosen pixel ratio.
+    const box = $('.canvas-box', card).getBoundingClientRect();
+    const chosen = $('select.png-size', card).value;
+    const scale = chosen === 'w1920' ? 1920 / box.width : Number(chosen);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(box.width * scale);
+    canvas.height = Math.round(box.height * scale);
+    const suffix = chosen === '1' ? '' : `@${chosen === 'w1920' ? '1920w' : `${chosen}x`}`;
+    try {
+      chartSource(id).draw(canvas, id, scale);
+    } catch (e) {
+      showError(`download ${id}`, errorText(e));
+      return;
+    }
     canvas.toBlob((blob) => {
-      if (blob) download(blob, `${stem}_${id}.png`);
+      if (blob) download(blob, `${stem}_${id}${suffix}.png`);
       else showError(`download ${id}`, 'the canvas could not be encoded as PNG');
     }, 'image/png');
     return;

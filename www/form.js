@@ -326,6 +326,19 @@ function renderPresets() {
     b.addEventListener('click', () => choosePreset(p.name));
     box.append(b);
   }
+  // A radio group: one Tab stop (the chosen preset), arrow keys move and choose.
+  box.addEventListener('keydown', (e) => {
+    const keys = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, Home: 'first', End: 'last' };
+    if (!(e.key in keys)) return;
+    const items = $$('#presets [data-preset]');
+    const at = items.indexOf(document.activeElement);
+    if (at < 0) return;
+    e.preventDefault();
+    const k = keys[e.key];
+    const next = k === 'first' ? 0 : k === 'last' ? items.length - 1 : (at + k + items.length) % items.length;
+    items[next].focus();
+    choosePreset(items[next].dataset.preset);
+  });
 }
 
 function updatePresetPicker() {
@@ -335,6 +348,10 @@ function updatePresetPicker() {
     el.setAttribute('aria-checked', on ? 'true' : 'false');
     el.classList.toggle('modified', on && form.modified);
   }
+  // Roving tabindex: the chosen preset (or the first, when none is) is the group's Tab stop.
+  const items = $$('#presets [data-preset]');
+  const stop = items.find((el) => el.dataset.preset === form.preset) || items[0];
+  for (const el of items) el.tabIndex = el === stop ? 0 : -1;
   const p = presets.find((x) => x.name === form.preset);
   if (p) {
     $('#explain-title').textContent = form.modified ? `${p.name} (modified)` : p.name;

@@ -8,6 +8,7 @@
 //   status.js     the run bar: status, progress, gauge, divergence banner, buttons
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
 //   rewind.js     the time slider: every chart and table at a recorded step, replay
+//   keys.js       keyboard shortcuts, the skip link, the shortcuts dialog
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
 //   tables.js     the tables of current numbers
 //   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
@@ -31,7 +32,8 @@ import { renderTables } from './tables.js';
 import * as sweep from './sweep.js';
 import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
-import { initRewind } from './rewind.js';
+import { initRewind, moveBy as rewindBy } from './rewind.js';
+import { initKeys } from './keys.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
@@ -190,6 +192,7 @@ async function boot() {
   wasmModule = wasm;
   runs.setReady(wasm);
   bindRunButtons();
+  initKeys({ playing: () => run.playing, rewindBy });
   installTestHooks(wasm);
   // A run saved at the last visit continues if the config is the same.
   const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);

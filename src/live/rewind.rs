@@ -21,8 +21,7 @@ use crate::run::{notes, Snapshot, TaskSnapshot};
 use crate::train::Status;
 
 /// What the page says in place of what a rewound snapshot does not have.
-pub const NOT_REWOUND: &str =
-    "computed for the latest step only (the merged nets and the claims need the weights, which are not recorded per step)";
+pub const NOT_REWOUND: &str = "they need the weights, which are not recorded per step";
 
 /// Why a snapshot cannot be rewound to a step.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
