@@ -42,6 +42,15 @@ impl Step {
         presets::find(self.preset)
     }
 
+    /// The step's config: its preset's, with [`Step::set`] applied (not yet validated).
+    pub fn config(&self) -> Result<crate::config::Config, crate::config::ConfigError> {
+        let p = self
+            .preset()
+            .ok_or_else(|| crate::config::ConfigError::Parse(format!("lesson `{}`: no preset `{}`", self.id, self.preset)))?;
+        let sets: Vec<String> = self.set.iter().map(|x| x.to_string()).collect();
+        crate::config::overrides::apply_all(&p.config()?, &sets)
+    }
+
     /// The claim whose pass ends the step (the first of the preset's claims whose text starts with [`Step::claim`]).
     pub fn claim(&self) -> Option<&'static Claim> {
         claims::table::of(self.preset).iter().find(|c| c.text.starts_with(self.claim))

@@ -5,7 +5,6 @@
 //! checked) shows its claim waiting while it trains and passing at the end,
 //! at the preset's own sizes.
 use lowrank_lab::claims::Status;
-use lowrank_lab::config::overrides;
 use lowrank_lab::figures::SnapshotChart;
 use lowrank_lab::lessons::{self, PATH};
 use lowrank_lab::run::Run;
@@ -51,9 +50,9 @@ fn steps_have_unique_link_names_and_name_what_exists() {
 #[test]
 fn every_step_claim_waits_while_training_and_passes_at_the_end() {
     for s in PATH {
-        let p = s.preset().unwrap();
-        let sets: Vec<String> = s.set.iter().map(|x| x.to_string()).collect();
-        let cfg = overrides::apply_all(&p.config().unwrap(), &sets)
+        // The config the page's lesson panel loads (`lesson_config`).
+        let cfg = s
+            .config()
             .unwrap_or_else(|e| panic!("{}: {e}", s.id))
             .validate()
             .unwrap_or_else(|e| panic!("{}: {e}", s.id));

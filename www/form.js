@@ -293,6 +293,21 @@ function choosePreset(name) {
   commitConfig(next, { fromPreset: true });
 }
 
+/**
+ * Load `configText` (normalised by Rust) as preset `name`'s config with some
+ * settings changed (a lesson's step): a new run, whose claims are the preset's.
+ */
+export function choosePresetConfig(name, configText) {
+  const p = presets.find((x) => x.name === name);
+  if (!p) return;
+  form.preset = name;
+  form.modified = wasm.validate_config(JSON.stringify(p.config)) !== configText;
+  clearInvalid();
+  const prevText = form.text;
+  showConfig(configText);
+  hooks.onCommit(prevText, configText, true);
+}
+
 /** The preset whose config is exactly `configText`, else null. */
 function presetMatching(configText) {
   for (const p of presets) {

@@ -9,6 +9,7 @@
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
 //   rewind.js     the time slider: every chart and table at a recorded step, replay
 //   keys.js       keyboard shortcuts, the skip link, the shortcuts dialog
+//   lessons.js    the "Start here" guided path (steps, configs and claims from Rust)
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
 //   tables.js     the tables of current numbers
 //   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
@@ -22,7 +23,7 @@
 import { simd } from 'wasm-feature-detect';
 import * as store from './store.js';
 import { $, errorText, showError } from './dom.js';
-import { form, initForm, loadFromHash, adoptRunConfig, setKey, invalidFields, refreshLink, loadDefault, loadConfigText } from './form.js';
+import { form, initForm, loadFromHash, adoptRunConfig, setKey, invalidFields, refreshLink, loadDefault, loadConfigText, choosePresetConfig } from './form.js';
 import * as runs from './run.js';
 import { run } from './run.js';
 import * as status from './status.js';
@@ -34,6 +35,7 @@ import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
 import { initRewind, moveBy as rewindBy } from './rewind.js';
 import { initKeys } from './keys.js';
+import * as lessons from './lessons.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
@@ -118,8 +120,12 @@ function bindRunButtons() {
   $('#step').addEventListener('click', () => runs.step(Number($('#step-n').value)));
   $('#reset').addEventListener('click', runs.reset);
   $('#new-seed').addEventListener('click', () => setKey('seed', String(Math.floor(Math.random() * 1e9))));
-  // A pasted link: load it (our own replaceState does not fire this).
-  window.addEventListener('hashchange', () => loadFromHash());
+  // A pasted link: load it (our own replaceState does not fire this); a lesson's link opens its step.
+  window.addEventListener('hashchange', () => {
+    const lesson = lessons.lessonInHash();
+    if (lesson !== null) lessons.openFromLink(lesson);
+    else loadFromHash();
+  });
 }
 
 /** After a divergence: η → `lr` on the running Lab (live) and go on from the kept state. */
@@ -156,7 +162,10 @@ async function boot() {
     showError('presets', errorText(e));
   }
   charts.initCharts(wasm, { frame: status.flush, drawn: live.drawn, stem });
-  live.initLive(renderTables);
+  live.initLive((s) => {
+    renderTables(s);
+    lessons.follow(s);
+  });
   initRewind({ reshow: live.reshow });
   status.initStatus({
     taskNames: () => (live.latest ? live.latest.tasks.map((t) => t.task) : []),
@@ -196,7 +205,18 @@ async function boot() {
   installTestHooks(wasm);
   // A run saved at the last visit continues if the config is the same.
   const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
-  if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null });
+  lessons.initLessons(wasm, {
+    load: choosePresetConfig,
+    chartCaption: (key) => $(`figure.chart[data-chart="${CSS.escape(key)}"] figcaption span`)?.textContent || null,
+  });
+  // A lesson's link (#lesson=ID) opens its step; any other hash is a config link.
+  const lesson = lessons.lessonInHash();
+  if (lesson !== null) {
+    // Not a config link: the page starts from the saved (or default) config, then the step loads its own.
+    history.replaceState(null, '', location.pathname + location.search);
+    loadFromHash(null);
+    lessons.openFromLink(lesson);
+  } else if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null });
   // A config set aside after it crashed the lab twice: say so until the visitor decides.
   showQuarantine(store.loadQuarantine());
 }

@@ -33,6 +33,9 @@ mod digits;
 mod draw;
 #[cfg(web_worker)]
 mod lab;
+// The guided path's steps for the page's "Start here" panel.
+#[cfg(web_page)]
+mod lessons;
 #[cfg(web_worker)]
 mod sweep;
 #[cfg(web_page)]
@@ -49,6 +52,8 @@ pub use digits::{digits_needed, digits_unavailable, load_digits};
 pub use draw::{boundary_cards, chart_cards, chart_svg, draw_chart, ChartData, ChartStore};
 #[cfg(web_worker)]
 pub use lab::{data_hash, Lab, LiveState};
+#[cfg(web_page)]
+pub use lessons::{lesson_config, lessons_json};
 #[cfg(web_worker)]
 pub use sweep::sweep_point;
 #[cfg(web_page)]
