@@ -129,6 +129,9 @@ function drawCard(card) {
   if (canvas.height !== h) canvas.height = h;
   try {
     const report = JSON.parse(chartSource(id).draw(canvas, id, dpr));
+    // The canvas's text alternative: Rust's sentence with the numbers the chart shows now
+    // (snapshot charts), else the card's caption.
+    canvas.setAttribute('aria-label', chartSource(id) === snapshots ? snapshots.alt_text(id) : $('figcaption span', card).textContent);
     // Skipped data is printed once, on the chart itself ("Not drawn: …", part of PNG/SVG exports too).
     note.textContent = '';
     note.classList.remove('warn');
@@ -228,6 +231,8 @@ function makeCard(spec) {
   cb.className = 'canvas-box';
   const canvas = document.createElement('canvas');
   canvas.dataset.testid = `chart-${spec.key}`;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `${spec.key}: not drawn yet`);
   cb.append(canvas);
   const note = document.createElement('p');
   note.className = 'chart-note';

@@ -12,6 +12,7 @@ use crate::run::{Run, Snapshot};
 use crate::train::Metrics;
 use ndarray::Array2;
 
+pub mod alt_text;
 pub mod registry;
 pub use registry::{ChartId, SnapshotChart};
 

@@ -276,6 +276,16 @@ impl ChartStore {
         }
     }
 
+    /// The text alternative of snapshot chart `chart` at the state shown
+    /// (`figures::alt_text`: one sentence with the numbers it shows now), for
+    /// its canvas's `aria-label`.
+    pub fn alt_text(&self, chart: &str) -> Result<String, JsError> {
+        match chart_id(chart)? {
+            ChartId::Snapshot(c) => Ok(crate::figures::alt_text::alt_text(c, self.held()?)),
+            other => Err(JsError::new(&format!("chart `{other}` is not drawn from the snapshot"))),
+        }
+    }
+
     /// The snapshot shown: the rewound one, or the latest.
     fn held(&self) -> Result<&Snapshot, JsError> {
         match &self.view {

@@ -39,8 +39,9 @@ export async function setup({ isolate = true } = {}) {
   const pages = [];
 
   /** A fresh page (own context) that records what happened on it. */
-  async function newPage({ width = 1280, height = 800, deviceScaleFactor = 1 } = {}) {
-    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor, acceptDownloads: true });
+  /** `bypassCSP`: for a test that injects a script (the accessibility scan's axe-core), which the page's CSP refuses. */
+  async function newPage({ width = 1280, height = 800, deviceScaleFactor = 1, bypassCSP = false } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor, acceptDownloads: true, bypassCSP });
     const page = await context.newPage();
     const log = { consoleErrors: [], pageErrors: [], requests: [], failed: [] };
     page.on('console', (m) => {

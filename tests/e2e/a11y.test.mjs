@@ -1,0 +1,74 @@
+// Accessibility (issue 19): axe-core (npm) finds no serious or critical
+// violation on the main page, with a lesson open and the time slider back,
+// with the shortcuts dialog open, on a two-task merge run, and at phone
+// width; every chart canvas is an image whose text alternative is Rust's
+// sentence with its current numbers, and it follows training.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { setup, waitReady, choosePreset, playToEnd, ROOT } from './helpers.mjs';
+
+const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** axe-core's serious and critical violations on the page as it is now ([] when none). */
+async function serious(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(' | ')}`);
+  });
+}
+
+describe('accessibility', () => {
+  let env;
+  before(async () => {
+    env = await setup();
+  });
+  after(async () => {
+    if (env) await env.close();
+  });
+
+  it('axe finds no serious or critical violation: page, lesson + rewind, shortcuts, merge run, phone', async () => {
+    const { page, log } = await env.newPage({ width: 1280, height: 900, bypassCSP: true });
+    await page.goto(`${env.server.url}#lesson=align`);
+    await waitReady(page);
+    assert.deepEqual(await serious(page), [], 'main page with a lesson open');
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    await page.keyboard.press('[');
+    await page.waitForFunction(() => document.body.classList.contains('rewound'));
+    assert.deepEqual(await serious(page), [], 'rewound');
+    await page.keyboard.press('?');
+    assert.deepEqual(await serious(page), [], 'shortcuts dialog');
+    await page.keyboard.press('Escape');
+    await choosePreset(page, 'merge-orthogonal');
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    assert.deepEqual(await serious(page), [], 'merge run');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await serious(page), [], 'phone width');
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it("each chart canvas is an image with Rust's text alternative, which follows training", async () => {
+    const { page, log } = await env.newPage({ width: 1280, height: 2400 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'data-span');
+    const label = () => page.getAttribute('[data-testid="chart-loss"]', 'aria-label');
+    assert.equal(await page.getAttribute('[data-testid="chart-loss"]', 'role'), 'img');
+    await page.waitForFunction(() => /step 0\)?:/.test(document.querySelector('[data-testid="chart-loss"]').getAttribute('aria-label')));
+    const before = await label();
+    assert.match(before, /^Loss L and objective F = L \+ \(λ\/2\)‖θ‖² \(task a, step 0\): loss L = [\d.]+, objective F = [\d.]+$/);
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]').getAttribute('aria-label').includes('step 4000'));
+    const after = await label();
+    assert.notEqual(after, before);
+    // The number read out is the Now table's loss to 4 significant digits.
+    const loss = Number(await page.getAttribute('[data-testid="task-a-loss"]', 'data-value'));
+    const read = Number(/loss L = ([\d.e-]+)/.exec(after)[1]);
+    assert.ok(Math.abs(read - loss) <= 5e-4 * loss, `${read} vs ${loss}`);
+    assert.match(await page.getAttribute('[data-testid="chart-norms"]', 'aria-label'), /‖W1‖ = [\d.]+/);
+    assert.deepEqual(log.pageErrors, []);
+  });
+});
