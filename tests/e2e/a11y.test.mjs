@@ -47,6 +47,13 @@ describe('accessibility', () => {
     assert.deepEqual(await serious(page), [], 'merge run');
     await page.setViewportSize({ width: 390, height: 844 });
     assert.deepEqual(await serious(page), [], 'phone width');
+    // On a phone the run bar stays on screen: Play is reachable at the top of the page, without scrolling.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const play = await page.$eval('[data-testid="play"]', (b) => {
+      const r = b.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom };
+    });
+    assert.ok(play.top >= 0 && play.bottom <= 844, `Play at ${play.top}–${play.bottom} of an 844 px screen`);
     assert.deepEqual(log.pageErrors, []);
   });
 
