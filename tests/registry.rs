@@ -56,6 +56,38 @@ fn index_html_and_the_registry_agree() {
     assert!(cards.iter().any(|c| c.key == "norm_identity"));
 }
 
+/// Every snapshot chart's card says what it plots, what to expect and where
+/// that comes from, in plain text (no TeX, no markup); the boundary cards'
+/// captions say it themselves.
+#[test]
+fn every_snapshot_card_explains_its_chart() {
+    for card in registry::cards() {
+        let e = card.explain.as_ref().unwrap_or_else(|| panic!("{}: no explanation", card.key));
+        for text in [e.plotted, e.expect, e.basis_text] {
+            assert!(text.len() > 20, "{}: `{text}`", card.key);
+            assert!(
+                !text.contains(['\\', '{', '}', '<', '_']) || text.contains("θ_b"),
+                "{}: TeX or markup in `{text}`",
+                card.key
+            );
+            assert!(text.ends_with('.'), "{}: `{text}` is not a sentence", card.key);
+        }
+    }
+    assert_eq!(
+        registry::cards()
+            .iter()
+            .find(|c| c.key == "balance")
+            .unwrap()
+            .explain
+            .as_ref()
+            .unwrap()
+            .basis,
+        lowrank_lab::figures::explain::Basis::Derived,
+        "D_k ∝ exp(−2λt) is derived here (README)"
+    );
+    assert!(registry::boundary_card(0, 2).explain.is_none());
+}
+
 #[test]
 fn every_snapshot_chart_draws_and_merge_charts_need_two_tasks() {
     let one = run_of("norms", |c| c.train.steps = 200).snapshot();

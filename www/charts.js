@@ -227,6 +227,20 @@ function makeCard(spec) {
     dl.append(b);
   }
   cap.append(title, dl);
+  // "What am I looking at?": Rust's explanation of the chart (figures::explain), text only.
+  let explain = null;
+  if (spec.explain) {
+    explain = document.createElement('details');
+    explain.className = 'explain-chart';
+    const sum = document.createElement('summary');
+    sum.textContent = 'What am I looking at?';
+    explain.append(sum);
+    for (const text of [spec.explain.plotted, spec.explain.expect, spec.explain.basis_text]) {
+      const p = document.createElement('p');
+      p.textContent = text;
+      explain.append(p);
+    }
+  }
   const cb = document.createElement('div');
   cb.className = 'canvas-box';
   const canvas = document.createElement('canvas');
@@ -237,6 +251,7 @@ function makeCard(spec) {
   const note = document.createElement('p');
   note.className = 'chart-note';
   fig.append(cap, cb, note);
+  if (explain) fig.append(explain);
   return fig;
 }
 

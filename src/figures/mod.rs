@@ -13,6 +13,7 @@ use crate::train::Metrics;
 use ndarray::Array2;
 
 pub mod alt_text;
+pub mod explain;
 pub mod registry;
 pub use registry::{ChartId, SnapshotChart};
 

@@ -52,6 +52,8 @@ pub struct ChartCard {
     pub class: &'static str,
     /// The page's `data-when` rule (e.g. "data.tasks>1"), if the card is shown only for some configs.
     pub when: Option<&'static str>,
+    /// "What am I looking at?" (snapshot charts; none for the boundary panels, whose caption says it).
+    pub explain: Option<super::explain::Explanation>,
 }
 
 fn merged(s: &Snapshot) -> Result<&MergeReport, DrawError> {
@@ -93,6 +95,7 @@ macro_rules! snapshot_charts {
                         place: Place::$place,
                         class: $class,
                         when: $when,
+                        explain: Some(super::explain::explain(SnapshotChart::$variant)),
                     },)*
                 }
             }
@@ -169,6 +172,7 @@ pub fn boundary_card(task: usize, tasks: usize) -> ChartCard {
         place: Place::Charts,
         class: "boundary",
         when: None,
+        explain: None,
     }
 }
 

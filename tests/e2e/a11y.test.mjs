@@ -76,6 +76,12 @@ describe('accessibility', () => {
     const read = Number(/loss L = ([\d.e-]+)/.exec(after)[1]);
     assert.ok(Math.abs(read - loss) <= 5e-4 * loss, `${read} vs ${loss}`);
     assert.match(await page.getAttribute('[data-testid="chart-norms"]', 'aria-label'), /‖W1‖ = [\d.]+/);
+    // "What am I looking at?" under each chart: Rust's explanation, opened by a click.
+    const details = 'figure[data-chart="alignment"] details.explain-chart';
+    assert.equal(await page.textContent(`${details} summary`), 'What am I looking at?');
+    await page.click(`${details} summary`);
+    assert.match(await page.textContent(details), /∇L = −λθ, so the cosine is 1.*The expected shape is the paper's statement\./s);
+    assert.equal(await page.$$eval('figure.chart[data-chart] details.explain-chart', (d) => d.length), await page.$$eval('#charts figure.chart, [data-cards="merge"] figure.chart', (f) => f.length));
     assert.deepEqual(log.pageErrors, []);
   });
 });
