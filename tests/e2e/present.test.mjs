@@ -2,7 +2,8 @@
 // of the window's width, only play / pause / step and λ (and Exit) are
 // visible, the keyboard shortcuts drive it, axe finds no serious or critical
 // violation in it, Esc puts every moved element back where it was, and four
-// chosen charts make a 2×2 grid.
+// chosen charts make a 2×2 grid. On a phone (390×844) Play stays on screen
+// from the top of the page to past the form.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -113,6 +114,30 @@ describe('presentation mode', () => {
     for (const b of boxes) assert.ok(b.width > 0.45 * W && b.height > 0.3 * H, JSON.stringify(b));
     await page.click('[data-testid="present-exit"]');
     await page.waitForSelector('[data-testid="present"][hidden]', { state: 'attached' });
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('phone: Play is on screen, uncovered, at the top and past the form', async () => {
+    const { page, log } = await env.newPage({ width: 390, height: 844 });
+    await page.goto(env.server.url);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    // Play is on screen and is what a tap at its centre hits.
+    const reachable = () =>
+      page.evaluate(() => {
+        const play = document.querySelector('[data-testid="play"]');
+        const r = play.getBoundingClientRect();
+        const inside = r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+        return inside && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === play;
+      });
+    assert.ok(await reachable(), 'at the top of the page');
+    // Scrolled to the form's last line (far below the first screen).
+    await page.evaluate(() => window.scrollTo(0, document.querySelector('#controls').getBoundingClientRect().bottom + scrollY - innerHeight / 2));
+    const form = await page.$eval('#controls', (f) => f.getBoundingClientRect().toJSON());
+    assert.ok(form.top < -300 && form.bottom < 844, `the form's end is on screen, its start far above: ${JSON.stringify(form)}`);
+    assert.ok(await reachable(), 'at the end of the form');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'present-phone-form.png') });
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => /^(running|done)/.test(document.querySelector('[data-testid="status"]').textContent));
     assert.deepEqual(log.pageErrors, []);
   });
 });
