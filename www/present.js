@@ -25,7 +25,8 @@ export function initPresent(h) {
   $('#present-choices').addEventListener('change', limitChoices);
   $('#present-exit').addEventListener('click', leave);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && presenting()) {
+    // Esc in an open dialog (the shortcuts list) closes that dialog only.
+    if (e.key === 'Escape' && presenting() && !document.querySelector('dialog[open]')) {
       e.preventDefault();
       leave();
     }

@@ -1,13 +1,13 @@
 // Presentation mode (issue 19, item 4): the chosen chart fills at least 90%
 // of the window's width, only play / pause / step and λ (and Exit) are
-// visible, the keyboard shortcuts drive it, axe finds no serious or critical
+// visible, the keyboard shortcuts and λ drive it, axe finds no serious or critical
 // violation in it, Esc puts every moved element back where it was, and four
 // chosen charts make a 2×2 grid. On a phone (390×844) Play stays on screen
 // from the top of the page to past the form.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setup, waitReady, choosePreset, stepOf, ROOT } from './helpers.mjs';
+import { setup, waitReady, choosePreset, setControl, stepOf, ROOT } from './helpers.mjs';
 
 const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 const SHOTS = process.env.PRESENT_SHOTS; // a folder for screenshots, when set
@@ -77,6 +77,11 @@ describe('presentation mode', () => {
     await page.keyboard.press('Space');
     await page.waitForFunction(() => /^(paused|done)/.test(document.querySelector('[data-testid="status"]').textContent));
     assert.ok((await stepOf(page)) > 300);
+    // λ works from the presentation bar: the box's value reaches the config and moves the slider.
+    const slider0 = await page.inputValue('[data-testid="control-lambda-slider"]');
+    await setControl(page, 'train.lambda', 0.05);
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lambda === 0.05);
+    assert.notEqual(await page.inputValue('[data-testid="control-lambda-slider"]'), slider0);
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'present-one.png') });
     if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: AXE });
     const violations = await page.evaluate(async () => {
