@@ -12,6 +12,8 @@ import { perf } from './perf.js';
 
 const FRAME_MS = 33; // redraw at most ~30 times per second
 const FRAME_BUDGET_MS = 14; // drawing time per frame (at least one chart)
+// Text and lines of a presented chart (present.js), for the back of a room: alone, or one of a 2×2 grid.
+const PRESENT_TEXT_SCALE = { one: 1.6, grid: 1.25 };
 
 let wasm = null;
 /** The live snapshot the charts draw from (a wasm ChartStore). */
@@ -125,10 +127,13 @@ function drawCard(card) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(box.width * dpr);
   const h = Math.round(box.height * dpr);
+  // Rust scales text and lines by the ratio it is given: larger on a presented chart.
+  const grid = card.closest('#present-grid');
+  const ratio = grid ? dpr * PRESENT_TEXT_SCALE[grid.dataset.count === '1' ? 'one' : 'grid'] : dpr;
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   try {
-    const report = JSON.parse(chartSource(id).draw(canvas, id, dpr));
+    const report = JSON.parse(chartSource(id).draw(canvas, id, ratio));
     // The canvas's text alternative: Rust's sentence with the numbers the chart shows now
     // (snapshot charts), else the card's caption.
     canvas.setAttribute('aria-label', chartSource(id) === snapshots ? snapshots.alt_text(id) : $('figcaption span', card).textContent);

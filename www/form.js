@@ -41,8 +41,16 @@ export function initForm(wasmModule, presetList, h) {
 
 // ---------------------------------------------------------------- controls
 
+// The form's fields; in presentation mode the λ field sits in the presentation bar (present.js).
+const FIELDS = ':is(#controls, #present-controls) [data-key]';
+
 function controls() {
-  return $$('#controls [data-key]');
+  return $$(FIELDS);
+}
+
+/** The fields of config key `key` (λ has two: the slider and the box). */
+function fieldsOf(key) {
+  return controls().filter((el) => el.dataset.key === key);
 }
 
 /** [key, Rust's message] of every control holding a value Rust refused (Play waits for them). */
@@ -58,7 +66,7 @@ export function invalidFields() {
 function setFieldError(key, message) {
   const slot = $(`[data-error-for="${CSS.escape(key)}"]`);
   if (slot) slot.textContent = message || '';
-  for (const el of $$(`#controls [data-key="${CSS.escape(key)}"]`)) {
+  for (const el of fieldsOf(key)) {
     if (message) el.setAttribute('aria-invalid', 'true');
     else el.removeAttribute('aria-invalid');
   }
@@ -172,7 +180,7 @@ function onControl(el) {
   if (key === 'train.lambda') {
     // Keep the slider and the box in step with each other.
     const lam = JSON.parse(next).train.lambda;
-    for (const c of $$('#controls [data-key="train.lambda"]')) {
+    for (const c of fieldsOf('train.lambda')) {
       if (c !== el) c.value = c.dataset.kind === 'lambda' ? String(positionOfLambda(lam)) : String(lam);
     }
   }

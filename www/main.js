@@ -9,6 +9,7 @@
 //   live.js       live snapshots (deltas) into the charts and tables; the analysis worker
 //   rewind.js     the time slider: every chart and table at a recorded step, replay
 //   keys.js       keyboard shortcuts, the skip link, the shortcuts dialog
+//   present.js    presentation mode: chosen charts full screen, play/pause/step and λ
 //   lessons.js    the "Start here" guided path (steps, configs and claims from Rust)
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
 //   tables.js     the tables of current numbers
@@ -35,6 +36,7 @@ import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
 import { initRewind, moveBy as rewindBy } from './rewind.js';
 import { initKeys } from './keys.js';
+import { initPresent } from './present.js';
 import * as lessons from './lessons.js';
 
 /** What the run's messages do to the page. */
@@ -202,6 +204,7 @@ async function boot() {
   runs.setReady(wasm);
   bindRunButtons();
   initKeys({ playing: () => run.playing, rewindBy });
+  initPresent({ redraw: charts.markAllStale });
   installTestHooks(wasm);
   // A run saved at the last visit continues if the config is the same.
   const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
