@@ -10,13 +10,16 @@ import { $, $$ } from './dom.js';
 
 let wasm = null;
 let steps = [];
-let hooks = { load: () => {}, chartCaption: () => null };
+let hooks = { load: () => {}, config: () => 'null', chartCaption: () => null };
 let current = null; // index of the open step, or null
 let stepConfig = null; // the open step's config, as JSON.stringify of Rust's normalised text
 const done = new Set(); // ids of the steps whose claim held in this visit
 let status = null; // the open step's claim result, or null (no snapshot of its run yet)
 
-/** `h.load(preset, configText)` loads a config as the preset's (modified); `h.chartCaption(key)` a card's caption text. */
+/**
+ * `h.load(preset, configText)` loads a config as the preset's (modified); `h.config()` is the
+ * page's config text now; `h.chartCaption(key)` a card's caption text.
+ */
 export function initLessons(wasmModule, h) {
   wasm = wasmModule;
   hooks = h;
@@ -113,6 +116,8 @@ function watch() {
 export function follow(summary) {
   if (current === null || !summary) return;
   if (JSON.stringify(summary.config) !== stepConfig) {
+    // A snapshot of the run before the step (still on its way) says nothing; a setting changed since does.
+    if (JSON.stringify(JSON.parse(hooks.config())) === stepConfig) return;
     status = { status: 'other', why: 'the config differs from the step’s (a setting was changed): choose the step again to restart it' };
   } else {
     const s = steps[current];

@@ -210,6 +210,7 @@ async function boot() {
   const savedRun = await Promise.race([store.loadRun(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
   lessons.initLessons(wasm, {
     load: choosePresetConfig,
+    config: () => form.text,
     chartCaption: (key) => $(`figure.chart[data-chart="${CSS.escape(key)}"] figcaption span`)?.textContent || null,
   });
   // A lesson's link (#lesson=ID) opens its step; any other hash is a config link.
