@@ -195,7 +195,7 @@ const io = new IntersectionObserver(
       else visible.delete(e.target);
     }
   },
-  { rootMargin: '200px' },
+  { rootMargin: '600px' },
 );
 const ro = new ResizeObserver(() => markAllStale());
 
