@@ -18,6 +18,14 @@ fn run_of(preset: &str, patch: impl FnOnce(&mut lowrank_lab::config::Config)) ->
     run
 }
 
+/// The snapshot of `run` paused at `at` steps, and at the end of its budget.
+fn paused_and_end(mut run: Run, at: u64) -> (Snapshot, Snapshot) {
+    run.advance(at);
+    let paused = run.snapshot();
+    run.run_to_end();
+    (paused, run.snapshot())
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap()
 }
@@ -29,16 +37,13 @@ fn svg(chart: SnapshotChart, s: &Snapshot) -> String {
 #[test]
 fn rewound_to_a_recorded_step_shows_what_the_paused_run_showed() {
     // Two tasks (a merge to leave out), 600 steps recorded every 20, a history that never thins.
-    let mut run = run_of("merge-orthogonal", |c| {
+    let run = run_of("merge-orthogonal", |c| {
         c.train.steps = 600;
         c.train.record_every = 20;
         c.train.history_len = 1000;
     });
-    run.advance(240);
-    let paused = run.snapshot();
+    let (paused, end) = paused_and_end(run, 240);
     assert!(paused.merge.is_some() && !paused.claims.is_empty());
-    run.run_to_end();
-    let end = run.snapshot();
     assert_eq!(end.tasks[0].current.step, 600);
 
     let at = rewind::at_step(&end, 240).unwrap();
@@ -88,15 +93,12 @@ fn rewound_to_a_recorded_step_shows_what_the_paused_run_showed() {
 #[test]
 fn a_thinned_history_rewinds_to_the_steps_it_kept_and_names_the_others() {
     // 64 points of capacity over 4000 steps recorded every 10: the stride grows to 8.
-    let mut run = run_of("data-span", |c| {
+    let run = run_of("data-span", |c| {
         c.train.steps = 4000;
         c.train.record_every = 10;
         c.train.history_len = 64;
     });
-    run.advance(1600);
-    let paused = run.snapshot();
-    run.run_to_end();
-    let end = run.snapshot();
+    let (paused, end) = paused_and_end(run, 1600);
     let steps = rewind::recorded_steps(&end);
     assert!(steps.len() <= 65 && steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     assert!(steps.contains(&1600), "1600 is a multiple of the final spacing: {steps:?}");

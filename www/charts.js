@@ -133,10 +133,11 @@ function drawCard(card) {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   try {
-    const report = JSON.parse(chartSource(id).draw(canvas, id, ratio));
+    const source = chartSource(id);
+    const report = JSON.parse(source.draw(canvas, id, ratio));
     // The canvas's text alternative: Rust's sentence with the numbers the chart shows now
     // (snapshot charts), else the card's caption.
-    canvas.setAttribute('aria-label', chartSource(id) === snapshots ? snapshots.alt_text(id) : $('figcaption span', card).textContent);
+    canvas.setAttribute('aria-label', source === snapshots ? snapshots.alt_text(id) : $('figcaption span', card).textContent);
     // Skipped data is printed once, on the chart itself ("Not drawn: …", part of PNG/SVG exports too).
     note.textContent = '';
     note.classList.remove('warn');

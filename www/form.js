@@ -264,8 +264,9 @@ function showConfig(next) {
  * Make `next` (normalised by Rust) the config and hand it to the run
  * (onCommit), unless `run` is false (the run already has this config).
  */
-function commitConfig(next, { fromPreset = false, run = true } = {}) {
-  if (fromPreset) form.modified = false;
+function commitConfig(next, { fromPreset = false, run = true, modified = null } = {}) {
+  if (modified !== null) form.modified = modified;
+  else if (fromPreset) form.modified = false;
   else if (form.preset) form.modified = true;
   const prevText = form.text;
   showConfig(next);
@@ -309,11 +310,9 @@ export function choosePresetConfig(name, configText) {
   const p = presets.find((x) => x.name === name);
   if (!p) return;
   form.preset = name;
-  form.modified = wasm.validate_config(JSON.stringify(p.config)) !== configText;
   clearInvalid();
-  const prevText = form.text;
-  showConfig(configText);
-  hooks.onCommit(prevText, configText, true);
+  // A new run (as a preset starts one), marked modified where the settings change the preset's config.
+  commitConfig(configText, { fromPreset: true, modified: wasm.validate_config(JSON.stringify(p.config)) !== configText });
 }
 
 /** The preset whose config is exactly `configText`, else null. */

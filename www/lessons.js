@@ -35,9 +35,9 @@ export function initLessons(wasmModule, h) {
     list.append(li);
   }
   $('#lessons-intro').textContent = `${steps.length} steps through what the paper states and what this lab derives: each runs a preset and waits for one of its claims.`;
-  $('#lessons-start').addEventListener('click', () => openStep(0));
-  $('#lesson-prev').addEventListener('click', () => current > 0 && openStep(current - 1));
-  $('#lesson-next').addEventListener('click', () => current < steps.length - 1 && openStep(current + 1));
+  $('#lessons-start').addEventListener('click', () => openStep(steps[0].id));
+  $('#lesson-prev').addEventListener('click', () => current > 0 && openStep(steps[current - 1].id));
+  $('#lesson-next').addEventListener('click', () => current < steps.length - 1 && openStep(steps[current + 1].id));
   $('#lesson-leave').addEventListener('click', leave);
   $('#lesson-watch').addEventListener('click', watch);
   render();
@@ -51,21 +51,7 @@ export function lessonInHash() {
 
 /** Open the step a `#lesson=ID` link names; an unknown id is said in the panel (Rust's message). */
 export function openFromLink(id) {
-  const i = steps.findIndex((s) => s.id === id);
-  if (i < 0) {
-    showError(safeError(id));
-    return;
-  }
-  openStep(i);
-}
-
-function safeError(id) {
-  try {
-    wasm.lesson_config(id);
-    return `lesson ${id} could not be opened`;
-  } catch (e) {
-    return e && e.message ? e.message : String(e);
-  }
+  openStep(id);
 }
 
 function showError(text) {
@@ -75,15 +61,17 @@ function showError(text) {
   if (text) $('#lessons').scrollIntoView({ block: 'start' });
 }
 
-function openStep(i) {
-  const s = steps[i];
+/** Open step `id`: Rust gives its config, or refuses an unknown id with the steps there are. */
+function openStep(id) {
   let text;
   try {
-    text = wasm.lesson_config(s.id);
+    text = wasm.lesson_config(id);
   } catch (e) {
     showError(e && e.message ? e.message : String(e));
     return;
   }
+  const i = steps.findIndex((s) => s.id === id);
+  const s = steps[i];
   showError(null);
   current = i;
   stepConfig = JSON.stringify(JSON.parse(text));

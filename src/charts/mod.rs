@@ -34,7 +34,7 @@
 //! | output change vs overlap | [`draw_merge_overlap`] | [`MergeOverlapData`] |
 //! | decision boundaries | [`draw_boundary`], [`draw_boundaries`] | [`BoundaryData`] |
 
-mod axis;
+pub(crate) mod axis;
 mod frame;
 mod lines;
 

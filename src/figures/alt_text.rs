@@ -8,25 +8,13 @@ use super::registry::SnapshotChart;
 use crate::run::Snapshot;
 use crate::train::Metrics;
 
-/// A number for reading aloud: 4 significant digits, "not a number" for NaN.
+/// A number for reading aloud: the charts' own 4-significant-digit form
+/// (`charts::axis::fmt_num`), "not a number" for NaN.
 pub fn num(x: f64) -> String {
     if x.is_nan() {
-        return "not a number".into();
-    }
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let a = x.abs();
-    if (1e-3..1e6).contains(&a) {
-        let digits = (3 - a.log10().floor() as i32).max(0) as usize;
-        let s = format!("{x:.digits$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
+        "not a number".into()
     } else {
-        format!("{x:.3e}")
+        crate::charts::axis::fmt_num(x)
     }
 }
 
