@@ -48,7 +48,10 @@ export function rewound() {
 /** Move the slider by `k` recorded steps (the [ and ] keys). */
 export function moveBy(k) {
   if (!view || view.steps.length < 2) return;
-  go(Math.max(0, Math.min(view.steps.length, position() + k)));
+  const n = view.steps.length;
+  // At the live end of a finished run the last recorded point is the live state itself: [ moves past it.
+  const at = position() === n && view.steps[n - 1] === view.latest ? n - 1 : position();
+  go(Math.max(0, Math.min(n, at + k)));
 }
 
 /** The slider's position: an index into view.steps, or steps.length for live. */
