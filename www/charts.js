@@ -5,7 +5,10 @@
 // by its SweepStore: sweep.js). Cards are drawn when their data changed
 // (dirty), only while on screen, oldest first, within a small time budget per
 // animation frame, so the page stays responsive; drawing needs `window`, so
-// it happens here, never in a worker.
+// it happens here, never in a worker. A frame is asked for only while there is
+// work (wake()): an idle page asks for none, and each frame it does not ask for
+// spares the main thread a commit, which on two cores competes with training
+// and with the sweep's workers (bench/sweep-pool.mjs).
 
 import { $, $$, download, errorText, showError } from './dom.js';
 import { perf } from './perf.js';
@@ -24,10 +27,14 @@ let hooks = { frame: () => {}, drawn: () => {}, stem: () => 'custom' };
 const dirty = new Set();
 const visible = new Set();
 let lastDraw = 0;
+let frameAsked = false;
 let firstChartMs = null;
 const T0 = performance.now();
 
-/** `h`: frame() (every animation frame), drawn() (every visible chart is drawn), stem() (download file stem). */
+/**
+ * `h`: frame() (every animation frame; true: it still has work, ask for another), drawn() (every visible
+ * chart is drawn), stem() (download file stem).
+ */
 export function initCharts(wasmModule, h) {
   wasm = wasmModule;
   snapshots = new wasm.ChartStore();
@@ -35,7 +42,20 @@ export function initCharts(wasmModule, h) {
   // The snapshot charts' cards come from Rust's chart registry, in its order.
   for (const spec of JSON.parse(wasm.chart_cards())) $(`[data-cards="${spec.place}"]`).append(makeCard(spec));
   for (const card of chartCards()) watchCard(card);
+  wake();
+}
+
+/** Work waits for the next animation frame (a chart to draw, a progress report, an ack): ask for one. */
+export function wake() {
+  if (frameAsked) return;
+  frameAsked = true;
   requestAnimationFrame(frame);
+}
+
+/** Card `card` is to be redrawn (when on screen). */
+function markDirty(card) {
+  dirty.add(card);
+  wake();
 }
 
 function chartCards() {
@@ -91,7 +111,7 @@ export function sourceCard(spec) {
   fig.dataset.svgHeight = String(spec.svgHeight);
   ownSources.set(spec.key, null);
   watchCard(fig);
-  dirty.add(fig);
+  markDirty(fig);
   return fig;
 }
 
@@ -99,7 +119,7 @@ export function sourceCard(spec) {
 export function setCardSource(key, source) {
   ownSources.set(key, source);
   const card = $(`figure.chart[data-chart="${CSS.escape(key)}"]`);
-  if (card) dirty.add(card);
+  if (card) markDirty(card);
 }
 
 /** Forget the run's chart data (a new or restored run follows). */
@@ -110,7 +130,7 @@ export function clearRun() {
 
 /** Every chart is redrawn when next on screen. */
 export function markAllStale() {
-  for (const c of chartCards()) dirty.add(c);
+  for (const c of chartCards()) markDirty(c);
 }
 
 function drawCard(card) {
@@ -156,11 +176,17 @@ function drawCard(card) {
 
 // Draw dirty, visible charts, oldest first, within a small time budget per
 // frame (the snapshot is parsed once per new snapshot, then each chart draws
-// from it); then tell the caller every visible chart is drawn.
+// from it); then tell the caller every visible chart is drawn. Another frame is
+// asked for while charts on screen wait (the budget ran out, or this frame came
+// too soon after the last drawing) or the caller still has work; a card that
+// comes on screen asks for one itself (the IntersectionObserver).
 function frame(now) {
-  requestAnimationFrame(frame);
-  hooks.frame();
-  if (now - lastDraw < FRAME_MS) return;
+  frameAsked = false;
+  if (hooks.frame()) wake();
+  if (now - lastDraw < FRAME_MS) {
+    wake();
+    return;
+  }
   let pendingVisible = false;
   if (dirty.size) {
     const t0 = performance.now();
@@ -186,7 +212,8 @@ function frame(now) {
       perf.drawMsTotal += ms;
     }
   }
-  if (!pendingVisible) hooks.drawn();
+  if (pendingVisible) wake();
+  else hooks.drawn();
 }
 
 const io = new IntersectionObserver(
@@ -195,6 +222,7 @@ const io = new IntersectionObserver(
       if (e.isIntersecting) visible.add(e.target);
       else visible.delete(e.target);
     }
+    wake();
   },
   { rootMargin: '600px' },
 );
@@ -270,7 +298,7 @@ export function renderBoundaryCards(config) {
     const fig = makeCard(spec);
     box.append(fig);
     watchCard(fig);
-    dirty.add(fig);
+    markDirty(fig);
   }
 }
 

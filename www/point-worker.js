@@ -10,7 +10,8 @@
 //
 // Messages in:  {type: 'point', id, point, crash?} (point: one entry of SweepStore.points_json, as JSON
 //               text; crash: tests only, a panic message to raise instead of training)
-// Messages out: loaded | {type: 'record', id, line, ms} | {type: 'error', id, message, fatal}
+// Messages out: {type: 'loaded', at} | {type: 'record', id, line, ms, span} | {type: 'error', id, message, fatal}
+//               (at, span: [start, end]: ms since the epoch, for the benchmark's timeline)
 //               (fatal: the instance trapped, or did not load; this worker is unusable)
 
 import { askedBuild, callFailure, loadBuild } from './builds.js';
@@ -30,7 +31,8 @@ function work() {
       // Tests only (the page's test hook): this point's worker panics on purpose, as a crashing point would.
       if (m.crash) wasm.debug_panic_for_tests(m.crash);
       const line = wasm.sweep_point(m.point);
-      post({ type: 'record', id: m.id, line, ms: performance.now() - t0 });
+      const t1 = performance.now();
+      post({ type: 'record', id: m.id, line, ms: t1 - t0, span: [performance.timeOrigin + t0, performance.timeOrigin + t1] });
     } catch (e) {
       const { message, fatal } = callFailure(wasm, e);
       dead = fatal;
@@ -50,7 +52,7 @@ self.onmessage = (ev) => {
 loadBuild(askedBuild() || 'st').then(
   (m) => {
     wasm = m;
-    post({ type: 'loaded' });
+    post({ type: 'loaded', at: performance.timeOrigin + performance.now() });
     work();
   },
   (e) => {

@@ -7,8 +7,9 @@
 // every PROGRESS_MS (the worker reports after every ~20 ms budget): each DOM
 // change costs the page a style, layout, paint and commit, which on two cores
 // competes with training. The newest report waits and flush() (called every
-// animation frame) shows it.
+// animation frame while one waits: charts.wake) shows it.
 
+import { wake } from './charts.js';
 import { $ } from './dom.js';
 import { fmt, fmtDuration, fmtInt } from './format.js';
 import { run } from './run.js';
@@ -52,14 +53,16 @@ export function setStatus(text) {
 export function onProgress(m) {
   if (m.playing && performance.now() - shownAt < PROGRESS_MS) {
     pending = m;
+    wake();
     return;
   }
   showProgress(m);
 }
 
-/** Show the waiting progress report once PROGRESS_MS have passed. */
+/** Show the waiting progress report once PROGRESS_MS have passed; true while one still waits. */
 export function flush() {
   if (pending && performance.now() - shownAt >= PROGRESS_MS) showProgress(pending);
+  return pending !== null;
 }
 
 /** Drop a waiting report (a new run follows). */

@@ -36,6 +36,8 @@ export class Pool {
    * @param {(index: number, message: string) => void} o.onFailed  a point failed for good
    * @param {(index: number, message: string) => void} o.onRetry   a point's worker crashed; it runs again
    * @param {() => void} o.onIdle  every point is finished or failed
+   * @param {(event: object) => void} [o.onTrace]  the benchmark's timeline (bench/sweep-pool.mjs): {worker, spawned, loaded}
+   *   and {worker, index, span: [start, end], got}, times in ms since the epoch (performance.timeOrigin + now)
    */
   constructor(o) {
     this.o = o;
@@ -43,6 +45,7 @@ export class Pool {
     this.queue = []; // {index, text, attempts, crash}
     this.active = 0; // points handed out and not yet finished or failed
     this.nextId = 1;
+    this.spawned = 0; // workers started so far (the trace's worker numbers)
     this.crashNext = new Map(); // tests: point index → how many of its attempts crash on purpose
   }
 
@@ -68,7 +71,7 @@ export class Pool {
 
   spawn() {
     const worker = new Worker(new URL('./point-worker.js', import.meta.url), { name: `lowrank-lab sweep build=${this.o.build}` });
-    const slot = { worker, loaded: false, job: null };
+    const slot = { worker, loaded: false, job: null, n: this.spawned++, spawned: performance.timeOrigin + performance.now() };
     worker.onmessage = (ev) => this.message(slot, ev.data);
     worker.onerror = (e) => {
       e.preventDefault();
@@ -101,10 +104,12 @@ export class Pool {
     if (!this.slots.includes(slot)) return; // cancelled
     if (m.type === 'loaded') {
       slot.loaded = true;
+      if (this.o.onTrace) this.o.onTrace({ worker: slot.n, spawned: slot.spawned, loaded: m.at });
     } else if (m.type === 'record' && slot.job && m.id === slot.job.id) {
       const job = slot.job;
       slot.job = null;
       this.active -= 1;
+      if (this.o.onTrace) this.o.onTrace({ worker: slot.n, index: job.index, span: m.span, got: performance.timeOrigin + performance.now() });
       this.o.onRecord(job.index, m.line, m.ms);
     } else if (m.type === 'error') {
       if (m.fatal) {

@@ -36,6 +36,8 @@ const sweep = {
   started: 0, // performance.now() at start
   finished: 0, // points finished in this run (for the ETA)
   pointMs: [], // each finished point's time in its worker (ms; the pool benchmark)
+  trace: [], // the pool's timeline (sweep-pool.js onTrace; the pool benchmark)
+  wallMs: null, // the last sweep's time from Run sweep to its last point (ms; the pool benchmark)
   failed: new Map(), // point index → message
   retried: new Map(), // point index → crash message
   redraw: false,
@@ -247,6 +249,8 @@ function start() {
   sweep.started = performance.now();
   sweep.finished = 0;
   sweep.pointMs = [];
+  sweep.trace = [];
+  sweep.wallMs = null;
   setRunning(true);
   sweep.pool = new Pool({
     size: Math.min(poolSize(), Math.max(1, todo.length)),
@@ -271,6 +275,7 @@ function start() {
       scheduleRedraw();
     },
     onIdle: () => finish(),
+    onTrace: (t) => sweep.trace.push(t),
   });
   if (testCrashes) for (const [i, n] of testCrashes) sweep.pool.crashNext.set(i, n);
   testCrashes = null;
@@ -289,6 +294,7 @@ export function cancel(why = 'cancelled') {
 }
 
 function finish() {
+  sweep.wallMs = performance.now() - sweep.started;
   sweep.pool = null;
   setRunning(false);
   showResults();
@@ -440,5 +446,5 @@ export function crashPointForTest(index, times) {
 
 /** Tests: the sweep's state. */
 export function stateForTest() {
-  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0, pointMs: sweep.pointMs };
+  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0, pointMs: sweep.pointMs, trace: sweep.trace, wallMs: sweep.wallMs, startedAt: performance.timeOrigin + sweep.started };
 }
