@@ -32,8 +32,32 @@ fn round_trips_a_config_and_a_preset() {
             config: Config::default(),
             preset: None,
             sweep: Vec::new(),
+            compare: Vec::new(),
         }
     );
+}
+
+/// A comparison rides in the link as `b=` and comes back as given; one that
+/// is not a list of `key=value` texts, or that run B's check refuses, is
+/// refused with what is wrong.
+#[test]
+fn a_comparison_round_trips_and_a_bad_one_is_refused() {
+    let mut cfg = Config::default();
+    cfg.train.lambda = 0.02;
+    let sets = vec!["train.lambda=0".to_string()];
+    let h = lowrank_lab::config::urlhash::encode_all(&cfg, None, &[], &sets);
+    assert!(h.contains("&b="), "{h}");
+    let d = decode(&h).unwrap();
+    assert_eq!(d.compare, sets);
+    assert_eq!(d.config, cfg);
+    let c = format!("#v=1&c={}", b64(&serde_json::to_string(&cfg).unwrap()));
+    assert!(message(&format!("{c}&b=!!!")).starts_with("the link's comparison (b=) is not base64url"));
+    assert!(message(&format!("{c}&b={}", b64("{}"))).contains("(b=) is not a JSON array"));
+    assert_eq!(
+        message(&format!("{c}&b={}", b64(r#"["train.lambda=0.02"]"#))),
+        "the link's comparison (b=) is refused: compare: B equals A (train.lambda=0.02 leaves the config as it is); choose a value that differs"
+    );
+    assert!(message(&format!("{c}&b={}", b64(r#"["seed=4"]"#))).contains("keeps A's seed"));
 }
 
 /// A sweep rides in the link as `s=` and comes back axis for axis; a sweep
@@ -106,7 +130,7 @@ fn each_refusal_names_what_is_wrong() {
     assert_eq!(message(&format!("#v=1&v=1&c={ok}")), "the link has v= more than once");
     assert_eq!(
         message(&format!("#v=1&c={ok}&x=2")),
-        "the link has an unknown key \"x\" (this page reads v, c, p and s)"
+        "the link has an unknown key \"x\" (this page reads v, c, p, s and b)"
     );
     assert!(message("#v=1&c=%%%garbage").starts_with("the link's c= is not percent-encoded UTF-8"));
     assert_eq!(message("#v=1&c=%E0%A4%A"), "the link's c= is not percent-encoded UTF-8");

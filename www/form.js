@@ -23,7 +23,7 @@ export const form = {
 
 let wasm = null;
 let presets = [];
-let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, linkSweep: () => null, onLinkSweep: () => {}, onValidity: () => {} };
+let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, linkSweep: () => null, onLinkSweep: () => {}, linkCompare: () => null, onLinkCompare: () => {}, onValidity: () => {} };
 const invalid = new Map(); // key -> value JSON the user typed that Rust refused
 
 export function initForm(wasmModule, presetList, h) {
@@ -233,7 +233,8 @@ function updateHash() {
   let h;
   try {
     const sweep = hooks.linkSweep();
-    h = wasm.encode_hash(hooks.linkConfig() || form.text, form.preset || undefined, sweep ? JSON.stringify(sweep) : undefined);
+    const compare = hooks.linkCompare();
+    h = wasm.encode_hash(hooks.linkConfig() || form.text, form.preset || undefined, sweep ? JSON.stringify(sweep) : undefined, compare ? JSON.stringify(compare) : undefined);
   } catch (e) {
     showError('link', errorText(e));
     return;
@@ -395,8 +396,8 @@ function updatePresetPicker() {
 
 /**
  * The config of the URL hash (read and validated once, by Rust): null for no hash,
- * {error} for a link Rust refuses (its message), else {config, preset, sweep}
- * (config: Rust's normalised text; sweep: the grid axes, [] for none).
+ * {error} for a link Rust refuses (its message), else {config, preset, sweep, compare}
+ * (config: Rust's normalised text; sweep: the grid axes, [] for none; compare: run B's key=value list, [] for none).
  */
 function configFromHash() {
   const raw = location.hash;
@@ -426,6 +427,7 @@ export function loadFromHash(savedRun = null) {
     next = h.config;
     preset = h.preset;
     hooks.onLinkSweep(h.sweep);
+    hooks.onLinkCompare(h.compare);
   } else {
     const saved = store.loadConfig();
     if (saved) {

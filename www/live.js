@@ -39,7 +39,11 @@ export function clear() {
 
 /** The summary the tables show: the rewound state's while the time slider is back (rewind.js), else the latest. */
 function shown() {
-  return rewind.rewound() ? JSON.parse(charts.snapshots.shown_summary_json()) : latest;
+  const s = rewind.rewound() ? JSON.parse(charts.snapshots.shown_summary_json()) : latest;
+  // Run B of a comparison at the same state, and what differs (Rust's words): the Now table shows both.
+  const b = charts.snapshots.compare_summary_json();
+  if (!s || !b) return s;
+  return Object.assign({}, s, { compare: { summary: JSON.parse(b), text: JSON.parse(charts.snapshots.compare_text_json()) } });
 }
 
 /** The time slider moved: the tables and every snapshot chart show the state it chose. */
@@ -83,6 +87,15 @@ export function showSnapshot(m, from) {
     send('snapshot_ack');
     return;
   }
+  // Run B of a comparison rides in the same message (a full one after A's full one).
+  if (m.compare) {
+    try {
+      charts.snapshots.apply_compare(m.compare);
+    } catch (e) {
+      perf.resyncLast = errorText(e);
+      from.postMessage({ type: 'resync_compare' });
+    }
+  } else if (charts.snapshots.has_compare()) charts.snapshots.clear_compare();
   lastSeq = m.seq;
   perf.snapshots += 1;
   perf.snapshotBytes = m.snapshot.length;

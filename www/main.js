@@ -36,8 +36,9 @@ import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
 import { initRewind, moveBy as rewindBy } from './rewind.js';
 import { initKeys } from './keys.js';
-import { initPresent } from './present.js';
+import { initPresent, fromLink as presentFromLink } from './present.js';
 import * as lessons from './lessons.js';
+import * as compare from './compare.js';
 
 /** What the run's messages do to the page. */
 const runHandlers = {
@@ -66,6 +67,7 @@ const runHandlers = {
   resetView: () => status.clearDivergence(),
   liveChanged: () => status.renderLiveChanges(),
   crashed: () => live.crashed(),
+  compare: () => compare.follow(),
   savedRecord: () => ({ preset: form.preset, presetModified: form.modified }),
   record: (record) => {
     refreshLink();
@@ -180,6 +182,15 @@ async function boot() {
   });
   sweep.initSweep(wasm, presets, { linkChanged: () => refreshLink() });
   initDownloads(wasm);
+  compare.initCompare(wasm, {
+    config: () => form.text,
+    changed: () => {
+      // Without a run B the charts show A alone at once (a full snapshot of A follows anyway).
+      if (!run.compare) charts.snapshots.clear_compare();
+      live.reshow();
+      refreshLink();
+    },
+  });
   initForm(wasm, presets, {
     onShown: (config, prev) => {
       // Boundary panels follow the task count and generator.
@@ -198,6 +209,8 @@ async function boot() {
     linkConfig: () => (run.record ? JSON.stringify(run.record.config) : null),
     linkSweep: () => sweep.linkAxesNow(),
     onLinkSweep: (axes) => sweep.fromLink(axes),
+    linkCompare: () => compare.linkSets(),
+    onLinkCompare: (sets) => compare.fromLink(sets),
     onValidity: () => status.updateButtons(),
   });
   wasmModule = wasm;
@@ -220,9 +233,11 @@ async function boot() {
     history.replaceState(null, '', location.pathname + location.search);
     loadFromHash(null);
     lessons.openFromLink(lesson);
-  } else if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null });
+  } else if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null, compare: savedRun.compare || null });
   // A config set aside after it crashed the lab twice: say so until the visitor decides.
   showQuarantine(store.loadQuarantine());
+  // A presentation link (?present=KEY,…): those charts over the window.
+  presentFromLink();
 }
 
 boot();

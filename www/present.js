@@ -5,8 +5,13 @@
 // them) and put back where they were on leaving; nothing is copied. The charts
 // redraw at the new size with larger text (charts.js: TEXT_SCALE for cards in
 // the overlay). Esc, the Exit button, or leaving full screen ends it.
+//
+// A link can open the page presenting: `?present=KEY[,KEY…]` (chart keys, in
+// the order shown) with the config's own hash; "Share this view" gives that
+// link and an <iframe> for a slide or a page (the embed: one chart, the same
+// minimal controls). Leaving takes `present=` out of the address again.
 
-import { $, $$ } from './dom.js';
+import { $, $$, showNotice } from './dom.js';
 
 const MAX_CHARTS = 4;
 let moved = []; // [{node, parent, next}] to put back, in reverse order
@@ -24,6 +29,8 @@ export function initPresent(h) {
   });
   $('#present-choices').addEventListener('change', limitChoices);
   $('#present-exit').addEventListener('click', leave);
+  $('#present-share').addEventListener('toggle', fillShare);
+  for (const id of ['#present-link', '#present-embed']) $(id).addEventListener('focus', (e) => e.target.select());
   document.addEventListener('keydown', (e) => {
     // Esc in an open dialog (the shortcuts list) closes that dialog only.
     if (e.key === 'Escape' && presenting() && !document.querySelector('dialog[open]')) {
@@ -79,8 +86,8 @@ function move(node, parent) {
   parent.append(node);
 }
 
-/** Present the charts `keys` (1–4 chart keys, in page order). */
-export function enter(keys) {
+/** Present the charts `keys` (1–4 chart keys, in page order); full screen unless `fullscreen` is false. */
+export function enter(keys, { fullscreen = true } = {}) {
   if (presenting() || keys.length === 0) return;
   const overlay = $('#present');
   const grid = $('#present-grid');
@@ -95,14 +102,63 @@ export function enter(keys) {
   overlay.hidden = false;
   document.body.classList.add('presenting');
   // Full screen where allowed (a user gesture, no iframe policy against it); the overlay covers the window anyway.
-  if (document.fullscreenEnabled && !document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
+  if (fullscreen && document.fullscreenEnabled && !document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
   $('#play').disabled ? $('#present-exit').focus() : $('#play').focus();
   onRedraw();
+}
+
+/** The keys of the charts presented now, in order. */
+function presentedKeys() {
+  return $$('#present-grid > figure.chart[data-chart]').map((c) => c.dataset.chart);
+}
+
+/** This page's address with `present=` set to `keys` (null: without it); the config's hash is kept. */
+function addressWith(keys) {
+  const q = new URLSearchParams(location.search);
+  if (keys) q.set('present', keys.join(','));
+  else q.delete('present');
+  const search = q.toString().replaceAll('%2C', ',');
+  return `${location.origin}${location.pathname}${search ? `?${search}` : ''}${location.hash}`;
+}
+
+/** "Share this view": the link to these charts of this run's config, and an iframe of it. */
+function fillShare() {
+  const url = addressWith(presentedKeys());
+  $('#present-link').value = url;
+  const frame = document.createElement('iframe');
+  frame.setAttribute('src', url);
+  frame.setAttribute('width', '960');
+  frame.setAttribute('height', '600');
+  frame.setAttribute('title', `lowrank-lab: ${presentedKeys().join(', ')}`);
+  frame.setAttribute('allow', 'fullscreen');
+  $('#present-embed').value = frame.outerHTML;
+}
+
+/**
+ * A link's `?present=KEY[,KEY…]`: present those charts once the page is up (no
+ * full screen: that needs a click). A key that names no chart here is refused,
+ * with the charts there are, and the whole lab is shown.
+ */
+export function fromLink() {
+  const asked = new URLSearchParams(location.search).get('present');
+  if (asked === null) return;
+  const keys = asked.split(',').map((k) => k.trim()).filter(Boolean);
+  const known = presentable().map((c) => c.dataset.chart);
+  const unknown = keys.filter((k) => !known.includes(k));
+  if (keys.length === 0 || keys.length > MAX_CHARTS || unknown.length) {
+    const why = unknown.length ? `“${unknown.join('”, “')}” is not a chart here` : `it names ${keys.length} charts (1 to ${MAX_CHARTS})`;
+    showNotice(`This link asks to present charts, but ${why}; the charts are: ${known.join(', ')}. Showing the whole lab.`);
+    history.replaceState(null, '', addressWith(null));
+    return;
+  }
+  enter(keys, { fullscreen: false });
 }
 
 /** Leave presentation mode: everything goes back where it was. */
 export function leave() {
   if (!presenting()) return;
+  if (new URLSearchParams(location.search).has('present')) history.replaceState(null, '', addressWith(null));
+  $('#present-share').open = false;
   for (const { node, parent, next } of moved.reverse()) parent.insertBefore(node, next && next.parentNode === parent ? next : null);
   moved = [];
   $('#present').hidden = true;

@@ -21,12 +21,14 @@ export const run = {
   playing: false,
   ended: false,
   depth: 0, // layers of the current net
-  kept: null, // {text, step, config}: the run's last exported state and its config
+  kept: null, // {text, step, config, record, compare}: the run's last exported state and its config (compare: run B's {sets, state})
   liveChanges: [], // λ/η changes made while it trained ("λ → 0.02 at step 100")
   config: null, // the config text the worker's run was made with
   stopped: false, // crashes came in a burst: no worker until a new run (a preset, an edit, New seed) starts one
   record: null, // Lab.record_json parsed: {config, reproducible, note}, what reproduces the run (the link)
   recordText: null, // the same as text
+  compareSets: null, // run B's key=value list: the comparison asked for (the next run takes it too), or null
+  compare: null, // the comparison the worker trains: {sets, text: {keys, a, b}}, or null
 };
 
 let worker = null;
@@ -87,7 +89,7 @@ export function request(type, extra) {
  * status(text or null: from the progress), changed() (buttons to redraw),
  * cleared() (the page's view of the run is reset), newRun(), restoredRun(),
  * restoredConfig(config, record), importing(), resetView(), liveChanged(),
- * crashed(), savedRecord() (the form's part of a saved run), record(record) (what
+ * crashed(), compare() (run.compare changed), savedRecord() (the form's part of a saved run), record(record) (what
  * reproduces the run changed: the link follows), restarting(aside) and restarted(aside)
  * (a new run replaced a trained one, kept aside for Undo), setAside(q) (a config that
  * crashed the worker twice was set aside: start from the default config).
@@ -162,7 +164,24 @@ export function initRun(config) {
   clearRunView();
   on.newRun();
   on.status('initialising');
-  send('init', { config, runId: newRun() });
+  send('init', { config, runId: newRun(), compare: run.compareSets || undefined });
+  on.changed();
+}
+
+/**
+ * Train run B beside the run (`sets`: its key=value list, checked by Rust's
+ * compare_check; both runs start again from step 0), or stop comparing (null: A
+ * goes on where it is). The worker answers 'compare' or 'compare_failed'.
+ */
+export function setCompare(sets) {
+  run.compareSets = sets && sets.length ? sets : null;
+  if (!run.ready || run.config === null) return; // the first run takes it
+  if (run.compareSets) {
+    clearRunView();
+    send('compare', { sets: run.compareSets, runId: newRun() });
+  } else {
+    send('compare', { sets: null });
+  }
   on.changed();
 }
 
@@ -261,7 +280,13 @@ export function requestRestore(text, context, extra = {}) {
   pendingRestores.set(runId, Object.assign({ text, context }, extra));
   if (context !== 'import') on.status('restoring');
   // The record kept with our own state (a reload, a crash, an undo): the restored run's link still reproduces it.
-  send('restore', { state: text, runId, context, record: context === 'import' ? undefined : extra.record || undefined });
+  send('restore', {
+    state: text,
+    runId,
+    context,
+    record: context === 'import' ? undefined : extra.record || undefined,
+    compare: context === 'import' ? undefined : extra.compare || undefined,
+  });
 }
 
 function onRestored(m) {
@@ -306,6 +331,7 @@ function persistRun() {
     link: linkText(run.kept.record),
     liveChanges: run.liveChanges.slice(),
     state: run.kept.text,
+    compare: run.kept.compare || null,
     step: run.kept.step,
     savedAt: Date.now(),
   });
@@ -325,12 +351,23 @@ function onWorkerMessage(ev) {
       break;
     case 'state':
       if (m.runId !== run.id) break;
-      run.kept = { text: m.state, step: m.step, config: m.config, record: m.record };
+      run.kept = { text: m.state, step: m.step, config: m.config, record: m.record, compare: m.compare || null };
       document.body.dataset.stateStep = String(m.step);
       persistRun();
       break;
     case 'restored':
       onRestored(m);
+      break;
+    case 'compare':
+      run.compare = m.sets ? { sets: m.sets, text: JSON.parse(m.text) } : null;
+      run.compareSets = m.sets || null;
+      on.compare();
+      break;
+    case 'compare_failed':
+      run.compare = null;
+      run.compareSets = null;
+      showError('compare', m.message);
+      on.compare();
       break;
     case 'live_changed':
       if (m.runId !== run.id) break;
@@ -446,7 +483,7 @@ function onWorkerCrash(message) {
   startWorker();
   if (kept) {
     showError('worker crashed', `${message}. A new worker restored the run at step ${kept.step} with its config.`);
-    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice(), record: kept.record });
+    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice(), record: kept.record, compare: kept.compare });
   } else {
     showError('worker crashed', `${message}. A new worker started the run again from its config.`);
     initRun(run.config);

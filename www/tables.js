@@ -21,30 +21,11 @@ export function renderTables(s) {
   const collapsed = s.tasks.map((t) => t.notes && t.notes.collapsed).filter(Boolean);
   $('#collapse-warning').hidden = !collapsed.length;
   $('#collapse-warning').textContent = collapsed.join(' ');
-  // Current metrics per task.
-  const rows = s.tasks.map((t) => {
-    const c = t.current;
-    const l1 = c.layers[0];
-    const notes = t.notes || { numerical_rank: [] };
-    const rb = c.rank_bound;
-    return [
-      cell('th', t.task, { scope: 'row' }),
-      numCell(c.step, `task-${t.task}-step`),
-      numCell(c.loss, `task-${t.task}-loss`),
-      numCell(c.objective, `task-${t.task}-objective`),
-      numCell(c.accuracy, `task-${t.task}-accuracy`),
-      noteOr(notes.stationarity, () => numCell(c.stationarity, `task-${t.task}-stationarity`, 3), `task-${t.task}-stationarity`),
-      noteOr(notes.ranks, () => numCell(l1 ? l1.stable_rank : null, `task-${t.task}-stable-rank`), `task-${t.task}-stable-rank`),
-      noteOr(notes.ranks, () => numCell(l1 ? l1.effective_rank : null, `task-${t.task}-effective-rank`), `task-${t.task}-effective-rank`),
-      noteOr(
-        notes.ranks || (l1 && l1.numerical_rank === null && notes.numerical_rank[0]),
-        () => numCell(l1 ? l1.numerical_rank : null, `task-${t.task}-numerical-rank`),
-        `task-${t.task}-numerical-rank`,
-      ),
-      numCell(c.outside_span, `task-${t.task}-outside-span`, 3),
-      noteOr(notes.ranks, () => cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' })),
-    ];
-  });
+  // Current metrics per task; with a comparison, run B's rows follow A's (Rust says what differs).
+  const cmp = s.compare || null;
+  const rows = taskRows(s, cmp ? 'A' : '').concat(cmp ? taskRows(cmp.summary, 'B') : []);
+  $('#compare-legend').hidden = !cmp;
+  $('#compare-legend').textContent = cmp ? `${cmp.text.a} · ${cmp.text.b} (B's rows below A's)` : '';
   fillTable(
     $('#task-table'),
     ['task', 'step', 'loss L', 'objective F', 'accuracy', '‖∇L+λθ‖/‖λθ‖', 'stable rank W₁', 'effective rank W₁', 'numerical rank W₁', 'W₁ outside span(X)', 'stable-rank bound: measured ≤ bound'],
@@ -199,6 +180,58 @@ let claimsOf = null; // {preset, modified}: whose claims the run checks, or null
 let claimsShownAt = null; // the step of the snapshot the shown claims come from
 
 /** The preset whose claims the run checks (null: none), and whether the config was changed from it. */
+/** One row per layer of each task of summary `s` (`run` as for taskRows). */
+function layerRows(s, run) {
+  const rows = [];
+  for (const t of s.tasks) {
+    const notes = t.notes || {};
+    t.current.layers.forEach((l, k) => {
+      const id = `${run === 'B' ? 'b-' : ''}layer-${t.task}-${k + 1}`;
+      const inst = notes.alignment_cos && notes.alignment_cos[k];
+      const avg = notes.alignment_cos_avg && notes.alignment_cos_avg[k];
+      rows.push([
+        cell('th', `${run ? `${run} · ` : ''}${t.task}: W${k + 1}${l.trained ? '' : ' (fixed)'}`, { scope: 'row' }),
+        numCell(l.frobenius, `${id}-frobenius`, 6),
+        noteOr(inst, () => numCell(l.alignment_cos, `${id}-cos`, 6), `${id}-cos`),
+        noteOr(inst, () => numCell(l.alignment_gap, `${id}-gap`, 3), `${id}-gap`),
+        noteOr(avg, () => numCell(l.alignment_cos_avg, `${id}-cos-avg`, 8), `${id}-cos-avg`),
+        noteOr(avg, () => numCell(l.alignment_gap_avg, `${id}-gap-avg`, 3), `${id}-gap-avg`),
+        numCell(l.norm_identity_lhs, `${id}-identity-lhs`, 6),
+        numCell(l.trained ? t.current.norm_identity_rhs : null, `${id}-identity-rhs`, 6),
+      ]);
+    });
+  }
+  return rows;
+}
+
+/** One row per task of summary `s` (`run`: '' alone, or 'A' / 'B' of a comparison: row headers and test ids say which). */
+function taskRows(s, run) {
+  return s.tasks.map((t) => {
+    const c = t.current;
+    const l1 = c.layers[0];
+    const notes = t.notes || { numerical_rank: [] };
+    const rb = c.rank_bound;
+    const id = `${run === 'B' ? 'b-' : ''}task-${t.task}`;
+    return [
+      cell('th', run ? `${run} · ${t.task}` : t.task, { scope: 'row' }),
+      numCell(c.step, `${id}-step`),
+      numCell(c.loss, `${id}-loss`),
+      numCell(c.objective, `${id}-objective`),
+      numCell(c.accuracy, `${id}-accuracy`),
+      noteOr(notes.stationarity, () => numCell(c.stationarity, `${id}-stationarity`, 3), `${id}-stationarity`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.stable_rank : null, `${id}-stable-rank`), `${id}-stable-rank`),
+      noteOr(notes.ranks, () => numCell(l1 ? l1.effective_rank : null, `${id}-effective-rank`), `${id}-effective-rank`),
+      noteOr(
+        notes.ranks || (l1 && l1.numerical_rank === null && notes.numerical_rank[0]),
+        () => numCell(l1 ? l1.numerical_rank : null, `${id}-numerical-rank`),
+        `${id}-numerical-rank`,
+      ),
+      noteOr(notes.outside_span, () => numCell(c.outside_span, `${id}-outside-span`, 3), `${id}-outside-span`),
+      noteOr(notes.ranks, () => cell('td', rb ? `${fmt(rb.measured, 3)} ≤ ${fmt(rb.bound, 3)}` : '—', { class: 'num', title: rb ? rb.kind : '' })),
+    ];
+  });
+}
+
 export function setClaimsPreset(preset, modified) {
   claimsOf = preset ? { preset, modified: !!modified } : null;
   claimsShownAt = null;
@@ -249,25 +282,8 @@ export function renderClaims(s) {
  * rounding level), and both sides of the norm identity λ‖W_k‖²_F = (1/n)Σ⟨−∂ℓ/∂f, f⟩.
  */
 function renderLayers(s) {
-  const rows = [];
-  for (const t of s.tasks) {
-    const notes = t.notes || {};
-    t.current.layers.forEach((l, k) => {
-      const id = `layer-${t.task}-${k + 1}`;
-      const inst = notes.alignment_cos && notes.alignment_cos[k];
-      const avg = notes.alignment_cos_avg && notes.alignment_cos_avg[k];
-      rows.push([
-        cell('th', `${t.task}: W${k + 1}${l.trained ? '' : ' (fixed)'}`, { scope: 'row' }),
-        numCell(l.frobenius, `${id}-frobenius`, 6),
-        noteOr(inst, () => numCell(l.alignment_cos, `${id}-cos`, 6), `${id}-cos`),
-        noteOr(inst, () => numCell(l.alignment_gap, `${id}-gap`, 3), `${id}-gap`),
-        noteOr(avg, () => numCell(l.alignment_cos_avg, `${id}-cos-avg`, 8), `${id}-cos-avg`),
-        noteOr(avg, () => numCell(l.alignment_gap_avg, `${id}-gap-avg`, 3), `${id}-gap-avg`),
-        numCell(l.norm_identity_lhs, `${id}-identity-lhs`, 6),
-        numCell(l.trained ? t.current.norm_identity_rhs : null, `${id}-identity-rhs`, 6),
-      ]);
-    });
-  }
+  const cmp = s.compare || null;
+  const rows = layerRows(s, cmp ? 'A' : '').concat(cmp ? layerRows(cmp.summary, 'B') : []);
   fillTable(
     $('#layer-table'),
     ['task: layer', '‖W_k‖_F', 'cos(W_k, −∇L)', '1 − cos', 'cos(W_k, −ḡ) averaged', '1 − cos averaged', 'λ‖W_k‖²_F', '(1/n)Σ⟨−∂ℓ/∂f, f⟩'],

@@ -21,7 +21,9 @@
 // snapshots are full. When the page cannot apply a delta (it dropped an older
 // one) it sends 'resync' and the next snapshot is full.
 //
-// Messages in:  {type: 'init', config, runId} | {type: 'restore', state, runId, context, record?}
+// Messages in:  {type: 'init', config, runId, compare?} | {type: 'restore', state, runId, context, record?, compare?}
+//               | {type: 'compare', sets} (run B: a key=value list, or null to stop; compare?: the same list
+//               on init, {sets, state} on restore) | 'resync_compare'
 //               | 'play' | 'pause' | {type: 'step', n} | {type: 'reset', runId}
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
 //               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
@@ -37,7 +39,9 @@
 // 'loaded' says which, with the page's mode line and the build the analysis
 // worker must load to compute the same numbers.
 //
-// Messages out: loaded, ready, record, live_changed (a λ/η change, with the step it acts at), progress, snapshot, want_analyst, live, state, restored, restore_failed, done,
+// Messages out: loaded, ready, record, live_changed (a λ/η change, with the step it acts at), progress,
+//               snapshot (with `compare`: run B's delta), compare {sets, text} | compare_failed {sets, message},
+//               want_analyst, live, state (with `compare`: {sets, state} of run B), restored, restore_failed, done,
 //               paused, final, export, mem, weights, split_report,
 //               error (always with the Rust message), crash (the wasm instance trapped:
 //               with the Rust panic message; this worker is then unusable).
@@ -92,6 +96,7 @@ let stateCost = 0;
 let stationarity = null;
 let rate = { t: 0, step: 0, perSec: null };
 let claimsPreset = null; // the preset whose claims every run checks (Lab.check_claims), or null
+let compareSets = null; // run B's key=value list (Lab.set_compare), or null: no comparison
 let dead = false; // after a trap the wasm instance cannot be trusted: report and stop
 // Back-pressure: after a live snapshot, wait until the page has drawn it
 // (it acks) before sending the next one; forced snapshots skip the wait.
@@ -170,7 +175,8 @@ function progressMessage(force) {
 function snapshotMessage(force) {
   if (!force && !liveSnapshots) return;
   const now = performance.now();
-  const live = !force && !planar && liveVotes >= LIVE_VOTES;
+  // A comparison's snapshots are taken here, both runs' from the same step (no analysis worker).
+  const live = !force && !planar && !compareSets && liveVotes >= LIVE_VOTES;
   if (live && !analystReady) {
     if (!analystAsked) post({ type: 'want_analyst' });
     analystAsked = true;
@@ -199,6 +205,7 @@ function snapshotMessage(force) {
   if (!force && awaitingAck && now - lastSnapshotAt < ACK_TIMEOUT_MS) return;
   const t0 = performance.now();
   const snapshot = lab.snapshot_delta(force);
+  const compare = compareSets ? lab.compare_delta(force) : undefined;
   let boundaries = null;
   if (planar && (force || now - lastBoundaryAt >= 1000 / BOUNDARY_HZ)) {
     boundaries = lab.boundaries();
@@ -208,7 +215,7 @@ function snapshotMessage(force) {
   liveVotes = snapshotCost > LIVE_MS ? liveVotes + 1 : 0;
   lastSnapshotAt = performance.now();
   awaitingAck = true;
-  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, boundaries, ms: snapshotCost });
+  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, compare, boundaries, ms: snapshotCost });
 }
 
 // The full state, for restoring the run after a crash or a reload: forced when
@@ -219,10 +226,11 @@ function stateMessage(force) {
   if (!force && now - lastStateAt < Math.max(STATE_MS, 20 * stateCost)) return;
   const t0 = performance.now();
   const state = lab.export_state();
+  const compare = compareSets ? { sets: compareSets, state: lab.export_compare_state() } : null;
   const p = JSON.parse(lab.progress());
   stateCost = performance.now() - t0;
   lastStateAt = performance.now();
-  post({ type: 'state', runId, state, config: lab.config_json(), record: lab.record_json(), step: p.step, running: p.running });
+  post({ type: 'state', runId, state, compare, config: lab.config_json(), record: lab.record_json(), step: p.step, running: p.running });
 }
 
 // What reproduces the run (Lab.record_json: the config as started and its live
@@ -314,6 +322,7 @@ function init(msg) {
     lab = null;
   }
   adopt(new wasm.Lab(msg.config), msg.runId);
+  setCompare(msg.compare || null);
   post({ type: 'ready', depth: lab.depth() });
   recordMessage();
   progressMessage(true);
@@ -343,6 +352,19 @@ function restore(msg) {
       recordNote = errorMessage(e);
     }
   }
+  // Run B of a comparison, from its own saved state; refused (with the reason) if it is not A's partner.
+  compareSets = null;
+  if (!(msg.compare && msg.compare.state)) post({ type: 'compare', sets: null });
+  else {
+    try {
+      const text = lab.restore_compare(JSON.stringify(msg.compare.sets), msg.compare.state);
+      compareSets = msg.compare.sets;
+      post({ type: 'compare', sets: compareSets, text });
+    } catch (e) {
+      if (isTrap(e)) throw e;
+      post({ type: 'compare_failed', sets: msg.compare.sets, message: errorMessage(e) });
+    }
+  }
   const p = JSON.parse(lab.progress());
   post({ type: 'restored', runId: msg.runId, context: msg.context, config: lab.config_json(), step: p.step, recordNote });
   post({ type: 'ready', depth: lab.depth() });
@@ -351,8 +373,45 @@ function restore(msg) {
   snapshotMessage(true);
 }
 
+// Train run B beside A (sets: its key=value list; A goes back to step 0 with it), or
+// stop comparing (null). A refused comparison leaves A alone and says why.
+function setCompare(sets) {
+  compareSets = null;
+  if (!sets) {
+    lab.clear_compare();
+    post({ type: 'compare', sets: null });
+    return;
+  }
+  try {
+    const text = lab.set_compare(JSON.stringify(sets));
+    compareSets = sets;
+    post({ type: 'compare', sets, text });
+  } catch (e) {
+    if (isTrap(e)) throw e;
+    post({ type: 'compare_failed', sets, message: errorMessage(e) });
+  }
+}
+
 function handle(msg) {
   switch (msg.type) {
+    case 'compare':
+      // A new comparison starts both runs at step 0 (a new run id); stopping one keeps A where it is.
+      if (!lab) return;
+      if (msg.sets) {
+        stopTraining();
+        runId = msg.runId;
+        rate = { t: 0, step: 0, perSec: null };
+      }
+      setCompare(msg.sets || null);
+      recordMessage();
+      progressMessage(true);
+      if (!playing) snapshotMessage(true);
+      stateMessage(true);
+      if (msg.sets) post({ type: 'paused' });
+      break;
+    case 'resync_compare':
+      if (lab) lab.resync_compare();
+      break;
     case 'init':
       init(msg);
       break;

@@ -57,13 +57,18 @@ pub struct StationarityData {
 /// [min(0, data), 1]. Near 1 the weights point along −∇L, which is where
 /// weight decay's pull (−λW) and the loss gradient can balance.
 pub fn draw_alignment<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &AlignmentData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &alignment_plot(data))
+}
+
+/// The plot [`draw_alignment`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn alignment_plot(data: &AlignmentData) -> LinePlot {
     let title = title_or(&data.title, "Alignment of each layer's weights with −gradient: cos(Wₖ, −∇L)");
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "cos(Wₖ, −∇L)", Scale::Linear, Scale::Linear);
     plot.y_include = vec![0.0, 1.0];
     plot.y_pad = 0.03;
     plot.skipped = data.notes.clone();
     layer_lines(&mut plot, &data.layers, "EMA", "EMA (averaged)");
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// Each layer's instantaneous values (solid, thin) and averaged ones (dashed,
@@ -106,17 +111,27 @@ fn layer_lines(plot: &mut LinePlot, layers: &[AlignmentLayer], averaged: &str, k
 /// averaged gradient. A gap of 0 (exact alignment) cannot be drawn on the log
 /// axis and is listed as skipped.
 pub fn draw_alignment_gap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &AlignmentData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &alignment_gap_plot(data))
+}
+
+/// The plot [`draw_alignment_gap`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn alignment_gap_plot(data: &AlignmentData) -> LinePlot {
     let title = title_or(&data.title, "Alignment gap 1 − cos(Wₖ, −∇L), log scale");
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "1 − cos(Wₖ, −∇L)", Scale::Linear, Scale::Log10);
     plot.skipped = data.notes.clone();
     layer_lines(&mut plot, &data.layers, "averaged", "against the averaged gradient");
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ on a log y axis, one line per
 /// series (per layer or the whole net): it tends to 0 as training reaches a
 /// stationary point of the weight-decayed loss L + (λ/2)‖θ‖².
 pub fn draw_stationarity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &StationarityData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &stationarity_plot(data))
+}
+
+/// The plot [`draw_stationarity`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn stationarity_plot(data: &StationarityData) -> LinePlot {
     let title = title_or(&data.title, "Stationarity residual ‖∇L + λθ‖ / ‖λθ‖ (0 at a fixed point)");
     let mut plot = LinePlot::new(
         &title,
@@ -127,7 +142,7 @@ pub fn draw_stationarity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data
     );
     plot.skipped = data.notes.clone();
     plot.push_series(&data.series);
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// [`draw_alignment`] (top) and [`draw_stationarity`] (bottom) stacked in one

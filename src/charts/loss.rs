@@ -24,8 +24,13 @@ pub struct LossData {
 /// per series of `data.series` (points are (x, loss), loss > 0; non-positive
 /// and non-finite losses are skipped and reported).
 pub fn draw_loss<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &LossData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &loss_plot(data))
+}
+
+/// The plot [`draw_loss`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn loss_plot(data: &LossData) -> LinePlot {
     let title = title_or(&data.title, "Training loss per task (log scale)");
     let mut plot = LinePlot::new(&title, &x_axis_name(&data.x_label), "loss", Scale::Linear, Scale::Log10);
     plot.push_series(&data.series);
-    draw_line_plot(area, &plot)
+    plot
 }

@@ -26,6 +26,8 @@
 //! | both, stacked | [`draw_alignment_panels`] | both |
 //! | weight norms | [`draw_norms`] | [`NormsData`] |
 //! | layer balance | [`draw_balance`] | [`BalanceData`] |
+//! | W₁ outside span(X) | [`draw_outside_span`] | [`OutsideSpanData`] |
+//! | two runs in one chart (Compare) | `draw_x_compared` ([`compare`]) | both runs' data |
 //! | norm identity | [`draw_norm_identity`] | [`NormIdentityData`] |
 //! | generic sweep | [`draw_sweep`] | [`SweepData`] |
 //! | ranks vs λ | [`draw_rank_sweep`] | [`RankSweepData`] |
@@ -40,11 +42,14 @@ mod lines;
 
 pub mod alignment;
 pub mod boundary;
+pub mod compare;
+mod compare_draw;
 pub mod loss;
 pub mod merge;
 pub mod methods;
 pub mod norm_identity;
 pub mod norms;
+pub mod outside_span;
 pub mod palette;
 pub mod ranks;
 pub mod spectrum;
@@ -53,11 +58,14 @@ pub use alignment::{
     draw_alignment, draw_alignment_gap, draw_alignment_panels, draw_stationarity, AlignmentData, AlignmentLayer, StationarityData,
 };
 pub use boundary::{draw_boundaries, draw_boundary, BoundaryData};
+pub use compare::CompareLabels;
+pub use compare_draw::*;
 pub use loss::{draw_loss, LossData};
 pub use merge::{draw_merge_bars, draw_merge_overlap, MergeBarsData, MergeOverlapData};
 pub use methods::{draw_method_sweep, MethodSweepData};
 pub use norm_identity::{draw_norm_identity, norm_identity_data, NormIdentityData};
 pub use norms::{draw_balance, draw_norms, BalanceData, NormsData};
+pub use outside_span::{draw_outside_span, outside_span_data, OutsideSpanData};
 pub use ranks::{draw_rank_sweep, draw_sweep, LayerRankSweep, RankSweepData, SweepData};
 pub use spectrum::{draw_spectrum, draw_spectrum_strip, draw_spectrum_strips, LayerSpectrum, SpectrumData, SpectrumHistory};
 

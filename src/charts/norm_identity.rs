@@ -77,6 +77,11 @@ pub fn norm_identity_data(s: &Snapshot, task: usize) -> NormIdentityData {
 /// λ‖W_k‖²_F per trained layer (solid, one style each) and the right-hand
 /// side (dashed black) on a linear y axis from 0.
 pub fn draw_norm_identity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormIdentityData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &norm_identity_plot(data))
+}
+
+/// The plot [`draw_norm_identity`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn norm_identity_plot(data: &NormIdentityData) -> LinePlot {
     let title = title_or(&data.title, "Norm identity: λ‖Wₖ‖² against (1/n)Σ(−ℓ′)yf (Frobenius norm)");
     let mut plot = LinePlot::new(
         &title,
@@ -95,5 +100,5 @@ pub fn draw_norm_identity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, dat
     };
     plot.lines
         .push(PlotLine::new(data.rhs.name.clone(), data.rhs.points.clone(), dashed));
-    draw_line_plot(area, &plot)
+    plot
 }

@@ -47,6 +47,11 @@ pub struct BalanceData {
 /// `data.layers`; weight decay shrinks the norms until the loss gradient
 /// balances it.
 pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &NormsData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &norms_plot(data))
+}
+
+/// The plot [`draw_norms`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn norms_plot(data: &NormsData) -> LinePlot {
     let title = title_or(&data.title, "Frobenius norm ‖Wₖ‖ of each weight matrix");
     let mut plot = LinePlot::new(
         &title,
@@ -57,7 +62,7 @@ pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Norm
     );
     plot.y_include = vec![0.0];
     plot.push_series(&data.layers);
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// Layer imbalance ‖D_k‖ per k over time on a log y axis, with the
@@ -66,6 +71,11 @@ pub fn draw_norms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Norm
 /// imbalance between consecutive layers decays exactly at rate 2λ, so the
 /// measured lines should run parallel to it.
 pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &BalanceData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &balance_plot(data))
+}
+
+/// The plot [`draw_balance`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn balance_plot(data: &BalanceData) -> LinePlot {
     let title = title_or(&data.title, "Layer imbalance ‖Dₖ‖ decays like exp(−2λt) under weight decay");
     let x_name = x_axis_name(if data.x_label.is_empty() { "time" } else { &data.x_label });
     let mut plot = LinePlot::new(&title, &x_name, "‖Dₖ‖ (log)", Scale::Linear, Scale::Log10);
@@ -110,5 +120,5 @@ pub fn draw_balance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ba
             });
         }
     }
-    draw_line_plot(area, &plot)
+    plot
 }

@@ -33,6 +33,11 @@ pub struct SweepData {
 /// Use it for ranks vs λ (see [`draw_rank_sweep`]), accuracy vs number of
 /// tasks K, etc.
 pub fn draw_sweep<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SweepData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &sweep_plot(data))
+}
+
+/// The plot [`draw_sweep`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn sweep_plot(data: &SweepData) -> LinePlot {
     let n = data.series.len();
     let styles: Vec<SeriesStyle> = (0..n)
         .map(|i| {
@@ -41,15 +46,10 @@ pub fn draw_sweep<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Swee
             s
         })
         .collect();
-    sweep_with_styles(area, data, &styles, vec![])
+    sweep_with_styles(data, &styles, vec![])
 }
 
-fn sweep_with_styles<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &SweepData,
-    styles: &[SeriesStyle],
-    skipped: Vec<String>,
-) -> Result<ChartReport, ChartError> {
+fn sweep_with_styles(data: &SweepData, styles: &[SeriesStyle], skipped: Vec<String>) -> LinePlot {
     let x_label = if data.x_label.is_empty() {
         "parameter"
     } else {
@@ -68,7 +68,7 @@ fn sweep_with_styles<DB: DrawingBackend>(
         line.all_markers = true;
         plot.lines.push(line);
     }
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// Stable and effective rank of one layer at each λ of the sweep.
@@ -152,5 +152,5 @@ pub fn draw_rank_sweep<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: 
         log_y: false,
         series,
     };
-    sweep_with_styles(area, &sweep, &styles, skipped)
+    draw_line_plot(area, &sweep_with_styles(&sweep, &styles, skipped))
 }

@@ -43,6 +43,11 @@ pub struct SpectrumData {
 /// vertical "rank ≤ n" line and per-layer dashed tolerance lines. Exact zeros
 /// (σ ≤ 0) cannot be shown on the log axis and are reported.
 pub fn draw_spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumData) -> Result<ChartReport, ChartError> {
+    draw_line_plot(area, &spectrum_plot(data))
+}
+
+/// The plot [`draw_spectrum`] draws (also overlaid with a second run's: `compare`).
+pub(crate) fn spectrum_plot(data: &SpectrumData) -> LinePlot {
     let title = super::title_or(&data.title, "Singular values σᵢ of each weight matrix (log scale)");
     let mut plot = LinePlot::new(&title, "index i", "σᵢ (log)", Scale::Linear, Scale::Log10);
     plot.x_pad = 0.02;
@@ -111,7 +116,7 @@ pub fn draw_spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &S
             }
         }
     }
-    draw_line_plot(area, &plot)
+    plot
 }
 
 /// Spectra of one layer at several moments of training.

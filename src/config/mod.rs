@@ -10,6 +10,7 @@
 //! summaries of the paper, not its text).
 
 pub mod change;
+pub mod compare;
 pub mod json_path;
 pub mod overrides;
 pub mod plain;

@@ -1,6 +1,8 @@
-//! The page's URL hash: `#v=1&c=<base64url of the compact config JSON>[&p=<preset>][&s=<sweep>]`,
+//! The page's URL hash: `#v=1&c=<base64url of the compact config JSON>[&p=<preset>][&s=<sweep>][&b=<compare>]`,
 //! where the sweep is base64url of a compact JSON array of grid axes (`key=v1;v2;…`,
-//! as `lowrank-lab sweep --grid` takes them; at most [`MAX_SWEEP_AXES`]).
+//! as `lowrank-lab sweep --grid` takes them; at most [`MAX_SWEEP_AXES`]), and the
+//! comparison base64url of a compact JSON array of run B's `key=value` assignments
+//! ([`crate::config::compare`]; checked against the link's config).
 //!
 //! [`encode`] writes it; [`decode`] reads it and validates the config, so a
 //! bad link is refused with a message that names what is wrong (the format
@@ -38,6 +40,8 @@ pub struct Decoded {
     pub config: Config,
     pub preset: Option<String>,
     pub sweep: Vec<String>,
+    /// Run B's `key=value` assignments (empty: no comparison).
+    pub compare: Vec<String>,
 }
 
 /// Why a hash was refused. Messages name the part of the link that is wrong.
@@ -56,7 +60,7 @@ pub enum HashError {
     #[error("the link has {0}= more than once")]
     Repeated(String),
     /// A key this format does not have.
-    #[error("the link has an unknown key \"{0}\" (this page reads v, c, p and s)")]
+    #[error("the link has an unknown key \"{0}\" (this page reads v, c, p, s and b)")]
     UnknownKey(String),
     /// No `v=`.
     #[error("the link has no format version (v=); this page reads {HASH_VERSION}")]
@@ -85,6 +89,9 @@ pub enum HashError {
     /// `s=` is not base64url of a JSON array of at most [`MAX_SWEEP_AXES`] `key=v1;v2;…` strings.
     #[error("the link's sweep (s=) {0}")]
     Sweep(String),
+    /// `b=` is not base64url of a JSON array of `key=value` strings, or run B is refused.
+    #[error("the link's comparison (b=) {0}")]
+    Compare(String),
     /// `p=` names no preset.
     #[error("the link's preset (p=) \"{0}\" is not a known preset")]
     UnknownPreset(String),
@@ -98,6 +105,11 @@ pub fn encode(config: &Config, preset: Option<&str>) -> String {
 
 /// [`encode`], and `&s=<sweep>` when `sweep` (grid axes `key=v1;v2;…`) is not empty.
 pub fn encode_with_sweep(config: &Config, preset: Option<&str>, sweep: &[String]) -> String {
+    encode_all(config, preset, sweep, &[])
+}
+
+/// [`encode_with_sweep`], and `&b=<compare>` when `compare` (run B's `key=value` list) is not empty.
+pub fn encode_all(config: &Config, preset: Option<&str>, sweep: &[String], compare: &[String]) -> String {
     let json = serde_json::to_string(config).expect("a config serialises");
     let mut h = format!("#v={HASH_VERSION}&c={}", URL_SAFE_NO_PAD.encode(json.as_bytes()));
     if let Some(p) = preset {
@@ -107,6 +119,11 @@ pub fn encode_with_sweep(config: &Config, preset: Option<&str>, sweep: &[String]
     if !sweep.is_empty() {
         let json = serde_json::to_string(sweep).expect("strings serialise");
         h.push_str("&s=");
+        h.push_str(&URL_SAFE_NO_PAD.encode(json.as_bytes()));
+    }
+    if !compare.is_empty() {
+        let json = serde_json::to_string(compare).expect("strings serialise");
+        h.push_str("&b=");
         h.push_str(&URL_SAFE_NO_PAD.encode(json.as_bytes()));
     }
     h
@@ -125,7 +142,7 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
     if h.is_empty() {
         return Err(HashError::Empty);
     }
-    let (mut v, mut c, mut p, mut sw) = (None, None, None, None);
+    let (mut v, mut c, mut p, mut sw, mut b) = (None, None, None, None, None);
     for part in h.split('&') {
         let (key, value) = part
             .split_once('=')
@@ -136,6 +153,7 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
             "c" => &mut c,
             "p" => &mut p,
             "s" => &mut sw,
+            "b" => &mut b,
             other => return Err(HashError::UnknownKey(excerpt(other))),
         };
         if slot.replace(value).is_some() {
@@ -166,7 +184,28 @@ pub fn decode(hash: &str) -> Result<Decoded, HashError> {
         None => Vec::new(),
         Some(s) => decode_sweep(&percent_decode(s, "s")?)?,
     };
-    Ok(Decoded { config, preset, sweep })
+    let compare = match b {
+        None => Vec::new(),
+        Some(b) => decode_compare(&config, &percent_decode(b, "b")?)?,
+    };
+    Ok(Decoded {
+        config,
+        preset,
+        sweep,
+        compare,
+    })
+}
+
+/// Run B's assignments from `b=`: base64url of a JSON array of `key=value`
+/// strings, which must make a valid run B of `config` ([`crate::config::compare::compare`]).
+fn decode_compare(config: &Config, b: &str) -> Result<Vec<String>, HashError> {
+    let bytes = BASE64URL
+        .decode(b.as_bytes())
+        .map_err(|e| HashError::Compare(format!("is not base64url: {e}")))?;
+    let sets: Vec<String> =
+        serde_json::from_slice(&bytes).map_err(|e| HashError::Compare(format!("is not a JSON array of key=value texts: {e}")))?;
+    crate::config::compare::compare(config, &sets, |c| c.validate()).map_err(|e| HashError::Compare(format!("is refused: {e}")))?;
+    Ok(sets)
 }
 
 /// The grid axes of `s=`: base64url of a JSON array of `key=v1;v2;…` strings.

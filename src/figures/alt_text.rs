@@ -82,7 +82,30 @@ pub fn alt_text(chart: SnapshotChart, s: &Snapshot) -> String {
                 format!("{lines}; stationarity residual {st}")
             }
         }
-        SnapshotChart::Balance => per_layer(m, |k, l| l.balance.map(|b| format!("‖D{}‖ = {}", k + 1, num(b)))),
+        SnapshotChart::OutsideSpan => match (&t.notes.outside_span, m.layers.first()) {
+            (Some(note), _) => format!("‖W₁(I − P)‖ {note}"),
+            (None, Some(l)) => format!(
+                "‖W₁(I − P)‖ = {} ({} of ‖W₁‖)",
+                num(m.outside_span * l.frobenius),
+                num(m.outside_span)
+            ),
+            (None, None) => "no layers".into(),
+        },
+        // As the chart: only pairs of consecutive trained layers, else why it is not defined.
+        // The chart's own data (the diagonal imbalance for ReLU-like σ), or why it is not defined.
+        SnapshotChart::Balance => {
+            let d = super::norms_data(s, 0).1;
+            let parts: Vec<String> = d
+                .series
+                .iter()
+                .filter_map(|se| se.points.last().map(|p| format!("{} = {}", se.name, num(p.1))))
+                .collect();
+            match (d.undefined, parts.is_empty()) {
+                (Some(why), _) => why,
+                (None, true) => "no data yet".into(),
+                (None, false) => parts.join(", "),
+            }
+        }
         SnapshotChart::NormIdentity => {
             let lhs = per_layer(m, |k, l| {
                 l.trained.then(|| format!("λ‖W{}‖² = {}", k + 1, num(l.norm_identity_lhs)))

@@ -66,6 +66,11 @@ pub fn explain(chart: SnapshotChart) -> Explanation {
             "At a stationary point of a positively homogeneous, bias-free net the layers' norms are preserved across layers: the lines meet (the paper's norm preservation).",
             Paper,
         ),
+        SnapshotChart::OutsideSpan => (
+            "‖W₁(I − P)‖, the part of the first layer's weights outside the span of the training inputs (P projects onto the span of the inputs xᵢ), on a log axis, with the dashed reference (1 − ηλ) to the power step through the first point (exp(−λt) under gradient flow).",
+            "The gradient of L with respect to W₁ has its rows in span(X), so only weight decay acts on this part: the line follows the reference exactly, falling by decades for λ > 0 and staying flat at λ = 0, until it flattens at rounding level (about 1e-14 of ‖W₁‖).",
+            Derived,
+        ),
         SnapshotChart::Alignment => (
             "Top: cos(Wₖ, −∇L) per trained layer, instantaneous and against the running average of the gradient. Bottom: the stationarity residual ‖∇L + λθ‖/‖λθ‖, on a log axis.",
             "At a stationary point ∇L = −λθ, so the cosine is 1 and the residual 0 (the paper's alignment). Under GD with ReLU the instantaneous cosine chatters below 1 while the averaged one climbs to 1.",

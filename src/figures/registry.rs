@@ -132,6 +132,9 @@ snapshot_charts! {
     Norms = "norms", Charts, "", None, (900, 540), "Layer norms ‖W<sub>k</sub>‖<sub>F</sub>",
         bundle: |_s| true,
         draw: |a, s| charts::draw_norms(a, &norms_data(s, 0).0);
+    OutsideSpan = "outside_span", Charts, "", None, (900, 540), "W<sub>1</sub>'s part outside span(X)",
+        bundle: |_s| true,
+        draw: |a, s| charts::draw_outside_span(a, &charts::outside_span_data(s, 0));
     Alignment = "alignment", Charts, "tall", None, (900, 1080), "Alignment cos(W<sub>k</sub>, −∇L) and stationarity",
         bundle: |_s| true,
         draw: |a, s| { let (al, st) = alignment_data(s, 0); charts::draw_alignment_panels(a, &al, &st) };
@@ -153,6 +156,59 @@ snapshot_charts! {
     MergePath = "merge_path", Merge, "", None, (900, 540), "Interference paths from net a",
         bundle: |s| s.merge.is_some(),
         draw: |a, s| charts::draw_sweep(a, &merge_path_data(merged(s)?));
+}
+
+impl SnapshotChart {
+    /// Draw the chart of runs `a` and `b` together (the page's Compare; task a
+    /// of each for per-task charts): line charts overlaid, A solid and B dashed,
+    /// the legend naming both with `labels`; spectrum-over-time and the merge bars
+    /// side by side. A merge chart needs a merge report in at least one run.
+    pub fn draw_compared<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        a: &Snapshot,
+        b: &Snapshot,
+        labels: &charts::CompareLabels,
+    ) -> Result<ChartReport, DrawError> {
+        use SnapshotChart as C;
+        let l = labels;
+        Ok(match self {
+            C::Loss => charts::draw_loss_compared(area, &loss_data(a), &loss_data(b), l)?,
+            C::Spectrum => charts::draw_spectrum_compared(area, &spectrum_data(a, 0), &spectrum_data(b, 0), l)?,
+            C::SpectrumOverTime => charts::draw_spectrum_strips_compared(area, &spectrum_history(a, 0), &spectrum_history(b, 0), l)?,
+            C::Norms => charts::draw_norms_compared(area, &norms_data(a, 0).0, &norms_data(b, 0).0, l)?,
+            C::OutsideSpan => {
+                charts::draw_outside_span_compared(area, &charts::outside_span_data(a, 0), &charts::outside_span_data(b, 0), l)?
+            }
+            C::Alignment => {
+                let (aa, sa) = alignment_data(a, 0);
+                let (ab, sb) = alignment_data(b, 0);
+                charts::draw_alignment_panels_compared(area, (&aa, &sa), (&ab, &sb), l)?
+            }
+            C::AlignmentGap => charts::draw_alignment_gap_compared(area, &alignment_gap_data(a, 0), &alignment_gap_data(b, 0), l)?,
+            C::Balance => charts::draw_balance_compared(area, &norms_data(a, 0).1, &norms_data(b, 0).1, l)?,
+            C::NormIdentity => {
+                charts::draw_norm_identity_compared(area, &charts::norm_identity_data(a, 0), &charts::norm_identity_data(b, 0), l)?
+            }
+            C::MergeAccuracy | C::MergeLoss => {
+                let metric = if self == C::MergeAccuracy { "accuracy" } else { "loss" };
+                if a.merge.is_none() && b.merge.is_none() {
+                    return Err(DrawError::NoMerge);
+                }
+                let (ba, bb) = (
+                    a.merge.as_ref().map(|r| merge_bars(r, metric)),
+                    b.merge.as_ref().map(|r| merge_bars(r, metric)),
+                );
+                charts::draw_merge_bars_compared(area, ba.as_ref(), bb.as_ref(), l)?
+            }
+            C::MergePath => match (&a.merge, &b.merge) {
+                (Some(ra), Some(rb)) => charts::draw_sweep_compared(area, &merge_path_data(ra), &merge_path_data(rb), l)?,
+                (Some(_), None) => self.draw(area, a)?,
+                (None, Some(_)) => self.draw(area, b)?,
+                (None, None) => return Err(DrawError::NoMerge),
+            },
+        })
+    }
 }
 
 /// Every snapshot chart's card, in page order.

@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 /// Shown instead of a cosine or a stationarity residual computed from rounding noise.
 pub const ROUNDING_LEVEL: &str = "not meaningful: gradient at rounding level";
 
+/// Below this, W₁'s relative part outside span(X) is rounding noise: the
+/// projection W₁ − (W₁Q)Qᵀ loses about √d·ε of ‖W₁‖_F (derived here; measured
+/// 1e-16 to 1e-15 at d = 40 once the part has decayed past it), and 1e-14 stays
+/// above that for the d ≤ 10⁴ this lab runs.
+pub const OUTSIDE_SPAN_ROUNDING: f64 = 1e-14;
+
+/// Shown instead of W₁'s part outside span(X) once it is in (0, [`OUTSIDE_SPAN_ROUNDING`]).
+pub const OUTSIDE_SPAN_GONE: &str = "< 1e-14: gone to rounding level";
+
 /// Shown instead of a rank measure of a net that collapsed to zero.
 pub const COLLAPSED_RANK: &str = "trivial: the net collapsed";
 
@@ -28,6 +37,9 @@ pub struct TaskNotes {
     /// Instead of the rank measures of a collapsed net (trivial, not low-rank bias).
     #[serde(default)]
     pub ranks: Option<String>,
+    /// Instead of `outside_span` when it is rounding noise (absent from the JSON otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_span: Option<String>,
 }
 
 /// The notes of task `task`'s metrics `m`.
@@ -52,6 +64,8 @@ pub fn task_notes(task: &str, m: &Metrics) -> TaskNotes {
             .collapsed
             .then(|| collapse::warning(task, m.theta_norm, m.initial_theta_norm, m.loss, m.zero_output_loss)),
         ranks: m.collapsed.then(|| COLLAPSED_RANK.to_string()),
+        // Exactly 0 is exact (the inputs span ℝ^d, or W₁ = 0): shown as the number.
+        outside_span: (m.outside_span > 0.0 && m.outside_span < OUTSIDE_SPAN_ROUNDING).then(|| OUTSIDE_SPAN_GONE.to_string()),
     }
 }
 

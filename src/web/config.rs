@@ -9,27 +9,58 @@ use crate::presets;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-/// The URL hash (`#v=1&c=…[&p=preset][&s=sweep]`) of a config JSON (see
+/// The URL hash (`#v=1&c=…[&p=preset][&s=sweep][&b=compare]`) of a config JSON (see
 /// [`crate::config::urlhash`]); `sweep_json`: a JSON array of grid axes
-/// (`key=v1;v2;…`), or undefined / `[]` for none.
+/// (`key=v1;v2;…`), or undefined / `[]` for none; `compare_json`: a JSON array of
+/// run B's `key=value` assignments, or undefined / `[]` for none.
 #[wasm_bindgen]
-pub fn encode_hash(config_json: &str, preset: Option<String>, sweep_json: Option<String>) -> Result<String, JsError> {
+pub fn encode_hash(
+    config_json: &str,
+    preset: Option<String>,
+    sweep_json: Option<String>,
+    compare_json: Option<String>,
+) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(err)?;
-    let sweep: Vec<String> = match sweep_json {
-        Some(s) => serde_json::from_str(&s).map_err(err)?,
-        None => Vec::new(),
+    let list = |text: Option<String>| -> Result<Vec<String>, JsError> {
+        match text {
+            Some(s) => serde_json::from_str(&s).map_err(err),
+            None => Ok(Vec::new()),
+        }
     };
-    Ok(urlhash::encode_with_sweep(&cfg, preset.as_deref(), &sweep))
+    Ok(urlhash::encode_all(
+        &cfg,
+        preset.as_deref(),
+        &list(sweep_json)?,
+        &list(compare_json)?,
+    ))
 }
 
-/// Read a URL hash: JSON `{config, preset, sweep}`: `config` the validated
+/// Read a URL hash: JSON `{config, preset, sweep, compare}`: `config` the validated
 /// config as the JSON text [`validate_config`] returns (so the page does not
 /// validate it again), `preset` a known preset or null, `sweep` the grid axes
-/// (`[]`: none); or an Error naming what is wrong with the link.
+/// (`[]`: none), `compare` run B's assignments (`[]`: none); or an Error naming
+/// what is wrong with the link.
 #[wasm_bindgen]
 pub fn decode_hash(hash: &str) -> Result<String, JsError> {
     let d = urlhash::decode(hash).map_err(err)?;
-    serde_json::to_string(&json!({ "config": d.config.to_json(), "preset": d.preset, "sweep": d.sweep })).map_err(err)
+    serde_json::to_string(&json!({ "config": d.config.to_json(), "preset": d.preset, "sweep": d.sweep, "compare": d.compare })).map_err(err)
+}
+
+/// Check a comparison typed in the page: `sets_text` is run B's `key=value`
+/// assignments separated by `;` or new lines. Returns JSON `{sets, keys, a, b}`
+/// (the list to send the worker, and [`crate::config::compare::CompareText`]), or
+/// an Error saying what is refused ([`crate::config::compare::compare`]).
+#[wasm_bindgen]
+pub fn compare_check(config_json: &str, sets_text: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(err)?;
+    let sets: Vec<String> = sets_text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let c = crate::config::compare::compare(&cfg, &sets, |c| c.validate()).map_err(err)?;
+    serde_json::to_string(&json!({ "sets": sets, "keys": c.text.keys, "a": c.text.a, "b": c.text.b })).map_err(err)
 }
 
 /// The preset table as JSON: [{name, see, explain, config, grid, variants}], config fully

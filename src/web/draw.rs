@@ -113,10 +113,13 @@ impl ChartData {
 /// arrive, not with every snapshot; the snapshot charts draw from it.
 #[wasm_bindgen]
 pub struct ChartStore {
-    store: SnapshotStore,
+    pub(super) store: SnapshotStore,
     /// The rewound view (the step asked for, and the snapshot at the recorded
     /// step shown for it), or None: the latest state is shown.
     view: Option<(u64, Snapshot)>,
+    /// Run B of a comparison (`draw_compare.rs`), and its rewound view at the same step.
+    pub(super) compare: SnapshotStore,
+    pub(super) compare_view: Option<Snapshot>,
 }
 
 /// What the page's time slider shows ([`ChartStore::rewind_json`]).
@@ -144,6 +147,8 @@ impl ChartStore {
         ChartStore {
             store: SnapshotStore::new(),
             view: None,
+            compare: SnapshotStore::new(),
+            compare_view: None,
         }
     }
 
@@ -170,6 +175,7 @@ impl ChartStore {
     pub fn rewind(&mut self, step: f64) -> Result<(), JsError> {
         if step < 0.0 {
             self.view = None;
+            self.compare_view = None;
             return Ok(());
         }
         if !step.is_finite() || step.fract() != 0.0 || step > 9.007_199_254_740_992e15 {
@@ -202,14 +208,23 @@ impl ChartStore {
         serde_json::to_string(&view).map_err(err)
     }
 
-    fn rewind_to(&mut self, step: u64) {
+    pub(super) fn rewind_to(&mut self, step: u64) {
         let Some(latest) = self.store.snapshot() else {
             self.view = None;
+            self.compare_view = None;
             return;
         };
         self.view = rewind::recorded_at_or_before(latest, step)
             .and_then(|k| rewind::at_step(latest, k).ok())
             .map(|v| (step, v));
+        // Run B at the step A shows (both record at the same steps).
+        self.compare_view = match (&self.view, self.compare.snapshot()) {
+            (Some((_, a)), Some(b)) => {
+                let k = a.tasks.first().map_or(0, |t| t.current.step);
+                rewind::recorded_at_or_before(b, k).and_then(|k| rewind::at_step(b, k).ok())
+            }
+            _ => None,
+        };
     }
 
     /// The latest snapshot without its histories, as JSON: what the page's tables and
@@ -235,6 +250,8 @@ impl ChartStore {
     pub fn clear(&mut self) {
         self.store.clear();
         self.view = None;
+        self.compare.clear();
+        self.compare_view = None;
     }
 
     /// Whether a snapshot is held.
@@ -266,7 +283,18 @@ impl ChartStore {
     }
 
     /// A merge chart of a rewound view says why it is not drawn (the merge report is the latest state's).
+    /// With a run B held, A and B together (`SnapshotChart::draw_compared`).
     fn draw_shown(&self, area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
+        if let (ChartId::Snapshot(c), Some(b)) = (chart_id(chart)?, self.held_compare()) {
+            let t = crate::config::compare::texts(&s.config, &b.config);
+            let labels = charts::CompareLabels { a: t.a, b: t.b };
+            return c.draw_compared(area, s, b, &labels).map_err(|e| match e {
+                DrawError::NoMerge if self.view.is_some() => {
+                    JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND))
+                }
+                e => err(e),
+            });
+        }
         match (chart_id(chart)?, &self.view) {
             (ChartId::Snapshot(c), Some(_)) => c.draw(area, s).map_err(|e| match e {
                 DrawError::NoMerge => JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND)),
@@ -281,9 +309,22 @@ impl ChartStore {
     /// its canvas's `aria-label`.
     pub fn alt_text(&self, chart: &str) -> Result<String, JsError> {
         match chart_id(chart)? {
-            ChartId::Snapshot(c) => Ok(crate::figures::alt_text::alt_text(c, self.held()?)),
+            ChartId::Snapshot(c) => Ok(match self.held_compare() {
+                Some(b) => {
+                    let a = self.held()?;
+                    let t = crate::config::compare::texts(&a.config, &b.config);
+                    let alt = crate::figures::alt_text::alt_text;
+                    format!("{} — {}; {} — {}", t.a, alt(c, a), t.b, alt(c, b))
+                }
+                None => crate::figures::alt_text::alt_text(c, self.held()?),
+            }),
             other => Err(JsError::new(&format!("chart `{other}` is not drawn from the snapshot"))),
         }
+    }
+
+    /// The step the time slider asked for, or None: the latest state is shown.
+    pub(super) fn rewound_step(&self) -> Option<u64> {
+        self.view.as_ref().map(|(step, _)| *step)
     }
 
     /// The snapshot shown: the rewound one, or the latest.
@@ -301,7 +342,7 @@ impl ChartStore {
 }
 
 /// `s` without its histories (JSON; `history` is each task's number of points).
-fn summary_of(s: &Snapshot) -> Result<String, JsError> {
+pub(super) fn summary_of(s: &Snapshot) -> Result<String, JsError> {
     let summary: Snapshot<usize> = Snapshot {
         config: s.config.clone(),
         data_hash: s.data_hash.clone(),

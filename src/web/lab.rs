@@ -18,7 +18,9 @@ use wasm_bindgen::prelude::*;
 pub struct Lab {
     pub(super) run: Run,
     /// What [`Lab::snapshot_delta`] sent last.
-    deltas: DeltaEncoder,
+    pub(super) deltas: DeltaEncoder,
+    /// Run B of a comparison, trained beside this run (`lab_compare.rs`).
+    pub(super) compare: Option<super::lab_compare::CompareRun>,
 }
 
 #[wasm_bindgen]
@@ -32,6 +34,7 @@ impl Lab {
         Ok(Lab {
             run,
             deltas: DeltaEncoder::new(),
+            compare: None,
         })
     }
 
@@ -39,15 +42,24 @@ impl Lab {
     /// {step, time, running, status: [..]} (cheap: no spectra). Layer 1's
     /// matrices are written out of span coordinates only when something reads
     /// them (the worker advances a wide net one step per call).
+    /// With a run B (`set_compare`), B advances by the same steps.
     pub fn advance(&mut self, max_steps: u32) -> Result<String, JsError> {
         self.run.advance_deferred(max_steps as u64);
+        if let Some(c) = self.compare.as_mut() {
+            c.run.advance_deferred(max_steps as u64);
+        }
         self.progress()
     }
 
     /// [`crate::run::Progress`] as JSON: {step, time, running, total_steps, total_time,
-    /// optimizer, tasks: [names], status: [per task]}.
+    /// optimizer, tasks: [names], status: [per task]}; A's, except that `running`
+    /// stays true while a run B can still advance.
     pub fn progress(&self) -> Result<String, JsError> {
-        serde_json::to_string(&self.run.progress()).map_err(err)
+        let mut p = self.run.progress();
+        if let Some(c) = &self.compare {
+            p.running |= c.run.progress().running;
+        }
+        serde_json::to_string(&p).map_err(err)
     }
 
     /// The full snapshot (config, data hash, overlap, per-task metrics and history, merge report).
@@ -85,18 +97,30 @@ impl Lab {
     }
 
     /// Change λ without resetting.
+    /// A run B takes it too unless λ is what it differs in.
     pub fn set_lambda(&mut self, lambda: f64) -> Result<(), JsError> {
-        self.run.set_lambda(lambda).map_err(err)
+        self.run.set_lambda(lambda).map_err(err)?;
+        match self.compare.as_mut() {
+            Some(c) if !c.owns("train.lambda") => c.run.set_lambda(lambda).map_err(err),
+            _ => Ok(()),
+        }
     }
 
-    /// Change η without resetting.
+    /// Change η without resetting; a run B takes it too unless η is what it differs in.
     pub fn set_lr(&mut self, lr: f64) -> Result<(), JsError> {
-        self.run.set_lr(lr).map_err(err)
+        self.run.set_lr(lr).map_err(err)?;
+        match self.compare.as_mut() {
+            Some(c) if !c.owns("train.lr") => c.run.set_lr(lr).map_err(err),
+            _ => Ok(()),
+        }
     }
 
-    /// Back to the same initial weights.
+    /// Back to the same initial weights (a run B too).
     pub fn reset(&mut self) {
         self.run.reset();
+        if let Some(c) = self.compare.as_mut() {
+            c.run.reset();
+        }
     }
 
     /// Decision-boundary data for planar tasks: JSON [[BoundaryData per panel] per task]
@@ -145,6 +169,7 @@ impl Lab {
         Ok(Lab {
             run,
             deltas: DeltaEncoder::new(),
+            compare: None,
         })
     }
 

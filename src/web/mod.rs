@@ -31,8 +31,14 @@ mod config;
 mod digits;
 #[cfg(web_page)]
 mod draw;
+// Run B of a comparison in the page's ChartStore.
+#[cfg(web_page)]
+mod draw_compare;
 #[cfg(web_worker)]
 mod lab;
+// Run B of a comparison, beside the Lab's run.
+#[cfg(web_worker)]
+mod lab_compare;
 // The guided path's steps for the page's "Start here" panel.
 #[cfg(web_page)]
 mod lessons;
@@ -45,7 +51,9 @@ mod sweep_store;
 pub use analyst::Analyst;
 #[cfg(web_page)]
 pub use config::config_change;
-pub use config::{decode_hash, default_config, encode_hash, net_names, paper_lambda_text, presets_json, set_config_key, validate_config};
+pub use config::{
+    compare_check, decode_hash, default_config, encode_hash, net_names, paper_lambda_text, presets_json, set_config_key, validate_config,
+};
 #[cfg(all(web_worker, not(web_page)))]
 pub use digits::{digits_needed, digits_unavailable, load_digits};
 #[cfg(web_page)]

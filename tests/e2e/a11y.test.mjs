@@ -1,6 +1,6 @@
 // Accessibility (issue 19): axe-core (npm) finds no serious or critical
 // violation on the main page, with a lesson open and the time slider back,
-// with the shortcuts dialog open, on a two-task merge run, and at phone
+// with the shortcuts dialog open, on a two-task merge run, with compare on, and at phone
 // width; every chart canvas is an image whose text alternative is Rust's
 // sentence with its current numbers, and it follows training.
 import { describe, it, before, after } from 'node:test';
@@ -30,7 +30,7 @@ describe('accessibility', () => {
     if (env) await env.close();
   });
 
-  it('axe finds no serious or critical violation: page, lesson + rewind, shortcuts, merge run, phone', async () => {
+  it('axe finds no serious or critical violation: page, lesson + rewind, shortcuts, merge run, compare, phone', async () => {
     const { page, log } = await env.newPage({ width: 1280, height: 900, bypassCSP: true });
     await page.goto(`${env.server.url}#lesson=align`);
     await waitReady(page);
@@ -45,6 +45,11 @@ describe('accessibility', () => {
     await choosePreset(page, 'merge-orthogonal');
     assert.equal(await playToEnd(page, 120_000), 'done');
     assert.deepEqual(await serious(page), [], 'merge run');
+    // Compare on: run B (λ = 0) beside the merge run, both trained.
+    await page.click('[data-testid="compare-quick-lambda0"]');
+    await page.waitForFunction(() => document.body.dataset.compare === 'on');
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    assert.deepEqual(await serious(page), [], 'compare on');
     await page.setViewportSize({ width: 390, height: 844 });
     assert.deepEqual(await serious(page), [], 'phone width');
     // On a phone the run bar stays on screen: Play is reachable at the top of the page, without scrolling.

@@ -99,6 +99,41 @@ describe('presentation mode', () => {
     assert.deepEqual(log.pageErrors, []);
   });
 
+  it("a link presents its charts; 'Share this view' gives that link and an iframe; a chart that is not there is refused", async () => {
+    const { page, log } = await env.newPage({ width: 1280, height: 800 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'norms');
+    await present(page, ['loss', 'norms']);
+    await page.click('[data-testid="present-share"] summary');
+    const link = await page.inputValue('[data-testid="present-link"]');
+    assert.ok(link.includes('?present=loss,norms#v=1&c='), link);
+    const embed = await page.inputValue('[data-testid="present-embed"]');
+    assert.ok(embed.startsWith('<iframe src="') && embed.includes('present=loss,norms') && embed.endsWith('</iframe>'), embed);
+    // Leaving takes present= out of the address (a reload shows the whole lab).
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="present"][hidden]', { state: 'attached' });
+    assert.equal(await page.evaluate(() => location.search), '');
+
+    // The link in another browser: the same two charts presented, of the same config.
+    const other = await env.newPage({ width: 1280, height: 800 });
+    await other.page.goto(link);
+    await waitReady(other.page);
+    await other.page.waitForSelector('[data-testid="present"]:not([hidden])');
+    assert.deepEqual(await other.page.$$eval('#present-grid > figure.chart', (fs) => fs.map((f) => f.dataset.chart)), ['loss', 'norms']);
+    assert.ok((await other.page.textContent('#explain-title')).startsWith('norms'));
+    assert.deepEqual(other.log.pageErrors, []);
+
+    // A chart key that is not there: the whole lab, and the notice says which charts there are.
+    const bad = await env.newPage();
+    await bad.page.goto(`${env.server.url}?present=nope`);
+    await waitReady(bad.page);
+    await bad.page.waitForFunction(() => /“nope” is not a chart here; the charts are: loss, /.test(document.querySelector('#notice')?.textContent || ''));
+    assert.equal(await bad.page.isHidden('[data-testid="present"]'), true);
+    assert.deepEqual(bad.log.pageErrors, []);
+    assert.deepEqual(log.pageErrors, []);
+  });
+
   it('four charts make a 2×2 grid', async () => {
     const W = 1280;
     const H = 800;
