@@ -99,6 +99,7 @@ export function enter(keys, { fullscreen = true } = {}) {
     if (card) move(card, grid);
   }
   grid.dataset.count = String(grid.children.length);
+  fillShare();
   overlay.hidden = false;
   document.body.classList.add('presenting');
   // Full screen where allowed (a user gesture, no iframe policy against it); the overlay covers the window anyway.

@@ -106,6 +106,7 @@ describe('presentation mode', () => {
     await choosePreset(page, 'norms');
     await present(page, ['loss', 'norms']);
     await page.click('[data-testid="present-share"] summary');
+    await page.waitForFunction(() => document.querySelector('[data-testid="present-link"]').value !== '');
     const link = await page.inputValue('[data-testid="present-link"]');
     assert.ok(link.includes('?present=loss,norms#v=1&c='), link);
     const embed = await page.inputValue('[data-testid="present-embed"]');
