@@ -144,6 +144,7 @@ fn history_data() -> SpectrumHistory {
         x_label: "step".into(),
         times,
         spectra,
+        cursor: None,
     }
 }
 
@@ -692,6 +693,7 @@ fn all_nan_shows_no_data() {
             layer: "W1".into(),
             times: vec![0.0, 1.0],
             spectra: vec![vec![f64::NAN; 3]; 2],
+            cursor: None,
             ..Default::default()
         }
     );
@@ -804,6 +806,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: vec![1.0],
                 spectra: vec![vec![3.0, 0.0, 1e-300]],
+                cursor: None,
                 ..Default::default()
             },
             false,
@@ -813,6 +816,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: vec![0.0, 1.0, 2.0],
                 spectra: vec![vec![1.0; 4]; 3],
+                cursor: None,
                 ..Default::default()
             },
             false,
@@ -822,6 +826,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: vec![f64::NAN, -1e300, 1e300, 5.0],
                 spectra: vec![vec![1.0, f64::NAN], vec![0.0, 0.0], vec![1e300, 1e-300, 1.0], vec![]],
+                cursor: None,
                 ..Default::default()
             },
             true,
@@ -831,6 +836,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: vec![0.0, 1.0, 2.0],
                 spectra: vec![vec![1.0, 0.5]],
+                cursor: None,
                 ..Default::default()
             },
             true,
@@ -840,6 +846,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: vec![-f64::MAX, f64::MAX],
                 spectra: vec![vec![1.0, 0.1]; 2],
+                cursor: None,
                 ..Default::default()
             },
             false,
@@ -849,6 +856,7 @@ fn spectrum_strip_survives_degenerate_data() {
                 layer: "W1".into(),
                 times: (0..5000).map(|i| i as f64).collect(),
                 spectra: vec![vec![1.0, 0.1, 0.01]; 5000],
+                cursor: None,
                 ..Default::default()
             },
             true,
@@ -1185,6 +1193,7 @@ fn write_chart_samples() {
                 layer: "W2".into(),
                 times: vec![3.0],
                 spectra: vec![vec![2.0, 1.0, 0.0]],
+                cursor: None,
                 ..Default::default()
             }
         )
@@ -1325,6 +1334,7 @@ fn random_garbage_never_panics() {
                 layer: "W".into(),
                 times: (0..len).map(|_| g.v()).collect(),
                 spectra: (0..len).map(|_| sv.clone()).collect(),
+                cursor: None,
                 ..Default::default()
             },
             w,

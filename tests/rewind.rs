@@ -120,3 +120,39 @@ fn a_thinned_history_rewinds_to_the_steps_it_kept_and_names_the_others() {
     assert_eq!(rewind::recorded_at_or_before(&end, between), Some(before));
     assert_eq!(rewind::recorded_at_or_before(&end, 0), Some(0));
 }
+
+/// Rewound, spectrum-over-time shows the whole run with a cursor at the step
+/// (not a history cut at it): the strips hold every recorded point of the
+/// latest state, and the chart draws the cursor (a white line) only when asked.
+#[test]
+fn spectrum_over_time_rewound_shows_the_whole_run_with_a_cursor() {
+    let run = run_of("data-span", |c| {
+        c.train.steps = 600;
+        c.train.record_every = 20;
+        c.train.history_len = 1000;
+    });
+    let (_, end) = paused_and_end(run, 0);
+    let whole = lowrank_lab::figures::spectrum_history(&end, 0);
+    let at = lowrank_lab::figures::spectrum_history_at(&end, 0, 240.0);
+    assert_eq!(at.len(), whole.len());
+    for (a, w) in at.iter().zip(&whole) {
+        assert_eq!((&a.times, &a.spectra), (&w.times, &w.spectra));
+        assert_eq!(*a.times.last().unwrap(), 600.0);
+        assert_eq!(a.cursor, Some(240.0));
+    }
+    let draw = |h: &[charts::SpectrumHistory]| charts::render_svg(900, 540, |a| charts::draw_spectrum_strips(a, h)).unwrap();
+    let white = |svg: &str| svg.matches(r##"stroke="#FFFFFF""##).count();
+    assert_eq!(white(&draw(&at)), white(&draw(&whole)) + at.len(), "one cursor line per strip");
+    let mut outside = at.clone();
+    outside[0].cursor = Some(1e9);
+    let (svg, report) = charts::render_svg_report(900, 540, |a| charts::draw_spectrum_strips(a, &outside)).unwrap();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.contains("cursor at 1000000000 outside the history")),
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(white(&svg), white(&draw(&whole)) + at.len() - 1);
+}

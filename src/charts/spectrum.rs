@@ -131,6 +131,9 @@ pub struct SpectrumHistory {
     pub times: Vec<f64>,
     /// Singular values (descending) at each moment.
     pub spectra: Vec<Vec<f64>>,
+    /// A vertical cursor at this x (the page's time slider when rewound), or None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<f64>,
 }
 
 /// Clip level of the heat strip: log10 σᵢ/σ₁ below this shows as this.
@@ -299,6 +302,17 @@ fn strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &SpectrumHisto
         let y0 = i as f64 + 0.5;
         plot.draw(&Rectangle::new([(edges[j], y0), (edges[k], y0 + 1.0)], viridis(z).filled()))
             .ce()?;
+    }
+    // The time slider's cursor: a white line edged in black, visible on every colour.
+    if let Some(x) = data.cursor.filter(|x| x.is_finite()) {
+        let (lo, hi) = (x0.min(x1), x0.max(x1));
+        if (lo..=hi).contains(&x) {
+            let line = vec![(x, 0.5), (x, n_max as f64 + 0.5)];
+            plot.draw(&PathElement::new(line.clone(), BLACK.stroke_width(4))).ce()?;
+            plot.draw(&PathElement::new(line, WHITE.stroke_width(2))).ce()?;
+        } else {
+            report.skipped.push(format!("{name}: cursor at {x} outside the history"));
+        }
     }
     drop(chart);
     if bar {

@@ -72,8 +72,20 @@ pub fn spectrum_history(s: &Snapshot, task: usize) -> Vec<SpectrumHistory> {
             x_label: s.x_label(),
             times: t.history.points.iter().map(|m| s.x_of(m)).collect(),
             spectra: t.history.points.iter().map(|m| m.layers[k].singular_values.clone()).collect(),
+            cursor: None,
         })
         .collect()
+}
+
+/// [`spectrum_history`] of the whole run `latest` with a cursor at x `at` (the
+/// time slider's step, or time under gradient flow): the rewound view shows
+/// where it stands in the full history, not a history cut at the step.
+pub fn spectrum_history_at(latest: &Snapshot, task: usize, at: f64) -> Vec<SpectrumHistory> {
+    let mut h = spectrum_history(latest, task);
+    for s in &mut h {
+        s.cursor = Some(at);
+    }
+    h
 }
 
 /// Task `task`'s trained layers over its history: `inst` and `avg` of each

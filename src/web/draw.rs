@@ -6,7 +6,7 @@
 use super::backend::{PageBackend, PageCanvas};
 use super::err;
 use crate::charts::{self, ChartReport};
-use crate::figures::registry::{self, ChartId, ChartInput, DrawError, Source};
+use crate::figures::registry::{self, ChartId, ChartInput, DrawError, SnapshotChart, Source};
 use crate::live::delta::{SnapshotDelta, SnapshotStore};
 use crate::live::rewind;
 use crate::run::{summary, Snapshot, TaskSnapshot};
@@ -284,8 +284,24 @@ impl ChartStore {
 
     /// A merge chart of a rewound view says why it is not drawn (the merge report is the latest state's).
     /// With a run B held, A and B together (`SnapshotChart::draw_compared`).
+    /// Rewound, spectrum-over-time shows the whole run with a cursor at the step.
     fn draw_shown(&self, area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
-        if let (ChartId::Snapshot(c), Some(b)) = (chart_id(chart)?, self.held_compare()) {
+        let id = chart_id(chart)?;
+        if let (ChartId::Snapshot(SnapshotChart::SpectrumOverTime), Some(_)) = (id, &self.view) {
+            let latest = self.held_latest()?;
+            let at = s.tasks.first().map_or(0.0, |t| s.x_of(&t.current));
+            let a = crate::figures::spectrum_history_at(latest, 0, at);
+            return match (self.compare.snapshot(), self.held_compare()) {
+                (Some(b), Some(_)) => {
+                    let t = crate::config::compare::texts(&latest.config, &b.config);
+                    let labels = charts::CompareLabels { a: t.a, b: t.b };
+                    charts::draw_spectrum_strips_compared(area, &a, &crate::figures::spectrum_history_at(b, 0, at), &labels)
+                }
+                _ => charts::draw_spectrum_strips(area, &a),
+            }
+            .map_err(err);
+        }
+        if let (ChartId::Snapshot(c), Some(b)) = (id, self.held_compare()) {
             let t = crate::config::compare::texts(&s.config, &b.config);
             let labels = charts::CompareLabels { a: t.a, b: t.b };
             return c.draw_compared(area, s, b, &labels).map_err(|e| match e {
