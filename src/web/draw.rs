@@ -120,6 +120,9 @@ pub struct ChartStore {
     /// Run B of a comparison (`draw_compare.rs`), and its rewound view at the same step.
     pub(super) compare: SnapshotStore,
     pub(super) compare_view: Option<Snapshot>,
+    /// What differs between A and B as held now (legends, alt texts): computed when either
+    /// changes (`refresh_labels`), not on every chart drawn.
+    pub(super) compare_labels: Option<charts::CompareLabels>,
 }
 
 /// What the page's time slider shows ([`ChartStore::rewind_json`]).
@@ -149,6 +152,7 @@ impl ChartStore {
             view: None,
             compare: SnapshotStore::new(),
             compare_view: None,
+            compare_labels: None,
         }
     }
 
@@ -160,6 +164,7 @@ impl ChartStore {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
         let whole = d.is_full();
         self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))?;
+        self.refresh_labels();
         if let Some((step, _)) = self.view.take() {
             // The history may have thinned since: show the last step still recorded at or before.
             self.rewind_to(step);
@@ -252,6 +257,7 @@ impl ChartStore {
         self.view = None;
         self.compare.clear();
         self.compare_view = None;
+        self.compare_labels = None;
     }
 
     /// Whether a snapshot is held.
@@ -293,18 +299,15 @@ impl ChartStore {
             let a = crate::figures::spectrum_history_at(latest, 0, at);
             return match (self.compare.snapshot(), self.held_compare()) {
                 (Some(b), Some(_)) => {
-                    let t = crate::config::compare::texts(&latest.config, &b.config);
-                    let labels = charts::CompareLabels { a: t.a, b: t.b };
-                    charts::draw_spectrum_strips_compared(area, &a, &crate::figures::spectrum_history_at(b, 0, at), &labels)
+                    let labels = self.labels()?;
+                    charts::draw_spectrum_strips_compared(area, &a, &crate::figures::spectrum_history_at(b, 0, at), labels)
                 }
                 _ => charts::draw_spectrum_strips(area, &a),
             }
             .map_err(err);
         }
         if let (ChartId::Snapshot(c), Some(b)) = (id, self.held_compare()) {
-            let t = crate::config::compare::texts(&s.config, &b.config);
-            let labels = charts::CompareLabels { a: t.a, b: t.b };
-            return c.draw_compared(area, s, b, &labels).map_err(|e| match e {
+            return c.draw_compared(area, s, b, self.labels()?).map_err(|e| match e {
                 DrawError::NoMerge if self.view.is_some() => {
                     JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND))
                 }
@@ -327,10 +330,9 @@ impl ChartStore {
         match chart_id(chart)? {
             ChartId::Snapshot(c) => Ok(match self.held_compare() {
                 Some(b) => {
-                    let a = self.held()?;
-                    let t = crate::config::compare::texts(&a.config, &b.config);
+                    let l = self.labels()?;
                     let alt = crate::figures::alt_text::alt_text;
-                    format!("{} — {}; {} — {}", t.a, alt(c, a), t.b, alt(c, b))
+                    format!("{} — {}; {} — {}", l.a, alt(c, self.held()?), l.b, alt(c, b))
                 }
                 None => crate::figures::alt_text::alt_text(c, self.held()?),
             }),

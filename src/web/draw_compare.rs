@@ -16,6 +16,7 @@ impl ChartStore {
     pub fn apply_compare(&mut self, delta_json: &str) -> Result<(), JsError> {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
         self.compare.apply(d).map_err(|e| JsError::new(&e.to_string()))?;
+        self.refresh_labels();
         if let Some(step) = self.rewound_step() {
             self.rewind_to(step);
         }
@@ -26,6 +27,7 @@ impl ChartStore {
     pub fn clear_compare(&mut self) {
         self.compare.clear();
         self.compare_view = None;
+        self.compare_labels = None;
     }
 
     /// Whether a run B is held.
@@ -51,6 +53,22 @@ impl ChartStore {
 }
 
 impl ChartStore {
+    /// Recompute what differs between A and B (after either's delta: a live λ change alters A).
+    pub(super) fn refresh_labels(&mut self) {
+        self.compare_labels = match (self.store.snapshot(), self.compare.snapshot()) {
+            (Some(a), Some(b)) => {
+                let t = crate::config::compare::texts(&a.config, &b.config);
+                Some(crate::charts::CompareLabels { a: t.a, b: t.b })
+            }
+            _ => None,
+        };
+    }
+
+    /// The held labels (a run B is held whenever they are asked for).
+    pub(super) fn labels(&self) -> Result<&crate::charts::CompareLabels, JsError> {
+        self.compare_labels.as_ref().ok_or_else(|| JsError::new("no run B held"))
+    }
+
     /// Run B as shown: at the rewound step, else its latest state.
     pub(super) fn held_compare(&self) -> Option<&Snapshot> {
         if self.rewound_step().is_some() {
