@@ -64,7 +64,10 @@ fn rewound_to_a_recorded_step_shows_what_the_paused_run_showed() {
         assert!(json(&before) == json(&p.history.points), "task {}: history points", r.task);
         assert_eq!(json(&r.status), json(&p.status), "task {}: status (running at step 240)", r.task);
     }
-    assert!(at.merge.is_none(), "the merge report is the latest state's, not recorded per step");
+    assert!(
+        at.merge.is_none(),
+        "not rebuilt from the history: the page trains the run again for it (live::replay)"
+    );
     assert!(at.claims.is_empty(), "the claims are checked on the latest state only");
     // Every chart that does not need the merge report draws the same picture
     // as the paused run's with its current point in its history.

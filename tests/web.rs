@@ -311,6 +311,59 @@ fn the_chart_store_follows_the_workers_deltas() {
     assert!(!store.has_snapshot());
 }
 
+#[wasm_bindgen_test]
+fn a_rewound_store_shows_the_merged_nets_and_boundaries_the_lab_trained_again_to_that_step() {
+    let cfg = r#"{"seed":5,"data":{"generator":"planar","tasks":2,"n":16,"d":6},"net":{"widths":[12]},"train":{"steps":60,"record_every":10},"merge":{"methods":["sum","mean"]}}"#;
+    let mut lab = web::Lab::new(cfg).unwrap();
+    assert!(lab.replay_needed());
+    lab.advance(30).unwrap();
+    let paused: serde_json::Value = serde_json::from_str(&lab.snapshot().unwrap()).unwrap();
+    let paused_boundaries = web::ChartData::new("boundaries_a", &lab.boundaries().unwrap()).unwrap();
+    lab.advance(30).unwrap();
+    let mut store = web::ChartStore::new();
+    store.apply(&lab.snapshot_delta(true).unwrap()).unwrap();
+    store.set_boundaries(&lab.boundaries().unwrap()).unwrap();
+    let latest: serde_json::Value = serde_json::from_str(&store.summary_json().unwrap()).unwrap();
+    assert_ne!(latest["merge"], paused["merge"], "training moved the merged nets");
+
+    store.rewind(30.0).unwrap();
+    assert_eq!(store.replay_wanted(), Some(30.0));
+    store.replay_pending(30.0, -1.0);
+    assert_eq!(store.replay_wanted(), None, "asked once");
+    assert!(store.replay_waiting());
+    // Until the replay arrives nothing of the latest state stands in.
+    let waiting: serde_json::Value = serde_json::from_str(&store.shown_summary_json().unwrap()).unwrap();
+    assert!(waiting["merge"].is_null());
+    assert!(store.merge_pending_note().unwrap().contains("step 30: training the run again"));
+    let e = error_text(store.svg("boundaries_a", 300, 200).unwrap_err());
+    assert!(e.starts_with("Decision boundaries at step 30"), "{e}");
+
+    lab.replay_aim(30.0).unwrap();
+    let mut calls = 0;
+    while !lab.replay_advance(7).unwrap() {
+        calls += 1;
+    }
+    assert_eq!(calls, 4, "30 steps in budgets of 7");
+    store.set_replayed(&lab.replay_result().unwrap()).unwrap();
+    assert!(!store.replay_waiting() && store.merge_pending_note().is_none());
+    let shown: serde_json::Value = serde_json::from_str(&store.shown_summary_json().unwrap()).unwrap();
+    assert_eq!(shown["merge"], paused["merge"], "the merge report of the run paused at step 30");
+    assert_eq!(
+        store.svg("boundaries_a", 300, 200).unwrap(),
+        paused_boundaries.svg("boundaries_a", 300, 200).unwrap()
+    );
+
+    // Back to live: the latest state's; a step before the replay's starts a new one.
+    store.rewind(-1.0).unwrap();
+    let live: serde_json::Value = serde_json::from_str(&store.shown_summary_json().unwrap()).unwrap();
+    assert_eq!(live["merge"], latest["merge"]);
+    lab.replay_aim(10.0).unwrap();
+    while !lab.replay_advance(100).unwrap() {}
+    let back: serde_json::Value = serde_json::from_str(&lab.replay_result().unwrap()).unwrap();
+    assert_eq!(back["step"], 10);
+    assert!(lab.replay_aim(0.5).is_err());
+}
+
 fn pixels(c: &HtmlCanvasElement) -> Vec<u8> {
     let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
     ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap().data().0

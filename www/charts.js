@@ -21,7 +21,6 @@ const PRESENT_TEXT_SCALE = { one: 1.6, grid: 1.25 };
 let wasm = null;
 /** The live snapshot the charts draw from (a wasm ChartStore). */
 export let snapshots = null;
-let boundariesText = null;
 const ownSources = new Map(); // card key → {draw(canvas, id, dpr), svg(id, w, h)} (sweep charts)
 let hooks = { frame: () => {}, drawn: () => {}, stem: () => 'custom' };
 const dirty = new Set();
@@ -65,37 +64,24 @@ function chartCards() {
 /** Whether chart `id` has something to draw. */
 function chartReady(id) {
   if (ownSources.has(id)) return ownSources.get(id) !== null;
-  if (id.startsWith('boundaries_')) return !!boundariesText;
+  if (id.startsWith('boundaries_')) return snapshots !== null && snapshots.has_boundaries();
   return snapshots !== null && snapshots.has_snapshot();
 }
 
-/** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`); may throw if its data does not parse. */
+/** What chart `id` draws from (`.draw(canvas, id, dpr)`, `.svg(id, w, h)`): the live snapshot's
+ * ChartStore (snapshot charts and decision boundaries, at the state shown), or the card's own source. */
 function chartSource(id) {
   if (ownSources.has(id)) return ownSources.get(id);
-  if (id.startsWith('boundaries_')) return chartData(id, boundariesText);
   return snapshots;
 }
 
-// Boundary data: parsed once per text in Rust and drawn into every panel from
-// it (the snapshot charts draw from `snapshots`).
-const parsedSources = new Map(); // source name -> { text, data }
-
-function chartData(id, json) {
-  const name = 'boundaries';
-  const cached = parsedSources.get(name);
-  if (cached && cached.text === json) return cached.data;
-  if (cached) {
-    parsedSources.delete(name);
-    cached.data.free();
-  }
-  const data = new wasm.ChartData(id, json);
-  parsedSources.set(name, { text: json, data });
-  return data;
-}
-
-/** New boundary panels (JSON) from the worker. */
+/** New boundary panels (JSON) from the worker: the ChartStore parses and keeps them. */
 export function setBoundaries(text) {
-  boundariesText = text;
+  try {
+    snapshots.set_boundaries(text);
+  } catch (e) {
+    showError('decision boundaries', errorText(e));
+  }
 }
 
 /**
@@ -125,7 +111,6 @@ export function setCardSource(key, source) {
 /** Forget the run's chart data (a new or restored run follows). */
 export function clearRun() {
   if (snapshots) snapshots.clear();
-  boundariesText = null;
 }
 
 /** Every chart is redrawn when next on screen. */
@@ -157,7 +142,8 @@ function drawCard(card) {
     const report = JSON.parse(source.draw(canvas, id, ratio));
     // The canvas's text alternative: Rust's sentence with the numbers the chart shows now
     // (snapshot charts), else the card's caption.
-    canvas.setAttribute('aria-label', source === snapshots ? snapshots.alt_text(id) : $('figcaption span', card).textContent);
+    const ownAlt = source === snapshots && !id.startsWith('boundaries_');
+    canvas.setAttribute('aria-label', ownAlt ? snapshots.alt_text(id) : $('figcaption span', card).textContent);
     // Skipped data is printed once, on the chart itself ("Not drawn: …", part of PNG/SVG exports too).
     note.textContent = '';
     note.classList.remove('warn');
@@ -169,6 +155,9 @@ function drawCard(card) {
       $('#timing').textContent = `first chart ${firstChartMs} ms after navigation`;
     }
   } catch (e) {
+    // Nothing valid was drawn (e.g. merged nets at a rewound step not trained again yet): no stale picture under the note.
+    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    canvas.setAttribute('aria-label', errorText(e));
     note.textContent = errorText(e);
     note.classList.add('warn');
   }

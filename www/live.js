@@ -40,6 +40,8 @@ export function clear() {
 /** The summary the tables show: the rewound state's while the time slider is back (rewind.js), else the latest. */
 function shown() {
   const s = rewind.rewound() ? JSON.parse(charts.snapshots.shown_summary_json()) : latest;
+  // Rewound without its merged nets yet: the merge tables say why (Rust's words).
+  if (s && rewind.rewound() && !s.merge) s.merge_pending = charts.snapshots.merge_pending_note();
   // Run B of a comparison at the same state, and what differs (Rust's words): the Now table shows both.
   const b = charts.snapshots.compare_summary_json();
   if (!s || !b) return s;

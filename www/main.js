@@ -34,7 +34,7 @@ import { renderTables } from './tables.js';
 import * as sweep from './sweep.js';
 import { initDownloads, fillWeightsPicker, stem } from './downloads.js';
 import { installTestHooks } from './test-hooks.js';
-import { initRewind, moveBy as rewindBy } from './rewind.js';
+import { initRewind, moveBy as rewindBy, replayed as rewindReplayed } from './rewind.js';
 import { initKeys } from './keys.js';
 import { initPresent, fromLink as presentFromLink } from './present.js';
 import * as lessons from './lessons.js';
@@ -68,6 +68,7 @@ const runHandlers = {
   liveChanged: () => status.renderLiveChanges(),
   crashed: () => live.crashed(),
   compare: () => compare.follow(),
+  replay: (m) => rewindReplayed(m),
   savedRecord: () => ({ preset: form.preset, presetModified: form.modified }),
   record: (record) => {
     refreshLink();
@@ -170,7 +171,7 @@ async function boot() {
     renderTables(s);
     lessons.follow(s);
   });
-  initRewind({ reshow: live.reshow });
+  initRewind({ reshow: live.reshow, replay: (step) => runs.send('replay', { step }) });
   status.initStatus({
     taskNames: () => (live.latest ? live.latest.tasks.map((t) => t.task) : []),
     keptStep: (task) => {

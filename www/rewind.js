@@ -2,12 +2,15 @@
 // snapshot at the chosen recorded step (ChartStore.rewind, src/live/rewind.rs)
 // and every snapshot chart and the tables show it; the slider's right end is
 // the live state, which training keeps moving. Play-back walks the slider
-// through the recorded steps at a chosen rate. The merged nets, the claims and
-// the decision boundaries are the latest state's (they need the weights, which
-// are not recorded per step): the page says so while rewound.
+// through the recorded steps at a chosen rate. The merged nets and the decision
+// boundaries need the weights, which are not recorded: the training worker
+// trains the run again from its start to the step shown (src/live/replay.rs)
+// and the page shows them when they arrive (the note says how far it is). The
+// claims stay the latest state's: the page says so while rewound.
 //
 // DOM and scheduling only: the steps, their x values, the spacing and the
-// note come from Rust (rewind_json).
+// notes come from Rust (rewind_json); what to ask the worker to replay too
+// (ChartStore.replay_wanted).
 
 import { $ } from './dom.js';
 import { fmt } from './format.js';
@@ -16,10 +19,16 @@ import * as charts from './charts.js';
 let view = null; // the last rewind_json(), parsed
 let timer = null;
 let reshow = () => {};
+let askReplay = () => {};
+let replaying = false; // a replay was asked for since the page was last live
 
-/** `h.reshow()`: the tables and charts show the state ChartStore now shows. */
+/**
+ * `h.reshow()`: the tables and charts show the state ChartStore now shows;
+ * `h.replay(step)`: the training worker replays the run to `step` (null: drop the replay).
+ */
 export function initRewind(h) {
   reshow = h.reshow;
+  askReplay = h.replay;
   $('#rewind-slider').addEventListener('input', () => go(Number($('#rewind-slider').value)));
   $('#rewind-play').addEventListener('click', () => (timer ? stopPlayback() : startPlayback()));
   $('#rewind-live').addEventListener('click', () => go(view ? view.steps.length : 0));
@@ -28,8 +37,30 @@ export function initRewind(h) {
 /** A new snapshot is held: the slider's range follows the history (a rewound step stays). */
 export function followed() {
   if (!charts.snapshots || !charts.snapshots.has_snapshot()) return;
+  replayIfWanted();
   view = JSON.parse(charts.snapshots.rewind_json());
   render();
+}
+
+/** The worker's answer on a replay (run.js: 'replayed', 'replay_progress' or 'replay_failed'). */
+export function replayed(m) {
+  if (!charts.snapshots) return;
+  if (m.type === 'replayed') charts.snapshots.set_replayed(m.result);
+  else if (m.type === 'replay_progress') charts.snapshots.replay_pending(m.step, m.at);
+  else charts.snapshots.replay_failed(m.step, m.message);
+  if (!charts.snapshots.has_snapshot()) return;
+  view = JSON.parse(charts.snapshots.rewind_json());
+  render();
+  reshow();
+}
+
+/** Ask the worker for the merged nets and boundaries at the step shown, if they are wanted and not asked for yet. */
+function replayIfWanted() {
+  const step = charts.snapshots.replay_wanted();
+  if (step === undefined) return;
+  charts.snapshots.replay_pending(step, -1);
+  replaying = true;
+  askReplay(step);
 }
 
 /** The run is gone (a new or restored run follows): back to live, slider hidden. */
@@ -66,6 +97,12 @@ function go(i) {
   if (!view) return;
   const live = i >= view.steps.length;
   charts.snapshots.rewind(live ? -1 : view.steps[i]);
+  if (live && replaying) {
+    // Back at the live state: the worker frees its second copy of the run.
+    replaying = false;
+    askReplay(null);
+  }
+  replayIfWanted();
   view = JSON.parse(charts.snapshots.rewind_json());
   render();
   reshow();
@@ -89,7 +126,9 @@ function render() {
   $('#rewind-live').disabled = live;
   $('#rewind-spacing').textContent = `recorded every ${view.spacing} steps (${n} points)`;
   $('#rewind-note').hidden = live;
-  $('#rewind-note').textContent = live ? '' : `Claims, merged nets and decision boundaries stay at the latest step (${view.latest}): ${view.not_rewound}.`;
+  $('#rewind-note').textContent = live ? '' : `Claims stay at the latest step (${view.latest}): ${view.not_rewound}.`;
+  $('#rewind-replay').hidden = live || !view.replay_note;
+  $('#rewind-replay').textContent = live ? '' : view.replay_note || '';
 }
 
 function startPlayback() {
@@ -98,6 +137,11 @@ function startPlayback() {
   if (position() >= view.steps.length) go(0);
   $('#rewind-play').textContent = '❚❚ Stop replay';
   const tick = () => {
+    // The merged nets and boundaries of the step shown are still being trained again: wait for them.
+    if (charts.snapshots.replay_waiting()) {
+      timer = setTimeout(tick, 50);
+      return;
+    }
     const next = position() + 1;
     if (next >= view.steps.length) {
       go(view.steps.length - 1);

@@ -89,7 +89,7 @@ export function request(type, extra) {
  * status(text or null: from the progress), changed() (buttons to redraw),
  * cleared() (the page's view of the run is reset), newRun(), restoredRun(),
  * restoredConfig(config, record), importing(), resetView(), liveChanged(),
- * crashed(), compare() (run.compare changed), savedRecord() (the form's part of a saved run), record(record) (what
+ * crashed(), compare() (run.compare changed), replay(m) (the rewound step's replay: done, progress or failed), savedRecord() (the form's part of a saved run), record(record) (what
  * reproduces the run changed: the link follows), restarting(aside) and restarted(aside)
  * (a new run replaced a trained one, kept aside for Undo), setAside(q) (a config that
  * crashed the worker twice was set aside: start from the default config).
@@ -379,6 +379,12 @@ function onWorkerMessage(ev) {
       run.recordText = m.record;
       run.record = JSON.parse(m.record);
       on.record(run.record);
+      break;
+    case 'replayed':
+    case 'replay_progress':
+    case 'replay_failed':
+      if (m.runId !== run.id) break;
+      on.replay(m);
       break;
     case 'restore_failed':
       onRestoreFailed(m);

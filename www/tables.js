@@ -13,6 +13,9 @@ function noteOr(note, number, testid) {
   return note ? cell('td', note, { class: 'note', 'data-testid': testid }) : number();
 }
 
+/** The tables filled from the merge report. */
+const MERGE_TABLES = ['#merge-table', '#methods-table', '#overlap-table', '#bound-table', '#diag-table', '#energy-table', '#path-table'];
+
 /** Fill the tables from snapshot `s` (its current metrics and merge report). */
 export function renderTables(s) {
   if (!s) return;
@@ -33,7 +36,11 @@ export function renderTables(s) {
   );
 
   const merge = s.merge;
-  if (!merge) return;
+  if (!merge) {
+    // A rewound step whose merged nets are being trained again (Rust's note): no latest numbers in their place.
+    if (s.merge_pending) for (const id of MERGE_TABLES) fillTable($(id), ['merged nets'], [[cell('td', s.merge_pending)]]);
+    return;
+  }
   // Every net on every task.
   const tasks = s.tasks.map((t) => t.task);
   const nets = [];

@@ -303,6 +303,7 @@ function adopt(next, id) {
   if (lab) lab.free();
   lab = next;
   runId = id;
+  replayGen += 1; // an older run's replay stops
   if (claimsPreset) lab.check_claims(claimsPreset);
   planar = JSON.parse(lab.config_json()).data.generator === 'planar';
   chunk = 1;
@@ -392,8 +393,62 @@ function setCompare(sets) {
   }
 }
 
+// The run trained again to a rewound step (Lab.replay_*, src/live/replay.rs): in
+// budgets between the training loop's, so the worker keeps answering; a newer
+// request replaces an older one; progress goes out at most every REPLAY_REPORT_MS.
+const REPLAY_REPORT_MS = 250;
+let replayGen = 0;
+let replayChunk = 16;
+function replay(step) {
+  const gen = ++replayGen;
+  const id = runId; // results go out under the run they were asked for
+  if (step === null || step === undefined) {
+    lab.replay_drop();
+    return;
+  }
+  if (!lab.replay_needed()) return;
+  try {
+    lab.replay_aim(step);
+  } catch (e) {
+    post({ type: 'replay_failed', runId: id, step, message: errorMessage(e) });
+    return;
+  }
+  let reported = performance.now();
+  const tick = () => {
+    if (gen !== replayGen || !lab || dead) return;
+    try {
+      const t0 = performance.now();
+      let there = false;
+      while (!there && performance.now() - t0 < BUDGET_MS) {
+        const c0 = performance.now();
+        there = lab.replay_advance(replayChunk);
+        const dt = performance.now() - c0;
+        if (dt < BUDGET_MS / 8) replayChunk = Math.min(replayChunk * 2, 1 << 20);
+        else if (dt > BUDGET_MS / 2) replayChunk = Math.max(1, Math.floor(replayChunk / 2));
+      }
+      if (there) {
+        post({ type: 'replayed', runId: id, step, result: lab.replay_result() });
+        return;
+      }
+      if (performance.now() - reported >= REPLAY_REPORT_MS) {
+        reported = performance.now();
+        post({ type: 'replay_progress', runId: id, step, at: JSON.parse(lab.replay_progress()).step });
+      }
+    } catch (e) {
+      if (isTrap(e)) crash(e);
+      else post({ type: 'replay_failed', runId: id, step, message: errorMessage(e) });
+      return;
+    }
+    yieldThen(tick);
+  };
+  yieldThen(tick);
+}
+
 function handle(msg) {
   switch (msg.type) {
+    case 'replay':
+      if (lab) replay(msg.step);
+      break;
     case 'compare':
       // A new comparison starts both runs at step 0 (a new run id); stopping one keeps A where it is.
       if (!lab) return;
@@ -447,6 +502,7 @@ function handle(msg) {
       stopTraining();
       lab.reset();
       runId = msg.runId;
+      replayGen += 1;
       recordMessage();
       rate = { t: 0, step: 0, perSec: null };
       progressMessage(true);

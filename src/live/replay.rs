@@ -12,7 +12,8 @@
 //! the replay at step k *is* the run paused at step k, and the memory it costs
 //! is one more run (freed when the page goes back to live).
 //!
-//! Cost: k steps, once; moving forward from the last replayed step costs only
+//! Cost: k steps without history points (their metrics cost more than the
+//! step for small nets), once; moving forward from the last replayed step costs only
 //! the steps between (play-back walks forward), moving back starts again.
 
 use crate::charts::BoundaryData;
@@ -68,6 +69,8 @@ impl Replay {
         let cfg = record.config.clone().validate().map_err(|e| ReplayError::Config(e.to_string()))?;
         let mut run = Run::new(&cfg);
         run.set_span_steps(span_steps);
+        // Only the weights where it stops are read: no history points on the way.
+        run.set_record_history(false);
         Ok(Replay {
             record: record.clone(),
             run,

@@ -13,15 +13,16 @@
 //! paused there shows: the history point is the same `Metrics`), the notes
 //! derived from them (`run::notes`), and the status it had (running, unless
 //! the task had already ended by then). What is not recorded per step, and so
-//! is absent: the merge report (computed from the nets' weights at the latest
-//! state) and the claims (checked on the latest state); [`NOT_REWOUND`] says
-//! so where the page shows them.
+//! is absent here: the merge report and the decision boundaries (they need
+//! the weights: the page replays the run to the step for them,
+//! [`super::replay`]) and the claims (checked on the state training has
+//! reached); [`NOT_REWOUND`] says so where the page shows them.
 
 use crate::run::{notes, Snapshot, TaskSnapshot};
 use crate::train::Status;
 
 /// What the page says in place of what a rewound snapshot does not have.
-pub const NOT_REWOUND: &str = "they need the weights, which are not recorded per step";
+pub const NOT_REWOUND: &str = "a claim is checked on the state training has reached, not on a rewound one";
 
 /// Why a snapshot cannot be rewound to a step.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -343,6 +343,13 @@ impl Run {
         self.trainers.iter_mut().fold(false, |any, t| t.set_span_steps(on) | any)
     }
 
+    /// Record history points after the first, or not (`Trainer::set_record_history`).
+    pub fn set_record_history(&mut self, on: bool) {
+        for t in &mut self.trainers {
+            t.set_record_history(on);
+        }
+    }
+
     /// Advance every task's trainer by at most `max_steps`.
     pub fn advance(&mut self, max_steps: u64) {
         for t in &mut self.trainers {

@@ -116,13 +116,17 @@ pub struct ChartStore {
     pub(super) store: SnapshotStore,
     /// The rewound view (the step asked for, and the snapshot at the recorded
     /// step shown for it), or None: the latest state is shown.
-    view: Option<(u64, Snapshot)>,
+    pub(super) view: Option<(u64, Snapshot)>,
     /// Run B of a comparison (`draw_compare.rs`), and its rewound view at the same step.
     pub(super) compare: SnapshotStore,
     pub(super) compare_view: Option<Snapshot>,
     /// What differs between A and B as held now (legends, alt texts): computed when either
     /// changes (`refresh_labels`), not on every chart drawn.
     pub(super) compare_labels: Option<charts::CompareLabels>,
+    /// The latest state's decision-boundary panels (planar runs), parsed once per arrival.
+    pub(super) boundaries: Option<Vec<Vec<crate::charts::BoundaryData>>>,
+    /// The merge report and boundaries replayed for a rewound step (`draw_rewind.rs`).
+    pub(super) replayed: super::draw_rewind::Replayed,
 }
 
 /// What the page's time slider shows ([`ChartStore::rewind_json`]).
@@ -141,6 +145,9 @@ struct RewindView {
     spacing: u64,
     /// What a rewound view does not show, and why.
     not_rewound: &'static str,
+    /// Where the replay of the merged nets and boundaries at the step shown stands, in words
+    /// (null: live, or nothing to replay).
+    replay_note: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -153,6 +160,8 @@ impl ChartStore {
             compare: SnapshotStore::new(),
             compare_view: None,
             compare_labels: None,
+            boundaries: None,
+            replayed: Default::default(),
         }
     }
 
@@ -164,6 +173,10 @@ impl ChartStore {
         let d: SnapshotDelta = serde_json::from_str(delta_json).map_err(err)?;
         let whole = d.is_full();
         self.store.apply(d).map_err(|e| JsError::new(&e.to_string()))?;
+        if whole {
+            // A reset or a rollback may have changed what was trained at a replayed step.
+            self.replayed = Default::default();
+        }
         self.refresh_labels();
         if let Some((step, _)) = self.view.take() {
             // The history may have thinned since: show the last step still recorded at or before.
@@ -209,6 +222,7 @@ impl ChartStore {
             latest: s.tasks.first().map_or(0, |t| t.current.step),
             spacing: h.map_or(0, |h| h.stride) * s.config.train.record_every,
             not_rewound: rewind::NOT_REWOUND,
+            replay_note: self.replay_note(),
         };
         serde_json::to_string(&view).map_err(err)
     }
@@ -230,6 +244,7 @@ impl ChartStore {
             }
             _ => None,
         };
+        self.attach_replayed();
     }
 
     /// The latest snapshot without its histories, as JSON: what the page's tables and
@@ -258,6 +273,8 @@ impl ChartStore {
         self.compare.clear();
         self.compare_view = None;
         self.compare_labels = None;
+        self.boundaries = None;
+        self.replayed = Default::default();
     }
 
     /// Whether a snapshot is held.
@@ -293,6 +310,9 @@ impl ChartStore {
     /// Rewound, spectrum-over-time shows the whole run with a cursor at the step.
     fn draw_shown(&self, area: &DrawingArea<PageBackend<'_>, Shift>, chart: &str, s: &Snapshot) -> Result<ChartReport, JsError> {
         let id = chart_id(chart)?;
+        if let ChartId::Boundaries(task) = id {
+            return self.draw_boundaries(area, task);
+        }
         if let (ChartId::Snapshot(SnapshotChart::SpectrumOverTime), Some(_)) = (id, &self.view) {
             let latest = self.held_latest()?;
             let at = s.tasks.first().map_or(0.0, |t| s.x_of(&t.current));
@@ -308,15 +328,13 @@ impl ChartStore {
         }
         if let (ChartId::Snapshot(c), Some(b)) = (id, self.held_compare()) {
             return c.draw_compared(area, s, b, self.labels()?).map_err(|e| match e {
-                DrawError::NoMerge if self.view.is_some() => {
-                    JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND))
-                }
+                DrawError::NoMerge if self.view.is_some() => JsError::new(&self.no_merge_text()),
                 e => err(e),
             });
         }
         match (chart_id(chart)?, &self.view) {
             (ChartId::Snapshot(c), Some(_)) => c.draw(area, s).map_err(|e| match e {
-                DrawError::NoMerge => JsError::new(&format!("merged nets are shown at the latest step only: {}", rewind::NOT_REWOUND)),
+                DrawError::NoMerge => JsError::new(&self.no_merge_text()),
                 e => err(e),
             }),
             _ => draw_snapshot_chart(area, chart, s),

@@ -21,6 +21,8 @@ pub struct Lab {
     pub(super) deltas: DeltaEncoder,
     /// Run B of a comparison, trained beside this run (`lab_compare.rs`).
     pub(super) compare: Option<super::lab_compare::CompareRun>,
+    /// This run trained again toward a rewound step (`lab_rewind.rs`).
+    pub(super) replay: Option<crate::live::replay::Replay>,
 }
 
 #[wasm_bindgen]
@@ -35,6 +37,7 @@ impl Lab {
             run,
             deltas: DeltaEncoder::new(),
             compare: None,
+            replay: None,
         })
     }
 
@@ -170,6 +173,7 @@ impl Lab {
             run,
             deltas: DeltaEncoder::new(),
             compare: None,
+            replay: None,
         })
     }
 

@@ -31,6 +31,9 @@ mod config;
 mod digits;
 #[cfg(web_page)]
 mod draw;
+// A rewound step's replayed merge report and boundaries in the page's ChartStore.
+#[cfg(web_page)]
+mod draw_rewind;
 // Run B of a comparison in the page's ChartStore.
 #[cfg(web_page)]
 mod draw_compare;
@@ -39,6 +42,9 @@ mod lab;
 // Run B of a comparison, beside the Lab's run.
 #[cfg(web_worker)]
 mod lab_compare;
+// The run trained again to a rewound step (merge report, boundaries).
+#[cfg(web_worker)]
+mod lab_rewind;
 // The guided path's steps for the page's "Start here" panel.
 #[cfg(web_page)]
 mod lessons;

@@ -2,11 +2,13 @@
 // run paused at that step showed (the Now table's exact values, per task and
 // per layer), every snapshot chart redraws at that step, "Back to live"
 // returns to the end, replay walks forward, and the page says what is not
-// rewound (claims, merges, boundaries: the weights are not recorded per step).
+// rewound (claims). The merged nets and decision boundaries need the weights,
+// which are not recorded: the worker trains the run again to the step, and the
+// merge tables and boundary panels then equal those of the run paused there.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { setup, waitReady, choosePreset, text, stepBy, playToEnd } from './helpers.mjs';
+import { setup, waitReady, choosePreset, text, stepBy, playToEnd, setControl } from './helpers.mjs';
 
 /** The Now tables' cells as shown ({testid: text}) and their exact values ({testid: data-value}). */
 async function nowNumbers(page) {
@@ -35,6 +37,18 @@ function assertSameState(rewound, paused) {
     const [a, b] = [Number(r), Number(p)];
     assert.ok(Math.abs(a - b) <= 1e-13 * Math.max(Math.abs(a), Math.abs(b), 1e-300), `${id}: ${r} vs ${p}`);
   }
+}
+
+/** Every merge table's exact values ({testid: data-value}). */
+async function mergeNumbers(page) {
+  return page.$$eval('#merge-panel [data-testid][data-value]', (els) => Object.fromEntries(els.map((e) => [e.dataset.testid, e.dataset.value])));
+}
+
+/** Chart `key`'s SVG download. */
+async function chartSvg(page, key) {
+  await page.locator(`figure[data-chart="${key}"]`).scrollIntoViewIfNeeded();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`figure[data-chart="${key}"] [data-dl="svg"]`)]);
+  return fs.readFileSync(await download.path(), 'utf8');
 }
 
 describe('rewind', () => {
@@ -104,5 +118,48 @@ describe('rewind', () => {
     assert.ok(Number(stopped) < 4000);
     assert.match(await text(page, 'rewind-label'), new RegExp(`^step ${stopped} of 4000$`));
     assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('rewound, the merge tables and decision boundaries are those of the run paused at that step (trained again to it)', async () => {
+    const { page, log } = await env.newPage({ width: 1280, height: 900 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await page.selectOption('[data-testid="control-data.generator"]', 'planar');
+    await setControl(page, 'data.tasks', '2');
+    await setControl(page, 'train.steps', '400');
+    await page.waitForFunction(() => {
+      const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
+      return c.data.generator === 'planar' && c.data.tasks === 2 && c.train.steps === 400;
+    });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    const every = JSON.parse(await page.textContent('[data-testid="config-json"]')).train.record_every;
+    await stepBy(page, 10, 100);
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-boundaries_a"]').width > 100);
+    const paused = await mergeNumbers(page);
+    assert.ok(Object.keys(paused).length >= 8, Object.keys(paused).join(' '));
+    const pausedSvg = await chartSvg(page, 'boundaries_a');
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]').dataset.value === '400');
+    const end = await mergeNumbers(page);
+    assert.notDeepEqual(end, paused, 'training moved the merged nets');
+
+    await page.fill('[data-testid="rewind-slider"]', String(100 / every));
+    assert.match(await text(page, 'rewind-label'), /^step 100 of 400$/);
+    // Until the worker has trained the run again to step 100, nothing of the latest state stands in.
+    await page.waitForFunction(() => /^Merged nets and decision boundaries at step 100: the run trained again from its start/.test(document.querySelector('[data-testid="rewind-replay"]').textContent), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]').dataset.value === '100');
+    assert.deepEqual(await mergeNumbers(page), paused, 'the merge tables at step 100, exactly');
+    assert.equal(await chartSvg(page, 'boundaries_a'), pausedSvg, 'the boundary panels at step 100, exactly');
+    assert.match(await text(page, 'rewind-note'), /^Claims stay at the latest step \(400\)/);
+
+    // Back to live: the latest state's again.
+    await page.click('[data-testid="rewind-live"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]').dataset.value === '400');
+    assert.deepEqual(await mergeNumbers(page), end);
+    assert.equal(await page.isHidden('[data-testid="rewind-replay"]'), true);
+    const notes = await page.locator('#merge-panel .chart-note, figure.boundary .chart-note').allTextContents();
+    assert.deepEqual(notes.filter((n) => n.trim()), []);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(log.consoleErrors, []);
   });
 });
