@@ -113,3 +113,40 @@ fn the_outside_span_chart_plots_the_recorded_part_with_the_derived_reference() {
     let d = charts::outside_span_data(&trained(&full), 0);
     assert!(d.undefined.as_deref().unwrap().starts_with("0 at every step"));
 }
+
+#[test]
+fn decision_boundaries_put_a_row_over_b_row_each_titled_with_its_run() {
+    let mut a = lowrank_lab::presets::find("merge-orthogonal").unwrap().config().unwrap();
+    a.data.generator = lowrank_lab::config::Generator::Planar;
+    a.train.steps = 40;
+    let b = compare(&a, &["train.lambda=0".to_string()], |c| c.validate()).unwrap();
+    let t = texts(&a, b.b.config());
+    let labels = CompareLabels { a: t.a, b: t.b };
+    let panels = |c: &Config| {
+        let mut run = Run::new(&c.validate().unwrap());
+        run.run_to_end();
+        lowrank_lab::figures::boundary_panels(&run.synced())
+    };
+    let (pa, pb) = (panels(&a), panels(b.b.config()));
+    let draw = |b: Option<&[charts::BoundaryData]>| {
+        let mut buf = String::new();
+        let report = {
+            let root = SVGBackend::with_string(&mut buf, (1200, 900)).into_drawing_area();
+            let r = charts::draw_boundaries_compared(&root, &pa[0], b, &labels).unwrap();
+            root.present().unwrap();
+            r
+        };
+        (buf, report)
+    };
+    let (svg, report) = draw(Some(&pb[0]));
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    for (label, set) in [(&labels.a, &pa[0]), (&labels.b, &pb[0])] {
+        for d in set {
+            let title = format!("{label} — {}", d.title);
+            assert!(svg.contains(&title), "panel title `{title}` is drawn");
+        }
+    }
+    let (svg, report) = draw(None);
+    assert!(!svg.contains(&format!("{} — ", labels.b)));
+    assert_eq!(report.skipped, vec![format!("{}: no decision boundaries for this task", labels.b)]);
+}

@@ -364,6 +364,31 @@ fn a_rewound_store_shows_the_merged_nets_and_boundaries_the_lab_trained_again_to
     assert!(lab.replay_aim(0.5).is_err());
 }
 
+#[wasm_bindgen_test]
+fn with_a_comparison_run_b_is_trained_again_to_the_same_step() {
+    let cfg =
+        r#"{"seed":5,"data":{"generator":"planar","tasks":2,"n":16,"d":6},"net":{"widths":[12]},"train":{"steps":60,"record_every":10}}"#;
+    let mut lab = web::Lab::new(cfg).unwrap();
+    lab.set_compare(r#"["train.lambda=0"]"#).unwrap();
+    lab.advance(30).unwrap();
+    let b30: serde_json::Value = serde_json::from_str(&lab.compare_delta(true).unwrap().unwrap()).unwrap();
+    let b_bound30: serde_json::Value = serde_json::from_str(&lab.compare_boundaries().unwrap().unwrap()).unwrap();
+    assert!(!b30["merge"].is_null() && b_bound30.as_array().unwrap().len() == 2);
+    lab.advance(30).unwrap();
+    lab.replay_aim(30.0).unwrap();
+    while !lab.replay_advance(7).unwrap() {}
+    let r: serde_json::Value = serde_json::from_str(&lab.replay_result().unwrap()).unwrap();
+    assert_eq!(r["step"], 30);
+    assert_eq!(r["compare"]["merge"], b30["merge"], "B's merge report at step 30");
+    assert_eq!(r["compare"]["boundaries"], b_bound30, "B's boundary panels at step 30");
+    assert_ne!(r["merge"], r["compare"]["merge"], "A (λ = 0.01) and B (λ = 0) differ");
+    lab.clear_compare();
+    lab.replay_aim(30.0).unwrap();
+    while !lab.replay_advance(7).unwrap() {}
+    let r: serde_json::Value = serde_json::from_str(&lab.replay_result().unwrap()).unwrap();
+    assert!(r["compare"].is_null());
+}
+
 fn pixels(c: &HtmlCanvasElement) -> Vec<u8> {
     let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
     ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap().data().0

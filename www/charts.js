@@ -75,6 +75,15 @@ function chartSource(id) {
   return snapshots;
 }
 
+/** Run B's boundary panels (JSON), with a comparison: drawn in a row under A's. */
+export function setCompareBoundaries(text) {
+  try {
+    snapshots.set_compare_boundaries(text);
+  } catch (e) {
+    showError('decision boundaries of run B', errorText(e));
+  }
+}
+
 /** New boundary panels (JSON) from the worker: the ChartStore parses and keeps them. */
 export function setBoundaries(text) {
   try {

@@ -112,6 +112,7 @@ export function showSnapshot(m, from) {
   }
   perf.snapshotStep = latest.tasks[0].current.step;
   if (m.boundaries) charts.setBoundaries(m.boundaries);
+  if (m.compareBoundaries) charts.setCompareBoundaries(m.compareBoundaries);
   rewind.followed();
   onShown(shown());
   charts.markAllStale();

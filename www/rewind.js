@@ -44,7 +44,8 @@ export function followed() {
 
 /** The worker's answer on a replay (run.js: 'replayed', 'replay_progress' or 'replay_failed'). */
 export function replayed(m) {
-  if (!charts.snapshots) return;
+  // An answer for a step the slider has left (it moved on while the worker trained) is dropped.
+  if (!charts.snapshots || m.step !== charts.snapshots.shown_step()) return;
   if (m.type === 'replayed') charts.snapshots.set_replayed(m.result);
   else if (m.type === 'replay_progress') charts.snapshots.replay_pending(m.step, m.at);
   else charts.snapshots.replay_failed(m.step, m.message);

@@ -207,15 +207,17 @@ function snapshotMessage(force) {
   const snapshot = lab.snapshot_delta(force);
   const compare = compareSets ? lab.compare_delta(force) : undefined;
   let boundaries = null;
+  let compareBoundaries = null;
   if (planar && (force || now - lastBoundaryAt >= 1000 / BOUNDARY_HZ)) {
     boundaries = lab.boundaries();
+    if (compareSets) compareBoundaries = lab.compare_boundaries() || null;
     lastBoundaryAt = now;
   }
   snapshotCost = performance.now() - t0;
   liveVotes = snapshotCost > LIVE_MS ? liveVotes + 1 : 0;
   lastSnapshotAt = performance.now();
   awaitingAck = true;
-  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, compare, boundaries, ms: snapshotCost });
+  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, compare, boundaries, compareBoundaries, ms: snapshotCost });
 }
 
 // The full state, for restoring the run after a crash or a reload: forced when

@@ -77,9 +77,20 @@ pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &B
 /// one [`draw_boundary`] panel per entry of `data`, with one shared legend
 /// below. The report lists what every panel skipped (prefixed by its title).
 pub fn draw_boundaries<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &[BoundaryData]) -> Result<ChartReport, ChartError> {
+    draw_boundary_rows(area, &[data])
+}
+
+/// The panels of `rows`, one row of panels each (all rows as wide as the longest),
+/// under one title and legend: [`draw_boundaries`] is one row; a comparison puts
+/// run A's row over run B's (`draw_boundaries_compared`).
+pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[&[BoundaryData]],
+) -> Result<ChartReport, ChartError> {
     let title = "Decision regions of each net (colour = sign of the output)";
     let mut report = ChartReport::default();
-    if data.is_empty() {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    if cols == 0 {
         if let Some(lay) = frame::layout(area, title, &[], &[])? {
             frame::message(&lay.body, &lay.fonts, frame::NO_DATA)?;
         } else {
@@ -91,14 +102,17 @@ pub fn draw_boundaries<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: 
         report.skipped.push("chart area too small to draw".into());
         return Ok(report);
     };
-    for (i, (p, d)) in lay.body.split_evenly((1, data.len())).iter().zip(data).enumerate() {
-        let r = panel(p, d, &[], true)?;
-        let name = if d.title.is_empty() {
-            format!("panel {}", i + 1)
-        } else {
-            d.title.clone()
-        };
-        report.skipped.extend(r.skipped.into_iter().map(|s| format!("{name}: {s}")));
+    let cells = lay.body.split_evenly((rows.len(), cols));
+    for (ri, row) in rows.iter().enumerate() {
+        for (i, (p, d)) in cells[ri * cols..(ri + 1) * cols].iter().zip(row.iter()).enumerate() {
+            let r = panel(p, d, &[], true)?;
+            let name = if d.title.is_empty() {
+                format!("panel {}", ri * cols + i + 1)
+            } else {
+                d.title.clone()
+            };
+            report.skipped.extend(r.skipped.into_iter().map(|s| format!("{name}: {s}")));
+        }
     }
     Ok(report)
 }

@@ -4,9 +4,9 @@
 //! lines read, side by side ([`super::compare::side_by_side`]) where they do not.
 
 use super::alignment::{alignment_gap_plot, alignment_plot, stationarity_plot, AlignmentData, StationarityData};
-use super::compare::{overlay, side_by_side, CompareLabels};
+use super::compare::{overlay, side_by_side, titled, CompareLabels};
 use super::lines::{draw_line_plot, LinePlot};
-use super::{ChartError, ChartReport, MergeBarsData, SpectrumHistory};
+use super::{BoundaryData, ChartError, ChartReport, MergeBarsData, SpectrumHistory};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -140,4 +140,26 @@ pub fn draw_merge_bars_compared<DB: DrawingBackend>(
         }
     };
     side_by_side(area, |l| half(l, &a, &labels.a), |r| half(r, &b, &labels.b))
+}
+
+/// Decision regions of run A's nets (top row) over run B's (bottom row), each
+/// panel's title led by its run's label; B without panels for this task (not
+/// planar there, or fewer tasks) leaves its row empty and says so.
+pub fn draw_boundaries_compared<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    a: &[BoundaryData],
+    b: Option<&[BoundaryData]>,
+    labels: &CompareLabels,
+) -> Result<ChartReport, ChartError> {
+    let retitle = |d: &BoundaryData, l: &str| BoundaryData {
+        title: titled(l, &d.title),
+        ..d.clone()
+    };
+    let ra: Vec<_> = a.iter().map(|d| retitle(d, &labels.a)).collect();
+    let rb: Vec<_> = b.unwrap_or_default().iter().map(|d| retitle(d, &labels.b)).collect();
+    let mut report = super::boundary::draw_boundary_rows(area, &[&ra, &rb])?;
+    if b.is_none() {
+        report.skipped.push(format!("{}: no decision boundaries for this task", labels.b));
+    }
+    Ok(report)
 }

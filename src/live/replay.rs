@@ -27,13 +27,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReplayError {
     /// The record does not repeat the run (an imported state; a change while tasks were at different steps).
-    #[error("this run cannot be replayed from its start: {0}")]
+    #[error("this run cannot be trained again from its start ({0})")]
     NotReproducible(String),
     /// The record's config no longer validates (cannot happen for a record a run made).
     #[error("the run's record does not validate: {0}")]
     Config(String),
     /// Training ended before the step asked for (the replay did not repeat the run).
-    #[error("the replay ended at step {at}, before step {step}")]
+    #[error("training it again ended at step {at}, before step {step}")]
     Ended { at: u64, step: u64 },
 }
 

@@ -125,6 +125,8 @@ pub struct ChartStore {
     pub(super) compare_labels: Option<charts::CompareLabels>,
     /// The latest state's decision-boundary panels (planar runs), parsed once per arrival.
     pub(super) boundaries: Option<Vec<Vec<crate::charts::BoundaryData>>>,
+    /// Run B's, with a comparison.
+    pub(super) compare_boundaries: Option<Vec<Vec<crate::charts::BoundaryData>>>,
     /// The merge report and boundaries replayed for a rewound step (`draw_rewind.rs`).
     pub(super) replayed: super::draw_rewind::Replayed,
 }
@@ -161,6 +163,7 @@ impl ChartStore {
             compare_view: None,
             compare_labels: None,
             boundaries: None,
+            compare_boundaries: None,
             replayed: Default::default(),
         }
     }
@@ -274,6 +277,7 @@ impl ChartStore {
         self.compare_view = None;
         self.compare_labels = None;
         self.boundaries = None;
+        self.compare_boundaries = None;
         self.replayed = Default::default();
     }
 

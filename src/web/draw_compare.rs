@@ -28,6 +28,7 @@ impl ChartStore {
         self.compare.clear();
         self.compare_view = None;
         self.compare_labels = None;
+        self.compare_boundaries = None;
     }
 
     /// Whether a run B is held.

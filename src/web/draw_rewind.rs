@@ -31,7 +31,16 @@ pub(super) enum Replayed {
         step: u64,
         merge: Option<MergeReport>,
         boundaries: Vec<Vec<BoundaryData>>,
+        /// Run B's, with a comparison.
+        compare: Option<ReplayedRun>,
     },
+}
+
+/// A run B's merge report and boundary panels at the replayed step.
+#[derive(serde::Deserialize)]
+pub(super) struct ReplayedRun {
+    merge: Option<MergeReport>,
+    boundaries: Vec<Vec<BoundaryData>>,
 }
 
 /// [`super::Lab::replay_result`]'s JSON.
@@ -40,6 +49,8 @@ struct ReplayResult {
     step: u64,
     merge: Option<MergeReport>,
     boundaries: Vec<Vec<BoundaryData>>,
+    #[serde(default)]
+    compare: Option<ReplayedRun>,
 }
 
 #[wasm_bindgen]
@@ -87,6 +98,7 @@ impl ChartStore {
             step: r.step,
             merge: r.merge,
             boundaries: r.boundaries,
+            compare: r.compare,
         };
         self.attach_replayed();
         Ok(())
@@ -96,6 +108,13 @@ impl ChartStore {
     pub fn set_boundaries(&mut self, json: &str) -> Result<(), JsError> {
         let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json).map_err(err)?;
         self.boundaries = (!sets.is_empty()).then_some(sets);
+        Ok(())
+    }
+
+    /// Run B's latest boundary panels (as [`ChartStore::set_boundaries`]), with a comparison.
+    pub fn set_compare_boundaries(&mut self, json: &str) -> Result<(), JsError> {
+        let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json).map_err(err)?;
+        self.compare_boundaries = (!sets.is_empty()).then_some(sets);
         Ok(())
     }
 
@@ -129,12 +148,16 @@ impl ChartStore {
 
     /// The rewound view takes the replayed merge report when it is for its step.
     pub(super) fn attach_replayed(&mut self) {
-        let Replayed::Done { step, merge, .. } = &self.replayed else {
+        let Replayed::Done { step, merge, compare, .. } = &self.replayed else {
             return;
         };
         if let Some((_, v)) = self.view.as_mut() {
             if v.tasks.first().map(|t| t.current.step) == Some(*step) {
                 v.merge = merge.clone();
+                // Run B's view is at A's step (`rewind_to`).
+                if let (Some(b), Some(rb)) = (self.compare_view.as_mut(), compare) {
+                    b.merge = rb.merge.clone();
+                }
             }
         }
     }
@@ -149,21 +172,35 @@ impl ChartStore {
                 }
                 None => format!("step {shown}: training the run again from its start to get the weights there…"),
             },
-            Replayed::Failed { step, why } if *step == shown => format!("not shown at step {shown}: {why}"),
+            Replayed::Failed { step, why } if *step == shown => format!("step {shown}: not shown, because {why}"),
             _ => format!("step {shown}: waiting for the run to be trained again to this step…"),
         }
     }
 
     /// Boundary chart `boundaries_<task>` (`task`: the planar task's index) for the state
-    /// shown: the replayed panels when rewound, else the latest.
+    /// shown: the replayed panels when rewound, else the latest; with a run B, A's row over B's.
     pub(super) fn draw_boundaries(&self, area: &DrawingArea<PageBackend<'_>, Shift>, task: usize) -> Result<ChartReport, JsError> {
-        let sets = match (self.shown(), &self.replayed) {
-            (None, _) => self.boundaries.as_ref().ok_or_else(|| JsError::new("no decision boundaries yet"))?,
-            (Some(shown), Replayed::Done { step, boundaries, .. }) if *step == shown => boundaries,
+        let (sets, b_sets) = match (self.shown(), &self.replayed) {
+            (None, _) => (
+                self.boundaries.as_ref().ok_or_else(|| JsError::new("no decision boundaries yet"))?,
+                self.compare_boundaries.as_ref(),
+            ),
+            (
+                Some(shown),
+                Replayed::Done {
+                    step, boundaries, compare, ..
+                },
+            ) if *step == shown => (boundaries, compare.as_ref().map(|c| &c.boundaries)),
             (Some(_), _) => return Err(JsError::new(&format!("Decision boundaries at {}", self.not_replayed()))),
         };
         let set = sets.get(task).ok_or_else(|| err(DrawError::NoPlanarTask))?;
-        charts::draw_boundaries(area, set).map_err(err)
+        match self.held_compare() {
+            Some(_) => {
+                let b = b_sets.and_then(|s| s.get(task)).map(|v| v.as_slice());
+                charts::draw_boundaries_compared(area, set, b, self.labels()?).map_err(err)
+            }
+            None => charts::draw_boundaries(area, set).map_err(err),
+        }
     }
 
     /// The time slider's line on the replayed parts at the step shown (None: live, or a run with neither).

@@ -23,6 +23,8 @@ pub struct Lab {
     pub(super) compare: Option<super::lab_compare::CompareRun>,
     /// This run trained again toward a rewound step (`lab_rewind.rs`).
     pub(super) replay: Option<crate::live::replay::Replay>,
+    /// Run B of a comparison trained again toward the same step.
+    pub(super) replay_b: Option<crate::live::replay::Replay>,
 }
 
 #[wasm_bindgen]
@@ -38,6 +40,7 @@ impl Lab {
             deltas: DeltaEncoder::new(),
             compare: None,
             replay: None,
+            replay_b: None,
         })
     }
 
@@ -174,6 +177,7 @@ impl Lab {
             deltas: DeltaEncoder::new(),
             compare: None,
             replay: None,
+            replay_b: None,
         })
     }
 

@@ -62,6 +62,17 @@ impl Lab {
     /// Stop training run B (A goes on as it is).
     pub fn clear_compare(&mut self) {
         self.compare = None;
+        self.replay_b = None;
+    }
+
+    /// Run B's decision-boundary panels (as [`Lab::boundaries`]; undefined without a run B).
+    pub fn compare_boundaries(&mut self) -> Result<Option<String>, JsError> {
+        match self.compare.as_mut() {
+            Some(c) => serde_json::to_string(&crate::figures::boundary_panels(&c.run.synced()))
+                .map(Some)
+                .map_err(err),
+            None => Ok(None),
+        }
     }
 
     /// What B differs in ([`CompareText`] JSON), or undefined without a run B.

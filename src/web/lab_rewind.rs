@@ -4,6 +4,7 @@
 //! record, in budgets the worker interleaves with its other work. One replay
 //! is kept: play-back moves it forward step by step; a step before it starts
 //! a new one; a change of the record (a live λ or η change, a reset) too.
+//! With a comparison, run B is trained again to the same step beside it.
 
 use super::err;
 use super::Lab;
@@ -29,58 +30,87 @@ impl Lab {
             return Err(JsError::new(&format!("replay: step must be a whole number ≥ 0, got {step}")));
         }
         let step = step as u64;
-        let reusable = self
+        let b_record = self.compare.as_ref().map(|c| c.run.record().clone());
+        let keep_a = self
             .replay
             .as_ref()
             .is_some_and(|r| r.record() == self.run.record() && r.can_reach(step));
-        if !reusable {
-            self.replay = None;
-            let runs = 2 + u64::from(self.compare.is_some());
-            let bytes = self.run.config().memory_estimate();
-            if bytes.saturating_mul(runs) > BROWSER_MEMORY_BUDGET {
+        let keep_b = match (&self.replay_b, &b_record) {
+            (Some(r), Some(rec)) => r.record() == rec && r.can_reach(step),
+            _ => false,
+        };
+        if !keep_a || (b_record.is_some() && !keep_b) {
+            // Every run held and its replay: A, B of a comparison, and one more copy of each.
+            let bytes = self.run.config().memory_estimate() + self.compare.as_ref().map_or(0, |c| c.run.config().memory_estimate());
+            if bytes.saturating_mul(2) > BROWSER_MEMORY_BUDGET {
                 return Err(JsError::new(&format!(
-                    "replaying needs one more copy of the run ({} MB), and {runs} copies pass the page's {} MB budget",
+                    "training the run again needs one more copy of it ({} MB), and that passes the page's {} MB budget",
                     bytes >> 20,
                     BROWSER_MEMORY_BUDGET >> 20
                 )));
             }
+        }
+        if !keep_a {
+            self.replay = None;
             self.replay = Some(Replay::new(self.run.record(), true).map_err(err)?);
         }
-        let replay = self.replay.as_mut().expect("kept or made above");
-        replay.aim(step);
+        if !keep_b {
+            self.replay_b = None;
+            if let Some(rec) = &b_record {
+                self.replay_b = Some(Replay::new(rec, true).map_err(err)?);
+            }
+        }
+        for r in [self.replay.as_mut(), self.replay_b.as_mut()].into_iter().flatten() {
+            r.aim(step);
+        }
         Ok(())
     }
 
-    /// Train the replay at most `max_steps` further toward its aim; true when it is there.
+    /// Train the replay at most `max_steps` further toward its aim (run A's, then B's of a
+    /// comparison); true when both are there.
     pub fn replay_advance(&mut self, max_steps: u32) -> Result<bool, JsError> {
-        let replay = self
+        let a = self
             .replay
             .as_mut()
             .ok_or_else(|| JsError::new("replay: nothing is being replayed"))?;
-        replay.advance(max_steps as u64).map_err(err)
+        if !a.advance(max_steps as u64).map_err(err)? {
+            return Ok(false);
+        }
+        match self.replay_b.as_mut() {
+            Some(b) => b.advance(max_steps as u64).map_err(err),
+            None => Ok(true),
+        }
     }
 
-    /// Where the replay is: {step, target} (for the page's "replaying… k of n").
+    /// Where the replay is: {step, target} (A's until it is there, then B's).
     pub fn replay_progress(&self) -> String {
-        match &self.replay {
+        let on = match (&self.replay, &self.replay_b) {
+            (Some(a), Some(b)) if a.step() >= a.target() => Some(b),
+            (a, _) => a.as_ref(),
+        };
+        match on {
             Some(r) => json!({"step": r.step(), "target": r.target()}).to_string(),
             None => json!({"step": null, "target": null}).to_string(),
         }
     }
 
-    /// What the replay shows at its step, as JSON [`crate::live::replay::Replayed`]
-    /// without the metrics: {step, merge, boundaries} (the page's `ChartStore::set_replayed`).
+    /// What the replay shows at its step, as JSON: {step, merge, boundaries, compare}, A's
+    /// [`crate::live::replay::Replayed`] without the metrics and, with a run B, B's
+    /// {merge, boundaries} (null without); the page's `ChartStore::set_replayed`.
     pub fn replay_result(&mut self) -> Result<String, JsError> {
-        let replay = self
+        let a = self
             .replay
             .as_mut()
-            .ok_or_else(|| JsError::new("replay: nothing is being replayed"))?;
-        let r = replay.replayed();
-        serde_json::to_string(&json!({"step": r.step, "merge": r.merge, "boundaries": r.boundaries})).map_err(err)
+            .ok_or_else(|| JsError::new("replay: nothing is being replayed"))?
+            .replayed();
+        let b = self.replay_b.as_mut().map(|r| r.replayed());
+        let compare = b.map(|b| json!({"merge": b.merge, "boundaries": b.boundaries}));
+        serde_json::to_string(&json!({"step": a.step, "merge": a.merge, "boundaries": a.boundaries, "compare": compare})).map_err(err)
     }
 
     /// Free the replay (the page is back at the live state).
     pub fn replay_drop(&mut self) {
         self.replay = None;
+        self.replay_b = None;
     }
 }
