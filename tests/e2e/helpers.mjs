@@ -97,6 +97,18 @@ export async function playToEnd(page, timeout = 60_000) {
   return page.textContent('[data-testid="status"]');
 }
 
+/** From the form: the planar generator with 2 tasks and 400 steps; waits until that run can play. */
+export async function planarRun(page) {
+  await page.selectOption('[data-testid="control-data.generator"]', 'planar');
+  await setControl(page, 'data.tasks', '2');
+  await setControl(page, 'train.steps', '400');
+  await page.waitForFunction(() => {
+    const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
+    return c.data.generator === 'planar' && c.data.tasks === 2 && c.train.steps === 400;
+  });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+}
+
 /** Set a text control's value and fire its change event. */
 export async function setControl(page, key, value) {
   await page.fill(`[data-testid="control-${key}"]`, String(value));

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut, text, playToEnd } from './helpers.mjs';
+import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut, text, playToEnd, planarRun } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 
@@ -399,14 +399,7 @@ describe('lowrank-lab page', () => {
     const { page, log } = await env.newPage();
     await page.goto(env.server.url);
     await waitReady(page);
-    await page.selectOption('[data-testid="control-data.generator"]', 'planar');
-    await setControl(page, 'data.tasks', '2');
-    await setControl(page, 'train.steps', '400');
-    await page.waitForFunction(() => {
-      const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
-      return c.data.generator === 'planar' && c.data.tasks === 2 && c.train.steps === 400;
-    });
-    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await planarRun(page);
     await page.selectOption('[data-testid="step-n"]', '100');
     await page.click('[data-testid="step-button"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');

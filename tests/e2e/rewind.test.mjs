@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { setup, waitReady, choosePreset, text, stepBy, playToEnd, setControl } from './helpers.mjs';
+import { setup, waitReady, choosePreset, text, stepBy, playToEnd, planarRun } from './helpers.mjs';
 
 /** The Now tables' cells as shown ({testid: text}) and their exact values ({testid: data-value}). */
 async function nowNumbers(page) {
@@ -124,14 +124,7 @@ describe('rewind', () => {
     const { page, log } = await env.newPage({ width: 1280, height: 900 });
     await page.goto(env.server.url);
     await waitReady(page);
-    await page.selectOption('[data-testid="control-data.generator"]', 'planar');
-    await setControl(page, 'data.tasks', '2');
-    await setControl(page, 'train.steps', '400');
-    await page.waitForFunction(() => {
-      const c = JSON.parse(document.querySelector('[data-testid="config-json"]').textContent);
-      return c.data.generator === 'planar' && c.data.tasks === 2 && c.train.steps === 400;
-    });
-    await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
+    await planarRun(page);
     const every = JSON.parse(await page.textContent('[data-testid="config-json"]')).train.record_every;
     await stepBy(page, 10, 100);
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-boundaries_a"]').width > 100);
