@@ -56,11 +56,12 @@ const SNAPSHOT_HZ = 15;
 const SNAPSHOT_SHARE = 0.1;
 const LIVE_MS = 40;
 // With threads (training on every core), the analysis worker's live snapshots
-// and their export here take at most this share of all cores: W3 (~120 ms a
-// snapshot in Chromium) then gets about one a second, and training slows by
-// at most ~10% (bench/page-live.mjs); on one thread it runs at its own pace
-// on the other core, ~4 a second.
-const LIVE_SHARE_THREADED = 0.06;
+// and their export here take at most this share of all cores: W3 (~260 ms a
+// snapshot in Chromium) then gets one every 3–5 s. Training loses about twice
+// this share, as a step split over two threads waits for the one the analysis
+// worker holds up (at 0.06 bench/page-live.mjs measured 10–12% in three of
+// four runs). On one thread it runs at its own pace on the other core, ~4 a second.
+const LIVE_SHARE_THREADED = 0.04;
 const LIVE_VOTES = 2; // in-worker snapshots in a row above LIVE_MS (the first call of a run is slower)
 const BOUNDARY_HZ = 3; // decision-boundary grids are heavier than snapshots
 const STATIONARITY_HZ = 10;
