@@ -146,6 +146,24 @@ fn decision_boundaries_put_a_row_over_b_row_each_titled_with_its_run() {
             assert!(svg.contains(&title), "panel title `{title}` is drawn");
         }
     }
+    // In a tall area (a phone's card) the rows become columns and every panel still fits.
+    let mut tall = String::new();
+    {
+        let root = SVGBackend::with_string(&mut tall, (400, 700)).into_drawing_area();
+        let r = charts::draw_boundaries_compared(&root, &pa[0], Some(&pb[0]), &labels).unwrap();
+        assert!(r.skipped.is_empty(), "tall: {:?}", r.skipped);
+        root.present().unwrap();
+    }
+    let one = {
+        let mut buf = String::new();
+        let root = SVGBackend::with_string(&mut buf, (400, 700)).into_drawing_area();
+        let r = charts::draw_boundaries(&root, &pa[0]).unwrap();
+        assert!(r.skipped.is_empty(), "one run, tall: {:?}", r.skipped);
+        root.present().unwrap();
+        drop(root);
+        buf
+    };
+    assert!(one.contains(&pa[0][1].title));
     let (svg, report) = draw(None);
     assert!(!svg.contains(&format!("{} — ", labels.b)));
     assert_eq!(report.skipped, vec![format!("{}: no decision boundaries for this task", labels.b)]);

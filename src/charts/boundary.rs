@@ -80,8 +80,8 @@ pub fn draw_boundaries<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: 
     draw_boundary_rows(area, &[data])
 }
 
-/// The panels of `rows`, one row of panels each (all rows as wide as the longest),
-/// under one title and legend: [`draw_boundaries`] is one row; a comparison puts
+/// The panels of `rows`, one row of panels each (all rows as wide as the longest;
+/// in an area taller than wide, one column each), under one title and legend: [`draw_boundaries`] is one row; a comparison puts
 /// run A's row over run B's (`draw_boundaries_compared`).
 pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -102,9 +102,21 @@ pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
         report.skipped.push("chart area too small to draw".into());
         return Ok(report);
     };
-    let cells = lay.body.split_evenly((rows.len(), cols));
+    // A tall area (a phone's card) turns the grid: each row of panels becomes a column.
+    let (w, h) = lay.body.dim_in_pixel();
+    let turned = w < h;
+    let cells = if turned {
+        lay.body.split_evenly((cols, rows.len()))
+    } else {
+        lay.body.split_evenly((rows.len(), cols))
+    };
     for (ri, row) in rows.iter().enumerate() {
-        for (i, (p, d)) in cells[ri * cols..(ri + 1) * cols].iter().zip(row.iter()).enumerate() {
+        for (i, d) in row.iter().enumerate() {
+            let p = if turned {
+                &cells[i * rows.len() + ri]
+            } else {
+                &cells[ri * cols + i]
+            };
             let r = panel(p, d, &[], true)?;
             let name = if d.title.is_empty() {
                 format!("panel {}", ri * cols + i + 1)
