@@ -251,6 +251,13 @@ function finish(p) {
   post({ type: 'done', progress: p });
 }
 
+/** The next call's step count after `n` steps took `dt` ms: each call aims at about a quarter of the budget. */
+function nextChunk(n, dt) {
+  if (dt < BUDGET_MS / 8) return Math.min(n * 2, 1 << 20);
+  if (dt > BUDGET_MS / 2) return Math.max(1, Math.floor(n / 2));
+  return n;
+}
+
 // One budget of work, then yield; repeats while playing or stepping.
 function loop(gen) {
   if (gen !== generation || !lab || !(playing || stepsLeft > 0)) return;
@@ -261,10 +268,7 @@ function loop(gen) {
       const n = stepsLeft > 0 ? Math.min(chunk, stepsLeft) : chunk;
       const c0 = performance.now();
       p = JSON.parse(lab.advance(n));
-      const dt = performance.now() - c0;
-      // Aim each advance() at about a quarter of the budget.
-      if (dt < BUDGET_MS / 8) chunk = Math.min(chunk * 2, 1 << 20);
-      else if (dt > BUDGET_MS / 2) chunk = Math.max(1, Math.floor(chunk / 2));
+      chunk = nextChunk(chunk, performance.now() - c0);
       if (stepsLeft > 0) stepsLeft = Math.max(0, stepsLeft - n);
       if (!p.running || !(playing || stepsLeft > 0)) break;
     }
@@ -425,9 +429,7 @@ function replay(step) {
       while (!there && performance.now() - t0 < BUDGET_MS) {
         const c0 = performance.now();
         there = lab.replay_advance(replayChunk);
-        const dt = performance.now() - c0;
-        if (dt < BUDGET_MS / 8) replayChunk = Math.min(replayChunk * 2, 1 << 20);
-        else if (dt > BUDGET_MS / 2) replayChunk = Math.max(1, Math.floor(replayChunk / 2));
+        replayChunk = nextChunk(replayChunk, performance.now() - c0);
       }
       if (there) {
         post({ type: 'replayed', runId: id, step, result: lab.replay_result() });

@@ -70,26 +70,41 @@ fn legend() -> Vec<LegendEntry> {
 /// the training points on top (blue circles: label +1, vermillion
 /// triangles: label −1). Axes are the two input coordinates (p1, p2).
 pub fn draw_boundary<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &BoundaryData) -> Result<ChartReport, ChartError> {
-    panel(area, data, &legend(), false)
+    panel(area, data, &panel_title("", data), &legend(), false)
+}
+
+/// A panel's title: its data's (or a generic one), after `prefix` and " — " when one is given.
+fn panel_title(prefix: &str, data: &BoundaryData) -> String {
+    let own = if data.title.is_empty() {
+        "Decision regions of the net"
+    } else {
+        data.title.as_str()
+    };
+    if prefix.is_empty() {
+        own.to_string()
+    } else {
+        super::compare::titled(prefix, own)
+    }
 }
 
 /// Several nets' decision regions side by side (e.g. net a, net b, merged),
 /// one [`draw_boundary`] panel per entry of `data`, with one shared legend
 /// below. The report lists what every panel skipped (prefixed by its title).
 pub fn draw_boundaries<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &[BoundaryData]) -> Result<ChartReport, ChartError> {
-    draw_boundary_rows(area, &[data])
+    draw_boundary_rows(area, &[("", data)])
 }
 
-/// The panels of `rows`, one row of panels each (all rows as wide as the longest;
+/// The panels of `rows` (a title prefix, e.g. a compared run's label, or "", and its
+/// panels), one row of panels each (all rows as wide as the longest;
 /// in an area taller than wide, one column each), under one title and legend: [`draw_boundaries`] is one row; a comparison puts
 /// run A's row over run B's (`draw_boundaries_compared`).
 pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    rows: &[&[BoundaryData]],
+    rows: &[(&str, &[BoundaryData])],
 ) -> Result<ChartReport, ChartError> {
     let title = "Decision regions of each net (colour = sign of the output)";
     let mut report = ChartReport::default();
-    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let cols = rows.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
     if cols == 0 {
         if let Some(lay) = frame::layout(area, title, &[], &[])? {
             frame::message(&lay.body, &lay.fonts, frame::NO_DATA)?;
@@ -110,18 +125,19 @@ pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
     } else {
         lay.body.split_evenly((rows.len(), cols))
     };
-    for (ri, row) in rows.iter().enumerate() {
+    for (ri, (prefix, row)) in rows.iter().enumerate() {
         for (i, d) in row.iter().enumerate() {
             let p = if turned {
                 &cells[i * rows.len() + ri]
             } else {
                 &cells[ri * cols + i]
             };
-            let r = panel(p, d, &[], true)?;
+            let title = panel_title(prefix, d);
+            let r = panel(p, d, &title, &[], true)?;
             let name = if d.title.is_empty() {
                 format!("panel {}", ri * cols + i + 1)
             } else {
-                d.title.clone()
+                title
             };
             report.skipped.extend(r.skipped.into_iter().map(|s| format!("{name}: {s}")));
         }
@@ -132,14 +148,10 @@ pub(crate) fn draw_boundary_rows<DB: DrawingBackend>(
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &BoundaryData,
+    title: &str,
     legend: &[LegendEntry],
     compact: bool,
 ) -> Result<ChartReport, ChartError> {
-    let title = if data.title.is_empty() {
-        "Decision regions of the net"
-    } else {
-        data.title.as_str()
-    };
     let mut report = ChartReport::default();
     let (ex0, ex1, ey0, ey1) = data.extent;
     let extent_ok = [ex0, ex1, ey0, ey1].iter().all(|v| v.is_finite()) && ex0 < ex1 && ey0 < ey1;

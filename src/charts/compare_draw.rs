@@ -4,7 +4,7 @@
 //! lines read, side by side ([`super::compare::side_by_side`]) where they do not.
 
 use super::alignment::{alignment_gap_plot, alignment_plot, stationarity_plot, AlignmentData, StationarityData};
-use super::compare::{overlay, side_by_side, titled, CompareLabels};
+use super::compare::{overlay, side_by_side, CompareLabels};
 use super::lines::{draw_line_plot, LinePlot};
 use super::{BoundaryData, ChartError, ChartReport, MergeBarsData, SpectrumHistory};
 use plotters::coord::Shift;
@@ -151,13 +151,8 @@ pub fn draw_boundaries_compared<DB: DrawingBackend>(
     b: Option<&[BoundaryData]>,
     labels: &CompareLabels,
 ) -> Result<ChartReport, ChartError> {
-    let retitle = |d: &BoundaryData, l: &str| BoundaryData {
-        title: titled(l, &d.title),
-        ..d.clone()
-    };
-    let ra: Vec<_> = a.iter().map(|d| retitle(d, &labels.a)).collect();
-    let rb: Vec<_> = b.unwrap_or_default().iter().map(|d| retitle(d, &labels.b)).collect();
-    let mut report = super::boundary::draw_boundary_rows(area, &[&ra, &rb])?;
+    // The titles are prefixed as drawn: no copy of the grids.
+    let mut report = super::boundary::draw_boundary_rows(area, &[(&labels.a, a), (&labels.b, b.unwrap_or_default())])?;
     if b.is_none() {
         report.skipped.push(format!("{}: no decision boundaries for this task", labels.b));
     }

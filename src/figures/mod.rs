@@ -324,9 +324,9 @@ pub fn merge_path_data(report: &MergeReport) -> SweepData {
 /// A plane point's input is x = R·q with q = (p₁, p₂, 1) and R the task's d × 3
 /// lift, so the first layer's W₁x = (W₁R)·q: each net is evaluated with W₁R
 /// (width × 3) on the q grid, not W₁ on the lifted grid (d/3 times fewer
-/// multiply-adds in layer 1), in cache-sized blocks: four 200 × 200 panels of
-/// a 200-wide net in d = 100 take 0.09 s here natively (0.6 s before). Equal
-/// to the lifted evaluation up to rounding (tests/boundary_values.rs).
+/// multiply-adds in layer 1), in cache-sized blocks (the whole grid at once
+/// would write and read a grid × width matrix per layer). Equal to the lifted
+/// evaluation up to rounding (tests/boundary_values.rs).
 pub fn boundary_panels(run: &Run) -> Vec<Vec<BoundaryData>> {
     let nets = run.nets();
     let data = run.data();

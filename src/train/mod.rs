@@ -202,8 +202,8 @@ impl Trainer {
     }
 
     /// Record history points after the first (on, the default) or not (a replay that
-    /// reads only where training ends: 7× faster for a 200-wide planar net here, and
-    /// the weights are the same bit for bit: tests/replay.rs).
+    /// reads only where training ends: a record's metrics cost more than a step of a
+    /// small net). The weights are the same bit for bit either way (tests/replay.rs).
     pub fn set_record_history(&mut self, on: bool) {
         self.record_history = on;
     }

@@ -26,31 +26,32 @@ pub(super) enum Replayed {
     Pending { step: u64, at: Option<u64> },
     /// The worker could not replay (the reason, in words).
     Failed { step: u64, why: String },
-    /// The merge report and boundary panels at `step`.
-    Done {
-        step: u64,
-        merge: Option<MergeReport>,
-        boundaries: Vec<Vec<BoundaryData>>,
-        /// Run B's, with a comparison.
-        compare: Option<ReplayedRun>,
-    },
+    /// [`super::Lab::replay_result`]: run A's merge report and boundary panels at `step`, and B's.
+    Done(ReplayResult),
 }
 
-/// A run B's merge report and boundary panels at the replayed step.
+/// A run's merge report and boundary panels at the replayed step.
 #[derive(serde::Deserialize)]
 pub(super) struct ReplayedRun {
     merge: Option<MergeReport>,
     boundaries: Vec<Vec<BoundaryData>>,
 }
 
-/// [`super::Lab::replay_result`]'s JSON.
+/// [`super::Lab::replay_result`]'s JSON: {step, merge, boundaries, compare}.
 #[derive(serde::Deserialize)]
-struct ReplayResult {
+pub(super) struct ReplayResult {
     step: u64,
-    merge: Option<MergeReport>,
-    boundaries: Vec<Vec<BoundaryData>>,
+    #[serde(flatten)]
+    a: ReplayedRun,
+    /// Run B's, with a comparison.
     #[serde(default)]
     compare: Option<ReplayedRun>,
+}
+
+/// Boundary panels as the worker sends them (JSON [[BoundaryData per panel] per planar task]); None when empty.
+fn parse_panels(json: &str) -> Result<Option<Vec<Vec<BoundaryData>>>, JsError> {
+    let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json).map_err(err)?;
+    Ok((!sets.is_empty()).then_some(sets))
 }
 
 #[wasm_bindgen]
@@ -59,12 +60,13 @@ impl ChartStore {
     /// to replay, or undefined: live, a run with neither, or that step already held or asked for.
     pub fn replay_wanted(&self) -> Option<f64> {
         let step = self.shown()?;
-        let latest = self.store.snapshot()?;
-        if latest.merge.is_none() && self.boundaries.is_none() {
-            return None;
-        }
+        self.replayed_parts()?;
         match &self.replayed {
-            Replayed::Pending { step: s, .. } | Replayed::Failed { step: s, .. } | Replayed::Done { step: s, .. } if *s == step => None,
+            Replayed::Pending { step: s, .. } | Replayed::Failed { step: s, .. } | Replayed::Done(ReplayResult { step: s, .. })
+                if *s == step =>
+            {
+                None
+            }
             _ => Some(step as f64),
         }
     }
@@ -93,28 +95,20 @@ impl ChartStore {
 
     /// The replay's result ([`super::Lab::replay_result`]); the view at its step shows it.
     pub fn set_replayed(&mut self, json: &str) -> Result<(), JsError> {
-        let r: ReplayResult = serde_json::from_str(json).map_err(err)?;
-        self.replayed = Replayed::Done {
-            step: r.step,
-            merge: r.merge,
-            boundaries: r.boundaries,
-            compare: r.compare,
-        };
+        self.replayed = Replayed::Done(serde_json::from_str(json).map_err(err)?);
         self.attach_replayed();
         Ok(())
     }
 
     /// The latest state's boundary panels (JSON [[BoundaryData per panel] per planar task], `Lab::boundaries`).
     pub fn set_boundaries(&mut self, json: &str) -> Result<(), JsError> {
-        let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json).map_err(err)?;
-        self.boundaries = (!sets.is_empty()).then_some(sets);
+        self.boundaries = parse_panels(json)?;
         Ok(())
     }
 
     /// Run B's latest boundary panels (as [`ChartStore::set_boundaries`]), with a comparison.
     pub fn set_compare_boundaries(&mut self, json: &str) -> Result<(), JsError> {
-        let sets: Vec<Vec<BoundaryData>> = serde_json::from_str(json).map_err(err)?;
-        self.compare_boundaries = (!sets.is_empty()).then_some(sets);
+        self.compare_boundaries = parse_panels(json)?;
         Ok(())
     }
 
@@ -131,10 +125,10 @@ impl ChartStore {
     /// What the merge tables say at a rewound step whose merge report has not arrived
     /// (undefined when live, or when there are no merged nets to show).
     pub fn merge_pending_note(&self) -> Option<String> {
-        self.shown()?;
+        let shown = self.shown()?;
         self.store.snapshot()?.merge.as_ref()?;
         match &self.replayed {
-            Replayed::Done { step, .. } if Some(*step) == self.shown() => None,
+            Replayed::Done(r) if r.step == shown => None,
             _ => Some(self.no_merge_text()),
         }
     }
@@ -148,17 +142,28 @@ impl ChartStore {
 
     /// The rewound view takes the replayed merge report when it is for its step.
     pub(super) fn attach_replayed(&mut self) {
-        let Replayed::Done { step, merge, compare, .. } = &self.replayed else {
+        let Replayed::Done(r) = &self.replayed else {
             return;
         };
+        if self.shown() != Some(r.step) {
+            return;
+        }
         if let Some((_, v)) = self.view.as_mut() {
-            if v.tasks.first().map(|t| t.current.step) == Some(*step) {
-                v.merge = merge.clone();
-                // Run B's view is at A's step (`rewind_to`).
-                if let (Some(b), Some(rb)) = (self.compare_view.as_mut(), compare) {
-                    b.merge = rb.merge.clone();
-                }
-            }
+            v.merge = r.a.merge.clone();
+        }
+        // Run B's view is at A's step (`rewind_to`).
+        if let (Some(b), Some(rb)) = (self.compare_view.as_mut(), &r.compare) {
+            b.merge = rb.merge.clone();
+        }
+    }
+
+    /// What a rewound view needs trained again, in words (None: neither merged nets nor boundaries).
+    fn replayed_parts(&self) -> Option<&'static str> {
+        match (self.store.snapshot()?.merge.is_some(), self.boundaries.is_some()) {
+            (true, true) => Some("Merged nets and decision boundaries"),
+            (true, false) => Some("Merged nets"),
+            (false, true) => Some("Decision boundaries"),
+            (false, false) => None,
         }
     }
 
@@ -185,12 +190,7 @@ impl ChartStore {
                 self.boundaries.as_ref().ok_or_else(|| JsError::new("no decision boundaries yet"))?,
                 self.compare_boundaries.as_ref(),
             ),
-            (
-                Some(shown),
-                Replayed::Done {
-                    step, boundaries, compare, ..
-                },
-            ) if *step == shown => (boundaries, compare.as_ref().map(|c| &c.boundaries)),
+            (Some(shown), Replayed::Done(r)) if r.step == shown => (&r.a.boundaries, r.compare.as_ref().map(|c| &c.boundaries)),
             (Some(_), _) => return Err(JsError::new(&format!("Decision boundaries at {}", self.not_replayed()))),
         };
         let set = sets.get(task).ok_or_else(|| err(DrawError::NoPlanarTask))?;
@@ -206,17 +206,9 @@ impl ChartStore {
     /// The time slider's line on the replayed parts at the step shown (None: live, or a run with neither).
     pub(super) fn replay_note(&self) -> Option<String> {
         let shown = self.shown()?;
-        let latest = self.store.snapshot()?;
-        let what = match (latest.merge.is_some(), self.boundaries.is_some()) {
-            (true, true) => "Merged nets and decision boundaries",
-            (true, false) => "Merged nets",
-            (false, true) => "Decision boundaries",
-            (false, false) => return None,
-        };
+        let what = self.replayed_parts()?;
         Some(match &self.replayed {
-            Replayed::Done { step, .. } if *step == shown => {
-                format!("{what} at step {shown}: the run trained again from its start to this step.")
-            }
+            Replayed::Done(r) if r.step == shown => format!("{what} at step {shown}: the run trained again from its start to this step."),
             _ => format!("{what} at {}", self.not_replayed()),
         })
     }
