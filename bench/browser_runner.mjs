@@ -15,6 +15,7 @@
 // browser_direct_threads and browser_products_threads.
 //
 //   node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]
+//   node bench/browser_runner.mjs --peak SECONDS [--reps R] [--pkgs …]
 //   node bench/browser_runner.mjs --serve [PORT]   # serve bench/ to open page/ by hand
 //
 // Each DIR is an export of `lowrank-lab bench --export DIR` (its meta.json gives
@@ -22,6 +23,12 @@
 // any speed is printed the wasm result must equal the native one: the final
 // loss to 1e-9 relative (S: the sum of every layer's largest singular value);
 // otherwise one JSON line with "error" (and, after the other DIRs, exit code 3).
+// `--peak SECONDS`: instead of workloads, each package's multiply–add peak on
+// one worker thread (src/bench/peak.rs; reps of about SECONDS), one JSON line
+// per package: impl browser_peak (pkg: simd128, a multiply then an add),
+// browser_nosimd_peak, browser_peak_relaxed (relaxed_madd), browser_peak_threads
+// (the threaded build's kernel, on the worker thread); a rep whose sums miss
+// the closed form prints an "error" line instead.
 // Chromium: $CHROMIUM or /usr/bin/chromium, flags as in tests/e2e/helpers.mjs.
 
 import { chromium } from 'playwright-core';
@@ -40,13 +47,15 @@ const IMPL = { pkg: 'browser', 'pkg-nosimd': 'browser_nosimd', 'pkg-simd': 'brow
 const SUFFIX = { 'pkg-relaxed': '_relaxed', 'pkg-mt': '_threads' };
 
 function args(argv) {
-  const out = { dirs: [], reps: 1, pkgs: null };
+  const out = { dirs: [], reps: 1, pkgs: null, peak: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--reps') out.reps = Number(argv[++i]);
+    else if (argv[i] === '--peak') out.peak = Number(argv[++i]);
     else if (argv[i] === '--pkgs') out.pkgs = argv[++i].split(',').filter(Boolean);
     else out.dirs.push(argv[i]);
   }
-  if (out.dirs.length === 0) throw new Error('usage: node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]');
+  if (out.peak !== null && !(out.peak > 0 && out.peak <= 10)) throw new Error(`--peak takes seconds per rep in (0, 10], got ${out.peak}`);
+  if (out.dirs.length === 0 && out.peak === null) throw new Error('usage: node bench/browser_runner.mjs DIR… [--reps R] [--pkgs pkg,pkg-nosimd]');
   return out;
 }
 
@@ -77,6 +86,23 @@ try {
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${server.url}page/index.html`);
   await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30_000 });
+  if (a.peak !== null) {
+    for (const pkg of pkgs) {
+      const impl = pkg === 'pkg-nosimd' ? 'browser_nosimd_peak' : `browser_peak${SUFFIX[pkg] || ''}`;
+      try {
+        const [r] = await page.evaluate((o) => window.runBench(o), { pkg, peak: { seconds: a.peak, reps: a.reps } });
+        if (!r.checked) {
+          console.log(JSON.stringify({ workload: 'P', impl, error: `${pkg}: the peak kernel's sums missed their closed form` }));
+          code = 3;
+          continue;
+        }
+        console.log(JSON.stringify({ ...r, impl, browser: `chromium ${browser.version()}` }));
+      } catch (e) {
+        console.log(JSON.stringify({ workload: 'P', impl, error: String(e.message || e), page_errors: errors }));
+        code = 3;
+      }
+    }
+  }
   for (const dir of a.dirs) {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
     // What the native core computed, to compare with.

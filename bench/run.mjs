@@ -252,11 +252,39 @@ function gemm() {
   return out;
 }
 
+/**
+ * One thread's multiply–add peak (src/bench/peak.rs): natively (the widest
+ * vector unit, `lowrank-lab bench --workload P`) and in each wasm build on a
+ * worker thread (`browser_runner.mjs --peak`). GFLOP/s, best of reps; a
+ * kernel whose sums miss their closed form is a failure, not a figure.
+ */
+function peaks() {
+  const [secs, reps] = smoke ? ['0.01', '1'] : ['0.3', '3'];
+  const out = {};
+  const take = (r, what) => {
+    for (const line of r.lines) {
+      if (line.error || line.checked === false) {
+        peakFailures.push(`${line.impl || what}: ${line.error || 'sums missed the closed form'}`);
+        log(`peak ${line.impl || what}: FAILED: ${line.error || 'sums missed the closed form'}`);
+      } else {
+        out[line.impl] = { gflops_best: +line.gflops_best.toFixed(3), gflops: line.gflops.map((g) => +g.toFixed(3)), kernel: line.kernel };
+        log(`peak ${line.impl.padEnd(22)} ${line.gflops_best.toFixed(1).padStart(7)} GFLOP/s (${line.kernel.name}, ${line.kernel.lanes} lanes, ${line.kernel.chains} chains)`);
+      }
+    }
+    if (r.code !== 0 && r.lines.length === 0) peakFailures.push(`${what}: exit ${r.code}: ${r.stderr.split('\n').slice(-2).join(' | ')}`);
+  };
+  take(run(CLI, ['bench', '--workload', 'P', '--reps', reps, ...(smoke ? ['--tiny'] : [])]), 'native_peak');
+  take(run('node', [path.join(HERE, 'browser_runner.mjs'), '--peak', secs, '--reps', reps]), 'browser_peak');
+  return out;
+}
+const peakFailures = [];
+
 // ---- main ----------------------------------------------------------------
 const mach = machine();
 log(`${mach.text}; ${smoke ? 'smoke (tiny sizes, 1 rep)' : `${REPS} reps`}`);
 const metas = exportAll();
 const gemmRates = gemm();
+const peak = peaks();
 
 const order = ['native', 'browser', 'numpy', 'jax', 'tfjs'];
 for (let rep = 0; rep < REPS; rep++) {
@@ -301,6 +329,32 @@ for (const w of WORKLOADS) {
   };
   const flops = metas[w].flops_per_step;
   gflops[w] = Object.fromEntries(IMPLS.map((i) => [i, m[i] === null ? null : +((m[i] * flops) / 1e9).toFixed(3)]));
+}
+
+// What the peaks bound (derived here): a step of F flops (its GEMMs, as
+// counted in gflops) on T threads of peak P each takes at least F/(T·P)
+// seconds whatever its kernels, so browser_direct_threads/native_1t ≤
+// T·P_wasm / (native_1t's GFLOP/s), and browser_direct/native_1t ≤ P_wasm / the same.
+// The efficiencies say how far each build's products are from their own peak.
+const pk = (impl) => peak[impl]?.gflops_best ?? null;
+const wasmPeak = Math.max(pk('browser_peak') ?? 0, pk('browser_peak_relaxed') ?? 0) || null;
+const wasmPeakThreads = pk('browser_peak_threads') ?? pk('browser_peak_relaxed');
+const browserThreads = results.W1.browser_direct_threads?.runs[0]?.threads ?? null;
+const ceilings = {
+  'peak browser/native (one thread)': ratio(wasmPeak, pk('native_peak')),
+  'peak relaxed/simd (browser)': ratio(pk('browser_peak_relaxed'), pk('browser_peak')),
+  browser_threads: browserThreads,
+};
+for (const w of ['W1', 'W2', 'W3']) {
+  const g = gflops[w];
+  ceilings[w] = {
+    'bound browser_direct/native_1t': ratio(pk('browser_peak'), g.native_1t),
+    'bound browser_direct_threads/native_1t': browserThreads && wasmPeakThreads ? ratio(browserThreads * wasmPeakThreads, g.native_1t) : null,
+    'native_1t / native peak': ratio(g.native_1t, pk('native_peak')),
+    'native_products_1t / native peak': ratio(g.native_products_1t, pk('native_peak')),
+    'browser_products / browser peak': ratio(g.browser_products, pk('browser_peak')),
+    'browser_products_relaxed / relaxed peak': ratio(g.browser_products_relaxed, pk('browser_peak_relaxed')),
+  };
 }
 
 const cell = (w, impl) => {
@@ -353,7 +407,16 @@ for (const w of ['W1', 'W2', 'W3']) {
   const n = gflops[w].native_direct;
   if (n !== null && g1) lines.push(`  ${w} native_direct: ${fmt(n)} GFLOP/s = ${((100 * n) / g1).toFixed(0)}% of the 1-thread GEMM rate, ${((100 * n) / g2).toFixed(0)}% of the 2-thread rate`);
 }
-const failed = WORKLOADS.flatMap((w) => Object.entries(failures[w]).map(([i, m]) => `${w} ${i}: ${m}`));
+lines.push(`one thread's multiply–add peak (src/bench/peak.rs; GFLOP/s, best of reps): ${Object.entries(peak).map(([i, p]) => `${i} ${fmt(p.gflops_best)} (${p.kernel.name})`).join(', ') || 'not measured'}`);
+lines.push(`  peak browser/native ${fmt(ceilings['peak browser/native (one thread)'])}; relaxed/simd ${fmt(ceilings['peak relaxed/simd (browser)'])}`);
+for (const w of ['W1', 'W2', 'W3']) {
+  const c = ceilings[w];
+  lines.push(
+    `  ${w}: b_direct/n_1t ≤ ${fmt(c['bound browser_direct/native_1t'])}, b_thr/n_1t ≤ ${fmt(c['bound browser_direct_threads/native_1t'])} (${browserThreads ?? '?'} threads); ` +
+      `native 1t at ${fmt(c['native_1t / native peak'])} of its peak (products ${fmt(c['native_products_1t / native peak'])}), browser products at ${fmt(c['browser_products / browser peak'])} of theirs (relaxed ${fmt(c['browser_products_relaxed / relaxed peak'])})`,
+  );
+}
+const failed = [...WORKLOADS.flatMap((w) => Object.entries(failures[w]).map(([i, m]) => `${w} ${i}: ${m}`)), ...peakFailures.map((f) => `peak ${f}`)];
 const nosimdMissing = !fs.existsSync(path.join(HERE, 'pkg-nosimd/lowrank_lab_bg.wasm'));
 const notes = [
   `${smoke ? 'smoke: tiny sizes, 1 rep (the figures mean nothing)' : `medians of ${REPS} reps`}; every rep a fresh process from the same initial weights, implementations alternating`,
@@ -369,6 +432,7 @@ const notes = [
 notes.push('browser: bench/pkg, the page\'s single-thread build (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
 notes.push('browser_direct_relaxed, browser_products_relaxed: bench/pkg-relaxed, one thread with relaxed-SIMD fused multiply-adds in the products (the page\'s st-relaxed build); browser_threads, browser_direct_threads, browser_products_threads: bench/pkg-mt, threads (a pool of navigator.hardwareConcurrency Web Workers) and relaxed SIMD, the build the page runs in Chromium when cross-origin isolated; its steps split work by what they measure (src/net/tune.rs), like native');
 notes.push('n_direct/n_1t: the direct step on all threads over one thread (native, same run); b_thr/b_1t: the same in the browser (threaded build over the relaxed single-thread build); b_thr/n_1t: the threaded browser\'s direct step over native one-thread');
+notes.push('peak_gflops: one thread\'s multiply–add peak (src/bench/peak.rs: independent register-resident multiply–add chains in the widest vector unit, checked against their closed form): native_peak AVX-512 or AVX2+FMA as the CPU has, browser_peak simd128 (a multiply then an add), browser_peak_relaxed f64x2.relaxed_madd, browser_peak_threads the threaded build\'s kernel on its worker. ceilings: a step of F GEMM flops on T threads of peak P takes ≥ F/(T·P) s, so b_thr/n_1t ≤ T·P_wasm / native_1t\'s GFLOP/s (and b_direct/n_1t ≤ P_wasm / the same), whatever the kernels; the efficiencies are each build\'s products GFLOP/s over its own peak');
 if (nosimdMissing) notes.push('browser_nosimd: bench/pkg-nosimd is not built (make bench-pkg-nosimd; missing or failed)');
 lines.push('');
 for (const n of notes) lines.push(`note: ${n}`);
@@ -433,6 +497,8 @@ const doc = {
   ratios,
   gflops,
   gemm_gflops: gemmRates,
+  peak_gflops: peak,
+  ceilings,
   machine_details: mach,
   versions,
   details,

@@ -1257,7 +1257,7 @@ impl Gen {
             1e-300,
         ];
         let n = self.u();
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             SPECIALS[(n / 3) as usize % SPECIALS.len()]
         } else {
             ((n >> 11) as f64 / (1u64 << 53) as f64 - 0.3) * 10f64.powi((n % 9) as i32 - 4)

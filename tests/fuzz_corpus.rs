@@ -651,7 +651,7 @@ fn overrides_corpus() -> Files {
 fn npy_raw(version: u8, dict: &str, data: &[u8]) -> Vec<u8> {
     let pre = if version == 1 { 10 } else { 12 };
     let mut h = dict.to_string();
-    while (pre + h.len() + 1) % 64 != 0 {
+    while !(pre + h.len() + 1).is_multiple_of(64) {
         h.push(' ');
     }
     h.push('\n');

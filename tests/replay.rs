@@ -54,7 +54,8 @@ fn live_run(c: &Config, change_at: u64, new_lambda: f64) -> (Run, Vec<(u64, Stri
         let h = run.trainers()[0].history();
         // Not at the change's own step: paused there, the run shows the old λ until the change is
         // made, while the record (and the history point, taken as the next step starts) has the new one.
-        if at % (c.train.record_every * h.stride) == 0 && run.progress().running && at != change_at && at >= next && seen.len() < 10 {
+        if at.is_multiple_of(c.train.record_every * h.stride) && run.progress().running && at != change_at && at >= next && seen.len() < 10
+        {
             seen.push(shown(&mut run));
             next = at + gap;
         }

@@ -3,7 +3,7 @@
 // threaded package (pkg-mt: it exports init_thread_pool) first starts its
 // pool on every core (the server sends COOP/COEP, so the page is isolated).
 self.onmessage = async (e) => {
-  const { pkg, workload, steps, reps, tiny, direct, products } = e.data;
+  const { pkg, workload, steps, reps, tiny, direct, products, peak } = e.data;
   try {
     if (!/^[a-z0-9-]+$/.test(pkg)) throw new Error(`bad package name ${pkg}`);
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
@@ -17,6 +17,13 @@ self.onmessage = async (e) => {
     // steps = 0 the export's default length), so every timed rep measures the
     // optimised code a long training run spends its time in (first timed reps
     // were 20–40% slower without it).
+    // `peak`: this thread's multiply–add peak (bench_peak; it calibrates and
+    // checks itself), after an untimed call so that the timed one runs optimised code.
+    if (peak) {
+      wasm.bench_peak(0.05, 1);
+      self.postMessage({ ok: true, results: [JSON.parse(wasm.bench_peak(peak.seconds, peak.reps))] });
+      return;
+    }
     // `products`: the direct step's matrix products alone (bench_products).
     const once = (n) => (products ? wasm.bench_products(workload, n, tiny) : wasm.bench_workload(workload, n, tiny, !!direct));
     once(Math.ceil(steps / 4));

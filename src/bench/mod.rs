@@ -1,6 +1,7 @@
 //! The benchmark's shared parts (`make bench`, `lowrank-lab bench`): the
-//! standard workloads ([`workloads`]) and one direct step's matrix products
-//! alone ([`products`]).
+//! standard workloads ([`workloads`]), one direct step's matrix products
+//! alone ([`products`]) and one thread's multiply–add peak ([`peak`]).
 
+pub mod peak;
 pub mod products;
 pub mod workloads;

@@ -418,7 +418,7 @@ impl SplitTuner {
             self.since_check = 0;
             self.rechecks += 1;
             self.urgent = slowed;
-            let all = slowed || self.rechecks % LOSER_EVERY == 0;
+            let all = slowed || self.rechecks.is_multiple_of(LOSER_EVERY);
             self.queue_len = 0;
             self.queue_pos = 0;
             for a in (0..self.n_arms).filter(|&a| a != self.best) {

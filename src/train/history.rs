@@ -40,7 +40,7 @@ impl History {
 
     /// Whether the point with record index `r` (= steps / record_every) is to be kept.
     pub fn due(&self, r: u64) -> bool {
-        r % self.stride == 0
+        r.is_multiple_of(self.stride)
     }
 
     /// Append a point; decimate when over capacity.

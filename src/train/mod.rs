@@ -140,6 +140,8 @@ pub struct Trainer {
     /// only its final weights: `live::replay`). The first one (step 0) is always taken:
     /// under gradient flow it starts the gradient's average.
     record_history: bool,
+    /// Whether a GD trainer records the point at step 0 (on unless the benchmark turns it off).
+    record_first: bool,
 }
 
 /// The trained layers the fused update covers: under span steps layer 1 is the span's.
@@ -198,6 +200,7 @@ impl Trainer {
             stale: false,
             tuner: SplitTuner::new(),
             record_history: true,
+            record_first: true,
         }
     }
 
@@ -206,6 +209,16 @@ impl Trainer {
     /// small net). The weights are the same bit for bit either way (tests/replay.rs).
     pub fn set_record_history(&mut self, on: bool) {
         self.record_history = on;
+    }
+
+    /// Under GD, record the history point at step 0 (on, the default) or not: the
+    /// benchmark (`lowrank-lab bench`, the wasm `bench_workload`) times GD steps
+    /// alone, like the references it is compared with, and that point's metrics
+    /// (the singular values of every layer, …) cost W3 about a fifth of a
+    /// 100-step rep. The weights are the same bit for bit either way
+    /// (tests/bench_first_record.rs). SGD and gradient flow always take it.
+    pub fn set_record_first(&mut self, on: bool) {
+        self.record_first = on;
     }
 
     /// Replace how steps decide to split work across threads (tests and
@@ -503,7 +516,7 @@ impl Trainer {
     /// one's, once its gradient is known to be finite: a checkpoint must be a
     /// state training can continue from.
     fn take_checkpoint(&mut self, loss: f64) -> Result<(), Status> {
-        if self.step % CHECKPOINT_EVERY == 0 {
+        if self.step.is_multiple_of(CHECKPOINT_EVERY) {
             if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
             }
@@ -632,7 +645,7 @@ impl Trainer {
 
     fn record_due(&self) -> bool {
         let every = self.cfg.train.record_every;
-        self.step % every == 0 && self.history.due(self.step / every) && (self.record_history || self.history.points.is_empty())
+        self.step.is_multiple_of(every) && self.history.due(self.step / every) && (self.record_history || self.history.points.is_empty())
     }
 
     fn gd_step(&mut self) -> Result<(), Status> {
@@ -645,7 +658,7 @@ impl Trainer {
         self.take_checkpoint(loss)?;
         self.loss = loss;
         self.start_ema();
-        if self.record_due() {
+        if self.record_due() && (self.record_first || self.step > 0) {
             let since = self.tuner.mark();
             if self.span.is_some() {
                 self.sync();
@@ -719,7 +732,7 @@ impl Trainer {
             self.record_full_batch(false)?;
         }
         let sgd = self.sgd.as_mut().expect("sgd state exists for the sgd optimizer");
-        if self.step % CHECKPOINT_EVERY == 0 {
+        if self.step.is_multiple_of(CHECKPOINT_EVERY) {
             sgd.rng_before.clone_from(&sgd.rng);
             sgd.perm_before.clone_from(&sgd.perm);
         }

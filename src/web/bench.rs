@@ -59,6 +59,8 @@ fn trainer(cfg: &ValidConfig, direct: bool) -> Trainer {
     let t = &run.data().tasks[0];
     let mut tr = Trainer::new(cfg, 0, t.x.clone(), t.y.clone());
     tr.set_span_steps(!direct);
+    // GD steps alone, as every reference times them (no history point at step 0).
+    tr.set_record_first(false);
     tr
 }
 
@@ -159,6 +161,31 @@ pub fn bench_products(name: &str, steps: u32, tiny: bool) -> Result<String, JsEr
         "products_checksum": products.checksum(),
         "threads": crate::net::par::threads(),
         "handoff_us": handoff_us(),
+    });
+    serde_json::to_string(&out).map_err(err)
+}
+
+/// This thread's multiply–add peak in this build (`crate::bench::peak`):
+/// `reps` reps of about `seconds` each. Returns JSON {workload: "P", impl:
+/// "browser_peak", unit, kernel {name, lanes, fused, chains}, gflops:[…],
+/// gflops_best, checked}; `checked` false means a rep's sum missed the closed
+/// form, and the runner reports no rate.
+#[wasm_bindgen]
+pub fn bench_peak(seconds: f64, reps: u32) -> Result<String, JsError> {
+    if !(seconds > 0.0 && seconds <= 10.0) || reps == 0 || reps > 100 {
+        return Err(err(format!(
+            "bench_peak: seconds must be in (0, 10] and reps in 1..=100, got {seconds} and {reps}"
+        )));
+    }
+    let p = crate::bench::peak::measure(|| now_ms() / 1e3, seconds, reps as usize);
+    let out = json!({
+        "workload": "P",
+        "impl": "browser_peak",
+        "unit": "GFLOP/s",
+        "kernel": p.kernel,
+        "gflops": p.gflops,
+        "gflops_best": p.gflops_best,
+        "checked": p.checked,
     });
     serde_json::to_string(&out).map_err(err)
 }

@@ -3,7 +3,7 @@
 //! core's own [`Trainer`] and exports their data and initial weights for the
 //! NumPy / JAX / TensorFlow.js references.
 //!
-//!     lowrank-lab bench --workload W1|W2|W3|S [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products] [--split auto|never|always|default]
+//!     lowrank-lab bench --workload W1|W2|W3|S|P [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products] [--split auto|never|always|default]
 //!
 //! Prints one JSON line: {workload, unit, steps, reps, seconds:[…],
 //! steps_per_s:[…], final_loss, final_objective, …}. W1–W3: every rep starts
@@ -20,6 +20,12 @@
 //! DIR/W2_W1.npy … DIR/W3_W2.npy and each layer's singular values. `--tiny`
 //! shrinks every workload to a few units (the smoke test); the references read
 //! every size from meta.json.
+//!
+//! `--workload P` measures this machine's multiply–add peak on one thread
+//! (`lowrank_lab::bench::peak`, widest vector unit; `--reps` reps of about
+//! 0.3 s, `--tiny` 0.01 s): {workload: "P", impl: "native_peak", kernel,
+//! gflops:[…], gflops_best, checked}, the ceiling `make bench` sets the
+//! wasm builds' peaks against.
 //!
 //! `--products` times only the matrix products of a direct step
 //! (`lowrank_lab::bench::products`: one "step" is one pass over them), the
@@ -42,7 +48,8 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// W1 (shallow), W2 (deep), W3 (wide) or S (spectra of the W2 and W3 nets).
+    /// W1 (shallow), W2 (deep), W3 (wide), S (spectra of the W2 and W3 nets) or P
+    /// (the machine's multiply–add peak on one thread).
     #[arg(long)]
     pub workload: String,
     /// GD steps per rep (S: spectra calls per rep). Default: W1 5000, W2 5000, W3 100, S 20.
@@ -98,7 +105,7 @@ fn parse_workload(name: &str) -> Result<Workload, String> {
         "W1" => Ok(Workload::W1),
         "W2" => Ok(Workload::W2),
         "W3" => Ok(Workload::W3),
-        _ => Err(format!("--workload must be one of W1, W2, W3, S, got `{name}`")),
+        _ => Err(format!("--workload must be one of W1, W2, W3, S, P, got `{name}`")),
     }
 }
 
@@ -113,6 +120,8 @@ fn trainer(cfg: &ValidConfig, direct: bool) -> Trainer {
     let t = &run.data().tasks[0];
     let mut tr = Trainer::new(cfg, 0, t.x.clone(), t.y.clone());
     tr.set_span_steps(!direct);
+    // GD steps alone, as every reference times them (no history point at step 0).
+    tr.set_record_first(false);
     tr
 }
 
@@ -348,13 +357,35 @@ fn bench_spectra(args: &BenchArgs, calls: u64) -> Result<Value, String> {
     }))
 }
 
+/// P: one thread's multiply–add peak (the calling thread; rayon is not used).
+fn bench_peak(args: &BenchArgs) -> Value {
+    let base = Instant::now();
+    let seconds = if args.tiny { 0.01 } else { 0.3 };
+    let p = lowrank_lab::bench::peak::measure(|| base.elapsed().as_secs_f64(), seconds, args.reps.max(1));
+    json!({
+        "workload": "P",
+        "impl": "native_peak",
+        "tiny": args.tiny,
+        "unit": "GFLOP/s",
+        "kernel": p.kernel,
+        "gflops": p.gflops,
+        "gflops_best": p.gflops_best,
+        "checked": p.checked,
+    })
+}
+
 pub fn bench(args: BenchArgs) -> Result<(), String> {
     let name = args.workload.to_ascii_uppercase();
     let steps = args.steps.unwrap_or_else(|| default_steps(&name, args.tiny));
     if steps == 0 || args.reps == 0 {
         return Err("--steps and --reps must be at least 1".into());
     }
-    let out = if name == "S" {
+    let out = if name == "P" {
+        if args.direct || args.products || args.export.is_some() {
+            return Err("--direct, --products and --export apply to W1, W2, W3 and S, not P".into());
+        }
+        bench_peak(&args)
+    } else if name == "S" {
         if args.direct || args.products {
             return Err("--direct and --products apply to W1, W2 and W3, not S".into());
         }
