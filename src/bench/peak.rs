@@ -73,6 +73,30 @@ pub struct Peak {
     pub checked: bool,
 }
 
+/// The benchmark's JSON line for a measurement (`lowrank-lab bench --workload P`,
+/// the wasm `bench_peak`): {workload: "P", impl, unit: "GFLOP/s", kernel, gflops,
+/// gflops_best, checked}.
+#[derive(Debug, serde::Serialize)]
+pub struct Line<'a> {
+    pub workload: &'static str,
+    #[serde(rename = "impl")]
+    pub implementation: &'static str,
+    pub unit: &'static str,
+    #[serde(flatten)]
+    pub peak: &'a Peak,
+}
+
+impl<'a> Line<'a> {
+    pub fn new(implementation: &'static str, peak: &'a Peak) -> Self {
+        Line {
+            workload: "P",
+            implementation,
+            unit: "GFLOP/s",
+            peak,
+        }
+    }
+}
+
 /// Time the kernel with 8 and with 12 chains, `reps` reps each of about
 /// `seconds` (the iteration count is calibrated from an untimed run), on
 /// `clock` (seconds, monotonic); the chain count with the best rep wins.
@@ -162,7 +186,7 @@ fn widest<const C: usize>(iters: u64, a: f64, b: f64, x0: f64) -> (Kernel, f64) 
 /// The wasm kernels, one named local per chain: the crate's wasm builds are
 /// optimised for size (`opt-level = "s"`, Cargo.toml), under which a loop over
 /// an array of chains is not unrolled and the chains live in memory, a load
-/// and a store per multiply–add (4× slower in Chromium than registers).
+/// and a store per multiply–add instead of a register.
 /// Never inlined: each run is its own call, so that V8, which moves a wasm
 /// function to its optimising tier between calls, runs the timed calls optimised.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

@@ -214,8 +214,8 @@ impl Trainer {
     /// Under GD, record the history point at step 0 (on, the default) or not: the
     /// benchmark (`lowrank-lab bench`, the wasm `bench_workload`) times GD steps
     /// alone, like the references it is compared with, and that point's metrics
-    /// (the singular values of every layer, …) cost W3 about a fifth of a
-    /// 100-step rep. The weights are the same bit for bit either way
+    /// (the singular values of every layer, …) are a large share of a short
+    /// W3 rep. The weights are the same bit for bit either way
     /// (tests/bench_first_record.rs). SGD and gradient flow always take it.
     pub fn set_record_first(&mut self, on: bool) {
         self.record_first = on;

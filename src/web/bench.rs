@@ -178,16 +178,7 @@ pub fn bench_peak(seconds: f64, reps: u32) -> Result<String, JsError> {
         )));
     }
     let p = crate::bench::peak::measure(|| now_ms() / 1e3, seconds, reps as usize);
-    let out = json!({
-        "workload": "P",
-        "impl": "browser_peak",
-        "unit": "GFLOP/s",
-        "kernel": p.kernel,
-        "gflops": p.gflops,
-        "gflops_best": p.gflops_best,
-        "checked": p.checked,
-    });
-    serde_json::to_string(&out).map_err(err)
+    serde_json::to_string(&crate::bench::peak::Line::new("browser_peak", &p)).map_err(err)
 }
 
 /// µs per hand-off of a split's half to another thread (`net::par::handoff_seconds`), if threaded.

@@ -362,16 +362,9 @@ fn bench_peak(args: &BenchArgs) -> Value {
     let base = Instant::now();
     let seconds = if args.tiny { 0.01 } else { 0.3 };
     let p = lowrank_lab::bench::peak::measure(|| base.elapsed().as_secs_f64(), seconds, args.reps.max(1));
-    json!({
-        "workload": "P",
-        "impl": "native_peak",
-        "tiny": args.tiny,
-        "unit": "GFLOP/s",
-        "kernel": p.kernel,
-        "gflops": p.gflops,
-        "gflops_best": p.gflops_best,
-        "checked": p.checked,
-    })
+    let mut out = json!(lowrank_lab::bench::peak::Line::new("native_peak", &p));
+    out["tiny"] = json!(args.tiny);
+    out
 }
 
 pub fn bench(args: BenchArgs) -> Result<(), String> {
