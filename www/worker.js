@@ -242,11 +242,14 @@ function recordMessage() {
   post({ type: 'record', runId, record: lab.record_json(), config: lab.config_json() });
 }
 
+// Where training stops, the snapshot goes out before the progress: the page
+// handles messages in order, so its tables show the final state before its
+// status says "done" or "paused" (never a live snapshot's older numbers under it).
 function finish(p) {
   playing = false;
   stepsLeft = 0;
-  progressMessage(true);
   snapshotMessage(true);
+  progressMessage(true);
   stateMessage(true);
   post({ type: 'done', progress: p });
 }
@@ -276,12 +279,13 @@ function loop(gen) {
       finish(p);
       return;
     }
-    progressMessage(false);
     if (stepsLeft === 0 && !playing) {
       snapshotMessage(true);
+      progressMessage(false);
       stateMessage(true);
       return;
     }
+    progressMessage(false);
     snapshotMessage(false);
     stateMessage(false);
   } catch (e) {
@@ -490,8 +494,8 @@ function handle(msg) {
     case 'pause':
       stopTraining();
       if (lab) {
-        progressMessage(true);
         snapshotMessage(true);
+        progressMessage(true);
         stateMessage(true);
       }
       post({ type: 'paused' });

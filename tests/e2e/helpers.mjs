@@ -88,13 +88,20 @@ export async function choosePreset(page, name) {
 
 /**
  * Press Play once it is enabled and wait until the run ends (status done, diverged or stalled);
- * returns the status text.
+ * returns the status text. When it says "done", the Now table already shows
+ * the final step (the page's tables never lag its status: a visitor reading
+ * them at "done" reads the final numbers), checked in the same frame.
  */
 export async function playToEnd(page, timeout = 60_000) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="play"]').disabled);
   await page.click('[data-testid="play"]');
   await page.waitForFunction(() => /^(done|diverged|stalled)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout });
-  return page.textContent('[data-testid="status"]');
+  const [status, counter, shown] = await page.evaluate(() => {
+    const cell = document.querySelector('[data-testid="task-a-step"]');
+    return [document.querySelector('[data-testid="status"]').textContent, document.querySelector('#step-count').textContent, cell ? cell.dataset.value : null];
+  });
+  if (status === 'done' && shown !== null) assert.equal(shown, counter, `status "done" at step ${counter} while the Now table shows step ${shown}`);
+  return status;
 }
 
 /** From the form: the planar generator with 2 tasks and 400 steps; waits until that run can play. */
