@@ -170,3 +170,24 @@ export async function hookedPage(env, preset = null, { at = '', init = null } = 
   if (preset) await choosePreset(p.page, preset);
   return p;
 }
+
+/**
+ * Pixels of the canvas with data-testid `testid` that are not blank (transparent or white).
+ * Read from a copy made for the purpose: reading the chart's own canvas back more than
+ * once makes Chromium warn on the console (willReadFrequently), which the tests that
+ * assert a clean console would then see.
+ */
+export function inkedPixels(page, testid) {
+  return page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(c, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) n += 1;
+    return n;
+  }, testid);
+}

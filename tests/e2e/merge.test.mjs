@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl, playToEnd } from './helpers.mjs';
+import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl, playToEnd, inkedPixels } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 const METHODS = ['sum', 'mean', 'task_arithmetic', 'regmean', 'ties', 'dare', 'spectral'];
@@ -27,17 +27,6 @@ const value = async (page, id) => {
   const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
   return v === '' ? null : Number(v);
 };
-
-/** Pixels of a canvas that are not blank (transparent or white). */
-function inked(page, testid) {
-  return page.evaluate((id) => {
-    const c = document.querySelector(`[data-testid="${id}"]`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) n += 1;
-    return n;
-  }, testid);
-}
 
 const close = (a, b, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300);
 
@@ -87,7 +76,7 @@ describe('merge methods in the page', () => {
     await page.locator('[data-testid="chart-merge_path"]').scrollIntoViewIfNeeded();
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-merge_path"]').width > 100);
     await page.waitForTimeout(300);
-    assert.ok((await inked(page, 'chart-merge_path')) > 5000, 'the interference chart is drawn');
+    assert.ok((await inkedPixels(page, 'chart-merge_path')) > 5000, 'the interference chart is drawn');
 
     // Deselect TIES: the next run's table has no TIES row; its parameter field hides.
     assert.ok(await page.isVisible('[data-testid="control-merge.ties_k"]'));

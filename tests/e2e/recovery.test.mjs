@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, waitReady, choosePreset, setControl, pageConfig, text, stepOf, stepBy, taskNumbers as numbers, hookedPage as hooked } from './helpers.mjs';
+import { setup, waitReady, choosePreset, setControl, pageConfig, text, stepOf, stepBy, taskNumbers as numbers, hookedPage as hooked, inkedPixels } from './helpers.mjs';
 
 const value = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
 
@@ -17,17 +17,6 @@ async function waitSaved(page, step) {
 
 /** A new page with the test-only hooks (window.__lab_test), on the merge-orthogonal preset. */
 const hookedPage = (env) => hooked(env, 'merge-orthogonal');
-
-/** Number of canvas pixels that are not white (a drawn chart has many). */
-async function painted(page, id) {
-  return page.evaluate((i) => {
-    const c = document.querySelector(`[data-testid="chart-${i}"]`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let k = 0; k < d.length; k += 4) if (d[k + 3] !== 0 && (d[k] < 250 || d[k + 1] < 250 || d[k + 2] < 250)) n++;
-    return n;
-  }, id);
-}
 
 describe('nothing breaks, nothing is lost', () => {
   let env;
@@ -122,7 +111,7 @@ describe('nothing breaks, nothing is lost', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]').width > 300);
     // (The frame counted above may have drawn another chart first: give the loss chart its frame.)
     let inked = 0;
-    for (let i = 0; i < 50 && (inked = await painted(page, 'loss')) <= 1000; i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 50 && (inked = await inkedPixels(page, 'chart-loss')) <= 1000; i++) await page.waitForTimeout(100);
     assert.ok(inked > 1000, `the loss chart is drawn (${inked} pixels)`);
     // The new worker trains on.
     await stepBy(page, 100, 310);
