@@ -345,11 +345,19 @@ const ceilings = {
   'peak relaxed/simd (browser)': ratio(pk('browser_peak_relaxed'), pk('browser_peak')),
   browser_threads: browserThreads,
 };
+/** The faster one-thread browser direct step of workload `w` (plain or relaxed SIMD), steps/s; null if neither ran. */
+const oneThread = (w) => {
+  const v = [table[w].browser_direct, table[w].browser_direct_relaxed].filter((x) => x !== null && x !== undefined);
+  return v.length ? Math.max(...v) : null;
+};
 for (const w of ['W1', 'W2', 'W3']) {
   const g = gflops[w];
   ceilings[w] = {
     'bound browser_direct/native_1t': ratio(pk('browser_peak'), g.native_1t),
     'bound browser_direct_threads/native_1t': browserThreads && wasmPeakThreads ? ratio(browserThreads * wasmPeakThreads, g.native_1t) : null,
+    // Not a hardware ceiling: what T threads give at perfect scaling of the
+    // faster one-thread browser step measured in this run (plain or relaxed SIMD).
+    'scaling bound browser_direct_threads/native_1t': browserThreads && oneThread(w) !== null ? ratio(browserThreads * oneThread(w), table[w].native_1t) : null,
     'native_1t / native peak': ratio(g.native_1t, pk('native_peak')),
     'native_products_1t / native peak': ratio(g.native_products_1t, pk('native_peak')),
     'browser_products / browser peak': ratio(g.browser_products, pk('browser_peak')),
@@ -412,7 +420,7 @@ lines.push(`  peak browser/native ${fmt(ceilings['peak browser/native (one threa
 for (const w of ['W1', 'W2', 'W3']) {
   const c = ceilings[w];
   lines.push(
-    `  ${w}: b_direct/n_1t ≤ ${fmt(c['bound browser_direct/native_1t'])}, b_thr/n_1t ≤ ${fmt(c['bound browser_direct_threads/native_1t'])} (${browserThreads ?? '?'} threads); ` +
+    `  ${w}: b_direct/n_1t ≤ ${fmt(c['bound browser_direct/native_1t'])}, b_thr/n_1t ≤ ${fmt(c['bound browser_direct_threads/native_1t'])} (${browserThreads ?? '?'} threads; ${fmt(c['scaling bound browser_direct_threads/native_1t'])} at perfect scaling of this run's one-thread step); ` +
       `native 1t at ${fmt(c['native_1t / native peak'])} of its peak (products ${fmt(c['native_products_1t / native peak'])}), browser products at ${fmt(c['browser_products / browser peak'])} of theirs (relaxed ${fmt(c['browser_products_relaxed / relaxed peak'])})`,
   );
 }
@@ -432,7 +440,7 @@ const notes = [
 notes.push('browser: bench/pkg, the page\'s single-thread build (simd128, .cargo/config.toml); browser_nosimd: the same built with -C target-feature=-simd128');
 notes.push('browser_direct_relaxed, browser_products_relaxed: bench/pkg-relaxed, one thread with relaxed-SIMD fused multiply-adds in the products (the page\'s st-relaxed build); browser_threads, browser_direct_threads, browser_products_threads: bench/pkg-mt, threads (a pool of navigator.hardwareConcurrency Web Workers) and relaxed SIMD, the build the page runs in Chromium when cross-origin isolated; its steps split work by what they measure (src/net/tune.rs), like native');
 notes.push('n_direct/n_1t: the direct step on all threads over one thread (native, same run); b_thr/b_1t: the same in the browser (threaded build over the relaxed single-thread build); b_thr/n_1t: the threaded browser\'s direct step over native one-thread');
-notes.push('peak_gflops: one thread\'s multiply–add peak (src/bench/peak.rs: independent register-resident multiply–add chains in the widest vector unit, checked against their closed form): native_peak AVX-512 or AVX2+FMA as the CPU has, browser_peak simd128 (a multiply then an add), browser_peak_relaxed f64x2.relaxed_madd, browser_peak_threads the threaded build\'s kernel on its worker. ceilings: a step of F GEMM flops on T threads of peak P takes ≥ F/(T·P) s, so b_thr/n_1t ≤ T·P_wasm / native_1t\'s GFLOP/s (and b_direct/n_1t ≤ P_wasm / the same), whatever the kernels; the efficiencies are each build\'s products GFLOP/s over its own peak');
+notes.push('peak_gflops: one thread\'s multiply–add peak (src/bench/peak.rs: independent register-resident multiply–add chains in the widest vector unit, checked against their closed form): native_peak AVX-512 or AVX2+FMA as the CPU has, browser_peak simd128 (a multiply then an add), browser_peak_relaxed f64x2.relaxed_madd, browser_peak_threads the threaded build\'s kernel on its worker. ceilings: a step of F GEMM flops on T threads of peak P takes ≥ F/(T·P) s, so b_thr/n_1t ≤ T·P_wasm / native_1t\'s GFLOP/s (and b_direct/n_1t ≤ P_wasm / the same), whatever the kernels; the efficiencies are each build\'s products GFLOP/s over its own peak. The scaling bound is not a hardware ceiling: T × the faster one-thread browser direct step (plain or relaxed) / native_1t, what threads alone could give these kernels');
 if (nosimdMissing) notes.push('browser_nosimd: bench/pkg-nosimd is not built (make bench-pkg-nosimd; missing or failed)');
 lines.push('');
 for (const n of notes) lines.push(`note: ${n}`);
