@@ -12,7 +12,7 @@
 //   present.js    presentation mode: chosen charts full screen, play/pause/step and λ
 //   lessons.js    the "Start here" guided path (steps, configs and claims from Rust)
 //   charts.js     chart cards drawn by Rust from its ChartStore, within a frame budget
-//   tables.js     the tables of current numbers
+//   tables.js     the tables of current numbers (merge-tables.js: the merge report's)
 //   sweep.js      the sweep panel: grid editor, table, claims, charts, downloads;
 //                 sweep-pool.js its pool of workers (point-worker.js)
 //   downloads.js  link, report, metrics, weights, export/import of a run

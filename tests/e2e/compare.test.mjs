@@ -3,13 +3,23 @@
 // B at λ = 0: W₁'s part outside span(X) shrinks in A and stays flat in B, both
 // in the same chart (its legend names both runs) and in the Now table; the
 // link carries B, and a reload brings both back at the same step; bad keys are
-// refused with Rust's reason.
+// refused with Rust's reason. On merge-overlap, A at ρ = 0.3 against B at
+// ρ = 0.5: every merge table has B's rows under A's, each equal to the CLI's
+// run of that run's config.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { setup, waitReady, text, choosePreset, playToEnd, setControl } from './helpers.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, setup, waitReady, text, choosePreset, playToEnd, setControl } from './helpers.mjs';
 
 const num = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
+/** The page's value of `id` equals the CLI's `want` to 1e-9 relative (wasm and native products round differently). */
+const near = async (page, id, want) => {
+  const got = await num(page, id);
+  assert.ok(Math.abs(got - want) <= 1e-9 * Math.abs(want), `${id}: page ${got}, CLI ${want}`);
+};
 
 describe('compare two runs', () => {
   let env;
@@ -76,6 +86,47 @@ describe('compare two runs', () => {
     await page.waitForFunction(() => !document.querySelector('[data-testid="b-task-a-step"]'));
     assert.equal(await num(page, 'task-a-step'), 4000);
     assert.doesNotMatch(await page.evaluate(() => location.hash), /&b=/);
+    assert.deepEqual(log.pageErrors, []);
+  });
+
+  it('ρ = 0.3 against ρ = 0.5 on merge-overlap: the merge tables list B under A, each equal to the CLI', async () => {
+    const { page, log } = await env.newPage({ width: 1280, height: 900 });
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'merge-overlap');
+    await page.click('[data-testid="compare-quick-rho"]');
+    await page.waitForFunction(() => document.body.dataset.compare === 'on');
+    assert.equal(await playToEnd(page, 120_000), 'done');
+    await page.waitForFunction(() => document.querySelector('[data-testid="b-task-a-step"]')?.dataset.value === '2000');
+    // What the CLI gives for each run's own config (B: A's with ρ = 0.5, same seed).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-compare-'));
+    const cli = (sets) =>
+      JSON.parse(
+        execFileSync(path.join(ROOT, 'target', 'release', 'lowrank-lab'), ['run', '--preset', 'merge-overlap', ...sets.flatMap((x) => ['--set', x]), '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' }),
+      );
+    const runs = [
+      ['', cli([])],
+      ['b-', cli(['data.rho=0.5'])],
+    ];
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const [pre, fin] of runs) {
+      for (const t of ['a', 'b']) {
+        await near(page, `${pre}merge-sum-${t}-change`, fin.merge.sum[t].max_output_change);
+        assert.equal(await num(page, `${pre}merge-sum-${t}-accuracy`), fin.merge.sum[t].accuracy, `${pre}sum accuracy on ${t}`);
+        await near(page, `${pre}bound-${t}-bound`, fin.merge_bound.find((x) => x.task === t).max_bound);
+      }
+      await near(page, `${pre}overlap-a-b-max-inner`, fin.overlap.pairs[0].max_abs_inner);
+    }
+    // The overlap grows with ρ, and so does the sum's output change on task a.
+    assert.ok((await num(page, 'b-overlap-a-b-max-inner')) > (await num(page, 'overlap-a-b-max-inner')));
+    assert.ok((await num(page, 'b-merge-sum-a-change')) > (await num(page, 'merge-sum-a-change')));
+    // Row headers say which run each row is.
+    const heads = await page.$$eval('#merge-table tbody th', (els) => els.map((e) => e.textContent));
+    assert.ok(heads.includes('A · sum') && heads.includes('B · sum'), heads.join(' | '));
+    // Stopping the comparison leaves A's rows alone.
+    await page.click('[data-testid="compare-stop"]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="b-merge-sum-a-change"]'));
+    await near(page, 'merge-sum-a-change', runs[0][1].merge.sum.a.max_output_change);
     assert.deepEqual(log.pageErrors, []);
   });
 
