@@ -19,6 +19,9 @@ export const run = {
   id: 0, // the page's id of the current run (states of an earlier one are not kept)
   progress: null, // the worker's last progress report
   playing: false,
+  // The worker's own word in its last progress report: still training (it may
+  // not have seen a Pause yet), so the status says "paused" only once it has stopped.
+  workerPlaying: false,
   ended: false,
   depth: 0, // layers of the current net
   kept: null, // {text, step, config, record, compare}: the run's last exported state and its config (compare: run B's {sets, state})
@@ -136,6 +139,7 @@ function linkText(recordText) {
 /** Forget the page's view of the run (a new or restored run follows). */
 function clearRunView(live = []) {
   run.playing = false;
+  run.workerPlaying = false;
   run.ended = false;
   run.progress = null;
   run.liveChanges = live.slice();
@@ -259,6 +263,7 @@ export function step(n) {
 /** Back to the same initial weights (the run keeps its config). */
 export function reset() {
   run.playing = false;
+  run.workerPlaying = false;
   run.ended = false;
   run.liveChanges = [];
   on.liveChanged();
@@ -398,6 +403,7 @@ function onWorkerMessage(ev) {
       break;
     case 'progress':
       run.progress = m.progress;
+      run.workerPlaying = !!m.playing;
       if (!run.ended && !m.progress.running) run.ended = true;
       if (m.progress.running) run.ended = false;
       on.progress(m);
@@ -413,12 +419,14 @@ function onWorkerMessage(ev) {
       break;
     case 'done':
       run.playing = false;
+      run.workerPlaying = false;
       run.ended = true;
       on.changed();
       on.status(null);
       break;
     case 'paused':
       run.playing = false;
+      run.workerPlaying = false;
       on.changed();
       on.status(null);
       break;
@@ -470,6 +478,7 @@ function onWorkerCrash(message) {
   requests.clear();
   pendingRestores.clear();
   run.playing = false;
+  run.workerPlaying = false;
   on.crashed();
   if (crashTimes.length > 3) {
     // A burst (several configs in a row): no new worker until the visitor picks a config.

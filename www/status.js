@@ -37,7 +37,9 @@ function statusText() {
   if (div) return `diverged at step ${div.step}`;
   if (st.some((s) => s.state === 'stalled')) return 'stalled';
   if (!progress.running) return 'done';
-  if (run.playing) return 'running';
+  // After Pause the worker's reports still say it trains until it has stopped and
+  // posted the paused state's snapshot: only then "paused" (never over older numbers).
+  if (run.playing || run.workerPlaying) return 'running';
   return progress.step === 0 ? 'ready' : 'paused';
 }
 

@@ -42,6 +42,10 @@ describe('live snapshots', () => {
     assert.ok(steps[2] > steps[0], `the analysed step advances: ${steps}`);
     await page.click('[data-testid="pause"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent.startsWith('paused'), null, { timeout: 10_000 });
+    // In the frame the status turns "paused", the tables already show the paused step (the
+    // worker posts its snapshot before its progress), not an older live one.
+    const [atPause, counter] = await page.evaluate(() => [document.querySelector('[data-testid="task-a-step"]').dataset.value, document.querySelector('#step-count').textContent]);
+    assert.equal(atPause, counter, 'the Now table at "paused" shows the paused step');
     // Give any analysis still in flight time to arrive (and be dropped).
     await page.waitForTimeout(1500);
     const shown = await page.evaluate(() => window.lowrankLabPerf.snapshotStep);
