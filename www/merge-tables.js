@@ -54,7 +54,7 @@ export function renderMergeTables(s) {
 }
 
 /** A row header: `text`, prefixed with the run ('A · ', 'B · ') while comparing. */
-function head(run, text, cls) {
+function rowHead(run, text, cls) {
   return cell('th', run ? `${run} · ${text}` : text, cls ? { scope: 'row', class: cls } : { scope: 'row' });
 }
 
@@ -68,7 +68,7 @@ function netRows(s, run, tasks) {
   const nets = [];
   for (const e of merge.evals) if (!nets.includes(e.net)) nets.push(e.net);
   return nets.map((n) => {
-    const r = [head(run, own.includes(n) ? `net ${n}` : n, own.includes(n) ? null : 'merged')];
+    const r = [rowHead(run, own.includes(n) ? `net ${n}` : n, own.includes(n) ? null : 'merged')];
     for (const t of tasks) {
       const e = merge.evals.find((x) => x.net === n && x.task === t);
       r.push(
@@ -104,7 +104,7 @@ function methodText(d, taskNames) {
 
 function methodRows(s, run) {
   const names = s.tasks.map((t) => t.task);
-  return (s.merge.methods || []).map((d) => [head(run, d.method, 'merged'), cell('td', methodText(d, names), { 'data-testid': `${pre(run)}method-${d.method}` })]);
+  return (s.merge.methods || []).map((d) => [rowHead(run, d.method, 'merged'), cell('td', methodText(d, names), { 'data-testid': `${pre(run)}method-${d.method}` })]);
 }
 
 /** Overlap statistics of the inputs and of the trained nets, per pair of tasks. */
@@ -117,7 +117,7 @@ function overlapRows(s, run) {
     const cross = merge.cross_talk.filter(same);
     const id = `${pre(run)}overlap-${p.a}-${p.b}`;
     return [
-      head(run, `${p.a} – ${p.b}`),
+      rowHead(run, `${p.a} – ${p.b}`),
       numCell(p.max_abs_inner, `${id}-max-inner`, 3),
       numCell(p.mean_abs_inner, `${id}-mean-inner`, 3),
       cell('td', ang.length ? `${fmt(ang[0], 3)}° … ${fmt(ang[ang.length - 1], 3)}° (${ang.length})` : '—', { class: 'num' }),
@@ -130,7 +130,7 @@ function overlapRows(s, run) {
 /** The derived bound on the sum merge's output change, per task (none where it does not apply). */
 function boundRows(s, run) {
   return s.merge.bound.map((b) => [
-    head(run, `task ${b.task}`),
+    rowHead(run, `task ${b.task}`),
     numCell(b.max_change, `${pre(run)}bound-${b.task}-change`, 3),
     numCell(b.max_bound, `${pre(run)}bound-${b.task}-bound`, 3),
     cell('td', b.holds ? 'holds' : 'VIOLATED', { class: b.holds ? 'ok' : 'bad' }),
@@ -144,7 +144,7 @@ function pairRows(s, run) {
   return diag.pairs.map((p) => {
     const id = `${pre(run)}diag-${p.a}-${p.b}-${p.layer}`;
     return [
-      head(run, `${p.a} – ${p.b}, W${p.layer}`),
+      rowHead(run, `${p.a} – ${p.b}, W${p.layer}`),
       numCell(p.task_cosine, `${id}-cosine`, 3),
       numCell(p.sign_conflicts, `${id}-signs`, 3),
       numCell(p.input_overlap, `${id}-input`, 3),
@@ -161,7 +161,7 @@ function energyRows(s, run) {
   const diag = s.merge.diagnostics;
   if (!diag) return [];
   return diag.energy.map((e) => [
-    head(run, `net ${e.net}, W${e.layer}`),
+    rowHead(run, `net ${e.net}, W${e.layer}`),
     cell('td', e.trivial ? `${e.top} (all: trivially 1)` : String(e.top), { class: 'num' }),
     numCell(e.task_energy, `${pre(run)}energy-${e.net}-${e.layer}-task`, 4),
     numCell(e.weight_energy, `${pre(run)}energy-${e.net}-${e.layer}-weight`, 4),
@@ -177,7 +177,7 @@ function pathRows(s, run) {
     const name = p.path === 'weights' ? `θ${p.a} + t·θ${p.b}` : `θ${p.a} + t·(θ${p.b} − θ₀)`;
     const id = `${pre(run)}path-${p.a}-${p.b}-${p.path}`;
     return [
-      head(run, name),
+      rowHead(run, name),
       numCell(p.loss_a[0], `${id}-a0`, 3),
       numCell(last(p.loss_a), `${id}-a1`, 3),
       numCell(p.barrier_a, `${id}-barrier-a`, 3),

@@ -20,7 +20,9 @@ export const run = {
   progress: null, // the worker's last progress report
   playing: false,
   // The worker's own word in its last progress report: still training (it may
-  // not have seen a Pause yet), so the status says "paused" only once it has stopped.
+  // not have seen a Pause yet), so the status says "paused" only once it has
+  // stopped. Set by every report (the worker's reports on stopping, resetting
+  // and starting a run say false); cleared here only when a worker is lost.
   workerPlaying: false,
   ended: false,
   depth: 0, // layers of the current net
@@ -139,7 +141,6 @@ function linkText(recordText) {
 /** Forget the page's view of the run (a new or restored run follows). */
 function clearRunView(live = []) {
   run.playing = false;
-  run.workerPlaying = false;
   run.ended = false;
   run.progress = null;
   run.liveChanges = live.slice();
@@ -263,7 +264,6 @@ export function step(n) {
 /** Back to the same initial weights (the run keeps its config). */
 export function reset() {
   run.playing = false;
-  run.workerPlaying = false;
   run.ended = false;
   run.liveChanges = [];
   on.liveChanged();
@@ -419,14 +419,12 @@ function onWorkerMessage(ev) {
       break;
     case 'done':
       run.playing = false;
-      run.workerPlaying = false;
       run.ended = true;
       on.changed();
       on.status(null);
       break;
     case 'paused':
       run.playing = false;
-      run.workerPlaying = false;
       on.changed();
       on.status(null);
       break;

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, setup, waitReady, text, choosePreset, playToEnd, setControl } from './helpers.mjs';
+import { CLI, setup, waitReady, text, choosePreset, playToEnd, setControl } from './helpers.mjs';
 
 const num = async (page, id) => Number(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'));
 /** The page's value of `id` equals the CLI's `want` to 1e-9 relative (wasm and native products round differently). */
@@ -102,7 +102,7 @@ describe('compare two runs', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-compare-'));
     const cli = (sets) =>
       JSON.parse(
-        execFileSync(path.join(ROOT, 'target', 'release', 'lowrank-lab'), ['run', '--preset', 'merge-overlap', ...sets.flatMap((x) => ['--set', x]), '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' }),
+        execFileSync(CLI, ['run', '--preset', 'merge-overlap', ...sets.flatMap((x) => ['--set', x]), '--out', path.join(dir, 'out'), '--json'], { encoding: 'utf8' }),
       );
     const runs = [
       ['', cli([])],

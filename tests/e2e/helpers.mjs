@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '../../www/serve.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The native CLI the tests compare the page against (`make test-e2e` builds it first). */
+export const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 export const DIST = path.join(ROOT, 'dist');
 export const OUT = path.join(ROOT, 'test-output');
 

@@ -6,9 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut, text, playToEnd, planarRun } from './helpers.mjs';
-
-const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
+import { ROOT, CLI, OUT, setup, waitReady, pageConfig, choosePreset, setControl, ensureOut, text, playToEnd, planarRun } from './helpers.mjs';
 
 function cli() {
   if (!fs.existsSync(CLI)) {

@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, setup, waitReady, pageConfig, choosePreset, setControl, playToEnd, inkedPixels } from './helpers.mjs';
+import { ROOT, CLI, setup, waitReady, pageConfig, choosePreset, setControl, playToEnd, inkedPixels } from './helpers.mjs';
 
-const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 const METHODS = ['sum', 'mean', 'task_arithmetic', 'regmean', 'ties', 'dare', 'spectral'];
 
 function cliFinal(config) {

@@ -9,9 +9,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, waitReady, choosePreset, setControl, pageConfig, ROOT, text, stepOf, stepBy, taskNumbers as numbers, hookedPage } from './helpers.mjs';
+import { setup, waitReady, choosePreset, setControl, pageConfig, CLI, text, stepOf, stepBy, taskNumbers as numbers, hookedPage } from './helpers.mjs';
 
-const CLI = path.join(ROOT, 'target', 'release', 'lowrank-lab');
 const attr = (page, id) => page.getAttribute(`[data-testid="${id}"]`, 'data-value');
 
 /** The config a link holds (`#v=1&c=<base64url JSON>[&p=…]`). */
