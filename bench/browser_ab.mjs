@@ -5,6 +5,9 @@
 //
 //   node bench/browser_ab.mjs W1 5000 span 7 pkg pkg-old
 //
+// A threaded package may name its pool's size: `pkg-mt:1` runs it on one
+// thread (its steps never split), `pkg-mt` on every core.
+//
 // mode: `span` (span steps, as the page runs GD) or `direct`. Each run is a
 // fresh worker with an untimed warm-up (bench/page/worker.js). On a shared
 // VM single runs vary by ±30%: compare medians of alternating runs, never
@@ -29,8 +32,9 @@ try {
   await page.waitForFunction(() => document.body.dataset.ready === '1');
   const rates = pkgs.map(() => []);
   for (let r = 0; r < Number(rounds); r++) {
-    for (const [i, pkg] of pkgs.entries()) {
-      const opts = { pkg, workload, steps: Number(steps), reps: 1, direct: mode === 'direct' };
+    for (const [i, spec] of pkgs.entries()) {
+      const [pkg, threads = '0'] = spec.split(':');
+      const opts = { pkg, threads: Number(threads), workload, steps: Number(steps), reps: 1, direct: mode === 'direct' };
       const [res] = await page.evaluate((o) => window.runBench(o), opts);
       rates[i].push(res.steps_per_s);
     }

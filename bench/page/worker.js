@@ -1,16 +1,17 @@
 // One benchmark run: load the wasm package `pkg` (a folder next to page/,
 // built by wasm-pack --target web) and time `reps` reps of the workload. A
 // threaded package (pkg-mt: it exports init_thread_pool) first starts its
-// pool on every core (the server sends COOP/COEP, so the page is isolated).
+// pool on every core (the server sends COOP/COEP, so the page is isolated),
+// or on `threads` workers when that is given (1: the threaded build unsplit).
 self.onmessage = async (e) => {
-  const { pkg, workload, steps, reps, tiny, direct, products, peak } = e.data;
+  const { pkg, workload, steps, reps, tiny, direct, products, peak, threads } = e.data;
   try {
     if (!/^[a-z0-9-]+$/.test(pkg)) throw new Error(`bad package name ${pkg}`);
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
     await wasm.default();
     if (wasm.init_thread_pool) {
       if (!self.crossOriginIsolated) throw new Error(`${pkg} needs a cross-origin isolated page (COOP/COEP headers)`);
-      await wasm.init_thread_pool(navigator.hardwareConcurrency || 2, 'lowrank-lab-bench-pool');
+      await wasm.init_thread_pool(threads || navigator.hardwareConcurrency || 2, 'lowrank-lab-bench-pool');
     }
     // V8 compiles wasm with its baseline tier first and optimises hot functions
     // as they run: an untimed run first (a quarter of the timed length; with
