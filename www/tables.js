@@ -48,7 +48,7 @@ const CLAIM_STATUS = {
 };
 
 let claimsOf = null; // {preset, modified}: whose claims the run checks, or null
-let claimsShownAt = null; // the step of the snapshot the shown claims come from
+let claimsShown = null; // {step, config}: the snapshot the shown claims come from (config as JSON text)
 
 /** The preset whose claims the run checks (null: none), and whether the config was changed from it. */
 /** One row per layer of each task of summary `s` (`run` as for taskRows). */
@@ -105,7 +105,7 @@ function taskRows(s, run) {
 
 export function setClaimsPreset(preset, modified) {
   claimsOf = preset ? { preset, modified: !!modified } : null;
-  claimsShownAt = null;
+  claimsShown = null;
   $('#claims-box').hidden = !claimsOf;
   $('#claims-table').textContent = '';
   $('#claims-note').textContent = claimsOf ? 'waiting for the first snapshot…' : '';
@@ -125,20 +125,27 @@ export function claimRows(claims, prefix) {
 /**
  * The claims of the run's preset from snapshot `s` (`s.claims`, checked by
  * Rust: measured value, status, why). A snapshot without them (the analysis
- * worker's, for a wide net) leaves the last ones shown, saying from which step.
+ * worker's, for a wide net) leaves the last ones shown, saying from which step,
+ * but only while it is of the same config: claims checked on another run (the
+ * previous preset's, snapshotted when the preset changed) are cleared.
  */
 export function renderClaims(s) {
   if (!claimsOf || !s) return;
   const step = s.tasks.length ? s.tasks[0].current.step : null;
+  const config = JSON.stringify(s.config);
   const claims = s.claims || [];
   if (!claims.length) {
-    if (claimsShownAt !== null && step !== claimsShownAt) $('#claims-note').textContent = `as checked at step ${claimsShownAt} (this snapshot carries none)`;
-    else if (claimsShownAt === null) {
+    if (claimsShown && claimsShown.config !== config) {
+      claimsShown = null;
+      $('#claims-table').textContent = '';
+    }
+    if (claimsShown && step !== claimsShown.step) $('#claims-note').textContent = `as checked at step ${claimsShown.step} (this snapshot carries none)`;
+    else if (!claimsShown) {
       $('#claims-note').textContent = `No claim of ${claimsOf.preset} applies to this single run: its claims are about the points of its sweep, checked in the Sweep panel as they finish (Run the ${claimsOf.preset} sweep).`;
     }
     return;
   }
-  claimsShownAt = step;
+  claimsShown = { step, config };
   fillTable($('#claims-table'), ['', 'claim', 'measured', 'where', 'check'], claimRows(claims, 'claim'));
   const pass = claims.filter((c) => c.status === 'pass').length;
   const modified = claimsOf.modified ? ' — config changed from the preset: checked on yours' : '';

@@ -69,9 +69,16 @@ describe('claims checked live', () => {
   });
 
   it('a sweep preset says where its claims are checked and offers its sweep; no page errors', async () => {
+    // After balance-gf (λ = 0.1, stopped at step 673): choosing merge-lambda made
+    // the idle worker check merge-lambda's claims once on balance-gf's state, where
+    // its λ = 0.1 claim applies and has no value; that ✗ row stayed under the new
+    // run ("as checked at step 673 (this snapshot carries none)").
+    await choosePreset(page, 'balance-gf');
+    assert.equal(await playToEnd(page, 120_000), 'done');
     await choosePreset(page, 'merge-lambda');
     assert.equal(await playToEnd(page, 120_000), 'done');
     await page.waitForFunction(() => /Sweep panel/.test(document.querySelector('[data-testid="claims-note"]').textContent));
+    assert.deepEqual(await statuses(page), []);
     assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), true);
     await choosePreset(page, 'norms');
     assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), false);
