@@ -132,10 +132,9 @@ export function claimRows(claims, prefix) {
 export function renderClaims(s) {
   if (!claimsOf || !s) return;
   const step = s.tasks.length ? s.tasks[0].current.step : null;
-  const config = JSON.stringify(s.config);
   const claims = s.claims || [];
   if (!claims.length) {
-    if (claimsShown && claimsShown.config !== config) {
+    if (claimsShown && claimsShown.config !== JSON.stringify(s.config)) {
       claimsShown = null;
       $('#claims-table').textContent = '';
     }
@@ -145,7 +144,7 @@ export function renderClaims(s) {
     }
     return;
   }
-  claimsShown = { step, config };
+  claimsShown = { step, config: JSON.stringify(s.config) };
   fillTable($('#claims-table'), ['', 'claim', 'measured', 'where', 'check'], claimRows(claims, 'claim'));
   const pass = claims.filter((c) => c.status === 'pass').length;
   const modified = claimsOf.modified ? ' — config changed from the preset: checked on yours' : '';
