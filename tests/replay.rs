@@ -171,3 +171,39 @@ fn an_imported_run_is_not_replayed_and_says_why() {
     assert!(matches!(e, ReplayError::NotReproducible(_)));
     assert!(e.to_string().contains("imported state"), "{e}");
 }
+
+/// The page's time slider refuses a replay whose second copy of the runs would pass its
+/// memory budget (`Lab::replay_aim` calls `check_memory`), naming both sizes; a run
+/// whose one copy the page accepted but whose second does not exists (width found here).
+#[test]
+fn a_replay_past_the_memory_budget_is_refused_with_both_sizes() {
+    use lowrank_lab::config::BROWSER_MEMORY_BUDGET as BUDGET;
+    use lowrank_lab::live::replay::check_memory;
+    let mut c = presets::find("merge-orthogonal").unwrap().config().unwrap();
+    let small = c.validate_with_budget(BUDGET).unwrap().memory_estimate();
+    assert!(check_memory(small, BUDGET).is_ok(), "{small} bytes");
+    let mut width = c.net.widths[0];
+    let big = loop {
+        width *= 2;
+        c.net.widths = vec![width];
+        let est = c.validate_with_budget(u64::MAX).unwrap().memory_estimate();
+        if est * 2 > BUDGET {
+            break est;
+        }
+    };
+    // One copy fits the page's budget (the page runs it), two do not.
+    assert!(c.validate_with_budget(BUDGET).is_ok(), "width {width}: {big} bytes");
+    let e = check_memory(big, BUDGET).unwrap_err();
+    assert!(matches!(e, ReplayError::Memory { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "training the run again needs one more copy of it ({} MB), and that passes the page's 1024 MB budget",
+            big >> 20
+        )
+    );
+    // The edge: exactly half the budget fits; a byte more does not; no overflow.
+    assert!(check_memory(BUDGET / 2, BUDGET).is_ok());
+    assert!(check_memory(BUDGET / 2 + 1, BUDGET).is_err());
+    assert!(check_memory(u64::MAX, BUDGET).is_err());
+}

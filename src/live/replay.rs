@@ -35,6 +35,22 @@ pub enum ReplayError {
     /// Training ended before the step asked for (the replay did not repeat the run).
     #[error("training it again ended at step {at}, before step {step}")]
     Ended { at: u64, step: u64 },
+    /// A second copy of the runs held would pass the page's memory budget.
+    #[error("training the run again needs one more copy of it ({need_mb} MB), and that passes the page's {budget_mb} MB budget")]
+    Memory { need_mb: u64, budget_mb: u64 },
+}
+
+/// Whether replaying fits in `budget` bytes: `held` is the memory estimate of
+/// every run held (A, and B of a comparison: `ValidConfig::memory_estimate`),
+/// and a replay holds one more copy of each, so twice `held` must fit.
+pub fn check_memory(held: u64, budget: u64) -> Result<(), ReplayError> {
+    if held.saturating_mul(2) > budget {
+        return Err(ReplayError::Memory {
+            need_mb: held >> 20,
+            budget_mb: budget >> 20,
+        });
+    }
+    Ok(())
 }
 
 /// A second run, trained from the record's start toward a target step.

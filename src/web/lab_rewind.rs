@@ -42,13 +42,7 @@ impl Lab {
         if !keep_a || (b_record.is_some() && !keep_b) {
             // Every run held and its replay: A, B of a comparison, and one more copy of each.
             let bytes = self.run.config().memory_estimate() + self.compare.as_ref().map_or(0, |c| c.run.config().memory_estimate());
-            if bytes.saturating_mul(2) > BROWSER_MEMORY_BUDGET {
-                return Err(JsError::new(&format!(
-                    "training the run again needs one more copy of it ({} MB), and that passes the page's {} MB budget",
-                    bytes >> 20,
-                    BROWSER_MEMORY_BUDGET >> 20
-                )));
-            }
+            crate::live::replay::check_memory(bytes, BROWSER_MEMORY_BUDGET).map_err(err)?;
         }
         if !keep_a {
             self.replay = None;
