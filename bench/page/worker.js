@@ -4,7 +4,7 @@
 // pool on every core (the server sends COOP/COEP, so the page is isolated),
 // or on `threads` workers when that is given (1: the threaded build unsplit).
 self.onmessage = async (e) => {
-  const { pkg, workload, steps, reps, tiny, direct, products, peak, threads } = e.data;
+  const { pkg, workload, steps, reps, tiny, direct, products, peak, threads, rowOwned } = e.data;
   try {
     if (!/^[a-z0-9-]+$/.test(pkg)) throw new Error(`bad package name ${pkg}`);
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
@@ -25,8 +25,14 @@ self.onmessage = async (e) => {
       self.postMessage({ ok: true, results: [JSON.parse(wasm.bench_peak(peak.seconds, peak.reps))] });
       return;
     }
-    // `products`: the direct step's matrix products alone (bench_products).
-    const once = (n) => (products ? wasm.bench_products(workload, n, tiny) : wasm.bench_workload(workload, n, tiny, !!direct));
+    // `products`: the direct step's matrix products alone (bench_products);
+    // `rowOwned` ('one', 'split' or 'rows'): the row-ownership probe (bench_row_owned).
+    const once = (n) =>
+      rowOwned
+        ? wasm.bench_row_owned(rowOwned, n)
+        : products
+          ? wasm.bench_products(workload, n, tiny)
+          : wasm.bench_workload(workload, n, tiny, !!direct);
     once(Math.ceil(steps / 4));
     const results = [];
     for (let r = 0; r < reps; r++) results.push(JSON.parse(once(steps)));

@@ -81,7 +81,8 @@ fn split(c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f6
     }
 }
 
-fn sequential(mut c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
+/// [`matmul`] on this thread, never split (the shapes as there).
+pub fn sequential(mut c: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, alpha: f64, accumulate: bool) {
     let (m, n) = (c.nrows(), c.ncols());
     let (rs, cs) = (c.strides()[0], c.strides()[1]);
     // SAFETY: as in `as_faer`, for the mutable borrow of C.

@@ -181,6 +181,30 @@ pub fn bench_peak(seconds: f64, reps: u32) -> Result<String, JsError> {
     serde_json::to_string(&crate::bench::peak::Line::new("browser_peak", &p)).map_err(err)
 }
 
+/// Time `steps` steps of the row-ownership probe (`crate::bench::row_owned`, issue 21)
+/// run `mode` (`one`, `split` or `rows`; on a pool of one thread, or without
+/// threads, every mode runs on one thread). Returns JSON {mode, steps, seconds,
+/// steps_per_s, threads, checksum}; the checksum (of W's bits, as a decimal
+/// string) must be the same for every mode and build.
+#[wasm_bindgen]
+pub fn bench_row_owned(mode: &str, steps: u32) -> Result<String, JsError> {
+    use crate::bench::row_owned::{checksum, Mode, Probe};
+    let m = Mode::parse(mode).ok_or_else(|| err(format!("mode must be one of one, split, rows; got `{mode}`")))?;
+    let probe = Probe::new();
+    let start = now_ms();
+    let w = probe.run(m, u64::from(steps));
+    let seconds = (now_ms() - start) / 1e3;
+    let out = json!({
+        "mode": mode,
+        "steps": steps,
+        "seconds": seconds,
+        "steps_per_s": f64::from(steps) / seconds,
+        "threads": crate::net::par::threads(),
+        "checksum": checksum(&w).to_string(),
+    });
+    serde_json::to_string(&out).map_err(err)
+}
+
 /// µs per hand-off of a split's half to another thread (`net::par::handoff_seconds`), if threaded.
 fn handoff_us() -> Option<f64> {
     #[cfg(feature = "wasm-threads")]

@@ -1,0 +1,56 @@
+// The row-ownership probe of issue 21 in headless Chromium (src/bench/row_owned.rs,
+// the threaded bench package's `bench_row_owned`): W1's direct step on one
+// thread, with its two products split across the pool's two threads, and with
+// W's rows owned by two threads and one barrier a step. Alternates the modes
+// (each run a fresh worker with an untimed warm-up), prints each mode's median
+// steps/s and its ratio to one thread, checks that every run gives the same
+// bits, and writes bench/results/row-owned.json. The native figures:
+// `cargo run --release --example row_owned_probe`.
+//
+//   node bench/row-owned.mjs [steps=5000] [rounds=5] [pkg=pkg-mt]
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../www/serve.mjs';
+import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const steps = Number(process.argv[2] || 5000);
+const rounds = Number(process.argv[3] || 5);
+const pkg = process.argv[4] || 'pkg-mt';
+const MODES = ['one', 'split', 'rows'];
+
+const server = await serve({ dir: HERE, port: 0 });
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}page/index.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === '1');
+  const rates = Object.fromEntries(MODES.map((m) => [m, []]));
+  const sums = new Set();
+  let threads = null;
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of MODES) {
+      const [res] = await page.evaluate((o) => window.runBench(o), { pkg, steps, reps: 1, rowOwned: mode });
+      rates[mode].push(res.steps_per_s);
+      sums.add(res.checksum);
+      threads = res.threads;
+    }
+  }
+  if (sums.size !== 1) throw new Error(`the modes gave different bits: checksums ${[...sums].join(', ')}`);
+  const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
+  const out = { date: new Date().toISOString(), cpus: os.cpus().length, pkg, threads, steps, rounds, checksum: [...sums][0], steps_per_s: {} };
+  for (const mode of MODES) {
+    const m = median(rates[mode]);
+    out.steps_per_s[mode] = { median: m, per_round: rates[mode], over_one_thread: m / median(rates.one) };
+    console.log(`${mode.padEnd(6)} median ${m.toFixed(0).padStart(7)} steps/s (${(m / median(rates.one)).toFixed(2)}× one thread)  [${rates[mode].map((x) => x.toFixed(0)).join(' ')}]`);
+  }
+  console.log(`${pkg} on ${threads} threads; same bits in every run`);
+  fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(HERE, 'results', 'row-owned.json'), JSON.stringify(out, null, 2) + '\n');
+} finally {
+  await browser.close();
+  await server.close();
+}
