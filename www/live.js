@@ -123,6 +123,13 @@ export function showSnapshot(m, from) {
 export function fromWorker(m, worker) {
   // The training worker's time on snapshots (bench/page-live.mjs reports its share).
   perf.snapshotWorkerMs += m.ms || 0;
+  // One of the previous run's, posted before the worker read the new run's
+  // 'init' (a preset chosen while it trained or idled): never drawn under the new run.
+  if (m.runId !== run.id) {
+    perf.staleSnapshots += 1;
+    send('snapshot_ack');
+    return;
+  }
   showSnapshot(m, worker);
 }
 

@@ -14,6 +14,7 @@ export const perf = {
   partialBytes: null,
   partialRecent: [], // the last 16 deltas' sizes (a delta's size follows how many steps the worker ran while the page drew)
   resyncs: 0,
+  staleSnapshots: 0, // the previous run's snapshots that arrived after a new run started (dropped)
   resyncLast: null,
   snapshotStep: null,
   snapshotWorkerMs: 0, // the training worker's time on snapshots

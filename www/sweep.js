@@ -424,14 +424,14 @@ function followPreset() {
   const preset = form.preset || null;
   if (preset !== claimsSent) {
     claimsSent = preset;
-    send('claims', { preset });
+    send('claims', { preset, config: form.text });
   }
   setClaimsPreset(preset, form.modified);
 }
 
 /** A new training worker (after a crash) is told the preset again. */
 export function workerStarted() {
-  if (claimsSent) send('claims', { preset: claimsSent });
+  if (claimsSent) send('claims', { preset: claimsSent, config: form.text });
 }
 
 // ---------------------------------------------------------------- tests

@@ -28,7 +28,8 @@
 //               | {type: 'set_lambda', value} | {type: 'set_lr', value}
 //               | 'snapshot' | 'snapshot_ack' | 'resync' | {type: 'analyst', ok}
 //               | 'final' | 'export' | 'mem' | {type: 'weights', net, layer}
-//               | {type: 'claims', preset} (the preset whose claims snapshots carry; null: none)
+//               | {type: 'claims', preset, config} (the preset whose claims snapshots carry; null: none;
+//               the current run takes it only if it is the run of `config`)
 //               | {type: 'debug_panic', message} | 'debug_oom' (tests only: a Rust panic, or
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
 //               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
@@ -40,7 +41,7 @@
 // worker must load to compute the same numbers.
 //
 // Messages out: loaded, ready, record, live_changed (a λ/η change, with the step it acts at), progress,
-//               snapshot (with `compare`: run B's delta), compare {sets, text} | compare_failed {sets, message},
+//               snapshot (with its runId; `compare`: run B's delta), compare {sets, text} | compare_failed {sets, message},
 //               want_analyst, live, state (with `compare`: {sets, state} of run B), restored, restore_failed, done,
 //               paused, final, export, mem, weights, split_report,
 //               error (always with the Rust message), crash (the wasm instance trapped:
@@ -218,7 +219,7 @@ function snapshotMessage(force) {
   liveVotes = snapshotCost > LIVE_MS ? liveVotes + 1 : 0;
   lastSnapshotAt = performance.now();
   awaitingAck = true;
-  post({ type: 'snapshot', seq: ++snapshotSeq, snapshot, compare, boundaries, compareBoundaries, ms: snapshotCost });
+  post({ type: 'snapshot', runId, seq: ++snapshotSeq, snapshot, compare, boundaries, compareBoundaries, ms: snapshotCost });
 }
 
 // The full state, for restoring the run after a crash or a reload: forced when
@@ -564,9 +565,13 @@ function handle(msg) {
       break;
     }
     case 'claims':
-      // Every run from now on (and the current one) checks this preset's claims in its snapshots.
+      // Every run from now on checks this preset's claims in its snapshots, and
+      // so does the current one if it is the run of `msg.config` (the form's
+      // config). A new preset's 'claims' arrives just before its run's 'init':
+      // a snapshot of the old run checked against the new preset's claims
+      // would show a row that belongs to neither.
       claimsPreset = msg.preset || null;
-      if (lab && claimsPreset) {
+      if (lab && claimsPreset && (msg.config === undefined || lab.config_json() === msg.config)) {
         lab.check_claims(claimsPreset);
         if (!playing) snapshotMessage(true);
       }

@@ -73,12 +73,23 @@ describe('claims checked live', () => {
     // the idle worker check merge-lambda's claims once on balance-gf's state, where
     // its λ = 0.1 claim applies and has no value; that ✗ row stayed under the new
     // run ("as checked at step 673 (this snapshot carries none)").
+    // The worker now checks a new preset's claims only on the run of that
+    // config, and the page drops any snapshot of the previous run: not even
+    // for one frame does a claim row appear under merge-lambda.
     await choosePreset(page, 'balance-gf');
     assert.equal(await playToEnd(page, 120_000), 'done');
+    await page.evaluate(() => {
+      window.claimRowsSeen = [];
+      const table = document.querySelector('#claims-table');
+      new MutationObserver(() => {
+        for (const row of table.querySelectorAll('[data-status]')) window.claimRowsSeen.push(row.closest('tr').textContent);
+      }).observe(table, { childList: true, subtree: true, attributes: true });
+    });
     await choosePreset(page, 'merge-lambda');
     assert.equal(await playToEnd(page, 120_000), 'done');
     await page.waitForFunction(() => /Sweep panel/.test(document.querySelector('[data-testid="claims-note"]').textContent));
     assert.deepEqual(await statuses(page), []);
+    assert.deepEqual(await page.evaluate(() => window.claimRowsSeen), []);
     assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), true);
     await choosePreset(page, 'norms');
     assert.equal(await page.isVisible('[data-testid="sweep-run-preset"]'), false);
