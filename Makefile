@@ -196,3 +196,4 @@ bench: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_NOSIMD) $(BENCH_PKG_RELAXED) 
 # browser), not the relaxed single-thread one (the page's e2e tests load it).
 bench-smoke: bench-setup $(CLI) $(BENCH_PKG) $(BENCH_PKG_MT)
 	node bench/run.mjs --smoke
+	node bench/row-owned.mjs 200 1 pkg-mt --smoke

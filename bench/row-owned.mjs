@@ -7,7 +7,10 @@
 // bits, and writes bench/results/row-owned.json. The native figures:
 // `cargo run --release --example row_owned_probe`.
 //
-//   node bench/row-owned.mjs [steps=5000] [rounds=5] [pkg=pkg-mt]
+//   node bench/row-owned.mjs [steps=5000] [rounds=5] [pkg=pkg-mt] [--smoke]
+//
+// --smoke (make bench-smoke): writes nothing; only checks that every mode runs
+// in the threaded build and gives the same bits.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,9 +20,11 @@ import { serve } from '../www/serve.mjs';
 import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const steps = Number(process.argv[2] || 5000);
-const rounds = Number(process.argv[3] || 5);
-const pkg = process.argv[4] || 'pkg-mt';
+const smoke = process.argv.includes('--smoke');
+const [stepsArg, roundsArg, pkgArg] = process.argv.slice(2).filter((a) => a !== '--smoke');
+const steps = Number(stepsArg || 5000);
+const rounds = Number(roundsArg || 5);
+const pkg = pkgArg || 'pkg-mt';
 const MODES = ['one', 'split', 'rows'];
 
 const server = await serve({ dir: HERE, port: 0 });
@@ -34,6 +39,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const mode of MODES) {
       const [res] = await page.evaluate((o) => window.runBench(o), { pkg, steps, reps: 1, rowOwned: mode });
+      if (mode !== 'one' && !res.two_threads) throw new Error(`${mode} ran on one thread (no helper took its half): not a two-thread figure`);
       rates[mode].push(res.steps_per_s);
       sums.add(res.checksum);
       threads = res.threads;
@@ -48,8 +54,11 @@ try {
     console.log(`${mode.padEnd(6)} median ${m.toFixed(0).padStart(7)} steps/s (${(m / median(rates.one)).toFixed(2)}× one thread)  [${rates[mode].map((x) => x.toFixed(0)).join(' ')}]`);
   }
   console.log(`${pkg} on ${threads} threads; same bits in every run`);
-  fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(HERE, 'results', 'row-owned.json'), JSON.stringify(out, null, 2) + '\n');
+  if (threads < 2) throw new Error(`${pkg} ran on ${threads} thread: the probe needs two`);
+  if (!smoke) {
+    fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+    fs.writeFileSync(path.join(HERE, 'results', 'row-owned.json'), JSON.stringify(out, null, 2) + '\n');
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -29,7 +29,8 @@ fn main() {
     for _ in 0..rounds {
         for (i, (mode, _)) in modes.iter().enumerate() {
             let t = Instant::now();
-            let w = pool.install(|| probe.run(*mode, steps));
+            let (w, two) = pool.install(|| probe.run(*mode, steps));
+            assert!(two || *mode == Mode::OneThread, "{mode:?} ran on one thread");
             rates[i].push(steps as f64 / t.elapsed().as_secs_f64());
             sums.push(checksum(&w));
         }

@@ -88,27 +88,28 @@ impl Probe {
         }
     }
 
-    /// W after `steps` GD steps run the `mode` way (without the `parallel`
-    /// feature, or on a pool of one thread, every mode runs on one thread).
-    pub fn run(&self, mode: Mode, steps: u64) -> Array2<f64> {
+    /// W after `steps` GD steps run the `mode` way, and whether two threads ran
+    /// them (without the `parallel` feature or on a pool of one thread every mode
+    /// runs on one; row-owned also when no helper took its half in time).
+    pub fn run(&self, mode: Mode, steps: u64) -> (Array2<f64>, bool) {
         let mut w = self.w0.clone();
         #[cfg(feature = "parallel")]
         if crate::net::par::threads() >= 2 {
             match mode {
                 Mode::SplitProducts => {
                     self.split_products(&mut w, steps);
-                    return w;
+                    return (w, true);
                 }
                 Mode::RowOwned => {
-                    self.row_owned(&mut w, steps);
-                    return w;
+                    let two = self.row_owned(&mut w, steps);
+                    return (w, two);
                 }
                 Mode::OneThread => {}
             }
         }
         let _ = mode;
         self.one_thread(w.view_mut(), steps);
-        w
+        (w, false)
     }
 
     fn one_thread(&self, mut w: ArrayViewMut2<'_, f64>, steps: u64) {
@@ -159,7 +160,7 @@ impl Probe {
     /// this thread runs the whole step alone: a spinning barrier never waits for
     /// a half nobody runs.
     #[cfg(feature = "parallel")]
-    fn row_owned(&self, w: &mut Array2<f64>, steps: u64) {
+    fn row_owned(&self, w: &mut Array2<f64>, steps: u64) -> bool {
         let a = self.a.as_slice().expect("contiguous");
         let meet = Meet {
             part: Default::default(),
@@ -225,6 +226,7 @@ impl Probe {
         in_pool(|| {
             rayon::join(first, second);
         });
+        claim.load(Ordering::Acquire) == 1
     }
 
     /// ℓ′(f)/n of the logistic loss, per sample.
@@ -332,22 +334,23 @@ mod tests {
     #[test]
     fn every_mode_gives_the_same_bits() {
         let p = Probe::new();
-        let one = p.run(Mode::OneThread, 50);
-        assert!(one != p.w0);
+        let (one, two) = p.run(Mode::OneThread, 50);
+        assert!(one != p.w0 && !two);
         #[cfg(feature = "parallel")]
         {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
             pool.install(|| {
                 for mode in [Mode::SplitProducts, Mode::RowOwned] {
-                    assert_eq!(checksum(&p.run(mode, 50)), checksum(&one), "{mode:?}");
-                    assert!(p.run(mode, 50) == one, "{mode:?}");
+                    let (w, _) = p.run(mode, 50);
+                    assert_eq!(checksum(&w), checksum(&one), "{mode:?}");
+                    assert!(w == one, "{mode:?}");
                 }
             });
             // A pool of one thread: row-owned falls back to one thread instead of waiting forever.
             let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
             single.install(|| {
                 let mut w = p.w0.clone();
-                p.row_owned(&mut w, 50);
+                assert!(!p.row_owned(&mut w, 50), "no helper on a pool of one thread");
                 assert!(w == one);
             });
         }

@@ -184,7 +184,7 @@ pub fn bench_peak(seconds: f64, reps: u32) -> Result<String, JsError> {
 /// Time `steps` steps of the row-ownership probe (`crate::bench::row_owned`, issue 21)
 /// run `mode` (`one`, `split` or `rows`; on a pool of one thread, or without
 /// threads, every mode runs on one thread). Returns JSON {mode, steps, seconds,
-/// steps_per_s, threads, checksum}; the checksum (of W's bits, as a decimal
+/// steps_per_s, threads, two_threads (whether two threads ran it), checksum}; the checksum (of W's bits, as a decimal
 /// string) must be the same for every mode and build.
 #[wasm_bindgen]
 pub fn bench_row_owned(mode: &str, steps: u32) -> Result<String, JsError> {
@@ -192,7 +192,7 @@ pub fn bench_row_owned(mode: &str, steps: u32) -> Result<String, JsError> {
     let m = Mode::parse(mode).ok_or_else(|| err(format!("mode must be one of one, split, rows; got `{mode}`")))?;
     let probe = Probe::new();
     let start = now_ms();
-    let w = probe.run(m, u64::from(steps));
+    let (w, two_threads) = probe.run(m, u64::from(steps));
     let seconds = (now_ms() - start) / 1e3;
     let out = json!({
         "mode": mode,
@@ -200,6 +200,7 @@ pub fn bench_row_owned(mode: &str, steps: u32) -> Result<String, JsError> {
         "seconds": seconds,
         "steps_per_s": f64::from(steps) / seconds,
         "threads": crate::net::par::threads(),
+        "two_threads": two_threads,
         "checksum": checksum(&w).to_string(),
     });
     serde_json::to_string(&out).map_err(err)
