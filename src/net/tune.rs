@@ -33,6 +33,10 @@
 //! against 139 µs unsplit) and made W3's step slower on a loaded machine
 //! (31–43 steps/s against 72–85 with sleeping threads), since a spinning
 //! thread takes a core the page's own threads and other processes need.
+//! What did pay for W1 is not splitting products at all: each of two threads
+//! owning half of W's rows for a whole budget, one spinning barrier a step
+//! (`crate::bench::row_owned`, a probe outside the trainer: 1.8–1.9× one
+//! thread in Chromium, 1.7× natively, same bits; README, Performance).
 //!
 //! Time spent on history records inside a step is left out of its sample
 //! ([`SplitTuner::exclude`]): records run at the config's cadence and would
