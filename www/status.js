@@ -49,6 +49,8 @@ export function setStatus(text) {
   const el = $('#status');
   el.textContent = t;
   el.dataset.state = t.split(' ')[0];
+  // A run at step 0 has recorded nothing: its history charts say "no data yet", and this says why.
+  $('#charts-hint').hidden = el.dataset.state !== 'ready';
 }
 
 /** A progress report from the worker: shown now, or at the next flush while training. */

@@ -31,17 +31,24 @@ describe('lowrank-lab page', () => {
     await page.goto(env.server.url);
     await waitReady(page);
     await page.waitForTimeout(300);
+    // At step 0 nothing is recorded: the page says why its history charts are empty, and what to press.
+    const hint = () => page.isVisible('[data-testid="charts-hint"]');
+    assert.equal(await hint(), true, 'the step-0 hint over the charts');
+    assert.match(await text(page, 'charts-hint'), /press ▶ Play \(or Step\)/);
     // Export the run and import it again: downloads and file reads stay on the page.
     await page.click('[data-testid="step-button"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    assert.equal(await hint(), false, 'no hint once the run has steps');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-run"]')]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lowrank-e2e-'));
     const file = path.join(dir, dl.suggestedFilename());
     await dl.saveAs(file);
     await page.click('[data-testid="reset"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '0');
+    await page.waitForSelector('[data-testid="charts-hint"]', { state: 'visible' });
     await page.setInputFiles('[data-testid="import-file"]', file);
     await page.waitForFunction(() => document.querySelector('[data-testid="step"]').textContent === '100');
+    await page.waitForSelector('[data-testid="charts-hint"]', { state: 'hidden' });
     await page.click('[data-testid="download-json"]');
     await page.waitForTimeout(300);
     fs.rmSync(dir, { recursive: true, force: true });
