@@ -12,24 +12,14 @@
 // fresh worker with an untimed warm-up (bench/page/worker.js). On a shared
 // VM single runs vary by ±30%: compare medians of alternating runs, never
 // two separate invocations.
-import { chromium } from 'playwright-core';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '../www/serve.mjs';
-import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
+import { median, withBenchPage } from './chromium.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const [workload, steps, mode, rounds, ...pkgs] = process.argv.slice(2);
 if (!pkgs.length || !['span', 'direct'].includes(mode)) {
   console.error('usage: node bench/browser_ab.mjs W1|W2|W3 STEPS span|direct ROUNDS PKG...');
   process.exit(2);
 }
-const server = await serve({ dir: HERE, port: 0 });
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-try {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}page/index.html`);
-  await page.waitForFunction(() => document.body.dataset.ready === '1');
+await withBenchPage('index.html', async (page) => {
   const rates = pkgs.map(() => []);
   for (let r = 0; r < Number(rounds); r++) {
     for (const [i, spec] of pkgs.entries()) {
@@ -39,11 +29,7 @@ try {
       rates[i].push(res.steps_per_s);
     }
   }
-  const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
   pkgs.forEach((p, i) =>
     console.log(`${p} ${workload} ${mode}: median ${median(rates[i]).toFixed(0)} steps/s  [${rates[i].map((x) => x.toFixed(0)).join(' ')}]`),
   );
-} finally {
-  await browser.close();
-  await server.close();
-}
+});

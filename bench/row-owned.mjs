@@ -12,15 +12,11 @@
 // --smoke (make bench-smoke): writes nothing; only checks that every mode runs
 // in the threaded build and gives the same bits (a row-owned run whose helper
 // did not come is then a warning, not an error: it still gives the same bits).
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '../www/serve.mjs';
-import { CHROMIUM, FLAGS } from '../tests/e2e/helpers.mjs';
+import { BENCH_DIR, median, withBenchPage } from './chromium.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const smoke = process.argv.includes('--smoke');
 const [stepsArg, roundsArg, pkgArg] = process.argv.slice(2).filter((a) => a !== '--smoke');
 const steps = Number(stepsArg || 5000);
@@ -28,12 +24,7 @@ const rounds = Number(roundsArg || 5);
 const pkg = pkgArg || 'pkg-mt';
 const MODES = ['one', 'split', 'rows'];
 
-const server = await serve({ dir: HERE, port: 0 });
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-try {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}page/index.html`);
-  await page.waitForFunction(() => document.body.dataset.ready === '1');
+await withBenchPage('index.html', async (page) => {
   const rates = Object.fromEntries(MODES.map((m) => [m, []]));
   const sums = new Set();
   let threads = null;
@@ -52,20 +43,17 @@ try {
     }
   }
   if (sums.size !== 1) throw new Error(`the modes gave different bits: checksums ${[...sums].join(', ')}`);
-  const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
   const out = { date: new Date().toISOString(), cpus: os.cpus().length, pkg, threads, steps, rounds, checksum: [...sums][0], steps_per_s: {} };
+  const base = median(rates.one);
   for (const mode of MODES) {
     const m = median(rates[mode]);
-    out.steps_per_s[mode] = { median: m, per_round: rates[mode], over_one_thread: m / median(rates.one) };
-    console.log(`${mode.padEnd(6)} median ${m.toFixed(0).padStart(7)} steps/s (${(m / median(rates.one)).toFixed(2)}× one thread)  [${rates[mode].map((x) => x.toFixed(0)).join(' ')}]`);
+    out.steps_per_s[mode] = { median: m, per_round: rates[mode], over_one_thread: m / base };
+    console.log(`${mode.padEnd(6)} median ${m.toFixed(0).padStart(7)} steps/s (${(m / base).toFixed(2)}× one thread)  [${rates[mode].map((x) => x.toFixed(0)).join(' ')}]`);
   }
   console.log(`${pkg} on ${threads} threads; same bits in every run`);
   if (threads < 2 && !smoke) throw new Error(`${pkg} ran on ${threads} thread: the probe needs two`);
   if (!smoke) {
-    fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
-    fs.writeFileSync(path.join(HERE, 'results', 'row-owned.json'), JSON.stringify(out, null, 2) + '\n');
+    fs.mkdirSync(path.join(BENCH_DIR, 'results'), { recursive: true });
+    fs.writeFileSync(path.join(BENCH_DIR, 'results', 'row-owned.json'), JSON.stringify(out, null, 2) + '\n');
   }
-} finally {
-  await browser.close();
-  await server.close();
-}
+});
