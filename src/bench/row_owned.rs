@@ -115,13 +115,10 @@ impl Probe {
     fn one_thread(&self, mut w: ArrayViewMut2<'_, f64>, steps: u64) {
         let a = self.a.as_slice().expect("contiguous");
         let (mut z, mut g) = (Array2::zeros((M, N)), Array2::zeros((M, D)));
-        let (mut f0, mut f1, mut f, mut dl) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
+        let (mut f0, mut f1, mut dl) = ([0.0; N], [0.0; N], [0.0; N]);
         for _ in 0..steps {
             matmul(z.view_mut(), w.view(), self.xt.view());
-            half_output(z.slice(ndarray::s![..H, ..]), &a[..H], &mut f0);
-            half_output(z.slice(ndarray::s![H.., ..]), &a[H..], &mut f1);
-            sum(&f0, &f1, &mut f);
-            self.loss_grad(&f, &mut dl);
+            self.output_grad(z.view(), &mut f0, &mut f1, &mut dl);
             backward(w.view_mut(), a, self.x.view(), z.view_mut(), &dl, g.view_mut());
         }
     }
@@ -130,8 +127,7 @@ impl Probe {
     fn split_products(&self, w: &mut Array2<f64>, steps: u64) {
         let a = self.a.as_slice().expect("contiguous");
         let (mut z, mut g) = (Array2::<f64>::zeros((M, N)), Array2::<f64>::zeros((M, D)));
-        let (mut f0, mut f1, mut f, mut dl) = ([0.0; N], [0.0; N], [0.0; N], [0.0; N]);
-        let c = 1.0 - ETA * LAMBDA;
+        let (mut f0, mut f1, mut dl) = ([0.0; N], [0.0; N], [0.0; N]);
         let body = || {
             for _ in 0..steps {
                 {
@@ -139,17 +135,14 @@ impl Probe {
                     let (z0, z1) = z.view_mut().split_at(Axis(0), H);
                     rayon::join(|| matmul(z0, w0, self.xt.view()), || matmul(z1, w1, self.xt.view()));
                 }
-                half_output(z.slice(ndarray::s![..H, ..]), &a[..H], &mut f0);
-                half_output(z.slice(ndarray::s![H.., ..]), &a[H..], &mut f1);
-                sum(&f0, &f1, &mut f);
-                self.loss_grad(&f, &mut dl);
+                self.output_grad(z.view(), &mut f0, &mut f1, &mut dl);
                 relu_grad(z.view_mut(), a, &dl);
                 {
                     let (z0, z1) = z.view().split_at(Axis(0), H);
                     let (g0, g1) = g.view_mut().split_at(Axis(0), H);
                     rayon::join(|| matmul(g0, z0, self.x.view()), || matmul(g1, z1, self.x.view()));
                 }
-                w.zip_mut_with(&g, |w, &g| *w = c * *w - ETA * g);
+                update(w.view_mut(), g.view());
             }
         };
         in_pool(body);
@@ -227,6 +220,16 @@ impl Probe {
             rayon::join(first, second);
         });
         claim.load(Ordering::Acquire) == 1
+    }
+
+    /// From all of Z (M × n): f in its two halves, summed, and ℓ′(f)/n into `dl`.
+    fn output_grad(&self, z: ArrayView2<'_, f64>, f0: &mut [f64; N], f1: &mut [f64; N], dl: &mut [f64; N]) {
+        let a = self.a.as_slice().expect("contiguous");
+        half_output(z.slice(ndarray::s![..H, ..]), &a[..H], f0);
+        half_output(z.slice(ndarray::s![H.., ..]), &a[H..], f1);
+        let mut f = [0.0; N];
+        sum(f0, f1, &mut f);
+        self.loss_grad(&f, dl);
     }
 
     /// ℓ′(f)/n of the logistic loss, per sample.
@@ -312,7 +315,7 @@ fn relu_grad(mut z: ArrayViewMut2<'_, f64>, a: &[f64], dl: &[f64; N]) {
 
 /// D = a ⊙ relu′(Z) ⊙ ℓ′, G = D·X, W ← (1 − ηλ)W − ηG, for these rows.
 fn backward(
-    mut w: ArrayViewMut2<'_, f64>,
+    w: ArrayViewMut2<'_, f64>,
     a: &[f64],
     x: ArrayView2<'_, f64>,
     mut z: ArrayViewMut2<'_, f64>,
@@ -321,6 +324,11 @@ fn backward(
 ) {
     relu_grad(z.view_mut(), a, dl);
     matmul(g.view_mut(), z.view(), x);
+    update(w, g.view());
+}
+
+/// W ← (1 − ηλ)W − ηG, elementwise.
+fn update(mut w: ArrayViewMut2<'_, f64>, g: ArrayView2<'_, f64>) {
     let c = 1.0 - ETA * LAMBDA;
     w.zip_mut_with(&g, |w, &g| *w = c * *w - ETA * g);
 }
