@@ -234,7 +234,11 @@ async function boot() {
     history.replaceState(null, '', location.pathname + location.search);
     loadFromHash(null);
     lessons.openFromLink(lesson);
-  } else if (loadFromHash(savedRun)) runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null, compare: savedRun.compare || null });
+  } else if (loadFromHash(savedRun)) {
+    // The run's own preset (its config after a live λ or η change matches none): the title and the link keep it.
+    const { preset, presetModified } = savedRun;
+    runs.requestRestore(savedRun.state, 'reload', { liveChanges: savedRun.liveChanges || [], record: savedRun.record || null, compare: savedRun.compare || null, preset, presetModified });
+  }
   // A config set aside after it crashed the lab twice: say so until the visitor decides.
   showQuarantine(store.loadQuarantine());
   // A presentation link (?present=KEY,…): those charts over the window.

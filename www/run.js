@@ -496,7 +496,8 @@ function onWorkerCrash(message) {
   startWorker();
   if (kept) {
     showError('worker crashed', `${message}. A new worker restored the run at step ${kept.step} with its config.`);
-    requestRestore(kept.text, 'crash', { liveChanges: run.liveChanges.slice(), record: kept.record, compare: kept.compare });
+    // With the form's preset (the crashed run's: a preset change starts a new run), as a reload keeps it.
+    requestRestore(kept.text, 'crash', Object.assign(on.savedRecord(), { liveChanges: run.liveChanges.slice(), record: kept.record, compare: kept.compare }));
   } else {
     showError('worker crashed', `${message}. A new worker started the run again from its config.`);
     initRun(run.config);

@@ -199,6 +199,27 @@ describe('nothing breaks, nothing is lost', () => {
     assert.deepEqual(log.consoleErrors, []);
   });
 
+  it('a reload after a live λ change keeps the run\'s preset in the title and the link', async () => {
+    // The run's config (λ as last set) then matches no preset, and the restored
+    // run used to fall back to "Default configuration", losing p= from the link.
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    await choosePreset(page, 'data-span');
+    await stepBy(page, 100, 200);
+    await setControl(page, 'train.lambda', '0.02');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).train.lambda === 0.02);
+    await waitSaved(page, 200);
+    assert.match(await text(page, 'explain-title'), /^data-span \(modified\)$/);
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-a-step"]')?.dataset.value === '200');
+    assert.match(await text(page, 'explain-title'), /^data-span \(modified\)$/);
+    assert.equal((await pageConfig(page)).train.lambda, 0.02);
+    assert.match(page.url(), /&p=data-span/);
+    assert.deepEqual(log.pageErrors, []);
+  });
+
   it('Export run, then Import run, gives the same export bit for bit and the same continuation', async () => {
     const a = await env.newPage();
     await a.page.goto(env.server.url);
