@@ -5,12 +5,13 @@
 //! would be slow) and for SGD. Large products run on two threads; measured
 //! from a pool thread, as `Trainer::advance` arranges itself (from outside,
 //! rayon's global job queue allocates a block per few dozen injected jobs).
-//! Each window runs with every site split, with none, and with the split
-//! tuner choosing by timing (`net::tune`: its samples and arms are fixed arrays).
+//! Each window runs with every site split, with none, with owned steps, and
+//! with the split tuner choosing by timing (`net::tune`: its samples and arms
+//! are fixed arrays).
 
 use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
-use lowrank_lab::net::tune::SplitTuner;
+use lowrank_lab::net::tune::{SplitTuner, OWNED};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -38,12 +39,20 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// One two-thread pool for every window, all of its threads started before
-/// any measurement (a thread that is still starting up allocates).
+/// any measurement (a thread that is still starting up allocates), and each
+/// with the matrix products' per-thread packing buffers in place: a thread's
+/// first product allocates them once (gemm's thread-local slab). Whether the
+/// pool's second thread ran a product in a warm-up depends on scheduling (a
+/// busy machine showed its first one inside a window, from a split piece).
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
-        pool.broadcast(|_| ());
+        pool.broadcast(|_| {
+            let a = ndarray::Array2::<f64>::ones((96, 96));
+            let mut c = ndarray::Array2::<f64>::zeros((96, 96));
+            lowrank_lab::net::gemm::sequential(c.view_mut(), a.view(), a.view(), 1.0, false);
+        });
         pool
     })
 }
@@ -54,14 +63,20 @@ fn allocations_per_window(cfg: Config, steps: u64) -> usize {
 }
 
 /// The same, with span steps on (`Trainer::set_span_steps`) when `span`, for
-/// each way of splitting work: every site split, none, and the split tuner
-/// timing its arms (`net::tune`); the largest count.
+/// each way of splitting work: every site split, none, owned steps (depth-2
+/// nets: `train::owned`), and the split tuner timing its arms (`net::tune`);
+/// the largest count.
 fn allocations_per_window_with(cfg: Config, steps: u64, span: bool) -> usize {
-    [SplitTuner::fixed(0), SplitTuner::fixed(usize::MAX), SplitTuner::new()]
-        .into_iter()
-        .map(|tuner| allocations_with_tuner(cfg.clone(), steps, span, tuner))
-        .max()
-        .unwrap_or(0)
+    [
+        SplitTuner::fixed(0),
+        SplitTuner::fixed(usize::MAX),
+        SplitTuner::fixed(OWNED),
+        SplitTuner::new(),
+    ]
+    .into_iter()
+    .map(|tuner| allocations_with_tuner(cfg.clone(), steps, span, tuner))
+    .max()
+    .unwrap_or(0)
 }
 
 fn allocations_with_tuner(mut cfg: Config, steps: u64, span: bool, tuner: SplitTuner) -> usize {

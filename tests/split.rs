@@ -8,7 +8,7 @@
 
 use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
-use lowrank_lab::net::tune::SplitTuner;
+use lowrank_lab::net::tune::{SplitTuner, OWNED};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
 
@@ -69,6 +69,15 @@ fn the_split_decision_does_not_change_a_single_bit() {
         let (never, never_losses, _) = final_bits(&cfg, span, || SplitTuner::fixed(usize::MAX), steps, 37);
         let (always, always_losses, _) = final_bits(&cfg, span, || SplitTuner::fixed(0), steps, 37);
         let (auto, auto_losses, tr) = final_bits(&cfg, span, SplitTuner::new, steps, 37);
+        let (owned, owned_losses, otr) = final_bits(&cfg, span, || SplitTuner::fixed(OWNED), steps, 37);
+        assert!(never == owned && never_losses == owned_losses, "{name}: owned steps vs none");
+        if name.contains("direct") {
+            let r = otr.split_report();
+            assert!(
+                r.owned_runs > 0 && r.owned_alone < r.owned_runs,
+                "{name}: owned runs on two threads: {r:?}"
+            );
+        }
         assert!(never == always && never_losses == always_losses, "{name}: every site split vs none");
         assert!(never == auto && never_losses == auto_losses, "{name}: the tuner's choices vs none");
         assert!(!never_losses.is_empty());
@@ -77,7 +86,8 @@ fn the_split_decision_does_not_change_a_single_bit() {
         if name != "W2 SGD" {
             assert!(report.arms.len() >= 2, "{name}: {report:?}");
             assert!(report.arms.iter().all(|(_, m)| m.is_some()), "{name}: every arm timed: {report:?}");
-            assert!(report.samples >= (3 * report.arms.len()) as u64 - 1, "{name}: {report:?}");
+            // (Each at least once: an arm twice as slow as the best is dropped after one sample.)
+            assert!(report.samples >= report.arms.len() as u64, "{name}: {report:?}");
         }
     }
 }
@@ -91,5 +101,5 @@ fn a_step_with_nothing_worth_splitting_is_never_split() {
     let (_, _, tr) = final_bits(&cfg, false, SplitTuner::new, 50, 50);
     let report = tr.split_report();
     assert_eq!(report.state, "fixed", "{report:?}");
-    assert_eq!(report.chosen, None, "{report:?}");
+    assert_eq!(report.chosen, lowrank_lab::net::tune::Split::Never, "{report:?}");
 }

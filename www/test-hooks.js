@@ -18,7 +18,7 @@ export function installTestHooks(wasm) {
     exhaustWorkerMemory: () => runs.send('debug_oom'),
     /** Turn the training worker's live snapshots off (false) or on (forced ones still go out). */
     setLiveSnapshots: (on) => runs.send('debug_live', { on: !!on }),
-    /** How the training worker's steps split work across threads: 'auto', 'never' or 'always'. */
+    /** How the training worker's steps split work across threads: 'auto', 'never', 'always' or 'owned'. */
     setSplit: (how) => runs.send('debug_split', { how }),
     /** What the split tuners measured (an array, one report per task). */
     splitReport: () => runs.request('split_report').then((m) => JSON.parse(m.report)),

@@ -34,7 +34,7 @@
 //               running out of memory, on purpose) | {type: 'debug_live', on} (tests and
 //               bench/page-live.mjs: live snapshots off and on, to measure what they cost)
 //               | {type: 'debug_split', how} (tests: every trainer's split across threads
-//               "never", "always" or "auto") | {type: 'debug_pool_panic', message} (tests: a
+//               "never", "always", "owned" or "auto") | {type: 'debug_pool_panic', message} (tests: a
 //               panic on a pool thread of the threaded build) | 'split_report'
 // The wasm build (threads, relaxed SIMD) is chosen at load (www/builds.js);
 // 'loaded' says which, with the page's mode line and the build the analysis

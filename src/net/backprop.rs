@@ -9,6 +9,8 @@
 //! kernels run 1.3–1.5× faster than the transposed view of a sample-major
 //! G_k on the W3 shapes (`examples/gemm_probe.rs`), and the forward products
 //! Z_kᵀ = W_k A_{k−1}ᵀ are as fast as before.
+//! A depth-2 net's output is the sum of two fixed halves over its hidden
+//! units (`halves`: two threads can then each own one half of a GD step).
 //! Gradients of layers that do not train are not computed (left at zero).
 //! After the first call for a batch size, a pass allocates nothing.
 //!
@@ -17,9 +19,9 @@
 //! leaves ∇_{W_1} L uncomputed (its G_1ᵀ is [`Workspace::first_grad_t`]).
 
 use super::gemm::matmul;
-use super::{loss, Net, Params};
+use super::{halves, loss, Net, Params};
 use crate::config::Loss;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 /// Layer 1 in span coordinates: W_1 = s·B + P·X, so Z_1ᵀ = W_1 Xᵀ = s·(B Xᵀ) + P·(X Xᵀ).
 pub struct SpanInput<'a> {
@@ -43,6 +45,8 @@ pub struct Workspace {
     at: Vec<Array2<f64>>,
     /// G_kᵀ = (∂L/∂Z_k)ᵀ, k = 1..L.
     gt: Vec<Array2<f64>>,
+    /// Depth 2: the output's two partial products, out × n each (`halves`).
+    parts: [Array2<f64>; 2],
 }
 
 impl Workspace {
@@ -57,6 +61,25 @@ impl Workspace {
         self.zt = net.params.w.iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
         self.at = net.params.w[..depth - 1].iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
         self.gt = self.zt.clone();
+        let out = if depth == 2 { net.params.w[1].nrows() } else { 0 };
+        self.parts = [Array2::zeros((out, n)), Array2::zeros((out, n))];
+    }
+
+    /// Depth 2, for a step run half by half (`train::owned`): Z_1ᵀ, A_1ᵀ, G_1ᵀ
+    /// (m × n), Fᵀ and G_2ᵀ (out × n), sized for `n` samples.
+    #[cfg(feature = "parallel")]
+    pub(crate) fn depth2_buffers(&mut self, net: &Net, n: usize) -> [ndarray::ArrayViewMut2<'_, f64>; 5] {
+        assert_eq!(net.depth(), 2, "depth2_buffers of a depth-{} net", net.depth());
+        self.ensure(net, n);
+        let [zt0, zt1] = &mut self.zt[..] else { unreachable!("depth 2") };
+        let [gt0, gt1] = &mut self.gt[..] else { unreachable!("depth 2") };
+        [
+            zt0.view_mut(),
+            self.at[0].view_mut(),
+            gt0.view_mut(),
+            zt1.view_mut(),
+            gt1.view_mut(),
+        ]
     }
 
     /// Forward pass; returns a view of the outputs F (n × out_dim, a transposed view).
@@ -77,16 +100,20 @@ impl Workspace {
                 matmul(zt.view_mut(), sp.p, sp.gram, 1.0, true);
             } else if k == 0 {
                 matmul(zt.view_mut(), w.view(), x.t(), 1.0, false);
+            } else if depth == 2 {
+                // The output in two fixed halves of the hidden units, so that two
+                // threads owning one half each compute the same bits (`halves`).
+                let h = halves::split_at(w.ncols());
+                let (w_lo, w_hi) = w.view().split_at(Axis(1), h);
+                let (a_lo, a_hi) = self.at[0].view().split_at(Axis(0), h);
+                let [p0, p1] = &mut self.parts;
+                halves::partial(p0.view_mut(), w_lo, a_lo);
+                halves::partial(p1.view_mut(), w_hi, a_hi);
+                halves::combine(zt.view_mut(), p0.view(), p1.view(), ArrayView1::from(&[] as &[f64]));
             } else {
                 matmul(zt.view_mut(), w.view(), self.at[k - 1].view(), 1.0, false);
             }
-            let b = &net.params.b[k];
-            if !b.is_empty() {
-                // Row j of Z_kᵀ is unit j over the batch.
-                for (mut row, &bj) in zt.rows_mut().into_iter().zip(b) {
-                    row += bj;
-                }
-            }
+            halves::add_bias(zt.view_mut(), net.params.b[k].view());
             if k + 1 < depth {
                 let act = net.act;
                 super::par::zip2(contiguous(zt), contiguous_mut(&mut self.at[k]), &|z, a| act.forward_slice(z, a));

@@ -12,6 +12,7 @@
 pub mod activation;
 pub mod backprop;
 pub mod gemm;
+pub mod halves;
 pub mod loss;
 pub mod par;
 pub mod params;

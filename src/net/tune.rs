@@ -35,8 +35,11 @@
 //! thread takes a core the page's own threads and other processes need.
 //! What did pay for W1 is not splitting products at all: each of two threads
 //! owning half of W's rows for a whole budget, one spinning barrier a step
-//! (`crate::bench::row_owned`, a probe outside the trainer: 1.8–1.9× one
-//! thread in Chromium, 1.7× natively, same bits; README, Performance).
+//! (`crate::bench::row_owned`, the probe: 1.8–1.9× one thread in Chromium,
+//! 1.7× natively, same bits; README, Performance). The trainer runs that as
+//! the *owned* arm ([`OWNED`]), offered for GD on depth-2 nets with direct
+//! steps (`train::owned`): its samples run the plain steps that way and the
+//! others unsplit, and it is timed and chosen like any other arm.
 //!
 //! Time spent on history records inside a step is left out of its sample
 //! ([`SplitTuner::exclude`]): records run at the config's cadence and would
@@ -93,6 +96,12 @@ const MOVED_RATIO: f64 = 1.1;
 /// Arms slower than DROP_RATIO × the chosen one are rechecked every this many rechecks.
 const LOSER_EVERY: u32 = 4;
 const NEVER: usize = usize::MAX;
+/// The arm in which two threads each own half of a depth-2 net's hidden units
+/// for runs of plain steps (`train::owned`); its other steps split nothing.
+pub const OWNED: usize = usize::MAX - 1;
+/// The fewest steps a run of owned steps takes (its hand-off costs up to a step):
+/// the owned arm's samples are at least this long.
+pub const MIN_OWNED_RUN: u64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
@@ -140,6 +149,11 @@ pub struct SplitTuner {
     /// The survey's site counts, set aside while a record runs.
     paused: Option<[u16; par::RUNGS]>,
     samples: u64,
+    /// Whether the trainer can run owned steps (an arm of its own).
+    owned_offered: bool,
+    /// Runs of owned steps so far, and those no second thread joined.
+    owned_runs: u64,
+    owned_alone: u64,
 }
 
 impl Default for SplitTuner {
@@ -148,17 +162,40 @@ impl Default for SplitTuner {
     }
 }
 
+/// How an arm runs steps. In JSON: null (one thread), a threshold in
+/// multiply-adds (split every site of at least that much work), or "owned".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Split {
+    Never,
+    Threshold(usize),
+    Owned(&'static str),
+}
+
+impl Split {
+    fn of(t: usize) -> Split {
+        match t {
+            NEVER => Split::Never,
+            OWNED => Split::Owned("owned"),
+            t => Split::Threshold(t),
+        }
+    }
+}
+
 /// What the tuner has found, for reports (CLI bench JSON, tests).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TunerReport {
     /// "fixed", "surveying", "exploring" or "chosen".
     pub state: &'static str,
-    /// Each arm's threshold (null: never split) and median seconds per step so far.
-    pub arms: Vec<(Option<usize>, Option<f64>)>,
-    /// The threshold in use (null: never split).
-    pub chosen: Option<usize>,
+    /// Each arm and its median seconds per step so far.
+    pub arms: Vec<(Split, Option<f64>)>,
+    /// The arm in use.
+    pub chosen: Split,
     pub samples: u64,
     pub steps_per_sample: u32,
+    /// Runs of owned steps, and how many of them one thread ran alone (no helper came in time).
+    pub owned_runs: u64,
+    pub owned_alone: u64,
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -213,6 +250,77 @@ impl SplitTuner {
             excluded: 0.0,
             paused: None,
             samples: 0,
+            owned_offered: false,
+            owned_runs: 0,
+            owned_alone: 0,
+        }
+    }
+
+    /// A run of owned steps ended; `two`: on two threads.
+    pub fn count_owned(&mut self, two: bool) {
+        self.owned_runs += 1;
+        self.owned_alone += u64::from(!two);
+    }
+
+    /// Whether the trainer can run owned steps now (depth 2, GD, direct steps,
+    /// two threads): before the survey, this adds the owned arm.
+    pub fn offer_owned(&mut self, on: bool) {
+        self.owned_offered = on && can_split();
+    }
+
+    /// Whether the running sample's steps are owned steps (plain ones: the
+    /// trainer runs the others with nothing split).
+    pub fn owned(&self) -> bool {
+        match self.mode {
+            Mode::Fixed(t) => t == OWNED && can_split(),
+            Mode::Survey => false,
+            Mode::Tuning => self.start.is_some() && self.arms[self.arm] == OWNED,
+        }
+    }
+
+    /// How many steps a run of owned steps starting now may take: the rest of
+    /// this sample, or while the owned arm is the settled choice, every sample
+    /// up to the next recheck (one hand-off to the other thread per run, not per sample).
+    pub fn owned_room(&self) -> u64 {
+        match self.mode {
+            Mode::Fixed(_) => u64::MAX,
+            Mode::Survey => 0,
+            Mode::Tuning => {
+                let rest = u64::from(self.batch.saturating_sub(self.steps)).max(MIN_OWNED_RUN);
+                let settled = self.chosen_once && self.arm == self.best && self.queue_pos >= self.queue_len;
+                if settled {
+                    rest + u64::from(self.recheck.saturating_sub(self.since_check + 1)) * u64::from(self.batch)
+                } else {
+                    rest
+                }
+            }
+        }
+    }
+
+    /// The lowest median seconds per step of any arm so far (None before the first sample).
+    pub fn step_seconds(&self) -> Option<f64> {
+        (0..self.n_arms).filter_map(|a| self.median_of(a)).min_by(f64::total_cmp)
+    }
+
+    /// After `k` owned steps run together: they count like `k` steps, and a
+    /// run of several samples' worth as that many samples of its mean time per step.
+    pub fn after_steps(&mut self, k: u64) {
+        if self.start.is_none() {
+            return;
+        }
+        self.steps = self.steps.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
+        if self.steps < self.batch {
+            return;
+        }
+        let (arm, samples) = (self.arm, self.steps / self.batch.max(1));
+        let Some(per_step) = self.close() else {
+            return;
+        };
+        for _ in 1..samples {
+            if self.mode != Mode::Tuning || self.next_arm() != arm {
+                break;
+            }
+            self.record(arm, per_step);
         }
     }
 
@@ -302,9 +410,10 @@ impl SplitTuner {
         self.start.and_then(|_| now())
     }
 
-    fn close(&mut self) {
+    /// Ends the running sample; returns its time per step.
+    fn close(&mut self) -> Option<f64> {
         let (Some(start), Some(end)) = (self.start.take(), now()) else {
-            return;
+            return None;
         };
         let per_step = ((end - start - self.excluded) / self.steps.max(1) as f64).max(0.0);
         match self.mode {
@@ -316,19 +425,25 @@ impl SplitTuner {
             Mode::Tuning => self.record(self.arm, per_step),
             Mode::Fixed(_) => {}
         }
+        Some(per_step)
     }
 
     /// Arms from the sites counted in the first step; the sample length from its time.
     fn start_tuning(&mut self, seen: &[u16; par::RUNGS], per_step: f64) {
         self.n_arms = 1;
+        let room = MAX_ARMS - usize::from(self.owned_offered);
         for r in (0..par::RUNGS).rev().filter(|&r| seen[r] > 0) {
-            if self.n_arms == MAX_ARMS {
+            if self.n_arms == room {
                 // Lower rungs than the arms can hold: the lowest arm covers them too.
-                self.arms[MAX_ARMS - 1] = par::rung_floor(r);
+                self.arms[room - 1] = par::rung_floor(r);
             } else {
                 self.arms[self.n_arms] = par::rung_floor(r);
                 self.n_arms += 1;
             }
+        }
+        if self.owned_offered {
+            self.arms[self.n_arms] = OWNED;
+            self.n_arms += 1;
         }
         if self.n_arms == 1 {
             self.mode = Mode::Fixed(NEVER);
@@ -487,17 +602,19 @@ impl SplitTuner {
             Mode::Tuning if !self.chosen_once => "exploring",
             Mode::Tuning => "chosen",
         };
-        let thr = |t: usize| (t != NEVER).then_some(t);
         TunerReport {
             state,
-            arms: (0..self.n_arms).map(|a| (thr(self.arms[a]), self.median_of(a))).collect(),
+            arms: (0..self.n_arms).map(|a| (Split::of(self.arms[a]), self.median_of(a))).collect(),
             chosen: match self.mode {
-                Mode::Tuning => thr(self.arms[self.best]),
+                Mode::Tuning => Split::of(self.arms[self.best]),
                 // One thread splits nothing, whatever the threshold.
-                _ => thr(self.threshold()).filter(|_| can_split()),
+                _ if can_split() => Split::of(self.threshold()),
+                _ => Split::Never,
             },
             samples: self.samples,
             steps_per_sample: self.batch,
+            owned_runs: self.owned_runs,
+            owned_alone: self.owned_alone,
         }
     }
 }
@@ -561,7 +678,7 @@ mod tests {
             Some(_) => 1.05e-3,
         };
         let explored = feed(&mut t, 8, cost);
-        assert_eq!(t.report().chosen, Some(par::rung_floor(5)), "{explored:?}");
+        assert_eq!(t.report().chosen, Split::Threshold(par::rung_floor(5)), "{explored:?}");
         // "Never" was dropped after two samples: 2 + 3 + 3 samples in all.
         assert_eq!(explored.iter().filter(|&&a| a == 0).count(), 2, "{explored:?}");
         assert_eq!(t.report().state, "chosen");
@@ -575,7 +692,7 @@ mod tests {
         let mut t = tuning(&[1]);
         // Splitting stalls (the other core is busy): five times slower.
         let explored = feed(&mut t, 4, |thr| if thr.is_some() { 5e-4 } else { 1e-4 });
-        assert_eq!(t.report().chosen, None, "{explored:?}");
+        assert_eq!(t.report().chosen, Split::Never, "{explored:?}");
         assert_eq!(explored.iter().filter(|&&a| a == 1).count(), 1, "{explored:?}");
     }
 
@@ -584,7 +701,7 @@ mod tests {
         let mut t = tuning(&[3]);
         let quiet = |thr: Option<usize>| if thr.is_some() { 1.0e-3 } else { 1.6e-3 };
         feed(&mut t, 6, quiet);
-        assert_eq!(t.report().chosen, Some(par::rung_floor(3)));
+        assert_eq!(t.report().chosen, Split::Threshold(par::rung_floor(3)));
         // While the choice stands, rechecks come less and less often.
         let arms = feed(&mut t, 2000, quiet);
         // "Never" is clearly slower: it is retimed at every fourth recheck only.
@@ -597,7 +714,7 @@ mod tests {
         let mut moved = None;
         for i in 0..4000 {
             feed(&mut t, 1, busy);
-            if t.report().chosen.is_none() {
+            if t.report().chosen == Split::Never {
                 moved = Some(i);
                 break;
             }
@@ -607,7 +724,7 @@ mod tests {
         assert_eq!(t.recheck, FIRST_RECHECK);
         // And back when the other core is free again (at the next recheck).
         let arms = feed(&mut t, 3 * FIRST_RECHECK as usize, quiet);
-        assert_eq!(t.report().chosen, Some(par::rung_floor(3)), "{arms:?}");
+        assert_eq!(t.report().chosen, Split::Threshold(par::rung_floor(3)), "{arms:?}");
     }
 
     #[test]
@@ -620,7 +737,7 @@ mod tests {
         let mut t = SplitTuner::fixed(0);
         t.before_step();
         assert_eq!(par::min_work(), 0);
-        assert_eq!(t.report().chosen, Some(0));
+        assert_eq!(t.report().chosen, if can_split() { Split::Threshold(0) } else { Split::Never });
         par::set_min_work(par::DEFAULT_MIN_WORK);
     }
 }

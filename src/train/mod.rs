@@ -33,6 +33,10 @@
 pub mod flow;
 pub mod history;
 pub mod metrics;
+#[cfg(feature = "parallel")]
+pub mod owned;
+#[cfg(feature = "parallel")]
+mod plain;
 pub mod span;
 pub mod state;
 
@@ -142,6 +146,9 @@ pub struct Trainer {
     record_history: bool,
     /// Whether a GD trainer records the point at step 0 (on unless the benchmark turns it off).
     record_first: bool,
+    /// Buffers for owned steps (GD on a depth-2 net: `owned`, `plain`).
+    #[cfg(feature = "parallel")]
+    owned: Option<owned::Scratch>,
 }
 
 /// The trained layers the fused update covers: under span steps layer 1 is the span's.
@@ -168,6 +175,8 @@ impl Trainer {
             ws: Workspace::default(),
         });
         let flow = (cfg.train.optimizer == Optimizer::Gf).then(|| Flow::new(&net, cfg.train.lr));
+        #[cfg(feature = "parallel")]
+        let owned = Trainer::owned_scratch(cfg, &net.params, x.nrows());
         Trainer {
             span_basis: metrics::input_span_basis(x.view()),
             max_x: metrics::max_row_norm(x.view()),
@@ -201,6 +210,8 @@ impl Trainer {
             tuner: SplitTuner::new(),
             record_history: true,
             record_first: true,
+            #[cfg(feature = "parallel")]
+            owned,
         }
     }
 
@@ -457,6 +468,8 @@ impl Trainer {
         // global queue (which allocates a block every few dozen jobs) and
         // this thread would sleep until a pool thread had run it.
         #[cfg(feature = "parallel")]
+        self.tuner.offer_owned(self.owned_possible());
+        #[cfg(feature = "parallel")]
         if self.tuner.may_split() && rayon::current_thread_index().is_none() {
             rayon::scope(|_| self.advance_steps(max_steps));
             return &self.status;
@@ -467,7 +480,8 @@ impl Trainer {
 
     fn advance_steps(&mut self, max_steps: u64) {
         let outside = crate::net::par::min_work();
-        for _ in 0..max_steps {
+        let mut left = max_steps;
+        while left > 0 {
             if self.finished() {
                 self.sync();
                 self.record_final();
@@ -476,12 +490,19 @@ impl Trainer {
             }
             self.apply_schedule();
             self.tuner.before_step();
-            let outcome = match self.cfg.train.optimizer {
-                Optimizer::Gd => self.gd_step(),
-                Optimizer::Sgd => self.sgd_step(),
-                Optimizer::Gf => self.gf_step(),
+            let outcome = if let Some((used, outcome)) = self.owned_run(left) {
+                left -= used;
+                outcome
+            } else {
+                let outcome = match self.cfg.train.optimizer {
+                    Optimizer::Gd => self.gd_step(),
+                    Optimizer::Sgd => self.sgd_step(),
+                    Optimizer::Gf => self.gf_step(),
+                };
+                self.tuner.after_step();
+                left -= 1;
+                outcome
             };
-            self.tuner.after_step();
             if let Err(mut s) = outcome {
                 self.tuner.end_budget();
                 if let Status::Diverged { suggested_lr, .. } = &mut s {
@@ -499,6 +520,12 @@ impl Trainer {
             self.record_final();
             self.status = Status::Done;
         }
+    }
+
+    /// Owned steps need threads (`plain`).
+    #[cfg(not(feature = "parallel"))]
+    fn owned_run(&mut self, _left: u64) -> Option<(u64, Result<(), Status>)> {
+        None
     }
 
     /// Run until done, diverged or stalled.
@@ -644,8 +671,13 @@ impl Trainer {
     }
 
     fn record_due(&self) -> bool {
+        self.record_due_at(self.step)
+    }
+
+    /// Whether a history point is due at step `s` (as things stand: no record in between).
+    fn record_due_at(&self, s: u64) -> bool {
         let every = self.cfg.train.record_every;
-        self.step.is_multiple_of(every) && self.history.due(self.step / every) && (self.record_history || self.history.points.is_empty())
+        s.is_multiple_of(every) && self.history.due(s / every) && (self.record_history || self.history.points.is_empty())
     }
 
     fn gd_step(&mut self) -> Result<(), Status> {

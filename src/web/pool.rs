@@ -140,15 +140,17 @@ pub fn build_info() -> String {
 #[wasm_bindgen]
 impl Lab {
     /// How every trainer's steps split work across threads, for tests and
-    /// measurements: "auto" (timed, `net::tune`), "never" or "always". The
-    /// numbers do not change (the e2e tests compare exported states).
+    /// measurements: "auto" (timed, `net::tune`), "never", "always" or
+    /// "owned" (`train::owned`). The numbers do not change (the e2e tests
+    /// compare exported states).
     pub fn debug_split_for_tests(&mut self, how: &str) -> Result<(), JsError> {
         use crate::net::tune::SplitTuner;
         let make = || match how {
             "auto" => Ok(SplitTuner::new()),
             "never" => Ok(SplitTuner::fixed(usize::MAX)),
             "always" => Ok(SplitTuner::fixed(0)),
-            _ => Err(JsError::new(&format!("split must be auto, never or always, got `{how}`"))),
+            "owned" => Ok(SplitTuner::fixed(crate::net::tune::OWNED)),
+            _ => Err(JsError::new(&format!("split must be auto, never, always or owned, got `{how}`"))),
         };
         for t in self.run.trainers_mut() {
             t.set_split_tuner(make()?);

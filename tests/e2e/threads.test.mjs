@@ -155,6 +155,34 @@ describe('every core in the browser', () => {
     }
   });
 
+  it('owned steps (two threads, each owning half of the hidden units) give the bits of one thread', async () => {
+    // n > d: the page runs direct steps, where owned steps apply (span steps do not use them).
+    const direct = { seed: 11, data: { d: 30, n: 60 }, net: { widths: [120], bias: true }, train: { steps: 400, record_every: 20 } };
+    const states = {};
+    for (const [build, split] of [
+      ['st', null],
+      ['mt', 'owned'],
+      ['st-relaxed', null],
+      ['mt-relaxed', 'owned'],
+    ]) {
+      const { page, context, log } = await hookedPage(env, null, { at: `?build=${build}${hash(direct)}` });
+      assert.equal((await mode(page)).build, build);
+      if (split) await page.evaluate((how) => window.__lab_test.setSplit(how), split);
+      await stepBy(page, 100, 400);
+      states[build] = await page.evaluate(() => window.__lab_test.exportState());
+      if (split) {
+        const [report] = await page.evaluate(() => window.__lab_test.splitReport());
+        assert.ok(report.owned_runs > 0, JSON.stringify(report));
+        console.log(`# ${build} owned: ${report.owned_runs} runs, ${report.owned_alone} without a second thread`);
+      }
+      assert.deepEqual(log.pageErrors, []);
+      assert.deepEqual(log.consoleErrors, []);
+      await context.close();
+    }
+    assert.equal(states.st, states.mt, 'st vs mt owned');
+    assert.equal(states['st-relaxed'], states['mt-relaxed'], 'st-relaxed vs mt-relaxed owned');
+  });
+
   it('a panic on a pool thread is reported with its message; a new worker restores the run', async () => {
     const { page, log } = await hooked(env);
     assert.equal((await mode(page)).build, 'mt-relaxed');

@@ -3,7 +3,7 @@
 //! core's own [`Trainer`] and exports their data and initial weights for the
 //! NumPy / JAX / TensorFlow.js references.
 //!
-//!     lowrank-lab bench --workload W1|W2|W3|S|P [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products] [--split auto|never|always|default]
+//!     lowrank-lab bench --workload W1|W2|W3|S|P [--steps N] [--reps R] [--export DIR] [--tiny] [--direct | --products] [--split auto|never|always|default|owned]
 //!
 //! Prints one JSON line: {workload, unit, steps, reps, seconds:[…],
 //! steps_per_s:[…], final_loss, final_objective, …}. W1–W3: every rep starts
@@ -74,7 +74,9 @@ pub struct BenchArgs {
     pub products: bool,
     /// How steps split work across threads: `auto` (timed on this machine,
     /// `net::tune`), `never`, `always` (every site above the ladder's floor)
-    /// or `default` (the fixed threshold 2^18). The numbers are the same.
+    /// `default` (the fixed threshold 2^18) or `owned` (a depth-2 net's plain
+    /// steps with each of two threads owning half its hidden units,
+    /// `train::owned`; other nets as `never`). The numbers are the same.
     #[arg(long, default_value = "auto")]
     pub split: String,
 }
@@ -85,7 +87,8 @@ fn split_tuner(how: &str) -> Result<SplitTuner, String> {
         "never" => Ok(SplitTuner::fixed(usize::MAX)),
         "always" => Ok(SplitTuner::fixed(0)),
         "default" => Ok(SplitTuner::fixed(lowrank_lab::net::par::DEFAULT_MIN_WORK)),
-        _ => Err(format!("--split must be auto, never, always or default, got `{how}`")),
+        "owned" => Ok(SplitTuner::fixed(lowrank_lab::net::tune::OWNED)),
+        _ => Err(format!("--split must be auto, never, always, default or owned, got `{how}`")),
     }
 }
 
