@@ -29,6 +29,11 @@
 //! The matrices are written out before `advance` returns, so readers never
 //! see the difference (`advance_deferred` leaves that to `sync_matrices`,
 //! for callers that advance one step at a time).
+//!
+//! GD on a depth-2 net with direct steps may run its plain steps (no record,
+//! scheduled change or end of budget among them) on two threads, each owning
+//! half of the hidden units (`owned`, `plain`): the same bits, chosen by the
+//! split tuner from measurement.
 
 pub mod flow;
 pub mod history;
@@ -463,12 +468,12 @@ impl Trainer {
         if !self.status.is_running() {
             return &self.status;
         }
+        #[cfg(feature = "parallel")]
+        self.tuner.offer_owned(self.owned_possible());
         // On a pool thread, the split products' `rayon::join`s queue locally;
         // from any other thread each one would be injected into the pool's
         // global queue (which allocates a block every few dozen jobs) and
         // this thread would sleep until a pool thread had run it.
-        #[cfg(feature = "parallel")]
-        self.tuner.offer_owned(self.owned_possible());
         #[cfg(feature = "parallel")]
         if self.tuner.may_split() && rayon::current_thread_index().is_none() {
             rayon::scope(|_| self.advance_steps(max_steps));
