@@ -17,6 +17,19 @@ fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool")
 }
 
+/// A two-thread pool one of whose threads is held by a job until the sender sends.
+fn busy_pool() -> (rayon::ThreadPool, std::sync::mpsc::Sender<()>) {
+    let busy = pool(2);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    busy.spawn(move || {
+        started_tx.send(()).unwrap();
+        rx.recv().unwrap();
+    });
+    started_rx.recv().unwrap();
+    (busy, tx)
+}
+
 /// The trainer after `steps` steps in budgets of `budget`, under `tuner`, on `pool`.
 fn trained(cfg: &Config, tuner: SplitTuner, steps: u64, budget: u64, pool: &rayon::ThreadPool) -> Trainer {
     let cfg = cfg.clone().validate().expect("valid");
@@ -132,14 +145,7 @@ fn without_a_second_thread_the_first_runs_both_halves() {
     // trainer's thread runs every owned step alone, with the same bits.
     let cfg = shallow();
     let one = trained(&cfg, SplitTuner::fixed(usize::MAX), 150, 50, &pool(1));
-    let busy = pool(2);
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
-    busy.spawn(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap();
-    });
-    started_rx.recv().unwrap();
+    let (busy, tx) = busy_pool();
     let alone = trained(&cfg, SplitTuner::fixed(OWNED), 150, 50, &busy);
     tx.send(()).unwrap();
     assert!(state(&one) == state(&alone));
@@ -160,14 +166,7 @@ fn a_helper_that_comes_late_takes_its_half_over_mid_run() {
     // Scheduling decides when the helper comes; a machine too busy to let it
     // run within the whole run gets three tries.
     for attempt in 0..3 {
-        let busy = pool(2);
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
-        busy.spawn(move || {
-            started_tx.send(()).unwrap();
-            rx.recv().unwrap();
-        });
-        started_rx.recv().unwrap();
+        let (busy, tx) = busy_pool();
         let release = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(3));
             tx.send(()).unwrap();

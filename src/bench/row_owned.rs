@@ -190,24 +190,11 @@ impl Probe {
             }
         };
         let first = || {
-            let clock = crate::net::tune::now;
-            let start = clock();
-            let mut spins = 0u32;
-            while claim.load(Ordering::Acquire) == 0 {
-                std::hint::spin_loop();
-                spins = spins.wrapping_add(1);
-                if !spins.is_multiple_of(64) {
-                    continue;
-                }
-                let waited = match (start, clock()) {
-                    (Some(t0), Some(t)) => t - t0 > 1e-3,
-                    _ => spins > 1 << 20,
-                };
-                if waited && claim.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                    // SAFETY: no helper will touch W (the claim is ours): all of it, as above.
-                    let all = unsafe { ArrayViewMut2::from_shape_ptr((M, D), whole.at(0)) };
-                    return self.one_thread(all, steps);
-                }
+            let came = crate::net::tune::spin_until(|| claim.load(Ordering::Acquire) != 0, 1e-3);
+            if !came && claim.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                // SAFETY: no helper will touch W (the claim is ours): all of it, as above.
+                let all = unsafe { ArrayViewMut2::from_shape_ptr((M, D), whole.at(0)) };
+                return self.one_thread(all, steps);
             }
             half(0)
         };

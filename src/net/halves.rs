@@ -49,31 +49,29 @@ pub fn add_bias(mut zt: ArrayViewMut2<'_, f64>, b: ArrayView1<'_, f64>) {
     }
 }
 
-/// One half of a depth-2 net and of everything a GD step keeps for it: views
-/// into the trainer's parameters, gradient average, gradient and workspace.
-/// Shapes for a half of `u` units, inputs n × d, outputs out: `w1` u × d,
-/// `b1` u (or empty), `w2` out × u (strided: columns of W_2); `zt`, `at`,
-/// `gt` u × n; `ck` and `ck_e` the checkpoint's θ and gradient average,
-/// shaped as θ.
-pub struct Half<'a> {
+/// One half's share of a depth-2 net's parameters, or of their gradient,
+/// gradient average or checkpoint copy: for a half of `u` units, inputs of
+/// dimension d and `out` outputs, `w1` u × d, `b1` u (or empty), `w2` out × u
+/// (strided: columns of W_2).
+pub struct Share<'a> {
     pub w1: ArrayViewMut2<'a, f64>,
     pub b1: ArrayViewMut1<'a, f64>,
     pub w2: ArrayViewMut2<'a, f64>,
-    pub e_w1: ArrayViewMut2<'a, f64>,
-    pub e_b1: ArrayViewMut1<'a, f64>,
-    pub e_w2: ArrayViewMut2<'a, f64>,
-    pub g_w1: ArrayViewMut2<'a, f64>,
-    pub g_b1: ArrayViewMut1<'a, f64>,
-    pub g_w2: ArrayViewMut2<'a, f64>,
+}
+
+/// One half of a depth-2 net and of everything a GD step keeps for it: views
+/// into the trainer's parameters `p`, gradient average `e`, gradient `g`,
+/// checkpoint `ck` and its gradient average `ck_e`, and its rows of the
+/// workspace's Z_1ᵀ, A_1ᵀ and G_1ᵀ (u × n).
+pub struct Half<'a> {
+    pub p: Share<'a>,
+    pub e: Share<'a>,
+    pub g: Share<'a>,
+    pub ck: Share<'a>,
+    pub ck_e: Share<'a>,
     pub zt: ArrayViewMut2<'a, f64>,
     pub at: ArrayViewMut2<'a, f64>,
     pub gt: ArrayViewMut2<'a, f64>,
-    pub ck_w1: ArrayViewMut2<'a, f64>,
-    pub ck_b1: ArrayViewMut1<'a, f64>,
-    pub ck_w2: ArrayViewMut2<'a, f64>,
-    pub ck_e_w1: ArrayViewMut2<'a, f64>,
-    pub ck_e_b1: ArrayViewMut1<'a, f64>,
-    pub ck_e_w2: ArrayViewMut2<'a, f64>,
 }
 
 /// What is the same for both halves of a step.
@@ -93,44 +91,44 @@ pub struct Step<'a> {
 impl Half<'_> {
     /// Z_1ᵀ, A_1ᵀ of this half and its partial output (out × n) into `part`.
     pub fn forward(&mut self, s: &Step, part: ArrayViewMut2<'_, f64>) {
-        sequential(self.zt.view_mut(), self.w1.view(), s.x.t(), 1.0, false);
-        add_bias(self.zt.view_mut(), self.b1.view());
+        sequential(self.zt.view_mut(), self.p.w1.view(), s.x.t(), 1.0, false);
+        add_bias(self.zt.view_mut(), self.p.b1.view());
         s.act.forward_slice(contiguous(&self.zt), contiguous_mut(&mut self.at));
-        partial(part, self.w2.view(), self.at.view());
+        partial(part, self.p.w2.view(), self.at.view());
     }
 
     /// This half's gradients from G_2ᵀ (out × n, the whole batch's).
     pub fn backward(&mut self, s: &Step, g2t: ArrayView2<'_, f64>) {
         if s.trained[1] {
-            sequential(self.g_w2.view_mut(), g2t, self.at.t(), 1.0, false);
+            sequential(self.g.w2.view_mut(), g2t, self.at.t(), 1.0, false);
         }
         if s.trained[0] {
-            sequential(self.gt.view_mut(), self.w2.t(), g2t, 1.0, false);
+            sequential(self.gt.view_mut(), self.p.w2.t(), g2t, 1.0, false);
             s.act.backward_slice(contiguous(&self.zt), contiguous_mut(&mut self.gt));
-            sequential(self.g_w1.view_mut(), self.gt.view(), s.x, 1.0, false);
-            if !self.g_b1.is_empty() {
-                self.g_b1.assign(&self.gt.sum_axis(Axis(1)));
+            sequential(self.g.w1.view_mut(), self.gt.view(), s.x, 1.0, false);
+            if !self.g.b1.is_empty() {
+                self.g.b1.assign(&self.gt.sum_axis(Axis(1)));
             }
         }
     }
 
     /// Whether this half's gradients of trained layers are finite.
     pub fn gradient_finite(&self, s: &Step) -> bool {
-        let finite = |a: &[&[f64]]| a.iter().all(|x| x.iter().all(|v| v.is_finite()));
-        (!s.trained[0] || (finite(&[rows(&self.g_w1), slice(&self.g_b1)]))) && (!s.trained[1] || self.g_w2.iter().all(|v| v.is_finite()))
+        let finite = |v: &f64| v.is_finite();
+        (!s.trained[0] || (self.g.w1.iter().all(finite) && self.g.b1.iter().all(finite))) && (!s.trained[1] || self.g.w2.iter().all(finite))
     }
 
     /// The checkpoint's θ and gradient average ← this half's, for trained layers.
     pub fn keep(&mut self, s: &Step) {
         if s.trained[0] {
-            self.ck_w1.assign(&self.w1);
-            self.ck_b1.assign(&self.b1);
-            self.ck_e_w1.assign(&self.e_w1);
-            self.ck_e_b1.assign(&self.e_b1);
+            self.ck.w1.assign(&self.p.w1);
+            self.ck.b1.assign(&self.p.b1);
+            self.ck_e.w1.assign(&self.e.w1);
+            self.ck_e.b1.assign(&self.e.b1);
         }
         if s.trained[1] {
-            self.ck_w2.assign(&self.w2);
-            self.ck_e_w2.assign(&self.e_w2);
+            self.ck.w2.assign(&self.p.w2);
+            self.ck_e.w2.assign(&self.e.w2);
         }
     }
 
@@ -140,11 +138,11 @@ impl Half<'_> {
     pub fn update(&mut self, s: &Step) -> u64 {
         let mut m = 0;
         if s.trained[0] {
-            m = m.max(update2(&mut self.w1, &mut self.e_w1, &self.g_w1, s));
-            m = m.max(update1(&mut self.b1, &mut self.e_b1, &self.g_b1, s));
+            m = m.max(update2(&mut self.p.w1, &mut self.e.w1, &self.g.w1, s));
+            m = m.max(update1(&mut self.p.b1, &mut self.e.b1, &self.g.b1, s));
         }
         if s.trained[1] {
-            m = m.max(update2(&mut self.w2, &mut self.e_w2, &self.g_w2, s));
+            m = m.max(update2(&mut self.p.w2, &mut self.e.w2, &self.g.w2, s));
         }
         m
     }
@@ -190,14 +188,6 @@ impl OutputBias<'_> {
         }
         update1(&mut self.b, &mut self.e, &self.g, s)
     }
-}
-
-fn rows<'a>(a: &'a ArrayViewMut2<'_, f64>) -> &'a [f64] {
-    a.as_slice().expect("a half's rows of W_1 are contiguous")
-}
-
-fn slice<'a>(a: &'a ArrayViewMut1<'_, f64>) -> &'a [f64] {
-    a.as_slice().expect("contiguous")
 }
 
 /// The fused update row by row (a half's columns of W_2 are contiguous only within a row).

@@ -73,6 +73,30 @@ pub fn now() -> Option<f64> {
     Some(f())
 }
 
+/// Spin until `done()` holds (true) or `seconds` pass (false; without a
+/// clock, about 2²⁰ spins). For a wait shorter than a thread's wake-up: the
+/// owned steps' first thread waiting for its helper (`train::owned`) and the
+/// probe's (`crate::bench::row_owned`).
+pub fn spin_until(mut done: impl FnMut() -> bool, seconds: f64) -> bool {
+    let start = now();
+    let mut spins = 0u32;
+    while !done() {
+        std::hint::spin_loop();
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) {
+            continue;
+        }
+        let waited = match (start, now()) {
+            (Some(t0), Some(t)) => t - t0 > seconds,
+            _ => spins > 1 << 20,
+        };
+        if waited {
+            return false;
+        }
+    }
+    true
+}
+
 /// Longest arm list: "never" and up to this many rungs less one (the highest ones).
 pub const MAX_ARMS: usize = 5;
 /// Samples kept per arm (the median of these decides).
@@ -725,6 +749,38 @@ mod tests {
         // And back when the other core is free again (at the next recheck).
         let arms = feed(&mut t, 3 * FIRST_RECHECK as usize, quiet);
         assert_eq!(t.report().chosen, Split::Threshold(par::rung_floor(3)), "{arms:?}");
+    }
+
+    #[test]
+    fn the_owned_arm_is_timed_like_the_others_and_runs_long_once_chosen() {
+        let mut t = SplitTuner::fixed(0);
+        t.owned_offered = true;
+        let mut seen = [0u16; par::RUNGS];
+        for r in [7, 6, 5, 4, 3] {
+            seen[r] = 1;
+        }
+        t.start_tuning(&seen, 1e-4);
+        // The owned arm comes last; the rungs make room for it.
+        assert_eq!(t.n_arms, MAX_ARMS);
+        assert_eq!(t.arms[MAX_ARMS - 1], OWNED);
+        assert_eq!(t.arms[MAX_ARMS - 2], par::rung_floor(3), "the lowest arm covers the rungs below it");
+        let cost = |a: usize| if a == MAX_ARMS - 1 { 5e-5 } else { 1e-4 };
+        for _ in 0..20 {
+            let a = t.next_arm();
+            t.record(a, cost(a));
+        }
+        assert_eq!(t.report().chosen, Split::Owned("owned"));
+        // Settled: a run may cover every sample up to the next recheck, not just one.
+        t.arm = t.next_arm();
+        assert_eq!(t.arm, MAX_ARMS - 1);
+        let (batch, to_recheck) = (u64::from(t.batch), u64::from(t.recheck - t.since_check));
+        assert_eq!(t.owned_room(), batch * to_recheck);
+        // Such a run counts as that many samples (the clock's own time per step).
+        t.start = now();
+        let before = t.samples;
+        t.after_steps(3 * batch);
+        assert_eq!(t.samples, before + 3);
+        assert!(t.start.is_none(), "the sample closed");
     }
 
     #[test]

@@ -104,6 +104,14 @@ struct Sgd {
     ws: Workspace,
 }
 
+/// Whether a checkpoint step whose gradient is finite keeps its state: never
+/// when `keeps_none` (`Trainer::keeps_none`), else unless its loss jumped more
+/// than [`CHECKPOINT_JUMP`]× over `reference`, the last kept one's (NaN: none
+/// yet). Losses at rounding level (below ε) may jump by any factor harmlessly.
+fn keeps_checkpoint(keeps_none: bool, reference: f64, loss: f64) -> bool {
+    !keeps_none && (reference.is_nan() || loss <= CHECKPOINT_JUMP * reference.max(f64::EPSILON))
+}
+
 /// One net training on one task.
 pub struct Trainer {
     cfg: ValidConfig,
@@ -552,16 +560,7 @@ impl Trainer {
             if !self.gradient_finite() {
                 return Err(self.diverged("gradient"));
             }
-            // With ηλ > 2 a (S)GD step multiplies what the loss does not see by
-            // 1 − ηλ, of modulus above one (W₁'s part outside span(X) exactly; derived
-            // here, see data-span): such a run is on its way to overflow whatever its
-            // loss says (a logistic loss even goes to 0 as θ grows), so none of its
-            // states is kept; a divergence goes back to the last one before the change.
-            if self.cfg.train.optimizer != Optimizer::Gf && self.cfg.train.lr * self.cfg.train.lambda > 2.0 {
-                return Ok(());
-            }
-            // Losses at rounding level (below ε) may jump by any factor harmlessly.
-            if !self.check_ref.is_nan() && loss > CHECKPOINT_JUMP * self.check_ref.max(f64::EPSILON) {
+            if !keeps_checkpoint(self.keeps_none(), self.check_ref, loss) {
                 return Ok(());
             }
             let mask = update_mask(&self.span, &self.rest, &self.net.trained);
@@ -607,6 +606,15 @@ impl Trainer {
         (self.step, self.time) = self.checkpoint_at;
         let keep = self.step;
         self.history.truncate_after(keep);
+    }
+
+    /// With ηλ > 2 a (S)GD step multiplies what the loss does not see by
+    /// 1 − ηλ, of modulus above one (W₁'s part outside span(X) exactly; derived
+    /// here, see data-span): such a run is on its way to overflow whatever its
+    /// loss says (a logistic loss even goes to 0 as θ grows), so none of its
+    /// states is kept; a divergence goes back to the last one before the change.
+    fn keeps_none(&self) -> bool {
+        self.cfg.train.optimizer != Optimizer::Gf && self.cfg.train.lr * self.cfg.train.lambda > 2.0
     }
 
     /// Step of the state training would continue from (after a divergence, the checkpoint's).

@@ -67,12 +67,10 @@ pub struct Checkpoints {
     /// The first checkpoint step within the run (0-based), then one every `every`.
     pub first: u64,
     pub every: u64,
-    /// ηλ > 2: none is kept (the gradient is still checked).
+    /// ηλ > 2: none is kept (the gradient is still checked; `Trainer::keeps_none`).
     pub keep_none: bool,
-    /// The loss a new checkpoint is compared with (NaN: keep the next finite one),
-    /// and the factor it may grow by.
+    /// The loss a new checkpoint is compared with (NaN: keep the next finite one).
     pub reference: f64,
-    pub jump: f64,
 }
 
 impl Checkpoints {
@@ -82,11 +80,11 @@ impl Checkpoints {
 
     /// Whether a state with this (finite) loss is kept; a kept one is the new reference.
     fn keeps(&mut self, loss: f64) -> bool {
-        if self.keep_none || (!self.reference.is_nan() && loss > self.jump * self.reference.max(f64::EPSILON)) {
-            return false;
+        let keep = super::keeps_checkpoint(self.keep_none, self.reference, loss);
+        if keep {
+            self.reference = loss;
         }
-        self.reference = loss;
-        true
+        keep
     }
 }
 
@@ -215,7 +213,7 @@ pub fn run<'a>(halves: [Half<'a>; 2], run: Run<'a>, scratch: &'a mut Scratch, st
     // helper shows up: a helper that comes late, or never, costs at most that wait.
     let first = move || {
         let mut mine = mine;
-        await_helper(&join.state, wait);
+        crate::net::tune::spin_until(|| join.state.load(Ordering::Acquire) != ALONE, wait);
         let mut acc = shared.account();
         let mut other = theirs.lock().expect("not poisoned").take().expect("half 1 is here");
         match shared.one_thread(&mut mine, &mut other.half, &mut bias, &mut acc, steps, join) {
@@ -286,27 +284,6 @@ struct Join {
     state: AtomicU8,
     start: AtomicU64,
     reference: AtomicU64,
-}
-
-/// Spin until a helper waits for its half, or for `seconds` (without a clock: ~2²⁰ spins).
-fn await_helper(state: &AtomicU8, seconds: f64) {
-    let clock = crate::net::tune::now;
-    let start = clock();
-    let mut spins = 0u32;
-    while state.load(Ordering::Acquire) == ALONE {
-        std::hint::spin_loop();
-        spins = spins.wrapping_add(1);
-        if !spins.is_multiple_of(64) {
-            continue;
-        }
-        let waited = match (start, clock()) {
-            (Some(t0), Some(t)) => t - t0 > seconds,
-            _ => spins > 1 << 20,
-        };
-        if waited {
-            return;
-        }
-    }
 }
 
 /// This thread runs both halves, no helper yet.
@@ -421,12 +398,8 @@ impl Shared<'_, '_> {
             if !l.is_finite() {
                 return acc.stopped(s, Stop::Loss);
             }
-            side.half.backward(&self.step, side.g.view());
-            if let Some(b) = bias.as_deref_mut() {
-                b.backward(&self.step, side.g.view());
-            }
-            if acc.checkpoints.due(s) {
-                let finite = side.half.gradient_finite(&self.step) && bias.as_deref().is_none_or(|b| b.gradient_finite(&self.step));
+            // At a checkpoint step the two threads agree that the whole gradient is finite.
+            let agree = |finite: bool| {
                 self.meet.grads[me].store(2 * (s + 1) + u64::from(finite), Ordering::Release);
                 let theirs = loop {
                     let v = self.meet.grads[1 - me].load(Ordering::Acquire);
@@ -435,29 +408,66 @@ impl Shared<'_, '_> {
                     }
                     std::hint::spin_loop();
                 };
-                if !(finite && theirs) {
-                    return acc.stopped(s, Stop::Gradient);
-                }
-                if acc.consider(s, l) {
-                    side.half.keep(&self.step);
-                    if let Some(b) = bias.as_deref_mut() {
-                        b.keep(&self.step);
-                    }
-                }
+                finite && theirs
+            };
+            match self.finish_step(s, l, side.g.view(), &mut [&mut side.half], bias.as_deref_mut(), &mut acc, agree) {
+                Ok(m) => last_ok = simd::finite_from_bits(m).is_some(),
+                Err(stop) => return acc.stopped(s, stop),
             }
-            acc.loss = l;
-            let mut m = side.half.update(&self.step);
-            if let Some(b) = bias.as_deref_mut() {
-                m = m.max(b.update(&self.step));
-            }
-            last_ok = simd::finite_from_bits(m).is_some();
         }
         acc.finished(steps, last_ok)
     }
 
+    /// A step after its loss `l`: the halves' gradients from G_2ᵀ, the
+    /// checkpoint at a checkpoint step (once `agree`, given whether these
+    /// halves' gradient is finite, says the whole one is), and the fused
+    /// update. Returns the update's largest |θ| bits.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_step(
+        &self,
+        s: u64,
+        l: f64,
+        g2t: ArrayView2<'_, f64>,
+        halves: &mut [&mut Half],
+        mut bias: Option<&mut OutputBias>,
+        acc: &mut Account,
+        agree: impl FnOnce(bool) -> bool,
+    ) -> Result<u64, Stop> {
+        let st = &self.step;
+        for h in halves.iter_mut() {
+            h.backward(st, g2t);
+        }
+        if let Some(b) = bias.as_deref_mut() {
+            b.backward(st, g2t);
+        }
+        if acc.checkpoints.due(s) {
+            let finite = halves.iter().all(|h| h.gradient_finite(st)) && bias.as_deref().is_none_or(|b| b.gradient_finite(st));
+            if !agree(finite) {
+                return Err(Stop::Gradient);
+            }
+            if acc.consider(s, l) {
+                halves.iter_mut().for_each(|h| h.keep(st));
+                if let Some(b) = bias.as_deref_mut() {
+                    b.keep(st);
+                }
+            }
+        }
+        acc.loss = l;
+        let m = halves.iter_mut().fold(0, |m, h| m.max(h.update(st)));
+        Ok(bias.map_or(m, |b| m.max(b.update(st))))
+    }
+
     /// Both halves on this thread, in the same order of operations, until a
     /// helper waits at a step boundary (`join`).
-    fn one_thread(&self, mine: &mut Side, other: &mut Half, bias: &mut OutputBias, acc: &mut Account, steps: u64, join: &Join) -> Alone {
+    fn one_thread<'a>(
+        &self,
+        mine: &mut Side<'a>,
+        other: &mut Half<'a>,
+        bias: &mut OutputBias,
+        acc: &mut Account,
+        steps: u64,
+        join: &Join,
+    ) -> Alone {
         let (on, nb) = (self.out * self.n, self.nb);
         for s in 0..steps {
             if join.state.load(Ordering::Relaxed) == WAITING
@@ -477,29 +487,11 @@ impl Shared<'_, '_> {
             if !l.is_finite() {
                 return Alone::Ran(acc.stopped(s, Stop::Loss));
             }
-            let g = mine.g.view();
-            mine.half.backward(&self.step, g);
-            other.backward(&self.step, g);
-            bias.backward(&self.step, g);
-            if acc.checkpoints.due(s) {
-                let finite = mine.half.gradient_finite(&self.step) && other.gradient_finite(&self.step) && bias.gradient_finite(&self.step);
-                if !finite {
-                    return Alone::Ran(acc.stopped(s, Stop::Gradient));
-                }
-                if acc.consider(s, l) {
-                    mine.half.keep(&self.step);
-                    other.keep(&self.step);
-                    bias.keep(&self.step);
-                }
-            }
-            acc.loss = l;
-            let m = mine
-                .half
-                .update(&self.step)
-                .max(other.update(&self.step))
-                .max(bias.update(&self.step));
-            if simd::finite_from_bits(m).is_none() {
-                return Alone::Ran(acc.stopped(s, Stop::Update));
+            let step = self.finish_step(s, l, mine.g.view(), &mut [&mut mine.half, other], Some(bias), acc, |finite| finite);
+            match step.map(simd::finite_from_bits) {
+                Ok(Some(_)) => {}
+                Ok(None) => return Alone::Ran(acc.stopped(s, Stop::Update)),
+                Err(stop) => return Alone::Ran(acc.stopped(s, stop)),
             }
         }
         Alone::Ran(acc.finished(steps, true))

@@ -4,11 +4,11 @@
 //! halves; the run's checkpoint and divergence are then the trainer's.
 
 use super::owned::{self, Checkpoints, Outcome, Stop};
-use super::{Status, Trainer, CHECKPOINT_EVERY, CHECKPOINT_JUMP};
+use super::{Status, Trainer, CHECKPOINT_EVERY};
 use crate::config::Optimizer;
-use crate::net::halves::{self, Half, OutputBias, Step};
+use crate::net::halves::{self, Half, OutputBias, Share, Step};
 use crate::net::Params;
-use ndarray::{ArrayViewMut1, ArrayViewMut2, Axis};
+use ndarray::{ArrayViewMut1, Axis};
 
 /// Shorter runs are left to `Trainer::gd_step` (a hand-off costs up to a step).
 pub const MIN_RUN: u64 = crate::net::tune::MIN_OWNED_RUN;
@@ -82,37 +82,36 @@ impl Trainer {
             beta,
         };
         let h = halves::split_at(self.net.params.w[0].nrows());
-        let (base, time0) = (self.step, self.time);
+        let (base, time0, keep_none) = (self.step, self.time, self.keeps_none());
         let [zt, at, gt, f, g] = self.ws.depth2_buffers(&self.net, n);
-        let (p, e, gr) = (layers(&mut self.net.params), layers(&mut self.ema), layers(&mut self.grad));
-        let (ck, ck_e) = (layers(&mut self.checkpoint), layers(&mut self.check_ema));
-        let (zt, at, gt) = (rows(h, zt), rows(h, at), rows(h, gt));
-        let (w1, b1, w2) = (rows(h, p.w1), vec(h, p.b1), cols(h, p.w2));
-        let (e_w1, e_b1, e_w2) = (rows(h, e.w1), vec(h, e.b1), cols(h, e.w2));
-        let (g_w1, g_b1, g_w2) = (rows(h, gr.w1), vec(h, gr.b1), cols(h, gr.w2));
-        let (ck_w1, ck_b1, ck_w2) = (rows(h, ck.w1), vec(h, ck.b1), cols(h, ck.w2));
-        let (ck_e_w1, ck_e_b1, ck_e_w2) = (rows(h, ck_e.w1), vec(h, ck_e.b1), cols(h, ck_e.w2));
-        let half = |i: usize| Half {
-            w1: pick(&w1, i),
-            b1: pick(&b1, i),
-            w2: pick(&w2, i),
-            e_w1: pick(&e_w1, i),
-            e_b1: pick(&e_b1, i),
-            e_w2: pick(&e_w2, i),
-            g_w1: pick(&g_w1, i),
-            g_b1: pick(&g_b1, i),
-            g_w2: pick(&g_w2, i),
-            zt: pick(&zt, i),
-            at: pick(&at, i),
-            gt: pick(&gt, i),
-            ck_w1: pick(&ck_w1, i),
-            ck_b1: pick(&ck_b1, i),
-            ck_w2: pick(&ck_w2, i),
-            ck_e_w1: pick(&ck_e_w1, i),
-            ck_e_b1: pick(&ck_e_b1, i),
-            ck_e_w2: pick(&ck_e_w2, i),
-        };
-        let halves = [half(0), half(1)];
+        let ([p0, p1], b2) = cut(h, &mut self.net.params);
+        let ([e0, e1], e_b2) = cut(h, &mut self.ema);
+        let ([g0, g1], g_b2) = cut(h, &mut self.grad);
+        let ([c0, c1], ck_b2) = cut(h, &mut self.checkpoint);
+        let ([ce0, ce1], ck_e_b2) = cut(h, &mut self.check_ema);
+        let ((zt0, zt1), (at0, at1), (gt0, gt1)) = (zt.split_at(Axis(0), h), at.split_at(Axis(0), h), gt.split_at(Axis(0), h));
+        let halves = [
+            Half {
+                p: p0,
+                e: e0,
+                g: g0,
+                ck: c0,
+                ck_e: ce0,
+                zt: zt0,
+                at: at0,
+                gt: gt0,
+            },
+            Half {
+                p: p1,
+                e: e1,
+                g: g1,
+                ck: c1,
+                ck_e: ce1,
+                zt: zt1,
+                at: at1,
+                gt: gt1,
+            },
+        ];
         let run = owned::Run {
             step,
             y: self.y.view(),
@@ -120,18 +119,17 @@ impl Trainer {
             f,
             g,
             bias: OutputBias {
-                b: p.b2,
-                e: e.b2,
-                g: gr.b2,
-                ck: ck.b2,
-                ck_e: ck_e.b2,
+                b: b2,
+                e: e_b2,
+                g: g_b2,
+                ck: ck_b2,
+                ck_e: ck_e_b2,
             },
             checkpoints: Checkpoints {
                 first: (CHECKPOINT_EVERY - base % CHECKPOINT_EVERY) % CHECKPOINT_EVERY,
                 every: CHECKPOINT_EVERY,
-                keep_none: eta * lambda > 2.0,
+                keep_none,
                 reference: self.check_ref,
-                jump: CHECKPOINT_JUMP,
             },
             wait: self.tuner.step_seconds().unwrap_or(MAX_WAIT).min(MAX_WAIT),
         };
@@ -161,48 +159,17 @@ impl Trainer {
     }
 }
 
-/// A depth-2 net's arrays, mutably.
-struct Layers<'a> {
-    w1: ArrayViewMut2<'a, f64>,
-    b1: ArrayViewMut1<'a, f64>,
-    w2: ArrayViewMut2<'a, f64>,
-    b2: ArrayViewMut1<'a, f64>,
-}
-
-fn layers(p: &mut Params) -> Layers<'_> {
+/// A depth-2 net's parameters (or anything shaped as them) cut at hidden unit
+/// `h`: each half's share (rows of W_1 and b_1, columns of W_2; an empty b_1,
+/// no biases, gives two empty halves) and the output bias b_2.
+fn cut(h: usize, p: &mut Params) -> ([Share<'_>; 2], ArrayViewMut1<'_, f64>) {
     let ([w1, w2], [b1, b2]) = (&mut p.w[..], &mut p.b[..]) else {
         unreachable!("a depth-2 net")
     };
-    Layers {
-        w1: w1.view_mut(),
-        b1: b1.view_mut(),
-        w2: w2.view_mut(),
-        b2: b2.view_mut(),
-    }
-}
-
-/// Two halves of an array, each taken once (by `pick`).
-type Pair<T> = [std::cell::Cell<Option<T>>; 2];
-
-/// Rows [0, h) and [h, m).
-fn rows(h: usize, a: ArrayViewMut2<'_, f64>) -> Pair<ArrayViewMut2<'_, f64>> {
-    let (x, y) = a.split_at(Axis(0), h);
-    [Some(x).into(), Some(y).into()]
-}
-
-/// Columns [0, h) and [h, m).
-fn cols(h: usize, a: ArrayViewMut2<'_, f64>) -> Pair<ArrayViewMut2<'_, f64>> {
-    let (x, y) = a.split_at(Axis(1), h);
-    [Some(x).into(), Some(y).into()]
-}
-
-/// Entries [0, h) and [h, m); an empty vector (no biases) gives two empty halves.
-fn vec(h: usize, a: ArrayViewMut1<'_, f64>) -> Pair<ArrayViewMut1<'_, f64>> {
-    let h = h.min(a.len());
-    let (x, y) = a.split_at(Axis(0), h);
-    [Some(x).into(), Some(y).into()]
-}
-
-fn pick<T>(pair: &Pair<T>, i: usize) -> T {
-    pair[i].take().expect("each half taken once")
+    let (w1a, w1b) = w1.view_mut().split_at(Axis(0), h);
+    let hb = h.min(b1.len());
+    let (b1a, b1b) = b1.view_mut().split_at(Axis(0), hb);
+    let (w2a, w2b) = w2.view_mut().split_at(Axis(1), h);
+    let shares = [Share { w1: w1a, b1: b1a, w2: w2a }, Share { w1: w1b, b1: b1b, w2: w2b }];
+    (shares, b2.view_mut())
 }
