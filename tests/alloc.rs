@@ -63,8 +63,8 @@ fn allocations_per_window(cfg: Config, steps: u64) -> usize {
 }
 
 /// The same, with span steps on (`Trainer::set_span_steps`) when `span`, for
-/// each way of splitting work: every site split, none, owned steps (depth-2
-/// nets: `train::owned`), and the split tuner timing its arms (`net::tune`);
+/// each way of splitting work: every site split, none, owned steps
+/// (`train::owned`), and the split tuner timing its arms (`net::tune`);
 /// the largest count.
 fn allocations_per_window_with(cfg: Config, steps: u64, span: bool) -> usize {
     [

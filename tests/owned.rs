@@ -1,12 +1,13 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Owned steps (issue 21, `train::owned`): a depth-2 net's plain GD steps run
-//! with each of two threads owning half of the hidden units give, bit for
-//! bit, what one thread gives: the trainer's whole state (parameters, the
-//! gradient's average, the checkpoint, history, status, step), for every shape of depth-2 net the lab
-//! trains (biases, odd widths, trained or fixed output layers, several
-//! outputs, leaky ReLU, a frozen first layer, scheduled changes), in any
-//! budgets, when training diverges, and when no second thread comes (the
-//! first then runs both halves). No timing is asserted.
+//! Owned steps (issue 21, `train::owned`): a net's plain GD steps run
+//! with each of two threads owning half of every hidden layer's units give,
+//! bit for bit, what one thread gives: the trainer's whole state
+//! (parameters, the gradient's average, the checkpoint, history, status,
+//! step), for every shape of net the lab trains, of depth 2 and deeper
+//! (biases, odd widths, one-unit layers, trained or fixed output layers,
+//! several outputs, leaky ReLU, frozen layers, scheduled changes), in any
+//! budgets, when training diverges, when no second thread comes (the first
+//! then runs both halves) and when it comes late. No timing is asserted.
 
 use lowrank_lab::config::{Activation, Change, Config, Generator, Loss, OutputLayer};
 use lowrank_lab::net::tune::{SplitTuner, OWNED};
@@ -117,6 +118,44 @@ fn owned_steps_equal_one_thread_for_every_depth_two_net() {
     }
 }
 
+fn deep() -> Config {
+    let mut c = shallow();
+    c.net.widths = vec![40, 30];
+    c
+}
+
+#[test]
+fn owned_steps_equal_one_thread_for_every_deeper_net() {
+    let mut cases: Vec<(&str, Config)> = Vec::new();
+    cases.push(("depth 3", deep()));
+    let mut c = deep();
+    (c.net.widths, c.net.bias, c.net.output) = (vec![7, 1, 9], true, OutputLayer::Fixed);
+    cases.push(("depth 4, odd widths, one unit, biases, fixed output", c));
+    let mut c = deep();
+    (c.data.generator, c.data.out_dim, c.train.loss, c.net.bias) = (Generator::Whitened, 3, Loss::Squared, true);
+    (c.data.n, c.data.d, c.net.activation, c.net.leaky_slope) = (40, 20, Activation::LeakyRelu, 0.2);
+    cases.push(("three outputs, squared loss, biases, leaky relu", c));
+    let mut c = deep();
+    c.net.frozen = vec![1];
+    cases.push(("frozen first layer", c));
+    let mut c = deep();
+    (c.net.widths, c.net.frozen) = (vec![12, 10, 8], vec![1, 2]);
+    cases.push(("depth 4, two frozen layers", c));
+    let mut c = deep();
+    c.train.schedule = vec![Change {
+        step: 45,
+        lambda: Some(0.05),
+        lr: Some(0.3),
+    }];
+    c.train.record_every = 3;
+    cases.push(("a scheduled change, a record every 3 steps", c));
+    for (name, cfg) in &cases {
+        for budget in [1, 13, 1000] {
+            compare(&format!("{name}, budgets of {budget}"), cfg, 150, budget);
+        }
+    }
+}
+
 #[test]
 fn a_diverging_run_stops_at_the_same_step_and_state() {
     // η far beyond the curvature limit: the loss overflows within a few dozen steps.
@@ -127,7 +166,17 @@ fn a_diverging_run_stops_at_the_same_step_and_state() {
     // overflow before the loss does.
     let mut w = shallow();
     (w.train.lr, w.train.lambda, w.net.output) = (1.0, 10.0, OutputLayer::Fixed);
-    for (name, cfg, quantity) in [("η too large", c, "loss"), ("ηλ > 2", w, "weights")] {
+    let mut d = c.clone();
+    d.net.widths = vec![40, 30];
+    // Depth 3 with W_2 frozen too: only W_1 grows, and the weights overflow first.
+    let mut v = w.clone();
+    (v.net.widths, v.net.frozen) = (vec![40, 30], vec![2]);
+    for (name, cfg, quantity) in [
+        ("η too large", c, "loss"),
+        ("ηλ > 2", w, "weights"),
+        ("depth 3, η too large", d, "loss"),
+        ("depth 3, ηλ > 2", v, "weights"),
+    ] {
         let two = compare(name, &cfg, 1000, 1000);
         // Inside a run of owned steps (not at a checkpoint or record step), and put back to the checkpoint.
         let Status::Diverged { step, quantity: q, .. } = two.status() else {
@@ -143,14 +192,15 @@ fn a_diverging_run_stops_at_the_same_step_and_state() {
 fn without_a_second_thread_the_first_runs_both_halves() {
     // The pool's other thread is kept busy: no helper takes half 1, and the
     // trainer's thread runs every owned step alone, with the same bits.
-    let cfg = shallow();
-    let one = trained(&cfg, SplitTuner::fixed(usize::MAX), 150, 50, &pool(1));
-    let (busy, tx) = busy_pool();
-    let alone = trained(&cfg, SplitTuner::fixed(OWNED), 150, 50, &busy);
-    tx.send(()).unwrap();
-    assert!(state(&one) == state(&alone));
-    let r = alone.split_report();
-    assert!(r.owned_runs > 0 && r.owned_alone == r.owned_runs, "{r:?}");
+    for cfg in [shallow(), deep()] {
+        let one = trained(&cfg, SplitTuner::fixed(usize::MAX), 150, 50, &pool(1));
+        let (busy, tx) = busy_pool();
+        let alone = trained(&cfg, SplitTuner::fixed(OWNED), 150, 50, &busy);
+        tx.send(()).unwrap();
+        assert!(state(&one) == state(&alone), "{:?}", cfg.net.widths);
+        let r = alone.split_report();
+        assert!(r.owned_runs > 0 && r.owned_alone == r.owned_runs, "{r:?}");
+    }
 }
 
 #[test]
@@ -158,11 +208,17 @@ fn a_helper_that_comes_late_takes_its_half_over_mid_run() {
     // One long run (one budget, no records): the pool's other thread is busy
     // for its first few milliseconds, then free. The trainer's thread starts
     // on both halves and hands half 1 over at the step after the helper comes.
-    let mut cfg = shallow();
-    (cfg.data.n, cfg.data.d, cfg.net.widths, cfg.net.output) = (20, 100, vec![200], OutputLayer::Fixed);
-    cfg.train.record_every = 1_000_000;
+    for widths in [vec![200], vec![120, 80]] {
+        let mut cfg = shallow();
+        (cfg.data.n, cfg.data.d, cfg.net.widths, cfg.net.output) = (20, 100, widths, OutputLayer::Fixed);
+        cfg.train.record_every = 1_000_000;
+        late_join(&cfg);
+    }
+}
+
+fn late_join(cfg: &Config) {
     let steps = 4000;
-    let one = trained(&cfg, SplitTuner::fixed(usize::MAX), steps, steps, &pool(1));
+    let one = trained(cfg, SplitTuner::fixed(usize::MAX), steps, steps, &pool(1));
     // Scheduling decides when the helper comes; a machine too busy to let it
     // run within the whole run gets three tries.
     for attempt in 0..3 {
@@ -171,14 +227,18 @@ fn a_helper_that_comes_late_takes_its_half_over_mid_run() {
             std::thread::sleep(std::time::Duration::from_millis(3));
             tx.send(()).unwrap();
         });
-        let late = trained(&cfg, SplitTuner::fixed(OWNED), steps, steps, &busy);
+        let late = trained(cfg, SplitTuner::fixed(OWNED), steps, steps, &busy);
         release.join().unwrap();
-        assert!(state(&one) == state(&late), "attempt {attempt}: the states differ");
+        assert!(
+            state(&one) == state(&late),
+            "{:?}, attempt {attempt}: the states differ",
+            cfg.net.widths
+        );
         let r = late.split_report();
         assert!(r.owned_runs > 0, "{r:?}");
         if r.owned_alone < r.owned_runs {
             return;
         }
     }
-    panic!("the helper never joined a run in three tries");
+    panic!("{:?}: the helper never joined a run in three tries", cfg.net.widths);
 }

@@ -82,6 +82,15 @@ impl Workspace {
         ]
     }
 
+    /// Z_kᵀ (k = 1..L, the last is Fᵀ), A_kᵀ (k = 1..L−1) and G_kᵀ (k = 1..L),
+    /// each width_k × n, sized for `n` samples: a deep net's step run half by
+    /// half (`train::owned::deep`).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn buffers(&mut self, net: &Net, n: usize) -> [&mut [Array2<f64>]; 3] {
+        self.ensure(net, n);
+        [&mut self.zt, &mut self.at, &mut self.gt]
+    }
+
     /// Forward pass; returns a view of the outputs F (n × out_dim, a transposed view).
     pub fn forward(&mut self, net: &Net, x: ArrayView2<f64>) -> ArrayView2<'_, f64> {
         self.forward_with(net, x, None)

@@ -37,9 +37,10 @@
 //! owning half of W's rows for a whole budget, one spinning barrier a step
 //! (`crate::bench::row_owned`, the probe: 1.8–1.9× one thread in Chromium,
 //! 1.7× natively, same bits; README, Performance). The trainer runs that as
-//! the *owned* arm ([`OWNED`]), offered for GD on depth-2 nets with direct
-//! steps (`train::owned`): its samples run the plain steps that way and the
-//! others unsplit, and it is timed and chosen like any other arm.
+//! the *owned* arm ([`OWNED`]), offered for GD with direct steps
+//! (`train::owned`: one barrier a step at depth 2, 2(L−1) deeper): its
+//! samples run the plain steps that way and the others unsplit, and it is
+//! timed and chosen like any other arm.
 //!
 //! Time spent on history records inside a step is left out of its sample
 //! ([`SplitTuner::exclude`]): records run at the config's cadence and would
@@ -120,7 +121,7 @@ const MOVED_RATIO: f64 = 1.1;
 /// Arms slower than DROP_RATIO × the chosen one are rechecked every this many rechecks.
 const LOSER_EVERY: u32 = 4;
 const NEVER: usize = usize::MAX;
-/// The arm in which two threads each own half of a depth-2 net's hidden units
+/// The arm in which two threads each own half of every hidden layer's units
 /// for runs of plain steps (`train::owned`); its other steps split nothing.
 pub const OWNED: usize = usize::MAX - 1;
 /// The fewest steps a run of owned steps takes (its hand-off costs up to a step):
@@ -286,7 +287,7 @@ impl SplitTuner {
         self.owned_alone += u64::from(!two);
     }
 
-    /// Whether the trainer can run owned steps now (depth 2, GD, direct steps,
+    /// Whether the trainer can run owned steps now (GD, direct steps,
     /// two threads): before the survey, this adds the owned arm.
     pub fn offer_owned(&mut self, on: bool) {
         self.owned_offered = on && can_split();

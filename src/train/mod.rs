@@ -30,9 +30,9 @@
 //! see the difference (`advance_deferred` leaves that to `sync_matrices`,
 //! for callers that advance one step at a time).
 //!
-//! GD on a depth-2 net with direct steps may run its plain steps (no record,
-//! scheduled change or end of budget among them) on two threads, each owning
-//! half of the hidden units (`owned`, `plain`): the same bits, chosen by the
+//! GD with direct steps may run its plain steps (no record, scheduled change
+//! or end of budget among them) on two threads, each owning half of every
+//! hidden layer's units (`owned`, `plain`): the same bits, chosen by the
 //! split tuner from measurement.
 
 pub mod flow;
@@ -159,7 +159,7 @@ pub struct Trainer {
     record_history: bool,
     /// Whether a GD trainer records the point at step 0 (on unless the benchmark turns it off).
     record_first: bool,
-    /// Buffers for owned steps (GD on a depth-2 net: `owned`, `plain`).
+    /// Buffers for owned steps (GD: `owned`, `plain`).
     #[cfg(feature = "parallel")]
     owned: Option<owned::Scratch>,
 }

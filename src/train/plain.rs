@@ -1,9 +1,10 @@
 //! The trainer's side of owned steps (`owned`; builds with threads only): which of the coming GD steps
 //! are plain (nothing but the step and its checkpoint happen at them), and a
 //! run of them handed to two threads with the trainer's own arrays cut in
-//! halves; the run's checkpoint and divergence are then the trainer's.
+//! halves (depth 2: `owned::two`, deeper: `owned::deep`); the run's
+//! checkpoint and divergence are then the trainer's.
 
-use super::owned::{self, Checkpoints, Outcome, Stop};
+use super::owned::{self, deep, two, Checkpoints, Outcome, Stop};
 use super::{Status, Trainer, CHECKPOINT_EVERY};
 use crate::config::Optimizer;
 use crate::net::halves::{self, Half, OutputBias, Share, Step};
@@ -18,13 +19,13 @@ pub const MIN_RUN: u64 = crate::net::tune::MIN_OWNED_RUN;
 const MAX_WAIT: f64 = 1e-3;
 
 impl Trainer {
-    /// Scratch for owned steps, for GD on a depth-2 net (None otherwise).
+    /// Scratch for owned steps, for GD (None otherwise).
     pub(super) fn owned_scratch(cfg: &crate::config::ValidConfig, params: &Params, n: usize) -> Option<owned::Scratch> {
-        (cfg.train.optimizer == Optimizer::Gd && params.depth() == 2)
-            .then(|| owned::Scratch::new(params.w[1].nrows(), n, params.b[1].len()))
+        let top = params.depth() - 1;
+        (cfg.train.optimizer == Optimizer::Gd).then(|| owned::Scratch::new(params.depth(), params.w[top].nrows(), n, params.b[top].len()))
     }
 
-    /// Whether owned steps can run: GD on a depth-2 net with direct steps.
+    /// Whether owned steps can run: GD with direct steps.
     pub(super) fn owned_possible(&self) -> bool {
         self.owned.is_some() && self.span.is_none()
     }
@@ -71,70 +72,20 @@ impl Trainer {
     /// Run `k` plain steps as owned steps. Returns the steps it used and what
     /// `Trainer::gd_step` would have returned at the last of them.
     fn owned_steps(&mut self, k: u64) -> (u64, Result<(), Status>) {
-        let n = self.x.nrows();
-        let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
-        let step = Step {
-            x: self.x.view(),
-            act: self.net.act,
-            trained: [self.net.trained[0], self.net.trained[1]],
-            c: 1.0 - eta * lambda,
-            eta,
-            beta,
+        let eta = self.cfg.train.lr;
+        let (base, time0) = (self.step, self.time);
+        let checkpoints = Checkpoints {
+            first: (CHECKPOINT_EVERY - base % CHECKPOINT_EVERY) % CHECKPOINT_EVERY,
+            every: CHECKPOINT_EVERY,
+            keep_none: self.keeps_none(),
+            reference: self.check_ref,
         };
-        let h = halves::split_at(self.net.params.w[0].nrows());
-        let (base, time0, keep_none) = (self.step, self.time, self.keeps_none());
-        let [zt, at, gt, f, g] = self.ws.depth2_buffers(&self.net, n);
-        let ([p0, p1], b2) = cut(h, &mut self.net.params);
-        let ([e0, e1], e_b2) = cut(h, &mut self.ema);
-        let ([g0, g1], g_b2) = cut(h, &mut self.grad);
-        let ([c0, c1], ck_b2) = cut(h, &mut self.checkpoint);
-        let ([ce0, ce1], ck_e_b2) = cut(h, &mut self.check_ema);
-        let ((zt0, zt1), (at0, at1), (gt0, gt1)) = (zt.split_at(Axis(0), h), at.split_at(Axis(0), h), gt.split_at(Axis(0), h));
-        let halves = [
-            Half {
-                p: p0,
-                e: e0,
-                g: g0,
-                ck: c0,
-                ck_e: ce0,
-                zt: zt0,
-                at: at0,
-                gt: gt0,
-            },
-            Half {
-                p: p1,
-                e: e1,
-                g: g1,
-                ck: c1,
-                ck_e: ce1,
-                zt: zt1,
-                at: at1,
-                gt: gt1,
-            },
-        ];
-        let run = owned::Run {
-            step,
-            y: self.y.view(),
-            loss: self.cfg.train.loss,
-            f,
-            g,
-            bias: OutputBias {
-                b: b2,
-                e: e_b2,
-                g: g_b2,
-                ck: ck_b2,
-                ck_e: ck_e_b2,
-            },
-            checkpoints: Checkpoints {
-                first: (CHECKPOINT_EVERY - base % CHECKPOINT_EVERY) % CHECKPOINT_EVERY,
-                every: CHECKPOINT_EVERY,
-                keep_none,
-                reference: self.check_ref,
-            },
-            wait: self.tuner.step_seconds().unwrap_or(MAX_WAIT).min(MAX_WAIT),
+        let wait = self.tuner.step_seconds().unwrap_or(MAX_WAIT).min(MAX_WAIT);
+        let out = if self.net.depth() == 2 {
+            self.owned_two(checkpoints, wait, k)
+        } else {
+            self.owned_deep(checkpoints, wait, k)
         };
-        let scratch = self.owned.as_mut().expect("owned_possible");
-        let out: Outcome = owned::run(halves, run, scratch, k);
         self.tuner.count_owned(out.two_threads);
         if let Some((s, loss)) = out.kept {
             let time = if s == 0 { time0 } else { eta * (base + s) as f64 };
@@ -156,6 +107,110 @@ impl Trainer {
             Some(Stop::Update) => Err(self.diverged(if self.gradient_finite() { "weights" } else { "gradient" })),
         };
         (used, result)
+    }
+
+    /// A run of a depth-2 net (`owned::two`).
+    fn owned_two(&mut self, checkpoints: Checkpoints, wait: f64, k: u64) -> Outcome {
+        let n = self.x.nrows();
+        let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
+        let step = Step {
+            x: self.x.view(),
+            act: self.net.act,
+            trained: [self.net.trained[0], self.net.trained[1]],
+            c: 1.0 - eta * lambda,
+            eta,
+            beta,
+        };
+        let h = halves::split_at(self.net.params.w[0].nrows());
+        let [zt, at, gt, f, g] = self.ws.depth2_buffers(&self.net, n);
+        let ([p0, p1], b2) = cut(h, &mut self.net.params);
+        let ([e0, e1], e_b2) = cut(h, &mut self.ema);
+        let ([g0, g1], g_b2) = cut(h, &mut self.grad);
+        let ([c0, c1], ck_b2) = cut(h, &mut self.checkpoint);
+        let ([ce0, ce1], ck_e_b2) = cut(h, &mut self.check_ema);
+        let ((zt0, zt1), (at0, at1), (gt0, gt1)) = (zt.split_at(Axis(0), h), at.split_at(Axis(0), h), gt.split_at(Axis(0), h));
+        let scratch = self.owned.as_mut().expect("owned_possible");
+        let (f_1, g_1, counters, slots) = scratch.two();
+        let sides = [
+            two::Side {
+                half: Half {
+                    p: p0,
+                    e: e0,
+                    g: g0,
+                    ck: c0,
+                    ck_e: ce0,
+                    zt: zt0,
+                    at: at0,
+                    gt: gt0,
+                },
+                f,
+                g,
+                bias: Some(OutputBias {
+                    b: b2,
+                    e: e_b2,
+                    g: g_b2,
+                    ck: ck_b2,
+                    ck_e: ck_e_b2,
+                }),
+            },
+            two::Side {
+                half: Half {
+                    p: p1,
+                    e: e1,
+                    g: g1,
+                    ck: c1,
+                    ck_e: ce1,
+                    zt: zt1,
+                    at: at1,
+                    gt: gt1,
+                },
+                f: f_1,
+                g: g_1,
+                bias: None,
+            },
+        ];
+        let plan = two::Pair {
+            step,
+            y: self.y.view(),
+            loss: self.cfg.train.loss,
+            slots,
+            counters,
+        };
+        owned::run(&plan, sides, checkpoints, wait, k)
+    }
+
+    /// A run of a deeper net (`owned::deep`).
+    fn owned_deep(&mut self, checkpoints: Checkpoints, wait: f64, k: u64) -> Outcome {
+        let n = self.x.nrows();
+        let (eta, lambda, beta) = (self.cfg.train.lr, self.cfg.train.lambda, self.cfg.train.ema);
+        let step = deep::Step {
+            x: self.x.view(),
+            y: self.y.view(),
+            loss: self.cfg.train.loss,
+            act: self.net.act,
+            trained: &self.net.trained,
+            c: 1.0 - eta * lambda,
+            eta,
+            beta,
+        };
+        let [zt, at, gt] = self.ws.buffers(&self.net, n);
+        let (f1, g1, counters, pointers) = self.owned.as_mut().expect("owned_possible").deep();
+        let arrays = deep::Arrays {
+            sets: [
+                &mut self.net.params,
+                &mut self.ema,
+                &mut self.grad,
+                &mut self.checkpoint,
+                &mut self.check_ema,
+            ],
+            zt,
+            at,
+            gt,
+            f1,
+            g1,
+        };
+        let (plan, sides) = deep::Layers::new(step, arrays, counters, pointers);
+        owned::run(&plan, sides, checkpoints, wait, k)
     }
 }
 

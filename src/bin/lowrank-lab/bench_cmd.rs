@@ -74,9 +74,9 @@ pub struct BenchArgs {
     pub products: bool,
     /// How steps split work across threads: `auto` (timed on this machine,
     /// `net::tune`), `never`, `always` (every site above the ladder's floor)
-    /// `default` (the fixed threshold 2^18) or `owned` (a depth-2 net's plain
-    /// steps with each of two threads owning half its hidden units,
-    /// `train::owned`; other nets as `never`). The numbers are the same.
+    /// `default` (the fixed threshold 2^18) or `owned` (plain GD steps with
+    /// each of two threads owning half of every hidden layer's units,
+    /// `train::owned`; span steps as `never`). The numbers are the same.
     #[arg(long, default_value = "auto")]
     pub split: String,
 }

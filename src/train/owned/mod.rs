@@ -1,0 +1,429 @@
+//! Owned steps (issue 21): plain GD steps on two threads, each owning one
+//! half of every hidden layer's units for a whole run of steps, and meeting
+//! at spinning barriers where a product needs the other half's rows. Every
+//! product a thread computes is a product of the whole pass cut along rows or
+//! columns of its result, which `gemm` already relies on giving the same bits,
+//! so a step computes the bits one thread computes, whichever thread runs it
+//! (tests/owned.rs). Splitting the products instead moves halves of W_1, Z_1
+//! and ∇W_1 between the cores twice a step and made W1's step slower than one
+//! thread; owning rows ran 1.7–1.9× one thread in the probe
+//! (`crate::bench::row_owned`). How a step is cut: [`two`] for depth 2 (one
+//! meeting a step), [`deep`] for deeper nets (2(L−1) meetings).
+//!
+//! A *plain* step has no history record, scheduled change or end of the
+//! budget in it (the trainer runs those steps itself, `Trainer::gd_step`).
+//! Checkpoints are taken inside a run, by `Trainer::take_checkpoint`'s rules:
+//! at a checkpoint step the threads meet after their gradients and before
+//! their updates to agree that the whole gradient is finite; the decision to
+//! keep the state then depends on the loss alone, which both threads have,
+//! and each copies its own half. Both threads compute the same loss from the
+//! same output, so they stop at the same step when it is not finite; a
+//! non-finite update is reported at the next step's first meeting (or after
+//! the run) and both stop there. Either way the state is the one
+//! `Trainer::gd_step` leaves at that step.
+//!
+//! The first thread waits about a step for the second (a pool thread, woken
+//! by `rayon::join`), then starts on both halves itself, and hands half 1
+//! over at the first step boundary after the second shows up: a spinning
+//! barrier never waits for a half nobody runs, and a pool busy elsewhere
+//! costs a run at most that wait.
+
+pub mod deep;
+pub mod two;
+
+use ndarray::Array2;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+/// How a run of owned steps ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// Steps applied with a finite update.
+    pub completed: u64,
+    /// The loss of the last of them, or of the step whose update failed (NaN: none).
+    pub loss: f64,
+    pub stop: Option<Stop>,
+    /// The last checkpoint kept: its step within the run (0-based) and loss.
+    pub kept: Option<(u64, f64)>,
+    /// Whether a second thread ran any of it.
+    pub two_threads: bool,
+}
+
+/// Why a run stopped early, at step `completed` (0-based within the run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Its loss is not finite (nothing of it applied).
+    Loss,
+    /// A checkpoint step whose gradient is not finite (nothing of it applied).
+    Gradient,
+    /// Its update wrote a non-finite value (applied, as `Trainer::gd_step` does).
+    Update,
+}
+
+/// How one thread's share of a step ended early.
+pub enum End {
+    /// At this step.
+    Here(Stop),
+    /// A thread's update of the step before wrote a non-finite value.
+    Before,
+}
+
+/// Which steps of a run consider a checkpoint, and what decides it: the rules
+/// of `Trainer::take_checkpoint` for GD, from the loss alone once the gradient
+/// is known to be finite.
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoints {
+    /// The first checkpoint step within the run (0-based), then one every `every`.
+    pub first: u64,
+    pub every: u64,
+    /// ηλ > 2: none is kept (the gradient is still checked; `Trainer::keeps_none`).
+    pub keep_none: bool,
+    /// The loss a new checkpoint is compared with (NaN: keep the next finite one).
+    pub reference: f64,
+}
+
+impl Checkpoints {
+    fn due(&self, s: u64) -> bool {
+        s >= self.first && (s - self.first).is_multiple_of(self.every)
+    }
+
+    /// Whether a state with this (finite) loss is kept; a kept one is the new reference.
+    fn keeps(&mut self, loss: f64) -> bool {
+        let keep = super::keeps_checkpoint(self.keep_none, self.reference, loss);
+        if keep {
+            self.reference = loss;
+        }
+        keep
+    }
+}
+
+/// A thread's running account of a run.
+pub struct Account {
+    checkpoints: Checkpoints,
+    loss: f64,
+    kept: Option<(u64, f64)>,
+}
+
+impl Account {
+    fn new(checkpoints: Checkpoints) -> Account {
+        Account {
+            checkpoints,
+            loss: f64::NAN,
+            kept: None,
+        }
+    }
+
+    fn stopped(&self, completed: u64, stop: Stop) -> Outcome {
+        Outcome {
+            completed,
+            loss: self.loss,
+            stop: Some(stop),
+            kept: self.kept,
+            two_threads: false,
+        }
+    }
+
+    fn finished(&self, steps: u64, ok: bool) -> Outcome {
+        if ok {
+            Outcome {
+                completed: steps,
+                loss: self.loss,
+                stop: None,
+                kept: self.kept,
+                two_threads: false,
+            }
+        } else {
+            self.stopped(steps - 1, Stop::Update)
+        }
+    }
+
+    /// After step `s`'s gradient, whose loss is `loss`: at a checkpoint step,
+    /// once `agree` (given whether this thread's halves' gradient is finite,
+    /// `finite`) says the whole gradient is, whether to keep the state. Then
+    /// the loss is the run's last.
+    pub fn checkpoint(&mut self, s: u64, loss: f64, finite: impl FnOnce() -> bool, agree: impl FnOnce(bool) -> bool) -> Result<bool, Stop> {
+        let keep = if self.checkpoints.due(s) {
+            if !agree(finite()) {
+                return Err(Stop::Gradient);
+            }
+            let keep = self.checkpoints.keeps(loss);
+            if keep {
+                self.kept = Some((s, loss));
+            }
+            keep
+        } else {
+            false
+        };
+        self.loss = loss;
+        Ok(keep)
+    }
+}
+
+/// One way of cutting a step between two threads.
+pub trait Plan: Sync {
+    /// What one thread works on: one half of the net (side 0 also has what is not cut).
+    type Side: Send;
+
+    /// The meeting counters of both threads.
+    fn counters(&self) -> &Counters;
+
+    /// Step `s` with both sides on this thread, in the order two threads
+    /// would compute them. Returns the update's largest |θ| bits
+    /// (`simd::fused_update`), or why nothing of the step applied.
+    fn alone(&self, s: u64, mine: &mut Self::Side, other: &mut Self::Side, acc: &mut Account) -> Result<u64, Stop>;
+
+    /// Thread `me`'s share of step `s`, meeting the other thread. Call
+    /// [`Counters::tell_failed`] before the step's first meeting and
+    /// [`Counters::any_failed`] after it.
+    fn owned(&self, me: usize, s: u64, side: &mut Self::Side, acc: &mut Account) -> Result<u64, End>;
+}
+
+/// Where the two threads meet: progress counters (a barrier is a counter each
+/// thread publishes and waits for the other's to reach), the checkpoint
+/// agreement, and whether a thread's last update failed. Reset at each run.
+#[derive(Debug, Default)]
+pub struct Counters {
+    done: [AtomicU64; 2],
+    /// At checkpoint steps: 2·(step + 1) + whether the thread's gradient is finite.
+    grads: [AtomicU64; 2],
+    failed: [AtomicBool; 2],
+}
+
+impl Counters {
+    fn reset(&self) {
+        for a in self.done.iter().chain(&self.grads) {
+            a.store(0, Ordering::Relaxed);
+        }
+        for f in &self.failed {
+            f.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Thread `me` has done everything up to mark `v` (> 0, increasing); wait
+    /// until the other has too. Writes before this call are visible to the
+    /// other thread after its own call with the same mark.
+    pub fn meet(&self, me: usize, v: u64) {
+        self.done[me].store(v, Ordering::Release);
+        while self.done[1 - me].load(Ordering::Acquire) < v {
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Whether thread `me`'s last update failed; seen by the other after the next meeting.
+    pub fn tell_failed(&self, me: usize, failed: bool) {
+        self.failed[me].store(failed, Ordering::Relaxed);
+    }
+
+    /// After a meeting: whether either thread's update before it failed.
+    pub fn any_failed(&self) -> bool {
+        self.failed.iter().any(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// At checkpoint step `s`: whether both threads' gradients are finite (a meeting).
+    pub fn agree(&self, me: usize, s: u64, finite: bool) -> bool {
+        self.grads[me].store(2 * (s + 1) + u64::from(finite), Ordering::Release);
+        let theirs = loop {
+            let v = self.grads[1 - me].load(Ordering::Acquire);
+            if v / 2 > s {
+                break v % 2 == 1;
+            }
+            std::hint::spin_loop();
+        };
+        finite && theirs
+    }
+}
+
+/// What a trainer keeps for owned steps (allocated once: a step allocates nothing).
+pub struct Scratch {
+    /// The second thread's Fᵀ and G_Lᵀ (out × n).
+    f: Array2<f64>,
+    g: Array2<f64>,
+    counters: Counters,
+    cut: Cut,
+}
+
+enum Cut {
+    Two(two::Slots),
+    Deep(deep::Pointers),
+}
+
+impl Scratch {
+    /// For a net of `depth` ≥ 2 layers with outputs out × n and an output bias of `bias_len` (0 or out).
+    pub fn new(depth: usize, out: usize, n: usize, bias_len: usize) -> Scratch {
+        Scratch {
+            f: Array2::zeros((out, n)),
+            g: Array2::zeros((out, n)),
+            counters: Counters::default(),
+            cut: if depth == 2 {
+                Cut::Two(two::Slots::new(out, n, bias_len))
+            } else {
+                Cut::Deep(deep::Pointers::with_depth(depth))
+            },
+        }
+    }
+
+    /// The second thread's Fᵀ and G_Lᵀ, the counters and depth 2's slots.
+    pub fn two(
+        &mut self,
+    ) -> (
+        ndarray::ArrayViewMut2<'_, f64>,
+        ndarray::ArrayViewMut2<'_, f64>,
+        &Counters,
+        &two::Slots,
+    ) {
+        let Cut::Two(slots) = &self.cut else {
+            unreachable!("scratch for a deeper net")
+        };
+        (self.f.view_mut(), self.g.view_mut(), &self.counters, slots)
+    }
+
+    /// The second thread's Fᵀ and G_Lᵀ, the counters and a deeper net's pointers.
+    pub fn deep(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut deep::Pointers) {
+        let Cut::Deep(p) = &mut self.cut else {
+            unreachable!("scratch for a depth-2 net")
+        };
+        (&mut self.f, &mut self.g, &self.counters, p)
+    }
+}
+
+/// Run `steps` owned steps of `plan`: on this thread until a second pool
+/// thread comes for side 1, then on both. Call from a pool thread
+/// (`Trainer::advance` runs its steps on one). `wait`: how long to wait for
+/// the helper before starting alone (seconds; about a step).
+pub fn run<P: Plan>(plan: &P, sides: [P::Side; 2], checkpoints: Checkpoints, wait: f64, steps: u64) -> Outcome {
+    let [mine, theirs] = sides;
+    plan.counters().reset();
+    let theirs = Mutex::new(Some(theirs));
+    let join = Join {
+        state: AtomicU8::new(ALONE),
+        start: AtomicU64::new(NOT_YET),
+        reference: AtomicU64::new(0),
+    };
+    let (theirs, join) = (&theirs, &join);
+    // This thread waits about a step for the helper (waking a sleeping pool
+    // thread takes microseconds natively, tens in a browser), then starts on
+    // both halves and hands half 1 over at the first step boundary after the
+    // helper shows up: a helper that comes late, or never, costs at most that wait.
+    let first = move || {
+        let mut mine = mine;
+        crate::net::tune::spin_until(|| join.state.load(Ordering::Acquire) != ALONE, wait);
+        let mut acc = Account::new(checkpoints);
+        let mut other = theirs.lock().expect("not poisoned").take().expect("side 1 is here");
+        match one_thread(plan, &mut mine, &mut other, &mut acc, steps, join) {
+            Alone::Ran(outcome) => {
+                if join.state.swap(CLOSED, Ordering::AcqRel) == WAITING {
+                    join.start.store(NEVER_JOINS, Ordering::Release);
+                }
+                outcome
+            }
+            Alone::HandOver(s) => {
+                *theirs.lock().expect("not poisoned") = Some(other);
+                join.reference.store(acc.checkpoints.reference.to_bits(), Ordering::Relaxed);
+                join.start.store(s, Ordering::Release);
+                owned_side(plan, 0, &mut mine, acc, s, steps)
+            }
+        }
+    };
+    let second = move || {
+        if join
+            .state
+            .compare_exchange(ALONE, WAITING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return None;
+        }
+        let s = loop {
+            match join.start.load(Ordering::Acquire) {
+                NOT_YET => std::hint::spin_loop(),
+                s => break s,
+            }
+        };
+        if s == NEVER_JOINS {
+            return None;
+        }
+        let mut side = theirs.lock().expect("not poisoned").take().expect("handed over once");
+        let mut acc = Account::new(checkpoints);
+        acc.checkpoints.reference = f64::from_bits(join.reference.load(Ordering::Relaxed));
+        Some(owned_side(plan, 1, &mut side, acc, s, steps))
+    };
+    let (a, b) = rayon::join(first, second);
+    let Some(b) = b else {
+        return a;
+    };
+    // The later checkpoint (a helper that joined late saw only those after it
+    // came); the earlier stop (a thread that finished its run cannot know the
+    // other's last update failed), at a tie the one that saw a stop.
+    let kept = match (a.kept, b.kept) {
+        (Some(x), Some(y)) if y.0 > x.0 => Some(y),
+        (None, y) => y,
+        (x, _) => x,
+    };
+    let first_stop = if (b.completed, b.stop.is_none()) < (a.completed, a.stop.is_none()) {
+        b
+    } else {
+        a
+    };
+    Outcome {
+        kept,
+        two_threads: true,
+        ..first_stop
+    }
+}
+
+/// The hand-over of half 1 to a helper: `state` is one of the consts below;
+/// `start` the step it takes over at (NOT_YET, or NEVER_JOINS when this
+/// thread finished alone); `reference` the checkpoint reference loss there (f64 bits).
+struct Join {
+    state: AtomicU8,
+    start: AtomicU64,
+    reference: AtomicU64,
+}
+
+/// This thread runs both halves, no helper yet.
+const ALONE: u8 = 0;
+/// A helper is waiting for the next step boundary.
+const WAITING: u8 = 1;
+/// This thread handed half 1 over, or finished: no helper can join any more.
+const CLOSED: u8 = 2;
+const NOT_YET: u64 = u64::MAX;
+const NEVER_JOINS: u64 = u64::MAX - 1;
+
+/// How a run on one thread ended: by itself, or at a step handed to a helper.
+enum Alone {
+    Ran(Outcome),
+    HandOver(u64),
+}
+
+/// Thread `me`'s loop over steps [from, steps).
+fn owned_side<P: Plan>(plan: &P, me: usize, side: &mut P::Side, mut acc: Account, from: u64, steps: u64) -> Outcome {
+    let mut last_ok = true;
+    for s in from..steps {
+        plan.counters().tell_failed(me, !last_ok);
+        match plan.owned(me, s, side, &mut acc) {
+            Ok(m) => last_ok = crate::net::simd::finite_from_bits(m).is_some(),
+            Err(End::Before) => return acc.stopped(s - 1, Stop::Update),
+            Err(End::Here(stop)) => return acc.stopped(s, stop),
+        }
+    }
+    acc.finished(steps, last_ok)
+}
+
+/// Both sides on this thread until a helper waits at a step boundary (`join`).
+fn one_thread<P: Plan>(plan: &P, mine: &mut P::Side, other: &mut P::Side, acc: &mut Account, steps: u64, join: &Join) -> Alone {
+    for s in 0..steps {
+        if join.state.load(Ordering::Relaxed) == WAITING
+            && join
+                .state
+                .compare_exchange(WAITING, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            return Alone::HandOver(s);
+        }
+        match plan.alone(s, mine, other, acc).map(crate::net::simd::finite_from_bits) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Alone::Ran(acc.stopped(s, Stop::Update)),
+            Err(stop) => return Alone::Ran(acc.stopped(s, stop)),
+        }
+    }
+    Alone::Ran(acc.finished(steps, true))
+}
