@@ -9,8 +9,13 @@
 //! kernels run 1.3–1.5× faster than the transposed view of a sample-major
 //! G_k on the W3 shapes (`examples/gemm_probe.rs`), and the forward products
 //! Z_kᵀ = W_k A_{k−1}ᵀ are as fast as before.
-//! A depth-2 net's output is the sum of two fixed halves over its hidden
-//! units (`halves`: two threads can then each own one half of a GD step).
+//! Two sums run over two fixed halves of the units they sum over
+//! (`halves::split_at`): the output, Fᵀ = W_L[:, :h]·A_{L−1}ᵀ[:h] +
+//! W_L[:, h:]·A_{L−1}ᵀ[h:], and below a hidden layer k < L,
+//! G_{k−1}ᵀ = (W_k[:h]ᵀ·G_kᵀ[:h] + W_k[h:]ᵀ·G_kᵀ[h:]) ⊙ σ′(Z_{k−1}ᵀ), so
+//! that two threads that each own one half of every hidden layer's units
+//! exchange those partial sums instead of rows of W (`train::owned`) and
+//! compute the same bits.
 //! Gradients of layers that do not train are not computed (left at zero).
 //! After the first call for a batch size, a pass allocates nothing.
 //!
@@ -45,8 +50,10 @@ pub struct Workspace {
     at: Vec<Array2<f64>>,
     /// G_kᵀ = (∂L/∂Z_k)ᵀ, k = 1..L.
     gt: Vec<Array2<f64>>,
-    /// Depth 2: the output's two partial products, out × n each (`halves`).
+    /// The output's two partial products, out × n each, and room for the two
+    /// halves of a G_{k−1}ᵀ, max width × n each (flat).
     parts: [Array2<f64>; 2],
+    gparts: [Vec<f64>; 2],
 }
 
 impl Workspace {
@@ -61,8 +68,10 @@ impl Workspace {
         self.zt = net.params.w.iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
         self.at = net.params.w[..depth - 1].iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
         self.gt = self.zt.clone();
-        let out = if depth == 2 { net.params.w[1].nrows() } else { 0 };
+        let out = net.params.w[depth - 1].nrows();
         self.parts = [Array2::zeros((out, n)), Array2::zeros((out, n))];
+        let below = net.params.w[..depth - 1].iter().map(|w| w.nrows() * n).max().unwrap_or(0);
+        self.gparts = [vec![0.0; below], vec![0.0; below]];
     }
 
     /// Depth 2, for a step run half by half (`train::owned`): Z_1ᵀ, A_1ᵀ, G_1ᵀ
@@ -109,12 +118,13 @@ impl Workspace {
                 matmul(zt.view_mut(), sp.p, sp.gram, 1.0, true);
             } else if k == 0 {
                 matmul(zt.view_mut(), w.view(), x.t(), 1.0, false);
-            } else if depth == 2 {
-                // The output in two fixed halves of the hidden units, so that two
-                // threads owning one half each compute the same bits (`halves`).
+            } else if k == depth - 1 {
+                // The output in two fixed halves of the last hidden layer's
+                // units, so that two threads owning one half each compute the
+                // same bits (`halves`).
                 let h = halves::split_at(w.ncols());
                 let (w_lo, w_hi) = w.view().split_at(Axis(1), h);
-                let (a_lo, a_hi) = self.at[0].view().split_at(Axis(0), h);
+                let (a_lo, a_hi) = self.at[k - 1].view().split_at(Axis(0), h);
                 let [p0, p1] = &mut self.parts;
                 halves::partial(p0.view_mut(), w_lo, a_lo);
                 halves::partial(p1.view_mut(), w_hi, a_hi);
@@ -171,7 +181,33 @@ impl Workspace {
                 let (lo, hi) = self.gt.split_at_mut(k);
                 let gk = &hi[0];
                 let gprev = &mut lo[k - 1];
-                matmul(gprev.view_mut(), net.params.w[k].t(), gk.view(), 1.0, false);
+                let w = &net.params.w[k];
+                if k == depth - 1 {
+                    matmul(gprev.view_mut(), w.t(), gk.view(), 1.0, false);
+                } else {
+                    // Below a hidden layer: the sum over its units in two fixed halves (see the header).
+                    let h = halves::split_at(w.nrows());
+                    let shape = gprev.raw_dim();
+                    let [p0, p1] = &mut self.gparts;
+                    let len = shape[0] * shape[1];
+                    let mut p0 = ndarray::ArrayViewMut2::from_shape(shape, &mut p0[..len]).expect("room for G");
+                    let mut p1 = ndarray::ArrayViewMut2::from_shape(shape, &mut p1[..len]).expect("room for G");
+                    matmul(
+                        p0.view_mut(),
+                        w.slice(ndarray::s![..h, ..]).t(),
+                        gk.slice(ndarray::s![..h, ..]),
+                        1.0,
+                        false,
+                    );
+                    matmul(
+                        p1.view_mut(),
+                        w.slice(ndarray::s![h.., ..]).t(),
+                        gk.slice(ndarray::s![h.., ..]),
+                        1.0,
+                        false,
+                    );
+                    halves::sum_into(gprev.view_mut(), p0.view(), p1.view());
+                }
                 let act = net.act;
                 super::par::zip2(contiguous(&self.zt[k - 1]), contiguous_mut(gprev), &|z, g| act.backward_slice(z, g));
             }

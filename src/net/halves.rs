@@ -36,8 +36,13 @@ pub fn partial(part: ArrayViewMut2<'_, f64>, w2_cols: ArrayView2<'_, f64>, at_ro
 
 /// Fᵀ = P_0ᵀ + P_1ᵀ, then + b_2 on each output row (`b2` empty: no bias).
 pub fn combine(mut zt: ArrayViewMut2<'_, f64>, p0: ArrayView2<'_, f64>, p1: ArrayView2<'_, f64>, b2: ArrayView1<'_, f64>) {
-    Zip::from(&mut zt).and(&p0).and(&p1).for_each(|z, &a, &b| *z = a + b);
+    sum_into(zt.view_mut(), p0, p1);
     add_bias(zt, b2);
+}
+
+/// C = P_0 + P_1, elementwise, in that order.
+pub fn sum_into(mut c: ArrayViewMut2<'_, f64>, p0: ArrayView2<'_, f64>, p1: ArrayView2<'_, f64>) {
+    Zip::from(&mut c).and(&p0).and(&p1).for_each(|z, &a, &b| *z = a + b);
 }
 
 /// Row j of Zᵀ (unit j over the batch) += b_j; nothing when `b` is empty.

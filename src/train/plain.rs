@@ -19,10 +19,9 @@ pub const MIN_RUN: u64 = crate::net::tune::MIN_OWNED_RUN;
 const MAX_WAIT: f64 = 1e-3;
 
 impl Trainer {
-    /// Scratch for owned steps, for GD (None otherwise).
+    /// Scratch for owned steps, for GD on a net with hidden layers (None otherwise).
     pub(super) fn owned_scratch(cfg: &crate::config::ValidConfig, params: &Params, n: usize) -> Option<owned::Scratch> {
-        let top = params.depth() - 1;
-        (cfg.train.optimizer == Optimizer::Gd).then(|| owned::Scratch::new(params.depth(), params.w[top].nrows(), n, params.b[top].len()))
+        (cfg.train.optimizer == Optimizer::Gd && params.depth() >= 2).then(|| owned::Scratch::new(params, n))
     }
 
     /// Whether owned steps can run: GD with direct steps.
@@ -194,7 +193,7 @@ impl Trainer {
             beta,
         };
         let [zt, at, gt] = self.ws.buffers(&self.net, n);
-        let (f1, g1, counters, pointers) = self.owned.as_mut().expect("owned_possible").deep();
+        let (f1, g1, counters, pointers, slots) = self.owned.as_mut().expect("owned_possible").deep();
         let arrays = deep::Arrays {
             sets: [
                 &mut self.net.params,
@@ -208,6 +207,7 @@ impl Trainer {
             gt,
             f1,
             g1,
+            slots,
         };
         let (plan, sides) = deep::Layers::new(step, arrays, counters, pointers);
         owned::run(&plan, sides, checkpoints, wait, k)

@@ -3,27 +3,36 @@
 //! h_k = ⌊m_k/2⌋ (`halves::split_at`): those rows of W_k, b_k, Z_kᵀ, A_kᵀ,
 //! G_kᵀ and of their gradients, averages and checkpoint copies, and the
 //! matching columns of the output layer's W_L (thread 0 also owns b_L).
-//! In the notation of `net::backprop` (transposes: one row per unit):
-//!   Z_kᵀ[t]     = W_k[t, :] · A_{k−1}ᵀ + b_k[t]   (A_0ᵀ = Xᵀ)
-//!   Fᵀ          = W_L · A_{L−1}ᵀ + b_L            (whole, on both threads)
-//!   ∇W_L[:, t]  = G_Lᵀ · A_{L−1}ᵀ[t]ᵀ,  G_{L−1}ᵀ[t] = (W_L[:, t]ᵀ G_Lᵀ) ⊙ σ′
-//!   ∇W_k[t, :]  = G_kᵀ[t] · A_{k−1},    G_{k−1}ᵀ[t] = (W_k[:, t]ᵀ G_kᵀ) ⊙ σ′
-//! Each is a product of the whole pass (`Workspace::loss_and_grad`) cut
-//! along rows or columns of its result, so the bits are the whole pass's;
-//! the output Fᵀ is the whole product on both threads (out × m_{L−1} × n
-//! multiply-adds twice; out is 1 in the lab's nets, and the tuner times
-//! the arm on the machine it runs on), so deep nets' bits do not change.
+//! In the notation of `net::backprop` (transposes: one row per unit), with
+//! P_u the partial sum over half u of the units summed over:
+//!   Z_kᵀ[t]     = W_k[t, :]·A_{k−1}ᵀ + b_k[t]       (A_0ᵀ = Xᵀ)
+//!   Fᵀ          = P_0 + P_1 + b_L,  P_u = W_L[:, u]·A_{L−1}ᵀ[u]
+//!   ∇W_L[:, t]  = G_Lᵀ·A_{L−1}ᵀ[t]ᵀ,  G_{L−1}ᵀ[t] = (W_L[:, t]ᵀ·G_Lᵀ) ⊙ σ′
+//!   ∇W_k[t, :]  = G_kᵀ[t]·A_{k−1}
+//!   G_{k−1}ᵀ[t] = (P_0[t] + P_1[t]) ⊙ σ′,  P_u = W_k[u, :]ᵀ·G_kᵀ[u]  (k < L)
+//! `Workspace::loss_and_grad` sums F and G_{k−1} in the same two halves, and
+//! every other product is the whole pass's cut along rows or columns of its
+//! result, so a step has the whole pass's bits.
 //!
-//! The threads meet (`Counters::meet`, a mark per meeting) where a product
-//! reads the other half's rows: after A_kᵀ for k = 1..L−1 (the next layer
-//! reads all of A_kᵀ), after G_kᵀ for k = L−1..2 while a lower layer still
-//! needs its G (G_{k−1} reads all of G_kᵀ and the other half's rows of
-//! W_k), and once at the end of the backward pass, before the updates: an
-//! update overwrites the rows of W_k the other thread reads for its G_{k−1},
-//! and the next step's A_kᵀ overwrites rows the other reads for ∇W_{k+1}.
-//! Every write of step s+1 to a half's rows thus comes after the other
-//! thread's last read of them in step s, and every read of the other half
-//! after the meeting that follows its write: 2(L−1) meetings a step.
+//! What crosses between the cores per step: the other half's rows of
+//! A_kᵀ for k < L−1 (layer k+1's forward product and ∇W_{k+1} read all of
+//! A_kᵀ), and the partial sums (P for F, out × n, with thread 0's copy of
+//! b_L; P for each G_{k−1} that is needed, of which each thread reads the
+//! other's rows of its own half). No thread reads the other's weights or
+//! G rows. Exchanging rows of W_k and G_kᵀ instead (each thread computing
+//! its rows of G_{k−1} from all of G_kᵀ and W_k's columns) made W2's step
+//! 32k steps/s natively against 39k on one thread: every step moved W_2's
+//! rows between the cores and back.
+//!
+//! The threads meet (`Counters::meet`, marks j = 0..2(L−1) per step) after
+//! A_kᵀ for k = 1..L−2, after the output's partial sums, after each needed
+//! partial sum of G_{k−1}ᵀ (k = L−1..2), and at the end of the step only
+//! when the lowest trained layer is a hidden layer above the first: its
+//! ∇W then reads A ᵀ rows after the last meeting, and the next step's
+//! first layer would overwrite them. Otherwise every read of the other
+//! half's rows or slots in step s precedes a meeting the writer passes
+//! before writing them again in step s+1, and follows the meeting after
+//! their writes.
 
 use super::{Account, Counters, End, Plan, Stop};
 use crate::config::Loss;
@@ -104,6 +113,12 @@ impl Mat {
         ArrayViewMut2::from_shape_ptr((self.rows, r.len()).strides((self.cols, 1)), self.ptr.add(r.start))
     }
 
+    unsafe fn block<'s>(self, r: Range<usize>, c: Range<usize>) -> ArrayView2<'s, f64> {
+        use ndarray::ShapeBuilder;
+        let at = self.ptr.add(r.start * self.cols + c.start);
+        ArrayView2::from_shape_ptr((r.len(), c.len()).strides((self.cols, 1)), at)
+    }
+
     /// Row i's elements in columns r.
     unsafe fn row_part<'s>(self, i: usize, r: Range<usize>) -> &'s mut [f64] {
         std::slice::from_raw_parts_mut(self.ptr.add(i * self.cols + r.start), r.len())
@@ -126,6 +141,32 @@ pub struct Pointers {
     zt: Vec<Mat>,
     at: Vec<Mat>,
     gt: Vec<Mat>,
+    /// Each thread's partial output (out × n), and thread 0's copy of b_L.
+    out: [Mat; 2],
+    bias: Mat,
+    /// below[t][k − 1]: thread t's partial sum for G_{k−1}ᵀ (m_{k−1} × n), k = 1..L−1.
+    below: [Vec<Mat>; 2],
+}
+
+/// The partial sums' room (see [`Pointers`]), allocated with the trainer.
+pub struct Slots {
+    out: [Array2<f64>; 2],
+    bias: ndarray::Array1<f64>,
+    below: [Vec<Array2<f64>>; 2],
+}
+
+impl Slots {
+    /// For a net shaped as `params` and `n` samples.
+    pub fn new(params: &Params, n: usize) -> Slots {
+        let top = params.depth() - 1;
+        let out = params.w[top].nrows();
+        let below = || params.w[..top - 1].iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
+        Slots {
+            out: [Array2::zeros((out, n)), Array2::zeros((out, n))],
+            bias: ndarray::Array1::zeros(params.b[top].len()),
+            below: [below(), below()],
+        }
+    }
 }
 
 // SAFETY: the pointers are only dereferenced during a run, while `Layers`
@@ -141,6 +182,9 @@ impl Pointers {
             zt: v(depth - 1),
             at: v(depth - 1),
             gt: v(depth - 1),
+            out: [Mat::EMPTY; 2],
+            bias: Mat::EMPTY,
+            below: [v(depth - 2), v(depth - 2)],
         }
     }
 }
@@ -179,6 +223,8 @@ pub struct Layers<'m, 'a> {
     top: usize,
     /// The lowest trained layer (G_k is needed for k ≥ it).
     lowest: usize,
+    /// Whether the threads meet at the end of a step (see the header).
+    end_meeting: bool,
     _borrows: PhantomData<&'a mut Params>,
 }
 
@@ -195,12 +241,21 @@ pub struct Arrays<'a> {
     pub gt: &'a mut [Array2<f64>],
     pub f1: &'a mut Array2<f64>,
     pub g1: &'a mut Array2<f64>,
+    pub slots: &'a mut Slots,
 }
 
 impl<'m, 'a> Layers<'m, 'a> {
     /// The plan and its two sides.
     pub fn new(step: Step<'a>, arrays: Arrays<'a>, counters: &'m Counters, ptr: &'m mut Pointers) -> (Layers<'m, 'a>, [Side; 2]) {
-        let Arrays { sets, zt, at, gt, f1, g1 } = arrays;
+        let Arrays {
+            sets,
+            zt,
+            at,
+            gt,
+            f1,
+            g1,
+            slots,
+        } = arrays;
         let depth = sets[THETA].w.len();
         assert!(depth >= 3 && step.trained.len() == depth, "owned deep steps of a depth-{depth} net");
         for (set, p) in sets.into_iter().enumerate() {
@@ -213,6 +268,14 @@ impl<'m, 'a> Layers<'m, 'a> {
             (ptr.zt[k], ptr.at[k], ptr.gt[k]) = (Mat::of(&mut zt[k]), Mat::of(&mut at[k]), Mat::of(&mut gt[k]));
         }
         let top = depth - 1;
+        let [o0, o1] = &mut slots.out;
+        ptr.out = [Mat::of(o0), Mat::of(o1)];
+        ptr.bias = Mat::of_vec(&mut slots.bias);
+        for (t, below) in slots.below.iter_mut().enumerate() {
+            for (k, b) in below.iter_mut().enumerate() {
+                ptr.below[t][k] = Mat::of(b);
+            }
+        }
         let sides = [
             Side {
                 t: 0,
@@ -232,6 +295,7 @@ impl<'m, 'a> Layers<'m, 'a> {
             ptr,
             top,
             lowest,
+            end_meeting: (1..top).contains(&lowest),
             _borrows: PhantomData,
         };
         (plan, sides)
@@ -246,14 +310,22 @@ impl Plan for Layers<'_, '_> {
     }
 
     fn owned(&self, me: usize, s: u64, side: &mut Side, acc: &mut Account) -> Result<u64, End> {
-        let per_step = 2 * self.top as u64;
-        let mark = |j: usize| self.counters.meet(me, s * per_step + j as u64 + 1);
+        let meeting = Meeting {
+            counters: Some(self.counters),
+            me,
+            base: s * 2 * self.top as u64,
+        };
         let agree = |finite| self.counters.agree(me, s, finite);
-        self.step(s, &[&*side], acc, mark, agree)
+        self.step(s, &[&*side], acc, &meeting, agree)
     }
 
     fn alone(&self, s: u64, mine: &mut Side, other: &mut Side, acc: &mut Account) -> Result<u64, Stop> {
-        match self.step(s, &[&*mine, &*other], acc, |_| {}, |finite| finite) {
+        let meeting = Meeting {
+            counters: None,
+            me: 0,
+            base: 0,
+        };
+        match self.step(s, &[&*mine, &*other], acc, &meeting, |finite| finite) {
             Ok(m) => Ok(m),
             Err(End::Here(stop)) => Err(stop),
             Err(End::Before) => unreachable!("one thread reports its failed update itself"),
@@ -263,18 +335,25 @@ impl Plan for Layers<'_, '_> {
 
 impl Layers<'_, '_> {
     /// Step `s` for `sides` (one on each of two threads, or both on one),
-    /// meeting the other thread at `meet(j)` for meetings j = 0..2(L−1).
-    fn step(&self, s: u64, sides: &[&Side], acc: &mut Account, meet: impl Fn(usize), agree: impl FnOnce(bool) -> bool) -> Result<u64, End> {
+    /// meeting the other thread at `meet(j)` (marks j = 0..2(L−1), see the header).
+    fn step(&self, s: u64, sides: &[&Side], acc: &mut Account, meeting: &Meeting, agree: impl FnOnce(bool) -> bool) -> Result<u64, End> {
         let top = self.top;
+        let meet = |j| meeting.meet(j);
         for k in 0..top {
             for side in sides {
                 self.hidden_forward(k, side.t);
             }
-            meet(k);
-            if k == 0 && self.counters.any_failed() {
-                return Err(End::Before);
+            if k + 1 < top {
+                meet(k);
+                if k == 0 && self.counters.any_failed(s) {
+                    return Err(End::Before);
+                }
             }
         }
+        for side in sides {
+            self.output_part(side.t);
+        }
+        meet(top - 1);
         // The output, loss and G_Lᵀ on the first side's buffers (every thread has its own).
         let out = sides[0];
         let l = self.output(out);
@@ -291,9 +370,18 @@ impl Layers<'_, '_> {
                 }
             }
             if k > self.lowest {
-                meet(top + (top - 1 - k));
+                // The rows the other thread needs first: it can go on while this one computes its own.
+                let j = top + (top - 1 - k);
                 for side in sides {
-                    self.grad_below(k, side.t);
+                    self.part_below(k, side.t, 1 - side.t);
+                }
+                meeting.publish(j);
+                for side in sides {
+                    self.part_below(k, side.t, side.t);
+                }
+                meeting.wait(j);
+                for side in sides {
+                    self.sum_below(k, side.t);
                 }
             }
         }
@@ -304,7 +392,9 @@ impl Layers<'_, '_> {
                 self.keep(side.t);
             }
         }
-        meet(2 * top - 1);
+        if self.end_meeting {
+            meet(2 * top - 1);
+        }
         Ok(sides.iter().fold(0, |m, side| m.max(self.update(side.t))))
     }
 
@@ -343,16 +433,34 @@ impl Layers<'_, '_> {
         }
     }
 
-    /// Fᵀ = W_L·A_{L−1}ᵀ + b_L on the side's buffer, then the loss and G_Lᵀ.
-    fn output(&self, side: &Side) -> f64 {
+    /// Half t's partial output W_L[:, t]·A_{L−1}ᵀ[t] into its slot (half 0 also copies b_L).
+    fn output_part(&self, t: usize) {
         let (p, top) = (&self.ptr, self.top);
-        // SAFETY: the side's own buffers; every A_{L−1}ᵀ row and W_L, b_L are
-        // read after the meeting that follows their last writes.
+        let r = self.units(top - 1, t);
+        // SAFETY: this thread's slot, which the other reads only between the
+        // next meeting and the meeting after it; this half's columns and rows.
         unsafe {
-            let mut f = side.f.all_mut();
-            sequential(f.view_mut(), p.w[THETA][top].all(), p.at[top - 1].all(), 1.0, false);
-            let b = p.b[THETA][top];
-            halves::add_bias(f.view_mut(), ArrayView1::from(b.slice(0..b.rows)));
+            sequential(
+                p.out[t].all_mut(),
+                p.w[THETA][top].cols(r.clone()),
+                p.at[top - 1].rows(r),
+                1.0,
+                false,
+            );
+            if t == 0 {
+                let b = p.b[THETA][top];
+                p.bias.slice_mut(0..b.rows).copy_from_slice(b.slice(0..b.rows));
+            }
+        }
+    }
+
+    /// Fᵀ = P_0 + P_1 + b_L on the side's buffer, then the loss and G_Lᵀ.
+    fn output(&self, side: &Side) -> f64 {
+        let p = &self.ptr;
+        // SAFETY: the side's own buffers; both slots after the meeting that follows their writes.
+        unsafe {
+            let b = p.bias.slice(0..p.bias.rows);
+            halves::combine(side.f.all_mut(), p.out[0].all(), p.out[1].all(), ArrayView1::from(b));
             loss::value_and_grad(self.step.loss, side.f.all().t(), self.step.y, side.g.all_mut().reversed_axes())
         }
     }
@@ -383,7 +491,8 @@ impl Layers<'_, '_> {
     fn weight_grad(&self, k: usize, t: usize) {
         let p = &self.ptr;
         let r = self.units(k, t);
-        // SAFETY: this half's rows; A_{k−1}ᵀ is not written before the end meeting.
+        // SAFETY: this half's rows; the other half's rows of A_{k−1}ᵀ are
+        // rewritten only after a meeting that follows this read (the header).
         unsafe {
             let below = if k == 0 { self.step.x } else { p.at[k - 1].all().reversed_axes() };
             let gk = p.gt[k].rows(r.clone());
@@ -395,19 +504,29 @@ impl Layers<'_, '_> {
         }
     }
 
-    /// G_{k−1}ᵀ[t] = (W_k[:, t]ᵀ·G_kᵀ) ⊙ σ′(Z_{k−1}ᵀ[t]) for a hidden layer k ≥ 1.
-    fn grad_below(&self, k: usize, t: usize) {
+    /// Half `u`'s rows of half t's partial sum W_k[t, :]ᵀ·G_kᵀ[t] (m_{k−1} × n,
+    /// the rows of layer k−1's units) for a hidden layer k ≥ 1, into t's slot.
+    fn part_below(&self, k: usize, t: usize, u: usize) {
+        let p = &self.ptr;
+        let (r, ru) = (self.units(k, t), self.units(k - 1, u));
+        // SAFETY: this thread's slot (read by the other only between the next
+        // meeting and the next step's first); this half's rows.
+        unsafe {
+            let w = p.w[THETA][k].block(r.clone(), ru.clone());
+            sequential(p.below[t][k - 1].rows_mut(ru), w.reversed_axes(), p.gt[k].rows(r), 1.0, false);
+        }
+    }
+
+    /// G_{k−1}ᵀ[t] = (P_0[t] + P_1[t]) ⊙ σ′(Z_{k−1}ᵀ[t]).
+    fn sum_below(&self, k: usize, t: usize) {
         let p = &self.ptr;
         let r = self.units(k - 1, t);
-        // SAFETY: this half's rows of G_{k−1}ᵀ; all of G_kᵀ and W_k are read
-        // after the meeting that follows G_kᵀ's writes, and W_k changes only after the end meeting.
+        // SAFETY: this half's rows; both slots after the meeting that follows their writes.
         unsafe {
-            sequential(
+            halves::sum_into(
                 p.gt[k - 1].rows_mut(r.clone()),
-                p.w[THETA][k].cols(r.clone()).t(),
-                p.gt[k].all(),
-                1.0,
-                false,
+                p.below[0][k - 1].rows(r.clone()),
+                p.below[1][k - 1].rows(r.clone()),
             );
             self.step.act.backward_slice(p.zt[k - 1].slice(r.clone()), p.gt[k - 1].slice_mut(r));
         }
@@ -461,6 +580,34 @@ impl Layers<'_, '_> {
                     each(std::array::from_fn(|set| p.b[set][top].slice_mut(0..b.rows)));
                 }
             }
+        }
+    }
+}
+
+/// How a step meets the other thread: the marks of step s are base + j + 1
+/// for meetings j (none when both sides run on one thread).
+struct Meeting<'c> {
+    counters: Option<&'c Counters>,
+    me: usize,
+    base: u64,
+}
+
+impl Meeting<'_> {
+    fn meet(&self, j: usize) {
+        if let Some(c) = self.counters {
+            c.meet(self.me, self.base + j as u64 + 1);
+        }
+    }
+
+    fn publish(&self, j: usize) {
+        if let Some(c) = self.counters {
+            c.publish(self.me, self.base + j as u64 + 1);
+        }
+    }
+
+    fn wait(&self, j: usize) {
+        if let Some(c) = self.counters {
+            c.wait(self.me, self.base + j as u64 + 1);
         }
     }
 }

@@ -183,18 +183,28 @@ pub trait Plan: Sync {
 /// agreement, and whether a thread's last update failed. Reset at each run.
 #[derive(Debug, Default)]
 pub struct Counters {
-    done: [AtomicU64; 2],
+    /// On lines of their own: each thread writes one and spins on the other.
+    done: [Line; 2],
     /// At checkpoint steps: 2·(step + 1) + whether the thread's gradient is finite.
     grads: [AtomicU64; 2],
-    failed: [AtomicBool; 2],
+    /// failed[t][s % 2]: whether thread t's update before step s failed. By
+    /// step parity: a thread can tell step s+1's before the other has read
+    /// step s's (a single flag then stopped one thread a step early, and the
+    /// other waited for it forever), but not step s+2's.
+    failed: [[AtomicBool; 2]; 2],
 }
+
+/// An atomic alone on its cache line (128 bytes: two lines' worth, for adjacent-line prefetch).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Line(AtomicU64);
 
 impl Counters {
     fn reset(&self) {
-        for a in self.done.iter().chain(&self.grads) {
+        for a in self.done.iter().map(|l| &l.0).chain(&self.grads) {
             a.store(0, Ordering::Relaxed);
         }
-        for f in &self.failed {
+        for f in self.failed.iter().flatten() {
             f.store(false, Ordering::Relaxed);
         }
     }
@@ -203,20 +213,31 @@ impl Counters {
     /// until the other has too. Writes before this call are visible to the
     /// other thread after its own call with the same mark.
     pub fn meet(&self, me: usize, v: u64) {
-        self.done[me].store(v, Ordering::Release);
-        while self.done[1 - me].load(Ordering::Acquire) < v {
+        self.publish(me, v);
+        self.wait(me, v);
+    }
+
+    /// The first half of [`Counters::meet`]: thread `me` has done everything up to mark `v`.
+    pub fn publish(&self, me: usize, v: u64) {
+        self.done[me].0.store(v, Ordering::Release);
+    }
+
+    /// The second half of [`Counters::meet`]: wait until the other thread has published mark `v`.
+    pub fn wait(&self, me: usize, v: u64) {
+        while self.done[1 - me].0.load(Ordering::Acquire) < v {
             std::hint::spin_loop();
         }
     }
 
-    /// Whether thread `me`'s last update failed; seen by the other after the next meeting.
-    pub fn tell_failed(&self, me: usize, failed: bool) {
-        self.failed[me].store(failed, Ordering::Relaxed);
+    /// Whether thread `me`'s update before step `s` failed; seen by the other
+    /// after step s's first meeting.
+    pub fn tell_failed(&self, me: usize, s: u64, failed: bool) {
+        self.failed[me][(s % 2) as usize].store(failed, Ordering::Relaxed);
     }
 
-    /// After a meeting: whether either thread's update before it failed.
-    pub fn any_failed(&self) -> bool {
-        self.failed.iter().any(|f| f.load(Ordering::Relaxed))
+    /// After step `s`'s first meeting: whether either thread's update before it failed.
+    pub fn any_failed(&self, s: u64) -> bool {
+        self.failed.iter().any(|f| f[(s % 2) as usize].load(Ordering::Relaxed))
     }
 
     /// At checkpoint step `s`: whether both threads' gradients are finite (a meeting).
@@ -244,12 +265,14 @@ pub struct Scratch {
 
 enum Cut {
     Two(two::Slots),
-    Deep(deep::Pointers),
+    Deep(deep::Pointers, deep::Slots),
 }
 
 impl Scratch {
-    /// For a net of `depth` ≥ 2 layers with outputs out × n and an output bias of `bias_len` (0 or out).
-    pub fn new(depth: usize, out: usize, n: usize, bias_len: usize) -> Scratch {
+    /// For a net of depth ≥ 2 shaped as `params`, and `n` samples.
+    pub fn new(params: &crate::net::Params, n: usize) -> Scratch {
+        let depth = params.depth();
+        let (out, bias_len) = (params.w[depth - 1].nrows(), params.b[depth - 1].len());
         Scratch {
             f: Array2::zeros((out, n)),
             g: Array2::zeros((out, n)),
@@ -257,7 +280,7 @@ impl Scratch {
             cut: if depth == 2 {
                 Cut::Two(two::Slots::new(out, n, bias_len))
             } else {
-                Cut::Deep(deep::Pointers::with_depth(depth))
+                Cut::Deep(deep::Pointers::with_depth(depth), deep::Slots::new(params, n))
             },
         }
     }
@@ -277,12 +300,12 @@ impl Scratch {
         (self.f.view_mut(), self.g.view_mut(), &self.counters, slots)
     }
 
-    /// The second thread's Fᵀ and G_Lᵀ, the counters and a deeper net's pointers.
-    pub fn deep(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut deep::Pointers) {
-        let Cut::Deep(p) = &mut self.cut else {
+    /// The second thread's Fᵀ and G_Lᵀ, the counters, a deeper net's pointers and slots.
+    pub fn deep(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut deep::Pointers, &mut deep::Slots) {
+        let Cut::Deep(p, s) = &mut self.cut else {
             unreachable!("scratch for a depth-2 net")
         };
-        (&mut self.f, &mut self.g, &self.counters, p)
+        (&mut self.f, &mut self.g, &self.counters, p, s)
     }
 }
 
@@ -398,7 +421,7 @@ enum Alone {
 fn owned_side<P: Plan>(plan: &P, me: usize, side: &mut P::Side, mut acc: Account, from: u64, steps: u64) -> Outcome {
     let mut last_ok = true;
     for s in from..steps {
-        plan.counters().tell_failed(me, !last_ok);
+        plan.counters().tell_failed(me, s, !last_ok);
         match plan.owned(me, s, side, &mut acc) {
             Ok(m) => last_ok = crate::net::simd::finite_from_bits(m).is_some(),
             Err(End::Before) => return acc.stopped(s - 1, Stop::Update),

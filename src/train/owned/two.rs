@@ -74,7 +74,7 @@ impl<'a> Plan for Pair<'_, 'a> {
             mine[on..on + nb].copy_from_slice(b.b.as_slice().expect("contiguous"));
         }
         self.counters.meet(me, s + 1);
-        if self.counters.any_failed() {
+        if self.counters.any_failed(s) {
             return Err(End::Before);
         }
         // SAFETY: both published step s (the meeting above).
