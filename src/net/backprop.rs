@@ -70,7 +70,12 @@ impl Workspace {
         self.gt = self.zt.clone();
         let out = net.params.w[depth - 1].nrows();
         self.parts = [Array2::zeros((out, n)), Array2::zeros((out, n))];
-        let below = net.params.w[..depth - 1].iter().map(|w| w.nrows() * n).max().unwrap_or(0);
+        // G_{k−1} of a hidden layer k ≥ 1 below another layer: widths of layers 1..L−2.
+        let below = net.params.w[..depth.saturating_sub(2)]
+            .iter()
+            .map(|w| w.nrows() * n)
+            .max()
+            .unwrap_or(0);
         self.gparts = [vec![0.0; below], vec![0.0; below]];
     }
 

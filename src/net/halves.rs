@@ -1,10 +1,11 @@
 //! A two-layer net f(x) = W_2 σ(W_1 x + b_1) + b_2 worked on in two fixed
 //! halves of its m hidden units: units [0, h) and [h, m), h = ⌊m/2⌋.
 //!
-//! Every pass over a depth-2 net computes its output as
-//!   Fᵀ = W_2[:, :h]·A_1ᵀ[:h] + W_2[:, h:]·A_1ᵀ[h:]  (+ b_2),
+//! Every pass computes a net's output as
+//!   Fᵀ = W_L[:, :h]·A_{L−1}ᵀ[:h] + W_L[:, h:]·A_{L−1}ᵀ[h:]  (+ b_L),
 //! the two partial products summed in that order, on one thread or two
-//! (`backprop::Workspace` on one, `train::owned` on two). Everything else a
+//! (`backprop::Workspace` on one, `train::owned` on two; deeper nets'
+//! G_{k−1} are summed the same way, `train::owned::deep`). Here, depth 2. Everything else a
 //! hidden unit needs is its own: its row of W_1 and b_1, its column of W_2,
 //! its rows of Z_1ᵀ, A_1ᵀ and G_1ᵀ = (W_2ᵀ G_2ᵀ) ⊙ σ′(Z_1ᵀ), its row of
 //! ∇_{W_1} L = G_1ᵀ X and its column of ∇_{W_2} L = G_2ᵀ A_1. So two threads

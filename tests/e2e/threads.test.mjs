@@ -155,32 +155,39 @@ describe('every core in the browser', () => {
     }
   });
 
-  it('owned steps (two threads, each owning half of the hidden units) give the bits of one thread', async () => {
+  it('owned steps (two threads, each owning half of every hidden layer\'s units) give the bits of one thread', async () => {
     // n > d: the page runs direct steps, where owned steps apply (span steps do not use them).
-    const direct = { seed: 11, data: { d: 30, n: 60 }, net: { widths: [120], bias: true }, train: { steps: 400, record_every: 20 } };
-    const states = {};
-    for (const [build, split] of [
-      ['st', null],
-      ['mt', 'owned'],
-      ['st-relaxed', null],
-      ['mt-relaxed', 'owned'],
-    ]) {
-      const { page, context, log } = await hookedPage(env, null, { at: `?build=${build}${hash(direct)}` });
-      assert.equal((await mode(page)).build, build);
-      if (split) await page.evaluate((how) => window.__lab_test.setSplit(how), split);
-      await stepBy(page, 100, 400);
-      states[build] = await page.evaluate(() => window.__lab_test.exportState());
-      if (split) {
-        const [report] = await page.evaluate(() => window.__lab_test.splitReport());
-        assert.ok(report.owned_runs > 0, JSON.stringify(report));
-        console.log(`# ${build} owned: ${report.owned_runs} runs, ${report.owned_alone} without a second thread`);
+    // Depth 2 (one meeting a step) and depth 3 (partial sums below each hidden layer).
+    const configs = [
+      { seed: 11, data: { d: 30, n: 60 }, net: { widths: [120], bias: true }, train: { steps: 400, record_every: 20 } },
+      { seed: 12, data: { d: 30, n: 60 }, net: { widths: [60, 41], bias: true }, train: { steps: 400, record_every: 20 } },
+    ];
+    for (const direct of configs) {
+      const depth = direct.net.widths.length + 1;
+      const states = {};
+      for (const [build, split] of [
+        ['st', null],
+        ['mt', 'owned'],
+        ['st-relaxed', null],
+        ['mt-relaxed', 'owned'],
+      ]) {
+        const { page, context, log } = await hookedPage(env, null, { at: `?build=${build}${hash(direct)}` });
+        assert.equal((await mode(page)).build, build);
+        if (split) await page.evaluate((how) => window.__lab_test.setSplit(how), split);
+        await stepBy(page, 100, 400);
+        states[build] = await page.evaluate(() => window.__lab_test.exportState());
+        if (split) {
+          const [report] = await page.evaluate(() => window.__lab_test.splitReport());
+          assert.ok(report.owned_runs > 0, JSON.stringify(report));
+          console.log(`# depth ${depth}, ${build} owned: ${report.owned_runs} runs, ${report.owned_alone} without a second thread`);
+        }
+        assert.deepEqual(log.pageErrors, []);
+        assert.deepEqual(log.consoleErrors, []);
+        await context.close();
       }
-      assert.deepEqual(log.pageErrors, []);
-      assert.deepEqual(log.consoleErrors, []);
-      await context.close();
+      assert.equal(states.st, states.mt, `depth ${depth}: st vs mt owned`);
+      assert.equal(states['st-relaxed'], states['mt-relaxed'], `depth ${depth}: st-relaxed vs mt-relaxed owned`);
     }
-    assert.equal(states.st, states.mt, 'st vs mt owned');
-    assert.equal(states['st-relaxed'], states['mt-relaxed'], 'st-relaxed vs mt-relaxed owned');
   });
 
   it('a panic on a pool thread is reported with its message; a new worker restores the run', async () => {

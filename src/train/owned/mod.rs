@@ -213,17 +213,7 @@ impl Counters {
     /// until the other has too. Writes before this call are visible to the
     /// other thread after its own call with the same mark.
     pub fn meet(&self, me: usize, v: u64) {
-        self.publish(me, v);
-        self.wait(me, v);
-    }
-
-    /// The first half of [`Counters::meet`]: thread `me` has done everything up to mark `v`.
-    pub fn publish(&self, me: usize, v: u64) {
         self.done[me].0.store(v, Ordering::Release);
-    }
-
-    /// The second half of [`Counters::meet`]: wait until the other thread has published mark `v`.
-    pub fn wait(&self, me: usize, v: u64) {
         while self.done[1 - me].0.load(Ordering::Acquire) < v {
             std::hint::spin_loop();
         }
