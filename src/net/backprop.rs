@@ -79,26 +79,9 @@ impl Workspace {
         self.gparts = [vec![0.0; below], vec![0.0; below]];
     }
 
-    /// Depth 2, for a step run half by half (`train::owned`): Z_1ᵀ, A_1ᵀ, G_1ᵀ
-    /// (m × n), Fᵀ and G_2ᵀ (out × n), sized for `n` samples.
-    #[cfg(feature = "parallel")]
-    pub(crate) fn depth2_buffers(&mut self, net: &Net, n: usize) -> [ndarray::ArrayViewMut2<'_, f64>; 5] {
-        assert_eq!(net.depth(), 2, "depth2_buffers of a depth-{} net", net.depth());
-        self.ensure(net, n);
-        let [zt0, zt1] = &mut self.zt[..] else { unreachable!("depth 2") };
-        let [gt0, gt1] = &mut self.gt[..] else { unreachable!("depth 2") };
-        [
-            zt0.view_mut(),
-            self.at[0].view_mut(),
-            gt0.view_mut(),
-            zt1.view_mut(),
-            gt1.view_mut(),
-        ]
-    }
-
     /// Z_kᵀ (k = 1..L, the last is Fᵀ), A_kᵀ (k = 1..L−1) and G_kᵀ (k = 1..L),
     /// each width_k × n, sized for `n` samples: a deep net's step run half by
-    /// half (`train::owned::deep`).
+    /// half (`train::owned`).
     #[cfg(feature = "parallel")]
     pub(crate) fn buffers(&mut self, net: &Net, n: usize) -> [&mut [Array2<f64>]; 3] {
         self.ensure(net, n);

@@ -7,8 +7,8 @@
 //! (tests/owned.rs). Splitting the products instead moves halves of W_1, Z_1
 //! and ∇W_1 between the cores twice a step and made W1's step slower than one
 //! thread; owning rows ran 1.7–1.9× one thread in the probe
-//! (`crate::bench::row_owned`). How a step is cut: [`two`] for depth 2 (one
-//! meeting a step), [`deep`] for deeper nets (2(L−1) meetings).
+//! (`crate::bench::row_owned`). How a step is cut: [`step`] (one meeting a
+//! step at depth 2, three at depth 3).
 //!
 //! A *plain* step has no history record, scheduled change or end of the
 //! budget in it (the trainer runs those steps itself, `Trainer::gd_step`).
@@ -28,8 +28,7 @@
 //! barrier never waits for a half nobody runs, and a pool busy elsewhere
 //! costs a run at most that wait.
 
-pub mod deep;
-pub mod two;
+pub mod step;
 
 use ndarray::Array2;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -159,25 +158,6 @@ impl Account {
     }
 }
 
-/// One way of cutting a step between two threads.
-pub trait Plan: Sync {
-    /// What one thread works on: one half of the net (side 0 also has what is not cut).
-    type Side: Send;
-
-    /// The meeting counters of both threads.
-    fn counters(&self) -> &Counters;
-
-    /// Step `s` with both sides on this thread, in the order two threads
-    /// would compute them. Returns the update's largest |θ| bits
-    /// (`simd::fused_update`), or why nothing of the step applied.
-    fn alone(&self, s: u64, mine: &mut Self::Side, other: &mut Self::Side, acc: &mut Account) -> Result<u64, Stop>;
-
-    /// Thread `me`'s share of step `s`, meeting the other thread. Call
-    /// [`Counters::tell_failed`] before the step's first meeting and
-    /// [`Counters::any_failed`] after it.
-    fn owned(&self, me: usize, s: u64, side: &mut Self::Side, acc: &mut Account) -> Result<u64, End>;
-}
-
 /// Where the two threads meet: progress counters (a barrier is a counter each
 /// thread publishes and waits for the other's to reach), the checkpoint
 /// agreement, and whether a thread's last update failed. Reset at each run.
@@ -250,52 +230,26 @@ pub struct Scratch {
     f: Array2<f64>,
     g: Array2<f64>,
     counters: Counters,
-    cut: Cut,
-}
-
-enum Cut {
-    Two(two::Slots),
-    Deep(deep::Pointers, deep::Slots),
+    pointers: step::Pointers,
+    slots: step::Slots,
 }
 
 impl Scratch {
     /// For a net of depth ≥ 2 shaped as `params`, and `n` samples.
     pub fn new(params: &crate::net::Params, n: usize) -> Scratch {
-        let depth = params.depth();
-        let (out, bias_len) = (params.w[depth - 1].nrows(), params.b[depth - 1].len());
+        let out = params.w[params.depth() - 1].nrows();
         Scratch {
             f: Array2::zeros((out, n)),
             g: Array2::zeros((out, n)),
             counters: Counters::default(),
-            cut: if depth == 2 {
-                Cut::Two(two::Slots::new(out, n, bias_len))
-            } else {
-                Cut::Deep(deep::Pointers::with_depth(depth), deep::Slots::new(params, n))
-            },
+            pointers: step::Pointers::with_depth(params.depth()),
+            slots: step::Slots::new(params, n),
         }
     }
 
-    /// The second thread's Fᵀ and G_Lᵀ, the counters and depth 2's slots.
-    pub fn two(
-        &mut self,
-    ) -> (
-        ndarray::ArrayViewMut2<'_, f64>,
-        ndarray::ArrayViewMut2<'_, f64>,
-        &Counters,
-        &two::Slots,
-    ) {
-        let Cut::Two(slots) = &self.cut else {
-            unreachable!("scratch for a deeper net")
-        };
-        (self.f.view_mut(), self.g.view_mut(), &self.counters, slots)
-    }
-
-    /// The second thread's Fᵀ and G_Lᵀ, the counters, a deeper net's pointers and slots.
-    pub fn deep(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut deep::Pointers, &mut deep::Slots) {
-        let Cut::Deep(p, s) = &mut self.cut else {
-            unreachable!("scratch for a depth-2 net")
-        };
-        (&mut self.f, &mut self.g, &self.counters, p, s)
+    /// The second thread's Fᵀ and G_Lᵀ, the counters, the pointers and the slots.
+    pub fn parts(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut step::Pointers, &mut step::Slots) {
+        (&mut self.f, &mut self.g, &self.counters, &mut self.pointers, &mut self.slots)
     }
 }
 
@@ -303,7 +257,7 @@ impl Scratch {
 /// thread comes for side 1, then on both. Call from a pool thread
 /// (`Trainer::advance` runs its steps on one). `wait`: how long to wait for
 /// the helper before starting alone (seconds; about a step).
-pub fn run<P: Plan>(plan: &P, sides: [P::Side; 2], checkpoints: Checkpoints, wait: f64, steps: u64) -> Outcome {
+pub fn run(plan: &step::Layers, sides: [step::Side; 2], checkpoints: Checkpoints, wait: f64, steps: u64) -> Outcome {
     let [mine, theirs] = sides;
     plan.counters().reset();
     let theirs = Mutex::new(Some(theirs));
@@ -408,7 +362,7 @@ enum Alone {
 }
 
 /// Thread `me`'s loop over steps [from, steps).
-fn owned_side<P: Plan>(plan: &P, me: usize, side: &mut P::Side, mut acc: Account, from: u64, steps: u64) -> Outcome {
+fn owned_side(plan: &step::Layers, me: usize, side: &mut step::Side, mut acc: Account, from: u64, steps: u64) -> Outcome {
     let mut last_ok = true;
     for s in from..steps {
         plan.counters().tell_failed(me, s, !last_ok);
@@ -422,7 +376,7 @@ fn owned_side<P: Plan>(plan: &P, me: usize, side: &mut P::Side, mut acc: Account
 }
 
 /// Both sides on this thread until a helper waits at a step boundary (`join`).
-fn one_thread<P: Plan>(plan: &P, mine: &mut P::Side, other: &mut P::Side, acc: &mut Account, steps: u64, join: &Join) -> Alone {
+fn one_thread(plan: &step::Layers, mine: &mut step::Side, other: &mut step::Side, acc: &mut Account, steps: u64, join: &Join) -> Alone {
     for s in 0..steps {
         if join.state.load(Ordering::Relaxed) == WAITING
             && join

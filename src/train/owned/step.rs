@@ -1,5 +1,5 @@
-//! Owned steps of a net of depth L ≥ 3 (issue 21; derived here): thread t
-//! owns half t of every hidden layer's units, [0, h_k) or [h_k, m_k) with
+//! One owned step (issue 21; derived here) of a net of depth L ≥ 2: thread
+//! t owns half t of every hidden layer's units, [0, h_k) or [h_k, m_k) with
 //! h_k = ⌊m_k/2⌋ (`halves::split_at`): those rows of W_k, b_k, Z_kᵀ, A_kᵀ,
 //! G_kᵀ and of their gradients, averages and checkpoint copies, and the
 //! matching columns of the output layer's W_L (thread 0 also owns b_L).
@@ -10,9 +10,9 @@
 //!   ∇W_L[:, t]  = G_Lᵀ·A_{L−1}ᵀ[t]ᵀ,  G_{L−1}ᵀ[t] = (W_L[:, t]ᵀ·G_Lᵀ) ⊙ σ′
 //!   ∇W_k[t, :]  = G_kᵀ[t]·A_{k−1}
 //!   G_{k−1}ᵀ[t] = (P_0[t] + P_1[t]) ⊙ σ′,  P_u = W_k[u, :]ᵀ·G_kᵀ[u]  (k < L)
-//! `Workspace::loss_and_grad` sums F and G_{k−1} in the same two halves, and
-//! every other product is the whole pass's cut along rows or columns of its
-//! result, so a step has the whole pass's bits.
+//! `Workspace::loss_and_grad` sums F and G_{k−1} in the same two halves
+//! (`net::halves`), and every other product is the whole pass's cut along
+//! rows or columns of its result, so a step has the whole pass's bits.
 //!
 //! What crosses between the cores per step: the other half's rows of
 //! A_kᵀ for k < L−1 (layer k+1's forward product and ∇W_{k+1} read all of
@@ -32,9 +32,12 @@
 //! first layer would overwrite them. Otherwise every read of the other
 //! half's rows or slots in step s precedes a meeting the writer passes
 //! before writing them again in step s+1, and follows the meeting after
-//! their writes.
+//! their writes. The output's slots alternate by step parity: at depth 2
+//! the output's meeting is a step's only one, and a slot is written again
+//! two steps later, after the meeting in between. So a depth-2 step meets
+//! once, a depth-3 one three times.
 
-use super::{Account, Counters, End, Plan, Stop};
+use super::{Account, Counters, End, Stop};
 use crate::config::Loss;
 use crate::net::gemm::sequential;
 use crate::net::{halves, loss, simd, Act, Params};
@@ -135,17 +138,17 @@ pub struct Pointers {
     zt: Vec<Mat>,
     at: Vec<Mat>,
     gt: Vec<Mat>,
-    /// Each thread's partial output (out × n), and thread 0's copy of b_L.
-    out: [Mat; 2],
-    bias: Mat,
+    /// out[t][s % 2]: thread t's partial output (out × n); bias[s % 2]: thread 0's copy of b_L.
+    out: [[Mat; 2]; 2],
+    bias: [Mat; 2],
     /// below[t][k − 1]: thread t's partial sum for G_{k−1}ᵀ (m_{k−1} × n), k = 1..L−1.
     below: [Vec<Mat>; 2],
 }
 
 /// The partial sums' room (see [`Pointers`]), allocated with the trainer.
 pub struct Slots {
-    out: [Array2<f64>; 2],
-    bias: ndarray::Array1<f64>,
+    out: [[Array2<f64>; 2]; 2],
+    bias: [ndarray::Array1<f64>; 2],
     below: [Vec<Array2<f64>>; 2],
 }
 
@@ -155,9 +158,11 @@ impl Slots {
         let top = params.depth() - 1;
         let out = params.w[top].nrows();
         let below = || params.w[..top - 1].iter().map(|w| Array2::zeros((w.nrows(), n))).collect();
+        let pair = || [Array2::zeros((out, n)), Array2::zeros((out, n))];
+        let bias = || ndarray::Array1::zeros(params.b[top].len());
         Slots {
-            out: [Array2::zeros((out, n)), Array2::zeros((out, n))],
-            bias: ndarray::Array1::zeros(params.b[top].len()),
+            out: [pair(), pair()],
+            bias: [bias(), bias()],
             below: [below(), below()],
         }
     }
@@ -176,8 +181,8 @@ impl Pointers {
             zt: v(depth - 1),
             at: v(depth - 1),
             gt: v(depth - 1),
-            out: [Mat::EMPTY; 2],
-            bias: Mat::EMPTY,
+            out: [[Mat::EMPTY; 2]; 2],
+            bias: [Mat::EMPTY; 2],
             below: [v(depth - 2), v(depth - 2)],
         }
     }
@@ -208,7 +213,7 @@ pub struct Step<'a> {
     pub beta: f64,
 }
 
-/// A deep net's step cut in the two halves of every hidden layer.
+/// A net's step cut in the two halves of every hidden layer.
 pub struct Layers<'m, 'a> {
     step: Step<'a>,
     counters: &'m Counters,
@@ -251,7 +256,7 @@ impl<'m, 'a> Layers<'m, 'a> {
             slots,
         } = arrays;
         let depth = sets[THETA].w.len();
-        assert!(depth >= 3 && step.trained.len() == depth, "owned deep steps of a depth-{depth} net");
+        assert!(depth >= 2 && step.trained.len() == depth, "owned steps of a depth-{depth} net");
         for (set, p) in sets.into_iter().enumerate() {
             for (k, (w, b)) in p.w.iter_mut().zip(p.b.iter_mut()).enumerate() {
                 ptr.w[set][k] = Mat::of(w);
@@ -262,9 +267,14 @@ impl<'m, 'a> Layers<'m, 'a> {
             (ptr.zt[k], ptr.at[k], ptr.gt[k]) = (Mat::of(&mut zt[k]), Mat::of(&mut at[k]), Mat::of(&mut gt[k]));
         }
         let top = depth - 1;
-        let [o0, o1] = &mut slots.out;
-        ptr.out = [Mat::of(o0), Mat::of(o1)];
-        ptr.bias = Mat::of_vec(&mut slots.bias);
+        for (t, pair) in slots.out.iter_mut().enumerate() {
+            for (parity, o) in pair.iter_mut().enumerate() {
+                ptr.out[t][parity] = Mat::of(o);
+            }
+        }
+        for (parity, b) in slots.bias.iter_mut().enumerate() {
+            ptr.bias[parity] = Mat::of_vec(b);
+        }
         for (t, below) in slots.below.iter_mut().enumerate() {
             for (k, b) in below.iter_mut().enumerate() {
                 ptr.below[t][k] = Mat::of(b);
@@ -296,14 +306,15 @@ impl<'m, 'a> Layers<'m, 'a> {
     }
 }
 
-impl Plan for Layers<'_, '_> {
-    type Side = Side;
-
-    fn counters(&self) -> &Counters {
+impl Layers<'_, '_> {
+    pub fn counters(&self) -> &Counters {
         self.counters
     }
 
-    fn owned(&self, me: usize, s: u64, side: &mut Side, acc: &mut Account) -> Result<u64, End> {
+    /// Thread `me`'s share of step `s`, meeting the other thread. Returns the
+    /// update's largest |θ| bits (`simd::fused_update`), or why the step ended
+    /// early. Call [`Counters::tell_failed`] first.
+    pub fn owned(&self, me: usize, s: u64, side: &mut Side, acc: &mut Account) -> Result<u64, End> {
         let meeting = Meeting {
             counters: Some(self.counters),
             me,
@@ -313,7 +324,9 @@ impl Plan for Layers<'_, '_> {
         self.step(s, &[&*side], acc, &meeting, agree)
     }
 
-    fn alone(&self, s: u64, mine: &mut Side, other: &mut Side, acc: &mut Account) -> Result<u64, Stop> {
+    /// Step `s` with both sides on this thread, in the order two threads
+    /// would compute them: the update's largest |θ| bits, or why nothing of the step applied.
+    pub fn alone(&self, s: u64, mine: &mut Side, other: &mut Side, acc: &mut Account) -> Result<u64, Stop> {
         let meeting = Meeting {
             counters: None,
             me: 0,
@@ -344,13 +357,17 @@ impl Layers<'_, '_> {
                 }
             }
         }
+        let parity = (s % 2) as usize;
         for side in sides {
-            self.output_part(side.t);
+            self.output_part(side.t, parity);
         }
         meet(top - 1);
+        if top == 1 && self.counters.any_failed(s) {
+            return Err(End::Before);
+        }
         // The output, loss and G_Lᵀ on the first side's buffers (every thread has its own).
         let out = sides[0];
-        let l = self.output(out);
+        let l = self.output(out, parity);
         if !l.is_finite() {
             return Err(End::Here(Stop::Loss));
         }
@@ -421,34 +438,34 @@ impl Layers<'_, '_> {
         }
     }
 
-    /// Half t's partial output W_L[:, t]·A_{L−1}ᵀ[t] into its slot (half 0 also copies b_L).
-    fn output_part(&self, t: usize) {
+    /// Half t's partial output W_L[:, t]·A_{L−1}ᵀ[t] into its slot of this
+    /// step's parity (half 0 also copies b_L).
+    fn output_part(&self, t: usize, parity: usize) {
         let (p, top) = (&self.ptr, self.top);
         let r = self.units(top - 1, t);
-        // SAFETY: this thread's slot, which the other reads only between the
-        // next meeting and the meeting after it; this half's columns and rows.
+        // SAFETY: this thread's slot of this parity, which the other reads
+        // after the next meeting and before it meets again; this half's columns and rows.
         unsafe {
-            sequential(
-                p.out[t].all_mut(),
-                p.w[THETA][top].cols(r.clone()),
-                p.at[top - 1].rows(r),
-                1.0,
-                false,
-            );
+            halves::partial(p.out[t][parity].all_mut(), p.w[THETA][top].cols(r.clone()), p.at[top - 1].rows(r));
             if t == 0 {
                 let b = p.b[THETA][top];
-                p.bias.slice_mut(0..b.rows).copy_from_slice(b.slice(0..b.rows));
+                p.bias[parity].slice_mut(0..b.rows).copy_from_slice(b.slice(0..b.rows));
             }
         }
     }
 
     /// Fᵀ = P_0 + P_1 + b_L on the side's buffer, then the loss and G_Lᵀ.
-    fn output(&self, side: &Side) -> f64 {
+    fn output(&self, side: &Side, parity: usize) -> f64 {
         let p = &self.ptr;
         // SAFETY: the side's own buffers; both slots after the meeting that follows their writes.
         unsafe {
-            let b = p.bias.slice(0..p.bias.rows);
-            halves::combine(side.f.all_mut(), p.out[0].all(), p.out[1].all(), ArrayView1::from(b));
+            let b = p.bias[parity].slice(0..p.bias[parity].rows);
+            halves::combine(
+                side.f.all_mut(),
+                p.out[0][parity].all(),
+                p.out[1][parity].all(),
+                ArrayView1::from(b),
+            );
             loss::value_and_grad(self.step.loss, side.f.all().t(), self.step.y, side.g.all_mut().reversed_axes())
         }
     }
