@@ -80,7 +80,7 @@ impl Workspace {
     }
 
     /// Z_kᵀ (k = 1..L, the last is Fᵀ), A_kᵀ (k = 1..L−1) and G_kᵀ (k = 1..L),
-    /// each width_k × n, sized for `n` samples: a deep net's step run half by
+    /// each width_k × n, sized for `n` samples: a step run half by
     /// half (`train::owned`).
     #[cfg(feature = "parallel")]
     pub(crate) fn buffers(&mut self, net: &Net, n: usize) -> [&mut [Array2<f64>]; 3] {

@@ -38,7 +38,7 @@
 //! (`crate::bench::row_owned`, the probe: 1.8–1.9× one thread in Chromium,
 //! 1.7× natively, same bits; README, Performance). The trainer runs that as
 //! the *owned* arm ([`OWNED`]), offered for GD with direct steps
-//! (`train::owned`: one barrier a step at depth 2, 2(L−1) deeper): its
+//! (`train::owned`: one barrier a step at depth 2, three at depth 3): its
 //! samples run the plain steps that way and the others unsplit, and it is
 //! timed and chosen like any other arm.
 //!

@@ -28,7 +28,7 @@
 //! A_kᵀ for k = 1..L−2, after the output's partial sums, after each needed
 //! partial sum of G_{k−1}ᵀ (k = L−1..2), and at the end of the step only
 //! when the lowest trained layer is a hidden layer above the first: its
-//! ∇W then reads A ᵀ rows after the last meeting, and the next step's
+//! ∇W then reads Aᵀ rows after the last meeting, and the next step's
 //! first layer would overwrite them. Otherwise every read of the other
 //! half's rows or slots in step s precedes a meeting the writer passes
 //! before writing them again in step s+1, and follows the meeting after
