@@ -11,7 +11,8 @@
 // mode: `span` (span steps, as the page runs GD) or `direct`. Each run is a
 // fresh worker with an untimed warm-up (bench/page/worker.js). On a shared
 // VM single runs vary by ±30%: compare medians of alternating runs, never
-// two separate invocations.
+// two separate invocations. Each run's split-tuner arms (µs a step for
+// unsplit, each threshold and "owned") are printed too.
 import { median, withBenchPage } from './chromium.mjs';
 
 const [workload, steps, mode, rounds, ...pkgs] = process.argv.slice(2);
@@ -21,15 +22,21 @@ if (!pkgs.length || !['span', 'direct'].includes(mode)) {
 }
 await withBenchPage('index.html', async (page) => {
   const rates = pkgs.map(() => []);
+  // The split tuner's arms (seconds a step per arm: unsplit, thresholds, "owned") of each package's runs.
+  const arms = pkgs.map(() => []);
   for (let r = 0; r < Number(rounds); r++) {
     for (const [i, spec] of pkgs.entries()) {
       const [pkg, threads = '0'] = spec.split(':');
       const opts = { pkg, threads: Number(threads), workload, steps: Number(steps), reps: 1, direct: mode === 'direct' };
       const [res] = await page.evaluate((o) => window.runBench(o), opts);
       rates[i].push(res.steps_per_s);
+      if (res.split && res.split.arms) arms[i].push(res.split.arms);
     }
   }
-  pkgs.forEach((p, i) =>
-    console.log(`${p} ${workload} ${mode}: median ${median(rates[i]).toFixed(0)} steps/s  [${rates[i].map((x) => x.toFixed(0)).join(' ')}]`),
-  );
+  pkgs.forEach((p, i) => {
+    console.log(`${p} ${workload} ${mode}: median ${median(rates[i]).toFixed(0)} steps/s  [${rates[i].map((x) => x.toFixed(0)).join(' ')}]`);
+    for (const a of arms[i]) {
+      console.log(`  arms (µs a step): ${a.map(([arm, s]) => `${arm ?? 'unsplit'} ${s === null ? '—' : (s * 1e6).toFixed(0)}`).join(', ')}`);
+    }
+  });
 });

@@ -117,7 +117,6 @@ impl Trainer {
             beta,
         };
         let [zt, at, gt] = self.ws.buffers(&self.net, n);
-        let (f1, g1, counters, pointers, slots) = self.owned.as_mut().expect("owned_possible").parts();
         let arrays = step::Arrays {
             sets: [
                 &mut self.net.params,
@@ -129,11 +128,9 @@ impl Trainer {
             zt,
             at,
             gt,
-            f1,
-            g1,
-            slots,
         };
-        let (plan, sides) = step::Layers::new(step, arrays, counters, pointers);
+        let scratch = self.owned.as_mut().expect("owned_possible");
+        let (plan, sides) = step::Layers::new(step, arrays, scratch);
         owned::run(&plan, sides, checkpoints, wait, k)
     }
 }

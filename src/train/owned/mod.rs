@@ -30,7 +30,6 @@
 
 pub mod step;
 
-use ndarray::Array2;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
@@ -226,9 +225,6 @@ impl Counters {
 
 /// What a trainer keeps for owned steps (allocated once: a step allocates nothing).
 pub struct Scratch {
-    /// The second thread's Fᵀ and G_Lᵀ (out × n).
-    f: Array2<f64>,
-    g: Array2<f64>,
     counters: Counters,
     pointers: step::Pointers,
     slots: step::Slots,
@@ -237,19 +233,11 @@ pub struct Scratch {
 impl Scratch {
     /// For a net of depth ≥ 2 shaped as `params`, and `n` samples.
     pub fn new(params: &crate::net::Params, n: usize) -> Scratch {
-        let out = params.w[params.depth() - 1].nrows();
         Scratch {
-            f: Array2::zeros((out, n)),
-            g: Array2::zeros((out, n)),
             counters: Counters::default(),
             pointers: step::Pointers::with_depth(params.depth()),
             slots: step::Slots::new(params, n),
         }
-    }
-
-    /// The second thread's Fᵀ and G_Lᵀ, the counters, the pointers and the slots.
-    pub fn parts(&mut self) -> (&mut Array2<f64>, &mut Array2<f64>, &Counters, &mut step::Pointers, &mut step::Slots) {
-        (&mut self.f, &mut self.g, &self.counters, &mut self.pointers, &mut self.slots)
     }
 }
 

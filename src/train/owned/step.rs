@@ -145,8 +145,11 @@ pub struct Pointers {
     below: [Vec<Mat>; 2],
 }
 
-/// The partial sums' room (see [`Pointers`]), allocated with the trainer.
+/// The partial sums' room (see [`Pointers`]) and thread 1's Fᵀ and G_Lᵀ
+/// (out × n), allocated with the trainer.
 pub struct Slots {
+    f1: Array2<f64>,
+    g1: Array2<f64>,
     out: [[Array2<f64>; 2]; 2],
     bias: [ndarray::Array1<f64>; 2],
     below: [Vec<Array2<f64>>; 2],
@@ -161,6 +164,8 @@ impl Slots {
         let pair = || [Array2::zeros((out, n)), Array2::zeros((out, n))];
         let bias = || ndarray::Array1::zeros(params.b[top].len());
         Slots {
+            f1: Array2::zeros((out, n)),
+            g1: Array2::zeros((out, n)),
             out: [pair(), pair()],
             bias: [bias(), bias()],
             below: [below(), below()],
@@ -232,29 +237,23 @@ unsafe impl Sync for Layers<'_, '_> {}
 
 /// The trainer's arrays for a run: θ, gradient average, gradient, checkpoint
 /// and its gradient average; the workspace's Z_kᵀ, A_kᵀ, G_kᵀ (k = 1..L, the
-/// last Z and G being thread 0's Fᵀ and G_Lᵀ); thread 1's Fᵀ and G_Lᵀ.
+/// last Z and G being thread 0's Fᵀ and G_Lᵀ).
 pub struct Arrays<'a> {
     pub sets: [&'a mut Params; SETS],
     pub zt: &'a mut [Array2<f64>],
     pub at: &'a mut [Array2<f64>],
     pub gt: &'a mut [Array2<f64>],
-    pub f1: &'a mut Array2<f64>,
-    pub g1: &'a mut Array2<f64>,
-    pub slots: &'a mut Slots,
 }
 
 impl<'m, 'a> Layers<'m, 'a> {
-    /// The plan and its two sides.
-    pub fn new(step: Step<'a>, arrays: Arrays<'a>, counters: &'m Counters, ptr: &'m mut Pointers) -> (Layers<'m, 'a>, [Side; 2]) {
-        let Arrays {
-            sets,
-            zt,
-            at,
-            gt,
-            f1,
-            g1,
+    /// The plan and its two sides, on the trainer's arrays and its owned-step scratch.
+    pub fn new(step: Step<'a>, arrays: Arrays<'a>, scratch: &'m mut super::Scratch) -> (Layers<'m, 'a>, [Side; 2]) {
+        let Arrays { sets, zt, at, gt } = arrays;
+        let super::Scratch {
+            counters,
+            pointers: ptr,
             slots,
-        } = arrays;
+        } = scratch;
         let depth = sets[THETA].w.len();
         assert!(depth >= 2 && step.trained.len() == depth, "owned steps of a depth-{depth} net");
         for (set, p) in sets.into_iter().enumerate() {
@@ -288,8 +287,8 @@ impl<'m, 'a> Layers<'m, 'a> {
             },
             Side {
                 t: 1,
-                f: Mat::of(f1),
-                g: Mat::of(g1),
+                f: Mat::of(&mut slots.f1),
+                g: Mat::of(&mut slots.g1),
             },
         ];
         let lowest = step.trained.iter().position(|&t| t).unwrap_or(depth);
@@ -345,26 +344,20 @@ impl Layers<'_, '_> {
     /// meeting the other thread at `meet(j)` (marks j = 0..2(L−1), see the header).
     fn step(&self, s: u64, sides: &[&Side], acc: &mut Account, meeting: &Meeting, agree: impl FnOnce(bool) -> bool) -> Result<u64, End> {
         let top = self.top;
-        let meet = |j| meeting.meet(j);
+        let meet = |j| meeting.meet(s, j);
         for k in 0..top {
             for side in sides {
                 self.hidden_forward(k, side.t);
             }
             if k + 1 < top {
-                meet(k);
-                if k == 0 && self.counters.any_failed(s) {
-                    return Err(End::Before);
-                }
+                meet(k)?;
             }
         }
         let parity = (s % 2) as usize;
         for side in sides {
             self.output_part(side.t, parity);
         }
-        meet(top - 1);
-        if top == 1 && self.counters.any_failed(s) {
-            return Err(End::Before);
-        }
+        meet(top - 1)?;
         // The output, loss and G_Lᵀ on the first side's buffers (every thread has its own).
         let out = sides[0];
         let l = self.output(out, parity);
@@ -384,7 +377,7 @@ impl Layers<'_, '_> {
                 for side in sides {
                     self.part_below(k, side.t);
                 }
-                meeting.meet(top + (top - 1 - k));
+                meet(top + (top - 1 - k))?;
                 for side in sides {
                     self.sum_below(k, side.t);
                 }
@@ -398,7 +391,7 @@ impl Layers<'_, '_> {
             }
         }
         if self.end_meeting {
-            meet(2 * top - 1);
+            meet(2 * top - 1)?;
         }
         Ok(sides.iter().fold(0, |m, side| m.max(self.update(side.t))))
     }
@@ -606,9 +599,16 @@ struct Meeting<'c> {
 }
 
 impl Meeting<'_> {
-    fn meet(&self, j: usize) {
+    /// Meet at mark j of step s. Meeting 0 is every step's first (at depth 2
+    /// the output's): after it, a thread whose update of the step before
+    /// failed has told the other, and both stop there.
+    fn meet(&self, s: u64, j: usize) -> Result<(), End> {
         if let Some(c) = self.counters {
             c.meet(self.me, self.base + j as u64 + 1);
+            if j == 0 && c.any_failed(s) {
+                return Err(End::Before);
+            }
         }
+        Ok(())
     }
 }
