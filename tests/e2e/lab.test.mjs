@@ -160,12 +160,36 @@ describe('lowrank-lab page', () => {
     assert.deepEqual(fresh.log.pageErrors, []);
   });
 
+  it('a config that is no preset is not described as the default (a link, or changed controls)', async () => {
+    const { page, log } = await env.newPage();
+    await page.goto(env.server.url);
+    await waitReady(page);
+    assert.equal(await text(page, 'explain-title'), 'Default configuration');
+    await setControl(page, 'data.n', '30');
+    await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.n === 30);
+    assert.equal(await text(page, 'explain-title'), 'Your configuration');
+    assert.doesNotMatch(await text(page, 'explain-see'), /20 Gaussian points/);
+    const url = page.url();
+    await setControl(page, 'data.n', '20');
+    await page.waitForFunction(() => document.querySelector('#explain-title').textContent === 'Default configuration');
+
+    const fresh = await env.newPage();
+    await fresh.page.goto(url);
+    await waitReady(fresh.page);
+    assert.equal((await pageConfig(fresh.page)).data.n, 30);
+    assert.equal(await text(fresh.page, 'explain-title'), 'Your configuration');
+    assert.match(await text(fresh.page, 'explain-see'), /came from a link, a file or changes to the controls/);
+    assert.deepEqual(log.pageErrors, []);
+    assert.deepEqual(fresh.log.pageErrors, []);
+  });
+
   it('a garbage hash shows a notice and the default config', async () => {
     const plain = await env.newPage();
     await plain.page.goto(env.server.url);
     await waitReady(plain.page);
     const defaults = await pageConfig(plain.page);
     assert.equal(await plain.page.isVisible('[data-testid="notice"]'), false);
+    assert.equal(await text(plain.page, 'explain-title'), 'Default configuration');
 
     const { page, log } = await env.newPage();
     await page.goto(`${env.server.url}#v=1&c=%%%garbage`);
@@ -184,6 +208,7 @@ describe('lowrank-lab page', () => {
       "This link could not be read (config error: train.lr must be in (0, 1000], got -1); showing the default config instead.",
     );
     assert.deepEqual(await pageConfig(refused.page), defaults);
+    assert.equal(await text(refused.page, 'explain-title'), 'Default configuration');
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(refused.log.pageErrors, []);
 
