@@ -118,7 +118,7 @@ export function claimRows(claims, prefix) {
     cell('th', `${c.claim} ${c.comparison} ${fmt(c.threshold, 6)}`, { scope: 'row', title: c.quantity }),
     numCell(c.measured, `${prefix}-${i}-measured`, 6),
     cell('td', c.at, { class: 'muted' }),
-    cell('td', c.why, { class: 'muted' }),
+    cell('td', c.why, { class: 'muted why' }),
   ]);
 }
 

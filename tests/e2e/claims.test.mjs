@@ -42,6 +42,9 @@ describe('claims checked live', () => {
     const gap = Number(await page.getAttribute('[data-testid="layer-a-1-gap-avg"]', 'data-value'));
     assert.ok(gap > 0 && gap < 1e-3, String(gap));
     assert.match(await page.textContent('[data-testid="claims-note"]'), /3 of 3 claims of alignment hold/);
+    // The check column's full-precision numbers wrap inside the box at 1280 px instead of clipping it.
+    const [scroll, client] = await page.$eval('#claims-box .table-wrap', (w) => [w.scrollWidth, w.clientWidth]);
+    assert.ok(scroll <= client, `claims table ${scroll} px wide in a ${client} px box`);
   });
 
   for (const name of ['norms', 'merge-orthogonal', 'assumptions']) {
