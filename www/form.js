@@ -23,6 +23,7 @@ export const form = {
 
 let wasm = null;
 let presets = [];
+let defaultText = null; // the default config as Rust normalises it (read once)
 let hooks = { onShown: () => {}, onCommit: () => {}, linkConfig: () => null, linkSweep: () => null, onLinkSweep: () => {}, linkCompare: () => null, onLinkCompare: () => {}, onValidity: () => {} };
 const invalid = new Map(); // key -> value JSON the user typed that Rust refused
 
@@ -30,6 +31,7 @@ export function initForm(wasmModule, presetList, h) {
   wasm = wasmModule;
   presets = presetList;
   hooks = h;
+  defaultText = wasm.validate_config(wasm.default_config());
   renderPresets();
   for (const el of controls()) {
     const ev = el.dataset.kind === 'lambda' ? 'input' : 'change';
@@ -383,7 +385,7 @@ function updatePresetPicker() {
     $('#explain-grid').textContent = p.grid.length
       ? `On the command line this preset sweeps ${p.grid.join(' × ')}: lowrank-lab sweep --preset ${p.name} --out out`
       : '';
-  } else if (form.text === wasm.validate_config(wasm.default_config())) {
+  } else if (form.text === defaultText) {
     $('#explain-title').textContent = 'Default configuration';
     $('#explain-see').textContent = 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.';
     $('#explain-text').textContent =
@@ -453,7 +455,7 @@ export function loadFromHash(savedRun = null) {
     next = null;
     preset = null;
   }
-  if (next === null) next = wasm.validate_config(wasm.default_config());
+  if (next === null) next = defaultText;
   clearInvalid();
   form.preset = preset;
   form.modified = false;
@@ -486,7 +488,6 @@ export function loadConfigText(text) {
 
 /** The default config as a new run (after a config was set aside); returns its text. */
 export function loadDefault() {
-  const text = wasm.validate_config(wasm.default_config());
-  loadConfigText(text);
-  return text;
+  loadConfigText(defaultText);
+  return defaultText;
 }

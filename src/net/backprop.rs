@@ -176,24 +176,20 @@ impl Workspace {
                     // Below a hidden layer: the sum over its units in two fixed halves (see the header).
                     let h = halves::split_at(w.nrows());
                     let shape = gprev.raw_dim();
-                    let [p0, p1] = &mut self.gparts;
                     let len = shape[0] * shape[1];
-                    let mut p0 = ndarray::ArrayViewMut2::from_shape(shape, &mut p0[..len]).expect("room for G");
-                    let mut p1 = ndarray::ArrayViewMut2::from_shape(shape, &mut p1[..len]).expect("room for G");
-                    matmul(
-                        p0.view_mut(),
-                        w.slice(ndarray::s![..h, ..]).t(),
-                        gk.slice(ndarray::s![..h, ..]),
-                        1.0,
-                        false,
-                    );
-                    matmul(
-                        p1.view_mut(),
-                        w.slice(ndarray::s![h.., ..]).t(),
-                        gk.slice(ndarray::s![h.., ..]),
-                        1.0,
-                        false,
-                    );
+                    let [mut p0, mut p1] = self
+                        .gparts
+                        .each_mut()
+                        .map(|p| ndarray::ArrayViewMut2::from_shape(shape, &mut p[..len]).expect("room for G"));
+                    for (part, r) in [(p0.view_mut(), 0..h), (p1.view_mut(), h..w.nrows())] {
+                        matmul(
+                            part,
+                            w.slice(ndarray::s![r.clone(), ..]).t(),
+                            gk.slice(ndarray::s![r, ..]),
+                            1.0,
+                            false,
+                        );
+                    }
                     halves::sum_into(gprev.view_mut(), p0.view(), p1.view());
                 }
                 let act = net.act;

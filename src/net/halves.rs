@@ -18,9 +18,10 @@ pub fn split_at(width: usize) -> usize {
     width / 2
 }
 
-/// One half's partial output Pᵀ = W_L[:, half]·A_{L−1}ᵀ[half] (out × n).
-pub fn partial(part: ArrayViewMut2<'_, f64>, w_cols: ArrayView2<'_, f64>, at_rows: ArrayView2<'_, f64>) {
-    sequential(part, w_cols, at_rows, 1.0, false);
+/// One half's partial sum on this thread: the output's Pᵀ = W_L[:, half]·A_{L−1}ᵀ[half]
+/// (out × n), or G_{k−1}'s W_k[half]ᵀ·G_kᵀ[half] (m_{k−1} × n).
+pub fn partial(part: ArrayViewMut2<'_, f64>, w_cols: ArrayView2<'_, f64>, rows: ArrayView2<'_, f64>) {
+    sequential(part, w_cols, rows, 1.0, false);
 }
 
 /// Fᵀ = P_0ᵀ + P_1ᵀ, then + b_L on each output row (`b` empty: no bias).

@@ -165,6 +165,10 @@ describe('lowrank-lab page', () => {
     await page.goto(env.server.url);
     await waitReady(page);
     assert.equal(await text(page, 'explain-title'), 'Default configuration');
+    // The default's one-line description is written in form.js: it must still match Rust's default.
+    const def = await pageConfig(page);
+    assert.deepEqual([def.net.widths, def.data.n, def.data.d, def.train.lambda, def.net.activation, def.data.tasks, def.data.generator], [[200], 20, 100, 0.01, 'relu', 1, 'gaussian']);
+    assert.equal(await text(page, 'explain-see'), 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.');
     await setControl(page, 'data.n', '30');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.n === 30);
     assert.equal(await text(page, 'explain-title'), 'Your configuration');

@@ -513,12 +513,10 @@ impl Layers<'_, '_> {
         // SAFETY: this thread's slot (read by the other only between the next
         // meeting and the next step's first); this half's rows.
         unsafe {
-            sequential(
+            halves::partial(
                 p.below[t][k - 1].all_mut(),
                 p.w[THETA][k].rows(r.clone()).reversed_axes(),
                 p.gt[k].rows(r),
-                1.0,
-                false,
             );
         }
     }
