@@ -152,11 +152,18 @@ pub(crate) fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send,
     }
 }
 
+/// How long [`handoff_seconds`] waits for a half to be stolen (a hand-off takes microseconds).
+#[cfg(feature = "parallel")]
+pub const STEAL_WAIT: f64 = 0.01;
+
 /// Mean seconds for one hand-off of a half to another pool thread and back,
 /// timed over `n` joins whose second half must be stolen (the first waits
 /// for it to start): what a split costs beyond its arithmetic, the bound on
 /// splitting small products. Runs on the pool; None without a second thread
-/// or a clock (`tune::now`).
+/// or a clock (`tune::now`), or when a half is not stolen within
+/// [`STEAL_WAIT`] (the other pool threads busy elsewhere or asleep: only
+/// this thread could then run it, and an unbounded wait for it never ended;
+/// it hung `cargo test` once, beside other tests on the same pool).
 #[cfg(feature = "parallel")]
 pub fn handoff_seconds(n: u32) -> Option<f64> {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,14 +174,13 @@ pub fn handoff_seconds(n: u32) -> Option<f64> {
         let start = super::tune::now()?;
         for _ in 0..n {
             let started = AtomicBool::new(false);
-            rayon::join(
-                || {
-                    while !started.load(Ordering::Acquire) {
-                        std::hint::spin_loop();
-                    }
-                },
+            let (stolen, ()) = rayon::join(
+                || super::tune::spin_until(|| started.load(Ordering::Acquire), STEAL_WAIT),
                 || started.store(true, Ordering::Release),
             );
+            if !stolen {
+                return None;
+            }
         }
         Some((super::tune::now()? - start) / f64::from(n))
     };
@@ -228,6 +234,46 @@ mod tests {
                 set_min_work(before);
             });
         }
+    }
+
+    /// With the pool's other thread held by another job, no half can be
+    /// stolen: the measurement gives up (None) instead of spinning for ever.
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn a_handoff_nobody_steals_ends() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::mpsc;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            let (held, release) = (AtomicBool::new(false), AtomicBool::new(false));
+            let got = pool.install(|| {
+                let (got, ()) = rayon::join(
+                    || {
+                        // Once the other thread holds the blocker, time hand-offs on this one.
+                        let took = crate::net::tune::spin_until(|| held.load(Ordering::Acquire), 10.0);
+                        assert!(took, "the pool's second thread never took the blocker");
+                        let got = handoff_seconds(50);
+                        release.store(true, Ordering::Release);
+                        got
+                    },
+                    || {
+                        held.store(true, Ordering::Release);
+                        while !release.load(Ordering::Acquire) {
+                            std::hint::spin_loop();
+                        }
+                    },
+                );
+                got
+            });
+            let free = pool.install(|| handoff_seconds(50));
+            tx.send((got, free)).unwrap();
+        });
+        let (got, free) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("handoff_seconds returned");
+        assert_eq!(got, None, "no half could be stolen");
+        assert!(free.is_some_and(|s| s > 0.0 && s < STEAL_WAIT), "{free:?}");
     }
 
     #[test]
