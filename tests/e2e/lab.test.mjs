@@ -169,10 +169,13 @@ describe('lowrank-lab page', () => {
     const def = await pageConfig(page);
     assert.deepEqual([def.net.widths, def.data.n, def.data.d, def.train.lambda, def.net.activation, def.data.tasks, def.data.generator], [[200], 20, 100, 0.01, 'relu', 1, 'gaussian']);
     assert.equal(await text(page, 'explain-see'), 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.');
+    const before = page.url();
     await setControl(page, 'data.n', '30');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.n === 30);
     assert.equal(await text(page, 'explain-title'), 'Your configuration');
     assert.doesNotMatch(await text(page, 'explain-see'), /20 Gaussian points/);
+    // The link is the run's record: it changes once the new run (n = 30) has started.
+    await page.waitForFunction((b) => location.href !== b, before);
     const url = page.url();
     await setControl(page, 'data.n', '20');
     await page.waitForFunction(() => document.querySelector('#explain-title').textContent === 'Default configuration');
