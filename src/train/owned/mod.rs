@@ -1,6 +1,7 @@
 //! Owned steps (issue 21): plain GD steps on two threads, each owning one
 //! half of every hidden layer's units for a whole run of steps, and meeting
-//! at spinning barriers where a product needs the other half's rows. Every
+//! at barriers where a product needs the other half's rows (spinning, then
+//! yielding the core when the other thread is late: [`wait_until`]). Every
 //! product a thread computes is a product of the whole pass cut along rows or
 //! columns of its result, which `gemm` already relies on giving the same bits,
 //! so a step computes the bits one thread computes, whichever thread runs it
@@ -157,6 +158,41 @@ impl Account {
     }
 }
 
+/// Spins at a meeting before the first look at the clock (about 10 µs natively).
+const FAST_SPINS: u32 = 256;
+/// How long a thread spins at a meeting before it yields its core between checks.
+const SPIN_S: f64 = 50e-6;
+
+/// Return once `ready()` holds: spin (a meeting normally waits 0–10 µs), and
+/// after [`SPIN_S`] yield the core (`std::thread::yield_now`) between checks.
+/// On a machine with more runnable threads than cores (a busy loop beside a
+/// run on this 2-core VM, a shared cluster node) the thread waited for can be
+/// queued behind another: a spinning waiter then kept its core for the rest
+/// of a scheduler time slice, at any meeting. W2's direct steps beside one
+/// busy loop, `lowrank-lab bench --workload W2 --direct --split S`, 5
+/// alternating rounds, medians: `auto` 20.9k steps/s spinning (its owned
+/// samples) against 31.7k yielding, with one thread (`never`) at 29.4k and
+/// 32.6k; forced `owned` 12.8k and 10.9k (the same within its spread, and
+/// no use there either way); idle, unchanged (owned 22–25k both, 4 rounds).
+/// Blocking instead (50 µs sleeps) made forced owned 3.4k there. In a
+/// browser `yield_now` does nothing: its waits stay spins, as before.
+fn wait_until(mut ready: impl FnMut() -> bool) {
+    for _ in 0..FAST_SPINS {
+        if ready() {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+    if crate::net::tune::spin_until(&mut ready, SPIN_S) {
+        return;
+    }
+    while !ready() {
+        #[cfg(test)]
+        tests::YIELDS.fetch_add(1, Ordering::Relaxed);
+        std::thread::yield_now();
+    }
+}
+
 /// Where the two threads meet: progress counters (a barrier is a counter each
 /// thread publishes and waits for the other's to reach), the checkpoint
 /// agreement, and whether a thread's last update failed. Reset at each run.
@@ -193,9 +229,7 @@ impl Counters {
     /// other thread after its own call with the same mark.
     pub fn meet(&self, me: usize, v: u64) {
         self.done[me].0.store(v, Ordering::Release);
-        while self.done[1 - me].0.load(Ordering::Acquire) < v {
-            std::hint::spin_loop();
-        }
+        wait_until(|| self.done[1 - me].0.load(Ordering::Acquire) >= v);
     }
 
     /// Whether thread `me`'s update before step `s` failed; seen by the other
@@ -212,14 +246,12 @@ impl Counters {
     /// At checkpoint step `s`: whether both threads' gradients are finite (a meeting).
     pub fn agree(&self, me: usize, s: u64, finite: bool) -> bool {
         self.grads[me].store(2 * (s + 1) + u64::from(finite), Ordering::Release);
-        let theirs = loop {
-            let v = self.grads[1 - me].load(Ordering::Acquire);
-            if v / 2 > s {
-                break v % 2 == 1;
-            }
-            std::hint::spin_loop();
-        };
-        finite && theirs
+        let mut theirs = 0;
+        wait_until(|| {
+            theirs = self.grads[1 - me].load(Ordering::Acquire);
+            theirs / 2 > s
+        });
+        finite && theirs % 2 == 1
     }
 }
 
@@ -287,12 +319,8 @@ pub fn run(plan: &step::Layers, sides: [step::Side; 2], checkpoints: Checkpoints
         {
             return None;
         }
-        let s = loop {
-            match join.start.load(Ordering::Acquire) {
-                NOT_YET => std::hint::spin_loop(),
-                s => break s,
-            }
-        };
+        wait_until(|| join.start.load(Ordering::Acquire) != NOT_YET);
+        let s = join.start.load(Ordering::Acquire);
         if s == NEVER_JOINS {
             return None;
         }
@@ -381,4 +409,48 @@ fn one_thread(plan: &step::Layers, mine: &mut step::Side, other: &mut step::Side
         }
     }
     Alone::Ran(acc.finished(steps, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+    use std::time::Duration;
+
+    /// Yields by `wait_until` in this test binary.
+    pub(super) static YIELDS: AtomicU64 = AtomicU64::new(0);
+
+    /// A partner 20 ms late is met (marks in order, nothing lost), and the
+    /// waiting thread yielded its core instead of only spinning all that time.
+    #[test]
+    fn a_late_partner_is_met_after_yields() {
+        let c = Counters::default();
+        let before = YIELDS.load(Ordering::Relaxed);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                c.meet(1, 1);
+                c.meet(1, 2);
+                assert!(c.agree(1, 0, true));
+            });
+            c.meet(0, 1);
+            assert!(c.done[1].0.load(Ordering::Acquire) >= 1);
+            c.meet(0, 2);
+            assert!(c.agree(0, 0, true));
+        });
+        assert!(
+            YIELDS.load(Ordering::Relaxed) > before,
+            "the first meeting waited 20 ms without yielding"
+        );
+    }
+
+    /// The agreement carries the other side's finiteness both ways.
+    #[test]
+    fn agree_reports_a_non_finite_gradient_to_both() {
+        let c = Counters::default();
+        std::thread::scope(|s| {
+            s.spawn(|| assert!(!c.agree(1, 3, false)));
+            assert!(!c.agree(0, 3, true));
+        });
+    }
 }
