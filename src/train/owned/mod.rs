@@ -175,8 +175,13 @@ const SPIN_S: f64 = 50e-6;
 /// 32.6k; forced `owned` 12.8k and 10.9k (the same within its spread, and
 /// no use there either way); idle, unchanged (owned 22–25k both, 4 rounds).
 /// Blocking instead (50 µs sleeps) made forced owned 3.4k there. In a
-/// browser `yield_now` does nothing: its waits stay spins, as before.
+/// browser `yield_now` does nothing, so its waits stay spins, as before.
 fn wait_until(mut ready: impl FnMut() -> bool) {
+    // A browser's wait stays a plain spin: no clock calls (JS imports) while it waits.
+    #[cfg(target_arch = "wasm32")]
+    while !ready() {
+        std::hint::spin_loop();
+    }
     for _ in 0..FAST_SPINS {
         if ready() {
             return;
