@@ -193,7 +193,7 @@ fn wait_until(mut ready: impl FnMut() -> bool) {
     }
     while !ready() {
         #[cfg(test)]
-        tests::YIELDS.fetch_add(1, Ordering::Relaxed);
+        tests::YIELDS.with(|y| y.set(y.get() + 1));
         std::thread::yield_now();
     }
 }
@@ -419,18 +419,20 @@ fn one_thread(plan: &step::Layers, mine: &mut step::Side, other: &mut step::Side
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicU64;
+    use std::cell::Cell;
     use std::time::Duration;
 
-    /// Yields by `wait_until` in this test binary.
-    pub(super) static YIELDS: AtomicU64 = AtomicU64::new(0);
+    thread_local! {
+        /// Yields by `wait_until` on this thread (other tests' threads do not count).
+        pub(super) static YIELDS: Cell<u64> = const { Cell::new(0) };
+    }
 
     /// A partner 20 ms late is met (marks in order, nothing lost), and the
     /// waiting thread yielded its core instead of only spinning all that time.
     #[test]
     fn a_late_partner_is_met_after_yields() {
         let c = Counters::default();
-        let before = YIELDS.load(Ordering::Relaxed);
+        let before = YIELDS.with(Cell::get);
         std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(Duration::from_millis(20));
@@ -443,10 +445,7 @@ mod tests {
             c.meet(0, 2);
             assert!(c.agree(0, 0, true));
         });
-        assert!(
-            YIELDS.load(Ordering::Relaxed) > before,
-            "the first meeting waited 20 ms without yielding"
-        );
+        assert!(YIELDS.with(Cell::get) > before, "the first meeting waited 20 ms without yielding");
     }
 
     /// The agreement carries the other side's finiteness both ways.
