@@ -6,7 +6,7 @@
 #
 # Build steps skip work when their outputs are newer than their inputs.
 
-.PHONY: test test-native test-wasm test-e2e screenshot start dist wasm wasm-workers setup clean-web
+.PHONY: test lint test-native test-wasm test-e2e screenshot start dist wasm wasm-workers setup clean-web
 CARGO ?= cargo
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -37,7 +37,15 @@ MT_FLAGS := -C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals \
 MT_BUILD := RUSTUP_TOOLCHAIN=nightly wasm-pack build --profile wasm-release --target web
 MT_STD := -Z build-std=panic_abort,std
 
-test: test-native test-wasm test-e2e bench-smoke test-slurm test-slurm-scale
+test: lint test-native test-wasm test-e2e bench-smoke test-slurm test-slurm-scale
+
+# Formatting, and clippy with warnings as errors: natively on every target (lib,
+# CLI, tests, benches, examples) and on the wasm lib (src/web, with both the
+# page's and the workers' exports). Allowed lints: Cargo.toml's [lints.clippy].
+lint: | setup
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy --release --target wasm32-unknown-unknown --no-default-features --features bench-exports --lib -- -D warnings
 
 test-native:
 	$(CARGO) test --release

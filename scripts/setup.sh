@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "setup: $*" >&2; }
 
+# 0. rustfmt and clippy on the default toolchain (`make lint`, part of `make test`).
+for c in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$c-"; then
+    log "adding the $c component"
+    rustup component add "$c"
+  fi
+done
+
 # 1. The wasm32 target.
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"

@@ -169,7 +169,8 @@ fn span_steps_do_not_depend_on_budget_boundaries_or_reset() {
 
 #[test]
 fn span_steps_apply_only_where_they_pay() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Config)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "SGD",
             Box::new(|c| {

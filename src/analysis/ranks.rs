@@ -3,6 +3,7 @@
 //! - stable rank s(W) = ‖W‖²_F / ‖W‖²₂ = Σσᵢ² / σ₁² ∈ [1, rank W];
 //! - effective rank (Roy & Vetterli 2007) exp(H(p)), pᵢ = σᵢ / Σσⱼ, H the Shannon entropy;
 //! - numerical rank: #{σᵢ > max(rows, cols)·ε·σ₁} (see `spectrum::numerical_rank`).
+//!
 //! All are 0 for the zero matrix (not NaN).
 
 /// ‖W‖²_F / ‖W‖²₂ from singular values (any order).

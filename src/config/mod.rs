@@ -569,7 +569,8 @@ impl ValidConfig {
     /// Whether layer k (0-based) is trained.
     pub fn is_trained(&self, k: usize) -> bool {
         let last = self.depth() - 1;
-        !(k == last && self.raw.net.output == OutputLayer::Fixed) && !self.raw.net.frozen.contains(&(k + 1))
+        let fixed_output = k == last && self.raw.net.output == OutputLayer::Fixed;
+        !fixed_output && !self.raw.net.frozen.contains(&(k + 1))
     }
     /// Per-layer init std multiplier (init_scale × layer_scales[k]).
     pub fn layer_scale(&self, k: usize) -> f64 {
@@ -856,7 +857,10 @@ impl NetConfig {
             ));
         }
         let trained = (0..depth)
-            .filter(|&k| !(k == depth - 1 && n.output == OutputLayer::Fixed) && !n.frozen.contains(&(k + 1)))
+            .filter(|&k| {
+                let fixed_output = k == depth - 1 && n.output == OutputLayer::Fixed;
+                !fixed_output && !n.frozen.contains(&(k + 1))
+            })
             .count();
         if trained == 0 {
             return Err(conflict("net.frozen", "every layer is frozen or fixed: nothing to train"));
