@@ -486,6 +486,11 @@ export function loadConfigText(text) {
   return true;
 }
 
+/** The default config's text as Rust normalises it (null before `initForm`). */
+export function defaultConfigText() {
+  return defaultText;
+}
+
 /** The default config as a new run (after a config was set aside); returns its text. */
 export function loadDefault() {
   loadConfigText(defaultText);

@@ -24,7 +24,7 @@
 import { simd } from 'wasm-feature-detect';
 import * as store from './store.js';
 import { $, errorText, showError } from './dom.js';
-import { form, initForm, loadFromHash, adoptRunConfig, setKey, invalidFields, refreshLink, loadDefault, loadConfigText, choosePresetConfig } from './form.js';
+import { form, initForm, loadFromHash, adoptRunConfig, setKey, invalidFields, refreshLink, loadDefault, defaultConfigText, loadConfigText, choosePresetConfig } from './form.js';
 import * as runs from './run.js';
 import { run } from './run.js';
 import * as status from './status.js';
@@ -90,17 +90,12 @@ const runHandlers = {
   setAside: (q) => {
     showQuarantine(q);
     // The default config itself crashed twice: no run until the visitor picks one.
-    if (q.config !== loadDefaultText()) loadDefault();
+    if (q.config !== defaultConfigText()) loadDefault();
     else status.setStatus('error');
   },
 };
 
 let lastAside = null; // the run a restart kept aside (Undo)
-let wasmModule = null;
-
-function loadDefaultText() {
-  return wasmModule ? wasmModule.validate_config(wasmModule.default_config()) : null;
-}
 
 /** The banner of a config set aside (store.js) with its three actions. */
 function showQuarantine(q) {
@@ -214,7 +209,6 @@ async function boot() {
     onLinkCompare: (sets) => compare.fromLink(sets),
     onValidity: () => status.updateButtons(),
   });
-  wasmModule = wasm;
   runs.setReady(wasm);
   bindRunButtons();
   initKeys({ playing: () => run.playing, rewindBy });

@@ -76,10 +76,12 @@ pub fn now() -> Option<f64> {
 
 /// Spin until `done()` holds (true) or `seconds` pass (false; without a
 /// clock, about 2²⁰ spins). For a wait shorter than a thread's wake-up: the
-/// owned steps' first thread waiting for its helper (`train::owned`) and the
-/// probe's (`crate::bench::row_owned`).
+/// owned steps' first thread waiting for its helper and their meetings
+/// (`train::owned`), and the probe's (`crate::bench::row_owned`). The clock
+/// is first read after 64 spins (the seconds count from there): a wait that
+/// ends sooner, as most meetings do, reads no clock (a JS call in a browser).
 pub fn spin_until(mut done: impl FnMut() -> bool, seconds: f64) -> bool {
-    let start = now();
+    let mut start = None;
     let mut spins = 0u32;
     while !done() {
         std::hint::spin_loop();
@@ -87,7 +89,11 @@ pub fn spin_until(mut done: impl FnMut() -> bool, seconds: f64) -> bool {
         if !spins.is_multiple_of(64) {
             continue;
         }
-        let waited = match (start, now()) {
+        let t = now();
+        if start.is_none() {
+            start = t;
+        }
+        let waited = match (start, t) {
             (Some(t0), Some(t)) => t - t0 > seconds,
             _ => spins > 1 << 20,
         };

@@ -158,9 +158,8 @@ impl Account {
     }
 }
 
-/// Spins at a meeting before the first look at the clock (about 10 µs natively).
-const FAST_SPINS: u32 = 256;
-/// How long a thread spins at a meeting before it yields its core between checks.
+/// How long a thread spins at a meeting before it yields its core between checks (natively).
+#[cfg(not(target_arch = "wasm32"))]
 const SPIN_S: f64 = 50e-6;
 
 /// Return once `ready()` holds: spin (a meeting normally waits 0–10 µs), and
@@ -172,8 +171,10 @@ const SPIN_S: f64 = 50e-6;
 /// busy loop, `lowrank-lab bench --workload W2 --direct --split S`, 5
 /// alternating rounds, medians: `auto` 20.9k steps/s spinning (its owned
 /// samples) against 31.7k yielding, with one thread (`never`) at 29.4k and
-/// 32.6k; forced `owned` 12.8k and 10.9k (the same within its spread, and
-/// no use there either way); idle, unchanged (owned 22–25k both, 4 rounds).
+/// 32.6k; a second series later, the VM slower: `auto` 12.8k against 20.4k,
+/// `never` 24.2k and 26.8k (so the owned samples still cost `auto` there,
+/// about half as much); forced `owned` 12.8k and 10.9k (the same within its
+/// spread, and no use there either way); idle, unchanged (owned 22–25k both).
 /// Blocking instead (50 µs sleeps) made forced owned 3.4k there. In a
 /// browser `yield_now` does nothing, so its waits stay spins, as before.
 fn wait_until(mut ready: impl FnMut() -> bool) {
@@ -182,19 +183,13 @@ fn wait_until(mut ready: impl FnMut() -> bool) {
     while !ready() {
         std::hint::spin_loop();
     }
-    for _ in 0..FAST_SPINS {
-        if ready() {
-            return;
+    #[cfg(not(target_arch = "wasm32"))]
+    if !crate::net::tune::spin_until(&mut ready, SPIN_S) {
+        while !ready() {
+            #[cfg(test)]
+            tests::YIELDS.with(|y| y.set(y.get() + 1));
+            std::thread::yield_now();
         }
-        std::hint::spin_loop();
-    }
-    if crate::net::tune::spin_until(&mut ready, SPIN_S) {
-        return;
-    }
-    while !ready() {
-        #[cfg(test)]
-        tests::YIELDS.with(|y| y.set(y.get() + 1));
-        std::thread::yield_now();
     }
 }
 
