@@ -16,6 +16,9 @@
 //! that two threads that each own one half of every hidden layer's units
 //! exchange those partial sums instead of rows of W (`train::owned`) and
 //! compute the same bits.
+//! With one output (W_L is 1 × width) the top layer's backward pass is one
+//! pass over layer L−1's units instead (`top`: ∇W_L by dot products in a
+//! fixed order, G_{L−1}ᵀ as the outer product and σ′ fused).
 //! Gradients of layers that do not train are not computed (left at zero).
 //! After the first call for a batch size, a pass allocates nothing.
 //!
@@ -114,8 +117,17 @@ impl Workspace {
                 let (w_lo, w_hi) = w.view().split_at(Axis(1), h);
                 let (a_lo, a_hi) = self.at[k - 1].view().split_at(Axis(0), h);
                 let [p0, p1] = &mut self.parts;
-                halves::partial(p0.view_mut(), w_lo, a_lo);
-                halves::partial(p1.view_mut(), w_hi, a_hi);
+                // The halves on two threads when the product is big enough
+                // to split here (W3's 1 × 1024 × 256), the same bits either way.
+                if super::par::splits(w.nrows() * w.ncols() * zt.ncols()) {
+                    super::par::join(
+                        || halves::partial(p0.view_mut(), w_lo, a_lo),
+                        || halves::partial(p1.view_mut(), w_hi, a_hi),
+                    );
+                } else {
+                    halves::partial(p0.view_mut(), w_lo, a_lo);
+                    halves::partial(p1.view_mut(), w_hi, a_hi);
+                }
                 halves::combine(zt.view_mut(), p0.view(), p1.view(), ArrayView1::from(&[] as &[f64]));
             } else {
                 matmul(zt.view_mut(), w.view(), self.at[k - 1].view(), 1.0, false);
@@ -152,6 +164,10 @@ impl Workspace {
         // Frozen input layers need no G_k below the lowest trained layer.
         let lowest = net.trained.iter().position(|&t| t).unwrap_or(depth);
         for k in (0..depth).rev() {
+            if k + 1 == depth && k > 0 && net.params.w[k].nrows() == 1 {
+                self.one_output_top(net, grad, k > lowest);
+                continue;
+            }
             if net.trained[k] {
                 if k == 0 && span.is_some() {
                     if !grad.b[0].is_empty() {
@@ -197,6 +213,32 @@ impl Workspace {
             }
         }
         value
+    }
+
+    /// The top layer's gradients for a net with one output (`top`): ∇W_L and
+    /// ∇b_L if layer L trains, G_{L−1}ᵀ if `below` (a lower layer trains).
+    fn one_output_top(&mut self, net: &Net, grad: &mut Params, below: bool) {
+        let k = net.depth() - 1;
+        let trained = net.trained[k];
+        let (lo, hi) = self.gt.split_at_mut(k);
+        if trained && !grad.b[k].is_empty() {
+            grad.b[k].assign(&hi[0].sum_axis(Axis(1)));
+        }
+        let grad_w = trained.then(|| grad.w[k].as_slice_mut().expect("parameters are contiguous"));
+        let below = below.then(|| contiguous_mut(&mut lo[k - 1]));
+        if grad_w.is_none() && below.is_none() {
+            return;
+        }
+        let w = &net.params.w[k];
+        super::top::split_rows(
+            net.act,
+            w.row(0),
+            contiguous(&hi[0]),
+            contiguous(&self.at[k - 1]),
+            contiguous(&self.zt[k - 1]),
+            grad_w,
+            below,
+        );
     }
 
     /// G_1ᵀ = (∂L/∂Z_1)ᵀ of the last pass (width_1 × n, standard layout): ∇_{W_1} L = G_1ᵀ X.

@@ -17,6 +17,7 @@ pub mod loss;
 pub mod par;
 pub mod params;
 pub mod simd;
+pub mod top;
 pub mod tune;
 
 pub use activation::Act;

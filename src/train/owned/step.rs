@@ -40,6 +40,7 @@
 use super::{Account, Counters, End, Stop};
 use crate::config::Loss;
 use crate::net::gemm::sequential;
+use crate::net::top;
 use crate::net::{halves, loss, simd, Act, Params};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use std::marker::PhantomData;
@@ -471,11 +472,30 @@ impl Layers<'_, '_> {
         unsafe {
             let g = g.all();
             if self.step.trained[top] {
-                sequential(p.w[GRAD][top].cols_mut(r.clone()), g, p.at[top - 1].rows(r.clone()).t(), 1.0, false);
                 let b = p.b[GRAD][top];
                 if t == 0 && b.rows > 0 {
                     b.all_mut().column_mut(0).assign(&g.sum_axis(Axis(1)));
                 }
+            }
+            let w = p.w[THETA][top].cols(r.clone());
+            if w.nrows() == 1 {
+                // One output: the workspace's pass (`net::top`) on this half's units, for the same bits.
+                let grad_w = self.step.trained[top].then(|| p.w[GRAD][top].row_part(0, r.clone()));
+                let below = (top > self.lowest).then(|| p.gt[top - 1].slice_mut(r.clone()));
+                let gs = g.as_slice().expect("G_Lᵀ is standard layout");
+                top::rows(
+                    self.step.act,
+                    w.row(0),
+                    gs,
+                    p.at[top - 1].slice(r.clone()),
+                    p.zt[top - 1].slice(r),
+                    grad_w,
+                    below,
+                );
+                return;
+            }
+            if self.step.trained[top] {
+                sequential(p.w[GRAD][top].cols_mut(r.clone()), g, p.at[top - 1].rows(r.clone()).t(), 1.0, false);
             }
             if top > self.lowest {
                 let below = top - 1;
