@@ -50,6 +50,10 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
 pub fn rows(act: Act, w: ArrayView1<f64>, g: &[f64], a: &[f64], z: &[f64], mut grad_w: Option<&mut [f64]>, mut below: Option<&mut [f64]>) {
     let n = g.len();
     if n == 0 {
+        // No samples: ∇W_L is an empty sum (G_{L−1}ᵀ has no entries).
+        if let Some(gw) = grad_w {
+            gw.fill(0.0);
+        }
         return;
     }
     // Rows in blocks of about BLOCK elements: σ′ runs over a block's outer
@@ -205,5 +209,18 @@ mod tests {
         (x[0], x[4], x[1]) = (1e16, -1e16, 1.0);
         assert_eq!(dot(&x, &y), 1.0);
         assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    /// No samples: ∇W_L is zero (an empty sum), not what the buffer held.
+    #[test]
+    fn no_samples_give_a_zero_gradient() {
+        let act = Act {
+            kind: Activation::Relu,
+            slope: 0.0,
+        };
+        let w = ndarray::arr1(&[1.0, -2.0, 3.0]);
+        let mut gw = vec![7.0; 3];
+        rows(act, w.view(), &[], &[], &[], Some(&mut gw), Some(&mut []));
+        assert_eq!(gw, vec![0.0; 3]);
     }
 }
