@@ -8,7 +8,7 @@
 //! matrix–vector product and an outer product) and a pass over σ′. On W3
 //! (1024 × 256 per array, two threads) those took ~0.35 ms of a 1.84 ms span
 //! step: the matrix–vector product ran slower split than whole (0.14 against
-//! 0.07 ms), and the outer product and σ′ moved 8 MB where this moves 6.
+//! 0.07 ms), and the three moved 10 MB where this pass moves 6.
 //!
 //! The workspace ([`split_rows`], two halves of the units on two threads when
 //! the pass is big enough, `par::splits`) and owned steps (`train::owned`,
