@@ -164,7 +164,7 @@ impl Workspace {
         // Frozen input layers need no G_k below the lowest trained layer.
         let lowest = net.trained.iter().position(|&t| t).unwrap_or(depth);
         for k in (0..depth).rev() {
-            if k + 1 == depth && k > 0 && net.params.w[k].nrows() == 1 {
+            if k + 1 == depth && k > 0 && super::top::applies(net.params.w[k].nrows()) {
                 self.one_output_top(net, grad, k > lowest);
                 continue;
             }

@@ -7,8 +7,11 @@
 //! row of G finished while it is in L1, instead of two products (a
 //! matrix–vector product and an outer product) and a pass over σ′. On W3
 //! (1024 × 256 per array, two threads) those took ~0.35 ms of a 1.84 ms span
-//! step: the matrix–vector product ran slower split than whole (0.14 against
-//! 0.07 ms), and the three moved 10 MB where this pass moves 6.
+//! step (temporary phase timers, 2026-12-06; not in the repository): the
+//! matrix–vector product ran slower split than whole (0.14 against 0.07 ms),
+//! and the three moved 10 MB where this pass moves 6. The whole step's gain
+//! is measured by alternating binaries built before and after
+//! (`lowrank-lab bench --workload W3 --reps 3`; README, Performance).
 //!
 //! The workspace ([`split_rows`], two halves of the units on two threads when
 //! the pass is big enough, `par::splits`) and owned steps (`train::owned`,
@@ -20,6 +23,12 @@
 use super::activation::Act;
 use super::par::{join, splits, WORK_PER_ELEMENT};
 use ndarray::{ArrayView1, Axis};
+
+/// Whether a top layer of `outputs` units takes its backward pass here
+/// (the workspace and owned steps both ask, so they agree).
+pub fn applies(outputs: usize) -> bool {
+    outputs == 1
+}
 
 /// Σ_j x_j·y_j over the common length, in a fixed order: eight running sums
 /// over j mod 8, added in pairs at the end. Rust never reassociates or fuses
@@ -58,7 +67,8 @@ pub fn rows(act: Act, w: ArrayView1<f64>, g: &[f64], a: &[f64], z: &[f64], mut g
     }
     // Rows in blocks of about BLOCK elements: σ′ runs over a block's outer
     // product while it is in L1, one call per block (W1's rows are 20 long:
-    // one call per row cost its step ~8%).
+    // one call per row made its span step 86k against 93k steps/s, 4
+    // alternating rounds of `lowrank-lab bench --workload W1 --reps 3`).
     let per = (BLOCK / n).max(1);
     let units = w.len();
     for start in (0..units).step_by(per) {

@@ -478,7 +478,7 @@ impl Layers<'_, '_> {
                 }
             }
             let w = p.w[THETA][top].cols(r.clone());
-            if w.nrows() == 1 {
+            if top::applies(w.nrows()) {
                 // One output: the workspace's pass (`net::top`) on this half's units, for the same bits.
                 let grad_w = self.step.trained[top].then(|| p.w[GRAD][top].row_part(0, r.clone()));
                 let below = (top > self.lowest).then(|| p.gt[top - 1].slice_mut(r.clone()));
