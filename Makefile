@@ -40,12 +40,17 @@ MT_STD := -Z build-std=panic_abort,std
 test: lint test-native test-wasm test-e2e bench-smoke test-slurm test-slurm-scale
 
 # Formatting, and clippy with warnings as errors: natively on every target (lib,
-# CLI, tests, benches, examples) and on the wasm lib (src/web, with both the
-# page's and the workers' exports). Allowed lints: Cargo.toml's [lints.clippy].
+# CLI, tests, benches, examples), on the wasm lib (src/web, with both the
+# page's and the workers' exports), and on the threaded wasm lib as the mt
+# builds compile it (nightly, std rebuilt with atomics: code under
+# wasm32 + threads that no other build sees; its own target dir, check
+# metadata only). Allowed lints: Cargo.toml's [lints.clippy].
 lint: | setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) clippy --release --target wasm32-unknown-unknown --no-default-features --features bench-exports --lib -- -D warnings
+	CARGO_TARGET_DIR=target/clippy-mt RUSTFLAGS="$(MT_FLAGS) -C target-feature=+relaxed-simd" RUSTUP_TOOLCHAIN=nightly \
+	  cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features wasm-threads,web-worker,bench-exports --lib $(MT_STD) -- -D warnings
 
 test-native:
 	$(CARGO) test --release

@@ -29,6 +29,10 @@ if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q
   log "adding rust-src to the nightly toolchain"
   rustup component add rust-src --toolchain nightly
 fi
+if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q "^clippy-"; then
+  log "adding clippy to the nightly toolchain (make lint checks the threaded wasm build)"
+  rustup component add clippy --toolchain nightly
+fi
 if ! rustup target list --toolchain nightly --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target to the nightly toolchain"
   rustup target add wasm32-unknown-unknown --toolchain nightly
