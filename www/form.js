@@ -385,19 +385,25 @@ function updatePresetPicker() {
     $('#explain-grid').textContent = p.grid.length
       ? `On the command line this preset sweeps ${p.grid.join(' × ')}: lowrank-lab sweep --preset ${p.name} --out out`
       : '';
-  } else if (form.text === defaultText) {
-    $('#explain-title').textContent = 'Default configuration';
-    $('#explain-see').textContent = 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.';
-    $('#explain-text').textContent =
-      'Pick an experiment on the left to load a config that shows one phenomenon, or change the controls. Press play to train; the charts follow live.';
-    $('#explain-grid').textContent = '';
   } else {
-    // A shared link, a loaded file or changed controls: say so, not the default's description.
-    $('#explain-title').textContent = 'Your configuration';
-    $('#explain-see').textContent = 'Not one of the experiments: this config came from a link, a file or changes to the controls. Its settings are in the controls and under Config JSON.';
-    $('#explain-text').textContent =
-      'Pick an experiment on the left to load a config that shows one phenomenon. Press play to train; the charts follow live.';
+    // The default, or a config from a link, a file or changed controls: Rust's
+    // one-sentence summary of it (config_summary), and whether it is the default.
+    const isDefault = form.text === defaultText;
+    $('#explain-title').textContent = isDefault ? 'Default configuration' : 'Your configuration';
+    $('#explain-see').textContent = summaryOf(form.text);
+    $('#explain-text').textContent = isDefault
+      ? 'Pick an experiment on the left to load a config that shows one phenomenon, or change the controls. Press play to train; the charts follow live.'
+      : 'Not one of the experiments: this config came from a link, a file or changes to the controls. Its settings are in the controls and under Config JSON. Pick an experiment on the left to load a config that shows one phenomenon. Press play to train; the charts follow live.';
     $('#explain-grid').textContent = '';
+  }
+}
+
+/** Rust's sentence for a config (empty if it has none: the page only holds configs Rust accepted). */
+function summaryOf(text) {
+  try {
+    return wasm.config_summary(text);
+  } catch {
+    return '';
   }
 }
 

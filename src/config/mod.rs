@@ -15,6 +15,7 @@ pub mod json_path;
 pub mod overrides;
 pub mod plain;
 pub(crate) mod quote;
+pub mod summary;
 pub mod urlhash;
 
 use serde::{Deserialize, Serialize};

@@ -89,6 +89,13 @@ pub fn paper_lambda_text(lambda: f64) -> String {
     crate::run::notes::paper_lambda(lambda)
 }
 
+/// One sentence on what a config trains (`config::summary`), for a config
+/// that is no preset; throws as [`validate_config`] does for a bad one.
+#[wasm_bindgen]
+pub fn config_summary(config_json: &str) -> Result<String, JsError> {
+    Ok(crate::config::summary::summary(parse(config_json)?.config()))
+}
+
 /// The default config as JSON.
 #[wasm_bindgen]
 pub fn default_config() -> String {

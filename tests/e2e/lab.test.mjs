@@ -165,15 +165,14 @@ describe('lowrank-lab page', () => {
     await page.goto(env.server.url);
     await waitReady(page);
     assert.equal(await text(page, 'explain-title'), 'Default configuration');
-    // The default's one-line description is written in form.js: it must still match Rust's default.
-    const def = await pageConfig(page);
-    assert.deepEqual([def.net.widths, def.data.n, def.data.d, def.train.lambda, def.net.activation, def.data.tasks, def.data.generator], [[200], 20, 100, 0.01, 'relu', 1, 'gaussian']);
-    assert.equal(await text(page, 'explain-see'), 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100, λ = 0.01.');
+    // The description is Rust's sentence for the config shown (config::summary).
+    assert.equal(await text(page, 'explain-see'), 'One task: a one-hidden-layer ReLU net (width 200) on 20 Gaussian points in d = 100; gradient descent, logistic loss, λ = 0.01.');
     const before = page.url();
     await setControl(page, 'data.n', '30');
     await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="config-json"]').textContent).data.n === 30);
     assert.equal(await text(page, 'explain-title'), 'Your configuration');
-    assert.doesNotMatch(await text(page, 'explain-see'), /20 Gaussian points/);
+    assert.equal(await text(page, 'explain-see'), 'One task: a one-hidden-layer ReLU net (width 200) on 30 Gaussian points in d = 100; gradient descent, logistic loss, λ = 0.01.');
+    assert.match(await text(page, 'explain'), /came from a link, a file or changes to the controls/);
     // The link is the run's record: it changes once the new run (n = 30) has started.
     await page.waitForFunction((b) => location.href !== b, before);
     const url = page.url();
@@ -185,7 +184,8 @@ describe('lowrank-lab page', () => {
     await waitReady(fresh.page);
     assert.equal((await pageConfig(fresh.page)).data.n, 30);
     assert.equal(await text(fresh.page, 'explain-title'), 'Your configuration');
-    assert.match(await text(fresh.page, 'explain-see'), /came from a link, a file or changes to the controls/);
+    assert.match(await text(fresh.page, 'explain-see'), /on 30 Gaussian points/);
+    assert.match(await text(fresh.page, 'explain'), /came from a link, a file or changes to the controls/);
     assert.deepEqual(log.pageErrors, []);
     assert.deepEqual(fresh.log.pageErrors, []);
   });
