@@ -91,6 +91,8 @@ pub fn paper_lambda_text(lambda: f64) -> String {
 
 /// One sentence on what a config trains (`config::summary`), for a config
 /// that is no preset; throws as [`validate_config`] does for a bad one.
+/// The page's build only (form.js): the workers' builds have no use for it.
+#[cfg(web_page)]
 #[wasm_bindgen]
 pub fn config_summary(config_json: &str) -> Result<String, JsError> {
     Ok(crate::config::summary::summary(parse(config_json)?.config()))
