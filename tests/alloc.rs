@@ -2,7 +2,7 @@
 //! The training step allocates nothing in steady state (issue: speed): a
 //! counting global allocator around `Trainer::advance` between history
 //! records, for each standard workload shape (scaled down where the step
-//! would be slow) and for SGD. Large products run on two threads; measured
+//! would be slow), with biases, and for SGD. Large products run on two threads; measured
 //! from a pool thread, as `Trainer::advance` arranges itself (from outside,
 //! rayon's global job queue allocates a block per few dozen injected jobs).
 //! Each window runs with every site split, with none, with owned steps, and
@@ -123,6 +123,13 @@ fn gd_and_sgd_steps_allocate_nothing_on_the_standard_workloads() {
     let mut w3 = workload(Workload::W3);
     w3.data.n = 64;
     assert_eq!(allocations_per_window_with(w3, 40, true), 0, "W3 n=64 span");
+
+    // With biases: ∇b of every layer (one output at the top, two halves below) is summed in place.
+    for w in [Workload::W1, Workload::W2] {
+        let mut cfg = workload(w);
+        cfg.net.bias = true;
+        assert_eq!(allocations_per_window(cfg, 200), 0, "{w:?} with biases");
+    }
 
     let mut cfg = workload(Workload::W2);
     cfg.train.optimizer = Optimizer::Sgd;

@@ -29,7 +29,7 @@
 use super::gemm::matmul;
 use super::{halves, loss, Net, Params};
 use crate::config::Loss;
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis, Zip};
 
 /// Layer 1 in span coordinates: W_1 = s·B + P·X, so Z_1ᵀ = W_1 Xᵀ = s·(B Xᵀ) + P·(X Xᵀ).
 pub struct SpanInput<'a> {
@@ -171,14 +171,14 @@ impl Workspace {
             if net.trained[k] {
                 if k == 0 && span.is_some() {
                     if !grad.b[0].is_empty() {
-                        grad.b[0].assign(&self.gt[0].sum_axis(Axis(1)));
+                        bias_grad(grad.b[0].view_mut(), self.gt[0].view());
                     }
                     continue;
                 }
                 let a_prev = if k == 0 { x } else { self.at[k - 1].t() };
                 matmul(grad.w[k].view_mut(), self.gt[k].view(), a_prev, 1.0, false);
                 if !grad.b[k].is_empty() {
-                    grad.b[k].assign(&self.gt[k].sum_axis(Axis(1)));
+                    bias_grad(grad.b[k].view_mut(), self.gt[k].view());
                 }
             }
             if k > lowest {
@@ -222,7 +222,7 @@ impl Workspace {
         let trained = net.trained[k];
         let (lo, hi) = self.gt.split_at_mut(k);
         if trained && !grad.b[k].is_empty() {
-            grad.b[k].assign(&hi[0].sum_axis(Axis(1)));
+            bias_grad(grad.b[k].view_mut(), hi[0].view());
         }
         let grad_w = trained.then(|| grad.w[k].as_slice_mut().expect("parameters are contiguous"));
         let below = below.then(|| contiguous_mut(&mut lo[k - 1]));
@@ -252,6 +252,13 @@ impl Workspace {
     }
 }
 
+/// ∇b = Σ over samples of Gᵀ's rows (`gt`: width × n, `b`: width): each
+/// row's `sum()`, the bits of `gt.sum_axis(Axis(1))` for a standard-layout
+/// `gt`, written in place (a training step allocates nothing, biases too).
+pub(crate) fn bias_grad(b: ArrayViewMut1<'_, f64>, gt: ArrayView2<'_, f64>) {
+    Zip::from(b).and(gt.rows()).for_each(|b, row| *b = row.sum());
+}
+
 /// The workspace's arrays are allocated here in standard layout.
 fn contiguous(a: &Array2<f64>) -> &[f64] {
     a.as_slice().expect("workspace arrays are contiguous")
@@ -259,4 +266,24 @@ fn contiguous(a: &Array2<f64>) -> &[f64] {
 
 fn contiguous_mut(a: &mut Array2<f64>) -> &mut [f64] {
     a.as_slice_mut().expect("workspace arrays are contiguous")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same bits as `sum_axis(Axis(1))` (what the step used before), for
+    /// long rows whose terms cancel, one sample, and one unit.
+    #[test]
+    fn bias_grad_has_the_bits_of_sum_axis() {
+        for (m, n) in [(7, 33), (5, 1), (1, 19), (3, 0)] {
+            let gt = Array2::from_shape_fn((m, n), |(i, j)| {
+                ((i * 31 + j * 17) as f64 * 0.37).sin() * 10f64.powi((j % 7) as i32 * 3)
+            });
+            let mut b = ndarray::Array1::from_elem(m, f64::NAN);
+            bias_grad(b.view_mut(), gt.view());
+            let want = gt.sum_axis(Axis(1));
+            assert_eq!(b.mapv(f64::to_bits), want.mapv(f64::to_bits), "{m}×{n}");
+        }
+    }
 }

@@ -39,10 +39,11 @@
 
 use super::{Account, Counters, End, Stop};
 use crate::config::Loss;
+use crate::net::backprop::bias_grad;
 use crate::net::gemm::sequential;
 use crate::net::top;
 use crate::net::{halves, loss, simd, Act, Params};
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use std::marker::PhantomData;
 use std::ops::Range;
 
@@ -474,7 +475,7 @@ impl Layers<'_, '_> {
             if self.step.trained[top] {
                 let b = p.b[GRAD][top];
                 if t == 0 && b.rows > 0 {
-                    b.all_mut().column_mut(0).assign(&g.sum_axis(Axis(1)));
+                    bias_grad(b.all_mut().column_mut(0), g);
                 }
             }
             let w = p.w[THETA][top].cols(r.clone());
@@ -517,7 +518,7 @@ impl Layers<'_, '_> {
             sequential(p.w[GRAD][k].rows_mut(r), gk, below, 1.0, false);
             let rb = self.bias_units(GRAD, k, t);
             if !rb.is_empty() {
-                p.b[GRAD][k].rows_mut(rb).column_mut(0).assign(&gk.sum_axis(Axis(1)));
+                bias_grad(p.b[GRAD][k].rows_mut(rb).column_mut(0), gk);
             }
         }
     }
