@@ -50,7 +50,7 @@ lint: | setup
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) clippy --release --target wasm32-unknown-unknown --no-default-features --features bench-exports --lib -- -D warnings
 	CARGO_TARGET_DIR=target/clippy-mt RUSTFLAGS="$(MT_FLAGS) -C target-feature=+relaxed-simd" RUSTUP_TOOLCHAIN=nightly \
-	  cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features wasm-threads,web-worker,bench-exports --lib $(MT_STD) -- -D warnings
+	  $(CARGO) clippy --release --target wasm32-unknown-unknown --no-default-features --features wasm-threads,web-worker,bench-exports --lib $(MT_STD) -- -D warnings
 
 test-native:
 	$(CARGO) test --release

@@ -136,6 +136,13 @@ mod tests {
             "3 tasks: a two-hidden-layer ReLU net (widths 200, 10, layers 1, 2 frozen) on 50 planar XOR points per task, planes at φ = 60°; \
              gradient flow, logistic loss, λ = 0.01."
         );
+        let mut l = Config::default();
+        (l.net.widths, l.data.generator, l.data.out_dim, l.train.loss) = (vec![], Generator::Whitened, 3, Loss::Squared);
+        assert_eq!(
+            summary(&l),
+            "One task: a one-layer linear model (no hidden layer) on 20 whitened regression points in d = 100 (3 outputs); \
+             gradient descent, squared loss, λ = 0.01."
+        );
         let mut g = Config::default();
         (g.data.tasks, g.data.generator, g.data.n, g.data.d) = (2, Generator::Digits, 100, 64);
         assert_eq!(
