@@ -41,6 +41,7 @@ const sweep = {
   failed: new Map(), // point index → message
   retried: new Map(), // point index → crash message
   redraw: false,
+  stopped: null, // why the last run stopped before its end ('cancelled', …), or null
 };
 let editorPreset = undefined; // the preset whose grid the editor was last filled from
 let linkAxes = null; // axes a link brought, applied once the config is shown
@@ -222,6 +223,7 @@ function replaceStore(store, key) {
   sweep.points = store ? JSON.parse(store.points_json()).map((p) => ({ index: p.index, label: p.label, text: JSON.stringify(p) })) : [];
   sweep.failed.clear();
   sweep.retried.clear();
+  sweep.stopped = null;
   showResults();
 }
 
@@ -251,6 +253,7 @@ function start() {
   sweep.pointMs = [];
   sweep.trace = [];
   sweep.wallMs = null;
+  sweep.stopped = null;
   setRunning(true);
   sweep.pool = new Pool({
     size: Math.min(poolSize(), Math.max(1, todo.length)),
@@ -288,9 +291,11 @@ export function cancel(why = 'cancelled') {
   if (!sweep.running) return;
   sweep.pool.cancel();
   sweep.pool = null;
+  // showResults writes the status from this, so that a redraw already scheduled
+  // by a point that finished before the cancel cannot overwrite it.
+  sweep.stopped = why;
   setRunning(false);
   showResults();
-  $('#sweep-status').textContent = `sweep ${why}: ${doneCount()} of ${sweep.points.length} points kept (Run sweep runs the rest)`;
 }
 
 function finish() {
@@ -300,8 +305,13 @@ function finish() {
   showResults();
 }
 
-function doneCount() {
-  return sweep.store ? JSON.parse(sweep.store.view_json()).done : 0;
+/** The status line of a sweep that is not running: whole, stopped by the visitor, or with points failed. */
+function stoppedStatus(view) {
+  if (view.complete) return `${view.total} points trained`;
+  if (sweep.stopped) return `sweep ${sweep.stopped}: ${view.done} of ${view.total} points kept (Run sweep runs the rest)`;
+  if (view.done === 0 && !sweep.failed.size) return '';
+  const failed = sweep.failed.size ? ` (${sweep.failed.size} failed: Run sweep tries them again)` : '';
+  return `${view.done} of ${view.total} points trained${failed}`;
 }
 
 function scheduleRedraw() {
@@ -368,10 +378,7 @@ function showResults() {
     $('#sweep-claims-note').textContent = `${pass} of ${claims.length} claims of ${form.preset} hold over the ${view.done} of ${view.total} points trained`;
   }
   showCharts(view.charts || []);
-  if (!sweep.running && view.done > 0) {
-    const failed = sweep.failed.size ? ` (${sweep.failed.size} failed: Run sweep tries them again)` : '';
-    $('#sweep-status').textContent = view.complete ? `${view.total} points trained` : `${view.done} of ${view.total} points trained${failed}`;
-  }
+  if (!sweep.running) $('#sweep-status').textContent = stoppedStatus(view);
   if (view.collapsed && view.collapsed.length) {
     $('#sweep-failures').textContent += `${$('#sweep-failures').textContent ? '\n' : ''}collapsed to zero (ranks not plotted): ${view.collapsed.join('; ')}`;
   }
@@ -446,5 +453,5 @@ export function crashPointForTest(index, times) {
 
 /** Tests: the sweep's state. */
 export function stateForTest() {
-  return { running: sweep.running, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0, pointMs: sweep.pointMs, trace: sweep.trace, wallMs: sweep.wallMs, startedAt: performance.timeOrigin + sweep.started };
+  return { running: sweep.running, redrawPending: sweep.redraw, points: sweep.points.length, failed: [...sweep.failed.keys()], workers: sweep.pool ? sweep.pool.slots.length : 0, pointMs: sweep.pointMs, trace: sweep.trace, wallMs: sweep.wallMs, startedAt: performance.timeOrigin + sweep.started };
 }
