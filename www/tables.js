@@ -112,10 +112,17 @@ export function setClaimsPreset(preset, modified) {
 }
 
 /** Table rows of Rust's checked claims (status, claim, measured, where, why); test ids `${prefix}-${i}-…`. */
+/** The claim's words, then its comparison and threshold kept on one line ("< 5.0000e-9" never splits). */
+function claimCell(c) {
+  const th = cell('th', `${c.claim} `, { scope: 'row', title: c.quantity });
+  th.append(cell('span', `${c.comparison} ${fmt(c.threshold, 6)}`, { class: 'nowrap' }));
+  return th;
+}
+
 export function claimRows(claims, prefix) {
   return claims.map((c, i) => [
     cell('td', CLAIM_STATUS[c.status] || c.status, { class: `claim-status ${c.status}`, 'data-testid': `${prefix}-${i}-status`, 'data-status': c.status }),
-    cell('th', `${c.claim} ${c.comparison} ${fmt(c.threshold, 6)}`, { scope: 'row', title: c.quantity }),
+    claimCell(c),
     numCell(c.measured, `${prefix}-${i}-measured`, 6),
     cell('td', c.at, { class: 'muted' }),
     cell('td', c.why, { class: 'muted why' }),

@@ -80,6 +80,11 @@ describe('accessibility', () => {
     const loss = Number(await page.getAttribute('[data-testid="task-a-loss"]', 'data-value'));
     const read = Number(/loss L = ([\d.e-]+)/.exec(after)[1]);
     assert.ok(Math.abs(read - loss) <= 5e-4 * loss, `${read} vs ${loss}`);
+    // On a phone a claim wraps its words, never its comparison and threshold ("< 5.0000e-9" stays on one line).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const lines = await page.$$eval('#claims-table th .nowrap', (s) => s.map((e) => e.getClientRects().length));
+    assert.ok(lines.length === 2 && lines.every((n) => n === 1), `lines of each threshold: ${lines}`);
+    await page.setViewportSize({ width: 1280, height: 2400 });
     assert.match(await page.getAttribute('[data-testid="chart-norms"]', 'aria-label'), /‖W1‖ = [\d.]+/);
     // "What am I looking at?" under each chart: Rust's explanation, opened by a click.
     const details = 'figure[data-chart="alignment"] details.explain-chart';
