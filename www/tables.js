@@ -111,7 +111,6 @@ export function setClaimsPreset(preset, modified) {
   $('#claims-note').textContent = claimsOf ? 'waiting for the first snapshot…' : '';
 }
 
-/** Table rows of Rust's checked claims (status, claim, measured, where, why); test ids `${prefix}-${i}-…`. */
 /** The claim's words, then its comparison and threshold kept on one line ("< 5.0000e-9" never splits). */
 function claimCell(c) {
   const th = cell('th', `${c.claim} `, { scope: 'row', title: c.quantity });
@@ -119,6 +118,7 @@ function claimCell(c) {
   return th;
 }
 
+/** Table rows of Rust's checked claims (status, claim, measured, where, why); test ids `${prefix}-${i}-…`. */
 export function claimRows(claims, prefix) {
   return claims.map((c, i) => [
     cell('td', CLAIM_STATUS[c.status] || c.status, { class: `claim-status ${c.status}`, 'data-testid': `${prefix}-${i}-status`, 'data-status': c.status }),
