@@ -9,34 +9,16 @@
 //! with the split tuner choosing by timing (`net::tune`: its samples and arms
 //! are fixed arrays).
 
+mod counting;
+
 use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::{Config, Optimizer};
 use lowrank_lab::net::tune::{SplitTuner, OWNED};
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// One two-thread pool for every window, all of its threads started before
 /// any measurement (a thread that is still starting up allocates), and each
@@ -95,9 +77,9 @@ fn allocations_with_tuner(mut cfg: Config, steps: u64, span: bool, tuner: SplitT
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
     let (before, after) = pool().install(|| {
         trainer.advance(steps);
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let before = counting::count();
         trainer.advance(steps);
-        (before, ALLOCATIONS.load(Ordering::SeqCst))
+        (before, counting::count())
     });
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
     after - before

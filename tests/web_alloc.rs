@@ -8,36 +8,18 @@
 //! and with biases. Run with `make test-wasm` (headless Chromium).
 #![cfg(target_arch = "wasm32")]
 
+mod counting;
+
 use lowrank_lab::bench::workloads::{workload, Workload};
 use lowrank_lab::config::Config;
 use lowrank_lab::run::Run;
 use lowrank_lab::train::Trainer;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// Allocations made by `steps` steps after a warm-up of `2·steps`, with no history record due in between.
 fn allocations(mut cfg: Config, steps: u64, span: bool) -> usize {
@@ -49,9 +31,9 @@ fn allocations(mut cfg: Config, steps: u64, span: bool) -> usize {
     assert_eq!(trainer.set_span_steps(span), span, "span steps apply to this config");
     trainer.advance(2 * steps);
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = counting::count();
     trainer.advance(steps);
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = counting::count();
     assert!(trainer.status().is_running(), "{:?}", trainer.status());
     after - before
 }
