@@ -14,10 +14,15 @@ self.onmessage = async (e) => {
       await wasm.init_thread_pool(threads || navigator.hardwareConcurrency || 2, 'lowrank-lab-bench-pool');
     }
     // V8 compiles wasm with its baseline tier first and optimises hot functions
-    // as they run: an untimed run first (a quarter of the timed length; with
-    // steps = 0 the export's default length), so every timed rep measures the
-    // optimised code a long training run spends its time in (first timed reps
-    // were 20–40% slower without it).
+    // as they run, on background threads: an untimed run of the timed length
+    // first (steps = 0: the export's default length), so every timed rep
+    // measures the optimised code a long training run spends its time in
+    // (first timed reps were 20–40% slower without it). A quarter of the timed
+    // length was too short for the threaded build, whose two threads leave the
+    // compiler no idle core: W2 direct's first timed rep after it ran 10.0k–14.6k
+    // steps/s in a fresh browser and 17.1k–18.3k after W1's and W2's span runs,
+    // the reps after it ~18.5k; after a full-length run the first rep is 18.1k–18.5k
+    // (2026-12-07, five browsers each, reps of 5000 steps).
     // `peak`: this thread's multiply–add peak (bench_peak; it calibrates and
     // checks itself), after an untimed call so that the timed one runs optimised code.
     if (peak) {
@@ -33,7 +38,7 @@ self.onmessage = async (e) => {
         : products
           ? wasm.bench_products(workload, n, tiny)
           : wasm.bench_workload(workload, n, tiny, !!direct);
-    once(Math.ceil(steps / 4));
+    once(steps);
     const results = [];
     for (let r = 0; r < reps; r++) results.push(JSON.parse(once(steps)));
     self.postMessage({ ok: true, results });
