@@ -20,9 +20,9 @@ self.onmessage = async (e) => {
     // (first timed reps were 20–40% slower without it). A quarter of the timed
     // length was too short for the threaded build, whose two threads leave the
     // compiler no idle core: W2 direct's first timed rep after it ran 10.0k–14.6k
-    // steps/s in a fresh browser and 17.1k–18.3k after W1's and W2's span runs,
-    // the reps after it ~18.5k; after a full-length run the first rep is 18.1k–18.5k
-    // (2026-12-07, five browsers each, reps of 5000 steps).
+    // steps/s as a fresh browser's first run (4 browsers) and 17.1k–18.3k after
+    // W1's and W2's span runs (5), the reps after it ~18.5k; after a full-length
+    // run the first rep is 18.1k–18.5k (5) (2026-12-07, reps of 5000 steps).
     // `peak`: this thread's multiply–add peak (bench_peak; it calibrates and
     // checks itself), after an untimed call so that the timed one runs optimised code.
     if (peak) {
