@@ -398,12 +398,16 @@ function updatePresetPicker() {
   }
 }
 
-/** Rust's sentence for a config (empty if it has none: the page only holds configs Rust accepted). */
+/**
+ * Rust's sentence for a config. The page only holds configs Rust accepted, so
+ * a refusal is a bug; it still says so, with Rust's message, rather than
+ * leaving the sentence empty.
+ */
 function summaryOf(text) {
   try {
     return wasm.config_summary(text);
-  } catch {
-    return '';
+  } catch (e) {
+    return `No summary of this config: ${errorText(e)}`;
   }
 }
 
