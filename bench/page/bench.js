@@ -1,14 +1,15 @@
 // The benchmark page: each run gets a fresh module Web Worker (worker.js)
 // that loads one wasm package and times `reps` reps of a workload.
-// `window.runBench({pkg, workload, steps, reps, tiny, direct, products, peak, threads})` resolves to the
+// `window.runBench({pkg, workload, steps, reps, tiny, direct, products, peak, threads, warmup})` resolves to the
 // list of per-rep results (JSON objects from the Rust export `bench_workload`, or
 // `bench_products` with `products`, or `bench_row_owned` with `rowOwned`: 'one',
 // 'split' or 'rows'; with `peak: {seconds, reps}` one object from
 // `bench_peak`, the worker thread's multiply–add peak; `threads`: the threaded
-// package's pool size, default every core);
+// package's pool size, default every core; `warmup`: the untimed run's steps,
+// default the timed length, for bench/warmup-probe.mjs);
 // bench/browser_runner.mjs calls it through playwright.
 
-export function runBench({ threads = 0, pkg = 'pkg', workload = 'W1', steps = 0, reps = 1, tiny = false, direct = false, products = false, peak = null, rowOwned = null } = {}) {
+export function runBench({ threads = 0, pkg = 'pkg', workload = 'W1', steps = 0, reps = 1, tiny = false, direct = false, products = false, peak = null, rowOwned = null, warmup = null } = {}) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = (e) => {
@@ -20,7 +21,7 @@ export function runBench({ threads = 0, pkg = 'pkg', workload = 'W1', steps = 0,
       worker.terminate();
       reject(new Error(e.message || 'worker failed to load'));
     };
-    worker.postMessage({ pkg, workload, steps, reps, tiny, direct, products, peak, threads, rowOwned });
+    worker.postMessage({ pkg, workload, steps, reps, tiny, direct, products, peak, threads, rowOwned, warmup });
   });
 }
 

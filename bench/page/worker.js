@@ -4,7 +4,7 @@
 // pool on every core (the server sends COOP/COEP, so the page is isolated),
 // or on `threads` workers when that is given (1: the threaded build unsplit).
 self.onmessage = async (e) => {
-  const { pkg, workload, steps, reps, tiny, direct, products, peak, threads, rowOwned } = e.data;
+  const { pkg, workload, steps, reps, tiny, direct, products, peak, threads, rowOwned, warmup } = e.data;
   try {
     if (!/^[a-z0-9-]+$/.test(pkg)) throw new Error(`bad package name ${pkg}`);
     const wasm = await import(`../${pkg}/lowrank_lab.js`);
@@ -22,7 +22,8 @@ self.onmessage = async (e) => {
     // compiler no idle core: W2 direct's first timed rep after it ran 10.0k–14.6k
     // steps/s as a fresh browser's first run (4 browsers) and 17.1k–18.3k after
     // W1's and W2's span runs (5), the reps after it ~18.5k; after a full-length
-    // run the first rep is 18.1k–18.5k (5) (2026-12-07, reps of 5000 steps).
+    // run the first rep is 18.1k–18.5k (5) (2026-12-07, reps of 5000 steps;
+    // `warmup` sets the untimed run's steps: bench/warmup-probe.mjs).
     // `peak`: this thread's multiply–add peak (bench_peak; it calibrates and
     // checks itself), after an untimed call so that the timed one runs optimised code.
     if (peak) {
@@ -38,7 +39,7 @@ self.onmessage = async (e) => {
         : products
           ? wasm.bench_products(workload, n, tiny)
           : wasm.bench_workload(workload, n, tiny, !!direct);
-    once(steps);
+    once(warmup ?? steps);
     const results = [];
     for (let r = 0; r < reps; r++) results.push(JSON.parse(once(steps)));
     self.postMessage({ ok: true, results });
